@@ -1,0 +1,6 @@
+export * from './writeback';
+export * from './audit';
+export * from './errors';
+export * from './ruleset';
+export * from './api';
+export * from './flowfile';

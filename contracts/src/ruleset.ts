@@ -1,0 +1,138 @@
+import type { TargetKind, WriteBackAction } from './writeback';
+
+/** Current version of the rule set file format; older files are migrated on load. */
+export const RULE_SET_SCHEMA_VERSION = 1;
+
+export const FACT_TYPES = ['number', 'string', 'boolean', 'array', 'object'] as const;
+export type FactType = (typeof FACT_TYPES)[number];
+
+/** A fact the rules read: what it is, its unit and where its value comes from. */
+export interface FactDefinition {
+  name: string;
+  type: FactType;
+  unit?: string;
+  /** Where the value comes from, e.g. `opcua:ns=1;s=Spindle.Load` or `ai-score.score`. */
+  source?: string;
+  description?: string;
+}
+
+/** json-rules-engine condition format, unchanged. */
+export interface FactCondition {
+  fact: string;
+  operator: string;
+  value: unknown;
+  path?: string;
+  params?: Record<string, unknown>;
+  priority?: number;
+  name?: string;
+}
+export interface AllCondition {
+  all: Condition[];
+  priority?: number;
+  name?: string;
+}
+export interface AnyCondition {
+  any: Condition[];
+  priority?: number;
+  name?: string;
+}
+export interface NotCondition {
+  not: Condition;
+  priority?: number;
+  name?: string;
+}
+export interface ConditionReference {
+  condition: string;
+  priority?: number;
+  name?: string;
+}
+export type Condition = FactCondition | AllCondition | AnyCondition | NotCondition | ConditionReference;
+export type TopLevelCondition = AllCondition | AnyCondition | NotCondition | ConditionReference;
+
+/** An event fired by a rule. Loopgate events name the write-back they ask for in `params`. */
+export interface RuleEvent {
+  type: string;
+  params?: Record<string, unknown> & {
+    action?: WriteBackAction;
+    targetKind?: TargetKind;
+  };
+}
+
+export interface RuleDefinition {
+  name: string;
+  priority?: number;
+  conditions: TopLevelCondition;
+  event: RuleEvent;
+}
+
+/**
+ * A versioned rule set file as kept in `rules/`.
+ *
+ * @example
+ * { schemaVersion: 1, id: 'tool-wear', name: 'Tool wear feed compensation',
+ *   facts: [{ name: 'spindleLoad', type: 'number', unit: '%' }],
+ *   rules: [{ name: 'reduce-feed', conditions: { all: [{ fact: 'spindleLoad', operator: 'greaterThan', value: 80 }] },
+ *             event: { type: 'writeback', params: { action: 'set-parameter' } } }] }
+ */
+export interface RuleSetFile {
+  schemaVersion: number;
+  id: string;
+  name: string;
+  description?: string;
+  facts: FactDefinition[];
+  /** Named conditions that rules reference with `{ condition: name }`. */
+  sharedConditions?: Record<string, TopLevelCondition>;
+  rules: RuleDefinition[];
+}
+
+/** A published, immutable version of a rule set. */
+export interface RuleSetVersion {
+  ruleSetId: string;
+  version: number;
+  checksum: string;
+  author: string;
+  createdAt: string;
+  status: 'pending-approval' | 'published' | 'rejected';
+  approvedBy?: string;
+  approvedAt?: string;
+  environment: 'production' | 'test';
+  content: RuleSetFile;
+}
+
+/** The result of one condition in an evaluation, for test runs and debugging. */
+export interface ConditionResult {
+  /** JSON path of the condition inside the rule, e.g. `$.conditions.all[0]`. */
+  path: string;
+  fact?: string;
+  operator?: string;
+  value?: unknown;
+  factValue?: unknown;
+  result: boolean;
+}
+
+export interface RuleResult {
+  name: string;
+  priority: number;
+  result: boolean;
+  event: RuleEvent;
+  conditions: ConditionResult[];
+}
+
+export interface EvaluationResult {
+  events: RuleEvent[];
+  failureEvents: RuleEvent[];
+  results: RuleResult[];
+}
+
+/** The facts one rule evaluation saw and what it fired; the gateway keeps these for what-if replay. */
+export interface DecisionRecord {
+  ruleSetId: string;
+  ruleSetVersion: number;
+  /** ISO 8601 time of the evaluation. */
+  time: string;
+  facts: Record<string, unknown>;
+  firedEvents: RuleEvent[];
+  flowId?: string;
+  nodeId?: string;
+  inferenceId?: string;
+}

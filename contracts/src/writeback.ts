@@ -1,0 +1,162 @@
+/** What a write-back can do to an ISA-95 object at a target. */
+export const WRITE_BACK_ACTIONS = [
+  'set-parameter',
+  'reroute-work-order',
+  'hold-lot',
+  'release-lot',
+  'update-work-order-status',
+  'create-maintenance-work-order',
+  'create-quality-event',
+] as const;
+export type WriteBackAction = (typeof WRITE_BACK_ACTIONS)[number];
+
+/** The kinds of system the gateway can write to. */
+export const TARGET_KINDS = ['opcenter', 'factorytalk', 'aveva', 'cmms', 'opcua'] as const;
+export type TargetKind = (typeof TARGET_KINDS)[number];
+
+/** ISA-95 object types a write-back acts on. */
+export const ISA95_OBJECT_TYPES = ['equipment', 'work-order', 'material-lot', 'recipe-parameter'] as const;
+export type Isa95ObjectType = (typeof ISA95_OBJECT_TYPES)[number];
+
+/** Where an object sits in the ISA-95 equipment hierarchy (all levels optional below enterprise). */
+export interface EquipmentPath {
+  enterprise?: string;
+  site?: string;
+  area?: string;
+  workCenter?: string;
+  workUnit?: string;
+  equipmentClass?: string;
+}
+
+export interface Isa95ObjectRef {
+  type: Isa95ObjectType;
+  /** The object's id in the MES: equipment id, work order id, lot id, recipe id. */
+  id: string;
+  equipment?: EquipmentPath;
+}
+
+/** Which flow, rule and inference produced a request; every audit record carries it. */
+export interface Lineage {
+  flowId?: string;
+  flowVersion?: string;
+  nodeId?: string;
+  ruleSetId?: string;
+  ruleSetVersion?: number;
+  ruleName?: string;
+  inferenceId?: string;
+  modelId?: string;
+  modelVersion?: string;
+  score?: number;
+}
+
+export interface TargetRef {
+  kind: TargetKind;
+  /** A configured instance of that kind, e.g. `opcenter-line1`. */
+  instance: string;
+}
+
+export type ParameterValue = string | number | boolean;
+
+/**
+ * A request to change something in the MES. The caller picks `requestId`: a second
+ * request with the same id returns the first command and never writes twice.
+ *
+ * @example
+ * { requestId: 'inf-42:feed', target: { kind: 'opcenter', instance: 'opcenter-demo' },
+ *   object: { type: 'recipe-parameter', id: 'CNC-01/OP20' }, action: 'set-parameter',
+ *   parameter: 'FeedRate', value: 1180, reason: 'tool wear compensation',
+ *   notAfter: '2026-11-22T10:00:30.000Z', initiator: 'ai', lineage: { inferenceId: 'inf-42' } }
+ */
+export interface WriteBackRequest {
+  requestId: string;
+  lineage: Lineage;
+  target: TargetRef;
+  object: Isa95ObjectRef;
+  action: WriteBackAction;
+  parameter?: string;
+  value?: ParameterValue;
+  /** Action-specific fields: destination work center, status, priority, description. */
+  details?: Record<string, ParameterValue>;
+  reason: string;
+  /** ISO 8601; a command not applied by then is dropped as stale, never applied late. */
+  notAfter: string;
+  initiator: 'ai' | 'human';
+}
+
+/** Where a command is in its life. Terminal states never change again. */
+export const COMMAND_STATES = [
+  'pending-approval',
+  'queued',
+  'dispatching',
+  'applied',
+  'shadow',
+  'rejected',
+  'failed',
+  'expired',
+  'reverted',
+] as const;
+export type CommandState = (typeof COMMAND_STATES)[number];
+export const TERMINAL_COMMAND_STATES: readonly CommandState[] = ['applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'];
+
+export function isTerminalCommandState(state: CommandState): boolean {
+  return TERMINAL_COMMAND_STATES.includes(state);
+}
+
+/** Stable reason codes for refusals and failures; the console and audit show these. */
+export const REASON_CODES = [
+  'SAFETY_INTERLOCK',
+  'OUT_OF_BOUNDS',
+  'STEP_TOO_LARGE',
+  'RATE_LIMITED',
+  'COOLDOWN',
+  'RECORD_LOCKED',
+  'LOCK_UNAVAILABLE',
+  'EXPIRED',
+  'TARGET_PAUSED',
+  'KILL_SWITCH',
+  'SHADOW_MODE',
+  'APPROVAL_REQUIRED',
+  'APPROVAL_REJECTED',
+  'APPROVAL_EXPIRED',
+  'OVERRIDE_HOLD',
+  'OPERATOR_OVERRIDE',
+  'UNKNOWN_TARGET',
+  'UNSUPPORTED_ACTION',
+  'TYPE_MISMATCH',
+  'NOT_WRITABLE',
+  'ACCESS_DENIED',
+  'AUTH_FAILED',
+  'MES_REJECTED',
+  'NOT_CONFIRMED',
+  'RETRIES_EXHAUSTED',
+  'REVERT',
+] as const;
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export interface CommandTimings {
+  /** ISO 8601 UTC with milliseconds. */
+  receivedAt: string;
+  decidedAt?: string;
+  appliedAt?: string;
+}
+
+/** What the gateway answers about a command, now or at its end. */
+export interface WriteBackOutcome {
+  commandId: string;
+  requestId: string;
+  state: CommandState;
+  reasonCode?: ReasonCode;
+  message?: string;
+  target: TargetRef;
+  object: Isa95ObjectRef;
+  action: WriteBackAction;
+  parameter?: string;
+  priorValue?: ParameterValue | null;
+  newValue?: ParameterValue | null;
+  mesTransactionId?: string;
+  initiator: 'ai' | 'human';
+  lineage: Lineage;
+  /** The command this one reverts, when it is a revert. */
+  revertOf?: string;
+  timings: CommandTimings;
+}

@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { LoopgateConfig } from './config/config';
+import { ConfigModule } from './config/config.module';
+import { dataSourceOptions } from './database/data-source';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+
+/** The gateway's feature modules, one per concern (commands, audit, targets, rules, auth, ...). */
+const FEATURE_MODULES: NonNullable<DynamicModule['imports']> = [];
+
+@Module({})
+export class AppModule {
+  static forConfig(config: LoopgateConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forConfig(config),
+        TypeOrmModule.forRoot({ ...dataSourceOptions(config), autoLoadEntities: true }),
+        MetricsModule,
+        HealthModule,
+        ...FEATURE_MODULES,
+      ],
+    };
+  }
+}

@@ -1,0 +1,107 @@
+import 'reflect-metadata';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Logger, RequestMethod, ValidationPipe, type INestApplication, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import express from 'express';
+import { API_PREFIX } from '@loopgate/contracts';
+import { AppModule } from './app.module';
+import { ApiExceptionFilter, validationException } from './common/http-errors';
+import { loadConfig, type LoopgateConfig } from './config/config';
+import { embedNodeRed, type EmbeddedNodeRed } from './red/node-red';
+
+export interface Gateway {
+  app: INestApplication;
+  config: LoopgateConfig;
+  /** `http://host:port` the gateway listens on. */
+  url: string;
+  close(): Promise<void>;
+}
+
+const LOG_LEVELS: Record<LoopgateConfig['logLevel'], LogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug'],
+};
+
+/** Where the console's built assets are: `editor/dist` beside `server/`. */
+const CONSOLE_DIR = path.resolve(__dirname, '..', '..', 'editor', 'dist');
+
+/**
+ * Starts the gateway: NestJS on Express with Node-RED embedded in the same HTTP server.
+ *
+ * @example
+ * const gateway = await startGateway(loadConfig());
+ * console.log(`listening on ${gateway.url}`);
+ */
+export async function startGateway(config: LoopgateConfig = loadConfig()): Promise<Gateway> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
+    logger: LOG_LEVELS[config.logLevel],
+    bodyParser: false,
+  });
+  app.enableShutdownHooks();
+  app.disable('x-powered-by');
+  // Sizes are limited before anything parses a body.
+  app.use(API_PREFIX, express.json({ limit: '256kb', strict: true }));
+  app.use(API_PREFIX, express.urlencoded({ extended: false, limit: '64kb' }));
+  app.setGlobalPrefix(API_PREFIX.slice(1), {
+    exclude: [
+      { path: 'health', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      forbidUnknownValues: true,
+      transform: true,
+      exceptionFactory: validationException,
+    }),
+  );
+  app.useGlobalFilters(new ApiExceptionFilter());
+
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Loopgate gateway')
+      .setDescription('Governed write-back from AI insights to the MES: requests, approvals, audit, rules, targets.')
+      .setVersion('1')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+
+  let nodeRed: EmbeddedNodeRed | undefined;
+  if (config.nodeRed) nodeRed = embedNodeRed(app, config);
+  serveConsole(app);
+
+  await app.listen(config.port, config.host);
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://${config.host}:${address.port}`;
+  new Logger('Loopgate').log(`gateway at ${url} (console /, API ${API_PREFIX}, Node-RED /red/)`);
+  return {
+    app,
+    config,
+    url,
+    async close() {
+      await nodeRed?.stop();
+      await app.close();
+    },
+  };
+}
+
+/** The console is a single-page app: its assets, and `index.html` for every other non-API path. */
+function serveConsole(app: NestExpressApplication): void {
+  const index = path.join(CONSOLE_DIR, 'index.html');
+  app.use(express.static(CONSOLE_DIR, { index: false, maxAge: '1h' }));
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
+    const reserved = /^\/(api|red|flows-http|health|metrics)(\/|$)/.test(req.path);
+    if (req.method !== 'GET' || reserved || !req.accepts('html')) return next();
+    if (!fs.existsSync(index)) return res.status(503).type('text/plain').send('console not built: run npm run build');
+    res.sendFile(index);
+  });
+}

@@ -1,0 +1,38 @@
+import { SetMetadata } from '@nestjs/common';
+import type { Role } from '@loopgate/contracts';
+
+/** Everything a route can require. Every controller route declares exactly one. */
+export const PERMISSIONS = [
+  'public',
+  'read',
+  'writeback:submit',
+  'writeback:approve',
+  'writeback:approve-quality',
+  'writeback:revert',
+  'target:control',
+  'rules:read',
+  'rules:edit',
+  'rules:approve',
+  'flows:deploy',
+  'audit:read',
+  'users:admin',
+  'targets:admin',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+export const PERMISSION_KEY = 'loopgate:permission';
+
+/** Declares what a route needs, e.g. `@RequirePermission('writeback:revert')`. */
+export const RequirePermission = (permission: Permission) => SetMetadata(PERMISSION_KEY, permission);
+
+/** Which roles grant which permissions; admin has all. */
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  viewer: ['read', 'rules:read', 'audit:read'],
+  operator: ['read', 'rules:read', 'audit:read', 'writeback:approve', 'writeback:revert', 'target:control'],
+  qa: ['read', 'rules:read', 'audit:read', 'writeback:approve', 'writeback:approve-quality'],
+  engineer: ['read', 'rules:read', 'audit:read', 'rules:edit', 'rules:approve', 'flows:deploy'],
+  admin: PERMISSIONS.filter((p) => p !== 'public'),
+};
+
+/** What a Node-RED runtime's service token may do: least privilege. */
+export const SERVICE_TOKEN_PERMISSIONS: readonly Permission[] = ['writeback:submit', 'read', 'rules:read'];

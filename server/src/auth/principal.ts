@@ -1,0 +1,31 @@
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
+import type { ElectronicSignature, Role } from '@loopgate/contracts';
+
+/** Who is calling: a signed-in person or a Node-RED runtime's service token. */
+export interface Principal {
+  kind: 'user' | 'service';
+  /** Username, or `token:<name>` for a service token. */
+  id: string;
+  displayName: string;
+  roles: Role[];
+}
+
+/** Injects the authenticated principal that the global auth guard put on the request. */
+export const CurrentPrincipal = createParamDecorator((_data: unknown, ctx: ExecutionContext): Principal | undefined => {
+  return ctx.switchToHttp().getRequest<{ principal?: Principal }>().principal;
+});
+
+/**
+ * Re-authenticates a signer and produces an electronic signature bound to a record's hash
+ * (21 CFR Part 11: credentials entered again at signing, meaning recorded, signature not movable).
+ * Throws a UserError `SIGNATURE_INVALID` (401) on a wrong password.
+ */
+export interface SignatureService {
+  sign(input: {
+    username: string;
+    password: string;
+    meaning: ElectronicSignature['meaning'];
+    recordHash: string;
+  }): Promise<ElectronicSignature & { roles: Role[] }>;
+}
+export const SIGNATURE_SERVICE = Symbol('SIGNATURE_SERVICE');

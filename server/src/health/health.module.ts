@@ -1,0 +1,65 @@
+import { Controller, Get, Global, Injectable, Module, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { RequirePermission } from '../auth/permissions';
+
+export interface HealthCheckResult {
+  ok: boolean;
+  /** A failing non-critical check makes the gateway degraded, not unready. */
+  critical: boolean;
+  message?: string;
+}
+
+/** Modules register named checks (database, Node-RED, targets, OPC UA subscriptions) here. */
+@Injectable()
+export class HealthRegistry {
+  private readonly checks = new Map<string, () => Promise<HealthCheckResult> | HealthCheckResult>();
+
+  register(name: string, check: () => Promise<HealthCheckResult> | HealthCheckResult): void {
+    this.checks.set(name, check);
+  }
+
+  async run(): Promise<Record<string, HealthCheckResult>> {
+    const results: Record<string, HealthCheckResult> = {};
+    await Promise.all(
+      [...this.checks].map(async ([name, check]) => {
+        try {
+          results[name] = await check();
+        } catch (error) {
+          results[name] = { ok: false, critical: true, message: (error as Error).message };
+        }
+      }),
+    );
+    return results;
+  }
+}
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly registry: HealthRegistry,
+    dataSource: DataSource,
+  ) {
+    registry.register('database', async () => {
+      await dataSource.query('SELECT 1');
+      return { ok: true, critical: true };
+    });
+  }
+
+  /** Liveness is answering at all; readiness is every critical check passing. */
+  @Get()
+  @RequirePermission('public')
+  async health(@Res({ passthrough: true }) res: Response) {
+    const checks = await this.registry.run();
+    const ready = Object.values(checks).every((c) => c.ok || !c.critical);
+    const degraded = Object.values(checks).some((c) => !c.ok);
+    res.status(ready ? 200 : 503);
+    return { status: ready ? (degraded ? 'degraded' : 'ok') : 'unavailable', live: true, ready, checks };
+  }
+}
+
+@Global()
+@Module({ controllers: [HealthController], providers: [HealthRegistry], exports: [HealthRegistry] })
+export class HealthModule {}

@@ -1,0 +1,112 @@
+import type { Isa95ObjectRef, ParameterValue, TargetKind, WriteBackAction } from '@loopgate/contracts';
+
+/**
+ * What the gateway knows of a target. The gateway asks an adapter what it can do
+ * (`capabilities`) and never branches on which MES it is.
+ */
+export interface TargetCapabilities {
+  actions: readonly WriteBackAction[];
+  /** The target can read a value back after a write, so a silent drop is detected. */
+  readBack: boolean;
+  /** Modifying a record needs an explicit lock (acquire → modify → release). */
+  locks: boolean;
+  /** Creates carry an external reference and can be looked up before a retry. */
+  idempotentCreate: boolean;
+}
+
+/** The address of one value at the target: an object and, for parameter actions, a parameter. */
+export interface TargetAddress {
+  object: Isa95ObjectRef;
+  /** Parameter, attribute or OPC UA node the action reads or writes; absent for creates. */
+  parameter?: string;
+}
+
+/** The command as an adapter sees it: no lineage, no approvals, just what to do. */
+export interface TargetWrite extends TargetAddress {
+  action: WriteBackAction;
+  value?: ParameterValue;
+  details?: Record<string, ParameterValue>;
+  /** Stable per command: used as external reference for creates and as the MES's own idempotency key. */
+  externalRef: string;
+  reason: string;
+  lock?: TargetLock;
+}
+
+export interface TargetLock {
+  token: string;
+  expiresAt: number;
+}
+
+export interface ReadResult {
+  /** `null` when the object exists but the value is unset; adapters throw NOT_FOUND as a UserError-kind failure. */
+  value: ParameterValue | null;
+  locked: boolean;
+  /** Audited or closed records must not be written, whatever the request says. */
+  audited: boolean;
+}
+
+export interface WriteResult {
+  /** The MES's own id of the transaction, kept in the audit. */
+  mesTransactionId?: string;
+  /** What the MES reports it applied, where it says. */
+  appliedValue?: ParameterValue | null;
+}
+
+/** Kinds of failure an adapter reports; the dispatcher decides retries from these alone. */
+export type TargetFailureKind =
+  /** The MES said no (validation, not writable, wrong type): final, never retried. */
+  | 'rejected'
+  /** Credentials refused: final, never retried. */
+  | 'auth'
+  /** The record is locked by someone else: retried with backoff, then audited as LOCK_UNAVAILABLE. */
+  | 'locked'
+  /** A clear transient failure (5xx, connection refused before sending): retried. */
+  | 'transient'
+  /** The outcome is unknown (timeout, dropped connection after sending): read before retrying. */
+  | 'unknown';
+
+export class TargetError extends Error {
+  constructor(
+    readonly kind: TargetFailureKind,
+    /** Stable code, e.g. `NOT_WRITABLE`, `TYPE_MISMATCH`, `HTTP_503`, `TIMEOUT`. */
+    readonly code: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'TargetError';
+  }
+}
+
+export interface TargetHealth {
+  healthy: boolean;
+  message?: string;
+}
+
+/**
+ * One configured target instance. Every method may throw `TargetError`; anything else is a bug.
+ * Adapters hold their own client-side rate limiter (`rateLimit` per second) and apply it to writes.
+ */
+export interface TargetAdapter {
+  readonly kind: TargetKind;
+  readonly instance: string;
+  readonly capabilities: TargetCapabilities;
+  /** Writes per second the adapter lets through to the MES. */
+  readonly rateLimit: number;
+  read(address: TargetAddress): Promise<ReadResult>;
+  write(command: TargetWrite): Promise<WriteResult>;
+  /** For creates: finds what a previous attempt with this external reference created, if anything. */
+  findCreated?(externalRef: string): Promise<WriteResult | null>;
+  acquireLock?(address: TargetAddress): Promise<TargetLock>;
+  releaseLock?(address: TargetAddress, lock: TargetLock): Promise<void>;
+  health(): Promise<TargetHealth>;
+  close(): Promise<void>;
+}
+
+/** Builds an adapter from its validated configuration; each target folder exports one. */
+export interface TargetDefinition<C = unknown> {
+  kind: TargetKind;
+  /** Validates raw configuration (from the config file or environment), naming bad fields. */
+  parseConfig(raw: unknown): C;
+  create(instance: string, config: C): TargetAdapter;
+}

@@ -1,0 +1,43 @@
+import { fileURLToPath } from 'node:url';
+import swc from 'unplugin-swc';
+import { defineConfig } from 'vitest/config';
+
+const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+
+// NestJS needs decorator metadata, which esbuild does not emit: SWC compiles the TypeScript.
+const shared = {
+  plugins: [swc.vite({ jsc: { parser: { syntax: 'typescript' as const, decorators: true, tsx: true }, transform: { legacyDecorator: true, decoratorMetadata: true, react: { runtime: 'automatic' as const } }, target: 'es2023' as const } })],
+  resolve: {
+    alias: {
+      '@loopgate/contracts': here('./contracts/src/index.ts'),
+      '@loopgate/rules': here('./rules/src/index.ts'),
+    },
+  },
+};
+
+export default defineConfig({
+  test: {
+    reporters: ['default'],
+    projects: [
+      {
+        ...shared,
+        test: {
+          name: 'unit',
+          include: ['{contracts,rules,server,nodes}/src/**/*.spec.ts', 'editor/src/**/*.spec.{ts,tsx}'],
+          testTimeout: 20_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        ...shared,
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
