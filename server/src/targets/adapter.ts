@@ -1,4 +1,5 @@
 import type { Isa95ObjectRef, ParameterValue, TargetKind, WriteBackAction } from '@loopgate/contracts';
+import type { TargetSimulatorDefinition } from './sim-kit';
 
 /**
  * What the gateway knows of a target. The gateway asks an adapter what it can do
@@ -78,6 +79,12 @@ export class TargetError extends Error {
   }
 }
 
+/** What a read-back must show after a write; see `TargetAdapter.expectedAfter`. */
+export interface ExpectedReadBack {
+  address: TargetAddress;
+  value: ParameterValue;
+}
+
 export interface TargetHealth {
   healthy: boolean;
   message?: string;
@@ -97,6 +104,12 @@ export interface TargetAdapter {
   write(command: TargetWrite): Promise<WriteResult>;
   /** For creates: finds what a previous attempt with this external reference created, if anything. */
   findCreated?(externalRef: string): Promise<WriteResult | null>;
+  /**
+   * Where a read-back finds the effect of `command` and what it must show, e.g. a `hold-lot` is
+   * confirmed by the lot's `status` reading `Hold`. `null` for creates (confirmed by `findCreated`).
+   * Absent: read `command`'s own address and compare with `command.value`.
+   */
+  expectedAfter?(command: TargetWrite): ExpectedReadBack | null;
   acquireLock?(address: TargetAddress): Promise<TargetLock>;
   releaseLock?(address: TargetAddress, lock: TargetLock): Promise<void>;
   health(): Promise<TargetHealth>;
@@ -109,4 +122,6 @@ export interface TargetDefinition<C = unknown> {
   /** Validates raw configuration (from the config file or environment), naming bad fields. */
   parseConfig(raw: unknown): C;
   create(instance: string, config: C): TargetAdapter;
+  /** A simulator of this target for `npm run sim`, the contract suite and the bench; absent for none. */
+  simulator?: TargetSimulatorDefinition;
 }

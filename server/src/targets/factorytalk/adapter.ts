@@ -1,0 +1,200 @@
+import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
+import Bottleneck from 'bottleneck';
+import {
+  TargetError,
+  type ExpectedReadBack,
+  type ReadResult,
+  type TargetAdapter,
+  type TargetAddress,
+  type TargetCapabilities,
+  type TargetHealth,
+  type TargetLock,
+  type TargetWrite,
+  type WriteResult,
+} from '../adapter';
+import type { FactoryTalkConfig } from './config';
+import { FactoryTalkTransport, type FtResource } from './transport';
+
+const ACTIONS: readonly WriteBackAction[] = ['set-parameter', 'reroute-work-order', 'update-work-order-status'];
+
+/** Work-order fields the gateway can read, by Loopgate's parameter name. */
+const WORK_ORDER_FIELDS = ['status', 'workCenter'] as const;
+
+function rejected(code: string, message: string): TargetError {
+  return new TargetError('rejected', code, message);
+}
+
+function text(value: ParameterValue | undefined, what: string): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw rejected('INVALID_COMMAND', `${what} must be a non-empty string`);
+  return value;
+}
+
+function resourceOf(address: TargetAddress): FtResource {
+  if (address.object.type === 'work-order') return { kind: 'workorders', id: address.object.id };
+  if (address.object.type === 'recipe-parameter') return { kind: 'recipes', id: address.object.id };
+  throw rejected('UNSUPPORTED_OBJECT', `FactoryTalk ProductionCentre has no ${address.object.type} objects`);
+}
+
+/**
+ * Rockwell FactoryTalk ProductionCentre: work orders over REST, recipe parameters through the recipe
+ * management API. Modifying an in-progress work order (or a recipe) needs its lock: the gateway calls
+ * `acquireLock` → `write` with the lock → `releaseLock`. A lock held by the operator console is `locked`.
+ */
+export class FactoryTalkAdapter implements TargetAdapter {
+  readonly kind = 'factorytalk' as const;
+  readonly capabilities: TargetCapabilities = {
+    actions: ACTIONS,
+    readBack: true,
+    locks: true,
+    idempotentCreate: false,
+  };
+  readonly rateLimit: number;
+  private readonly limiter: Bottleneck;
+  private readonly transport: FactoryTalkTransport;
+  private readonly label: string;
+  /** The name our locks are held under, so reads can tell them from the operator console's. */
+  private readonly holder: string;
+
+  constructor(
+    readonly instance: string,
+    config: FactoryTalkConfig,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.rateLimit = config.writesPerSecond;
+    this.label = `FactoryTalk ${instance}`;
+    this.holder = `loopgate:${instance}`;
+    this.transport = new FactoryTalkTransport(config, this.label);
+    this.limiter = new Bottleneck({ minTime: Math.ceil(1000 / config.writesPerSecond) });
+  }
+
+  async read(address: TargetAddress): Promise<ReadResult> {
+    const resource = resourceOf(address);
+    if (resource.kind === 'recipes') {
+      if (!address.parameter) throw rejected('INVALID_ADDRESS', 'a recipe parameter read needs a parameter name');
+      const parameter = await this.transport.getRecipeParameter(resource.id, address.parameter);
+      return this.readResult(parameter.value, parameter.recordState, parameter.lock);
+    }
+    const field = address.parameter ?? 'status';
+    if (!(WORK_ORDER_FIELDS as readonly string[]).includes(field)) {
+      throw rejected('UNKNOWN_PARAMETER', `FactoryTalk work orders have no readable ${field}`);
+    }
+    const workOrder = await this.transport.getWorkOrder(resource.id);
+    const value = workOrder[field as (typeof WORK_ORDER_FIELDS)[number]];
+    return this.readResult(value, workOrder.recordState, workOrder.lock);
+  }
+
+  async acquireLock(address: TargetAddress): Promise<TargetLock> {
+    const lock = await this.transport.acquireLock(resourceOf(address), this.holder);
+    return { token: lock.lockToken, expiresAt: Date.parse(lock.expiresAt) };
+  }
+
+  async releaseLock(address: TargetAddress, lock: TargetLock): Promise<void> {
+    await this.transport.releaseLock(resourceOf(address), lock.token);
+  }
+
+  async write(command: TargetWrite): Promise<WriteResult> {
+    const { object, externalRef, lock } = command;
+    if (lock && lock.expiresAt <= this.now()) {
+      // Sending would be refused anyway; say so without a round trip.
+      throw new TargetError(
+        'locked',
+        'LOCK_EXPIRED',
+        `${this.label}: the lock on ${object.id} expired before the change was sent`,
+      );
+    }
+    const token = lock?.token;
+    switch (command.action) {
+      case 'set-parameter': {
+        if (object.type !== 'recipe-parameter')
+          throw rejected('UNSUPPORTED_OBJECT', 'set-parameter needs a recipe-parameter');
+        if (!command.parameter || command.value === undefined) {
+          throw rejected('INVALID_COMMAND', 'set-parameter needs a parameter and a value');
+        }
+        const body = { value: command.value, externalRef, reason: command.reason };
+        const answer = await this.limited(() =>
+          this.transport.setRecipeParameter(object.id, command.parameter!, body, token),
+        );
+        return { mesTransactionId: answer.transactionId, appliedValue: answer.value };
+      }
+      case 'reroute-work-order': {
+        if (object.type !== 'work-order') throw rejected('UNSUPPORTED_OBJECT', 'reroute-work-order needs a work-order');
+        const operations = command.details?.operations;
+        const body = {
+          workCenter: text(command.details?.workCenter ?? command.value, 'details.workCenter'),
+          ...(typeof operations === 'number' ? { operations } : {}),
+          externalRef,
+        };
+        const answer = await this.limited(() => this.transport.reroute(object.id, body, token));
+        return { appliedValue: answer.workCenter };
+      }
+      case 'update-work-order-status': {
+        if (object.type !== 'work-order')
+          throw rejected('UNSUPPORTED_OBJECT', 'update-work-order-status needs a work-order');
+        const body = { status: text(command.value ?? command.details?.status, 'status'), externalRef };
+        const answer = await this.limited(() => this.transport.setStatus(object.id, body, token));
+        return { appliedValue: answer.status };
+      }
+      default:
+        throw rejected('UNSUPPORTED_ACTION', `FactoryTalk ProductionCentre does not support ${command.action}`);
+    }
+  }
+
+  expectedAfter(command: TargetWrite): ExpectedReadBack | null {
+    const object = command.object;
+    switch (command.action) {
+      case 'set-parameter':
+        return command.value === undefined
+          ? null
+          : { address: { object, parameter: command.parameter }, value: command.value };
+      case 'reroute-work-order':
+        return {
+          address: { object, parameter: 'workCenter' },
+          value: text(command.details?.workCenter ?? command.value, 'details.workCenter'),
+        };
+      case 'update-work-order-status':
+        return {
+          address: { object, parameter: 'status' },
+          value: text(command.value ?? command.details?.status, 'status'),
+        };
+      default:
+        return null;
+    }
+  }
+
+  async health(): Promise<TargetHealth> {
+    try {
+      await this.transport.ping();
+      return { healthy: true };
+    } catch (error) {
+      if (error instanceof TargetError) return { healthy: false, message: `${error.code}: ${error.message}` };
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.limiter.stop({ dropWaitingJobs: false });
+  }
+
+  toJSON(): unknown {
+    return { kind: this.kind, instance: this.instance, rateLimit: this.rateLimit };
+  }
+
+  private limited<T>(send: () => Promise<T>): Promise<T> {
+    return this.limiter.schedule(send);
+  }
+
+  /** Our own lock (held between acquire and release) does not make the record locked to us. */
+  private readResult(
+    value: ParameterValue | null | undefined,
+    recordState: string,
+    lock: { holder: string } | null,
+  ): ReadResult {
+    const heldByOther = lock !== null && lock.holder !== this.holder;
+    return {
+      value: value ?? null,
+      locked: heldByOther || recordState === 'Locked',
+      audited: recordState === 'Audited' || recordState === 'Closed',
+    };
+  }
+}

@@ -1,0 +1,261 @@
+import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
+import Bottleneck from 'bottleneck';
+import {
+  TargetError,
+  type ExpectedReadBack,
+  type ReadResult,
+  type TargetAdapter,
+  type TargetAddress,
+  type TargetCapabilities,
+  type TargetHealth,
+  type TargetWrite,
+  type WriteResult,
+} from '../adapter';
+import type { OpcenterConfig } from './config';
+import { odataString, OpcenterTransport } from './transport';
+
+/** One row of an Opcenter entity set, as far as Loopgate reads it. */
+interface OpcenterRow {
+  Id: string;
+  NId?: string;
+  IsLocked?: boolean;
+  /** `Open`, `Locked`, `Audited` or `Closed`. */
+  RecordStatus?: string;
+  TransactionId?: string;
+  [field: string]: unknown;
+}
+
+/** Work-order and lot fields the gateway can read, by Loopgate's parameter name. */
+const FIELDS: Record<string, Record<string, string>> = {
+  'work-order': { status: 'Status', workCenter: 'WorkCenter' },
+  'material-lot': { status: 'Status' },
+};
+
+const ACTIONS: readonly WriteBackAction[] = [
+  'set-parameter',
+  'update-work-order-status',
+  'reroute-work-order',
+  'hold-lot',
+  'release-lot',
+  'create-quality-event',
+];
+
+/** Opcenter's lot status while on hold, and after release. */
+export const LOT_HOLD_STATUS = 'Hold';
+export const LOT_ACTIVE_STATUS = 'Active';
+
+function rejected(code: string, message: string): TargetError {
+  return new TargetError('rejected', code, message);
+}
+
+function text(value: ParameterValue | undefined, what: string): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw rejected('INVALID_COMMAND', `${what} must be a non-empty string`);
+  return value;
+}
+
+/**
+ * Siemens Opcenter Execution: commands through the MOM service bus, reads through OData.
+ * Commands pass a client-side limiter (default 16/s, under the bus's silent 20/s throttle).
+ */
+export class OpcenterAdapter implements TargetAdapter {
+  readonly kind = 'opcenter' as const;
+  readonly capabilities: TargetCapabilities = {
+    actions: ACTIONS,
+    readBack: true,
+    locks: false,
+    idempotentCreate: true,
+  };
+  readonly rateLimit: number;
+  private readonly limiter: Bottleneck;
+  private readonly transport: OpcenterTransport;
+
+  constructor(
+    readonly instance: string,
+    config: OpcenterConfig,
+  ) {
+    this.rateLimit = config.writesPerSecond;
+    this.transport = new OpcenterTransport(config, `Opcenter ${instance}`);
+    // minTime spaces command starts; maxConcurrent 1 (default) keeps arrival order at the MES.
+    this.limiter = new Bottleneck({
+      minTime: Math.ceil(1000 / config.writesPerSecond),
+      maxConcurrent: config.maxConcurrentWrites,
+    });
+  }
+
+  async read(address: TargetAddress): Promise<ReadResult> {
+    const { object, parameter } = address;
+    let row: OpcenterRow;
+    let field: string;
+    if (object.type === 'recipe-parameter') {
+      if (!parameter) throw rejected('INVALID_ADDRESS', 'a recipe parameter read needs a parameter name');
+      row = await this.one(
+        'ProcessParameters',
+        `RecipeId eq ${odataString(object.id)} and Name eq ${odataString(parameter)}`,
+      );
+      field = 'Value';
+    } else {
+      const fields = FIELDS[object.type];
+      if (!fields) throw rejected('UNSUPPORTED_OBJECT', `Opcenter reads no ${object.type} objects`);
+      field = fields[parameter ?? 'status'];
+      if (!field) throw rejected('UNKNOWN_PARAMETER', `Opcenter ${object.type} has no readable ${parameter}`);
+      row = await this.one(
+        object.type === 'work-order' ? 'WorkOrders' : 'MaterialLots',
+        `NId eq ${odataString(object.id)}`,
+      );
+    }
+    const value = row[field];
+    return {
+      value: value === undefined || value === null ? null : (value as ParameterValue),
+      locked: row.IsLocked === true || row.RecordStatus === 'Locked',
+      audited: row.RecordStatus === 'Audited' || row.RecordStatus === 'Closed',
+    };
+  }
+
+  async write(command: TargetWrite): Promise<WriteResult> {
+    const { name, body } = this.commandOf(command);
+    let answer;
+    try {
+      answer = await this.limiter.schedule(() => this.transport.command(name, body));
+    } catch (error) {
+      // A create whose first attempt landed: Opcenter refuses the duplicate NId; that first one is the result.
+      if (
+        command.action === 'create-quality-event' &&
+        error instanceof TargetError &&
+        error.code === 'MES_ALREADY_EXISTS'
+      ) {
+        const first = await this.findCreated(command.externalRef);
+        if (first) return first;
+      }
+      throw error;
+    }
+    return { mesTransactionId: answer.TransactionId, appliedValue: answer.Id ?? command.value };
+  }
+
+  expectedAfter(command: TargetWrite): ExpectedReadBack | null {
+    const object = command.object;
+    switch (command.action) {
+      case 'set-parameter':
+        return command.value === undefined
+          ? null
+          : { address: { object, parameter: command.parameter }, value: command.value };
+      case 'update-work-order-status':
+        return {
+          address: { object, parameter: 'status' },
+          value: text(command.value ?? command.details?.status, 'status'),
+        };
+      case 'reroute-work-order':
+        return {
+          address: { object, parameter: 'workCenter' },
+          value: text(command.details?.workCenter ?? command.value, 'details.workCenter'),
+        };
+      case 'hold-lot':
+        return { address: { object, parameter: 'status' }, value: LOT_HOLD_STATUS };
+      case 'release-lot':
+        return { address: { object, parameter: 'status' }, value: LOT_ACTIVE_STATUS };
+      default:
+        return null;
+    }
+  }
+
+  async findCreated(externalRef: string): Promise<WriteResult | null> {
+    const rows = await this.transport.query<OpcenterRow>('QualityEvents', `NId eq ${odataString(externalRef)}`);
+    const row = rows[0];
+    return row ? { mesTransactionId: row.TransactionId, appliedValue: row.Id } : null;
+  }
+
+  async health(): Promise<TargetHealth> {
+    try {
+      await this.transport.ping();
+      return { healthy: true };
+    } catch (error) {
+      if (error instanceof TargetError) return { healthy: false, message: `${error.code}: ${error.message}` };
+      throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.limiter.stop({ dropWaitingJobs: false });
+    this.transport.close();
+  }
+
+  toJSON(): unknown {
+    return { kind: this.kind, instance: this.instance, rateLimit: this.rateLimit };
+  }
+
+  private async one(entitySet: string, filter: string): Promise<OpcenterRow> {
+    const rows = await this.transport.query<OpcenterRow>(entitySet, filter);
+    if (rows.length === 0) throw rejected('NOT_FOUND', `Opcenter ${this.instance}: nothing in ${entitySet} matches`);
+    return rows[0];
+  }
+
+  /** Maps a write to Opcenter's command and its `command` body; invalid input is rejected before sending. */
+  private commandOf(command: TargetWrite): { name: string; body: Record<string, unknown> } {
+    const { object, externalRef, reason } = command;
+    const expect = (type: string) => {
+      if (object.type !== type)
+        throw rejected('UNSUPPORTED_OBJECT', `${command.action} needs a ${type}, not a ${object.type}`);
+    };
+    switch (command.action) {
+      case 'set-parameter':
+        expect('recipe-parameter');
+        if (!command.parameter) throw rejected('INVALID_COMMAND', 'set-parameter needs a parameter');
+        if (command.value === undefined) throw rejected('INVALID_COMMAND', 'set-parameter needs a value');
+        return {
+          name: 'SetProcessParameterValue',
+          body: {
+            RecipeId: object.id,
+            Name: command.parameter,
+            Value: command.value,
+            ExternalRef: externalRef,
+            Reason: reason,
+          },
+        };
+      case 'update-work-order-status':
+        expect('work-order');
+        return {
+          name: 'UpdateWorkOrderStatus',
+          body: {
+            WorkOrderNId: object.id,
+            Status: text(command.value ?? command.details?.status, 'status'),
+            ExternalRef: externalRef,
+            Reason: reason,
+          },
+        };
+      case 'reroute-work-order': {
+        expect('work-order');
+        const operations = command.details?.operations;
+        return {
+          name: 'RerouteWorkOrderOperations',
+          body: {
+            WorkOrderNId: object.id,
+            WorkCenterNId: text(command.details?.workCenter ?? command.value, 'details.workCenter'),
+            ...(typeof operations === 'number' ? { NextOperations: operations } : {}),
+            ExternalRef: externalRef,
+            Reason: reason,
+          },
+        };
+      }
+      case 'hold-lot':
+      case 'release-lot':
+        expect('material-lot');
+        return {
+          name: command.action === 'hold-lot' ? 'HoldMaterialLot' : 'ReleaseMaterialLot',
+          body: { MaterialLotNId: object.id, ExternalRef: externalRef, Reason: reason },
+        };
+      case 'create-quality-event':
+        return {
+          name: 'CreateQualityEvent',
+          body: {
+            NId: externalRef,
+            Description: command.details?.description ?? reason,
+            Severity: command.details?.severity ?? 'Medium',
+            SubjectType: object.type,
+            SubjectNId: object.id,
+          },
+        };
+      default:
+        throw rejected('UNSUPPORTED_ACTION', `Opcenter does not support ${command.action}`);
+    }
+  }
+}

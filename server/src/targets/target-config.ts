@@ -1,0 +1,75 @@
+import type { ValidationIssue } from '@loopgate/contracts';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { UserError } from '../common/errors';
+import { Secret } from './secret';
+
+/** A target's configuration is wrong; `issues` name each bad field by path, never its value. */
+export class TargetConfigError extends UserError {
+  constructor(issues: ValidationIssue[]) {
+    super(
+      'INVALID_TARGET_CONFIG',
+      `invalid target configuration: ${issues.map((i) => `${i.path} ${i.message}`).join('; ')}`,
+      400,
+      issues,
+    );
+    this.name = 'TargetConfigError';
+  }
+}
+
+function issueCode(constraint: string, value: unknown): string {
+  if (constraint === 'whitelistValidation') return 'UNKNOWN_FIELD';
+  if (value === undefined || value === null) return 'REQUIRED';
+  return 'INVALID';
+}
+
+function toIssues(errors: ValidationError[], path: string): ValidationIssue[] {
+  return errors.flatMap((error) => {
+    const here = `${path}.${error.property}`;
+    const own = Object.entries(error.constraints ?? {}).map(([constraint, message]) => ({
+      code: issueCode(constraint, error.value),
+      path: here,
+      // class-validator starts messages with the property name; the path already says it.
+      message: message.startsWith(`${error.property} `) ? message.slice(error.property.length + 1) : message,
+    }));
+    return [...own, ...toIssues(error.children ?? [], here)];
+  });
+}
+
+/**
+ * Validates raw configuration against a class-validator class; unknown fields are refused so a
+ * misspelt option does not pass silently.
+ *
+ * @example
+ * const config = parseConfigClass(OpcenterConnection, raw, '$.connection');
+ * // throws TargetConfigError with issues [{ code: 'REQUIRED', path: '$.connection.baseUrl', ... }]
+ */
+export function parseConfigClass<T extends object>(cls: new () => T, raw: unknown, path = '$'): T {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new TargetConfigError([{ code: 'INVALID', path, message: 'must be an object' }]);
+  }
+  const instance = plainToInstance(cls, raw);
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length > 0) throw new TargetConfigError(toIssues(errors, path));
+  return instance;
+}
+
+/**
+ * A credential from configuration (`value`) or, preferably, from an environment variable (`envName`).
+ * Errors name the field or variable, never the value.
+ */
+export function resolveSecret(
+  field: { value?: string; envName?: string },
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Secret {
+  if (field.value !== undefined && field.value.length > 0) return new Secret(field.value);
+  if (field.envName !== undefined) {
+    const fromEnv = env[field.envName];
+    if (fromEnv !== undefined && fromEnv.length > 0) return new Secret(fromEnv);
+    throw new TargetConfigError([
+      { code: 'REQUIRED', path, message: `environment variable ${field.envName} is not set` },
+    ]);
+  }
+  throw new TargetConfigError([{ code: 'REQUIRED', path, message: 'needs a value or an environment variable name' }]);
+}

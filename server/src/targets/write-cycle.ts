@@ -1,0 +1,34 @@
+import type { ExpectedReadBack, TargetAdapter, TargetAddress, TargetLock, TargetWrite, WriteResult } from './adapter';
+
+/*
+ * The steps the gateway's dispatcher takes around an adapter, for the contract suite and the bench:
+ * lock where the target needs it, write, release, and where to read the result back.
+ */
+
+/** Where the read-back of `command` looks and what it expects, as the gateway computes it. */
+export function readBackOf(adapter: TargetAdapter, command: TargetWrite): ExpectedReadBack | null {
+  if (adapter.expectedAfter) return adapter.expectedAfter(command);
+  if (command.value === undefined) return null;
+  return { address: { object: command.object, parameter: command.parameter }, value: command.value };
+}
+
+/** Takes the lock the way the gateway does when the target needs one; `undefined` otherwise. */
+export async function lockIfNeeded(adapter: TargetAdapter, address: TargetAddress): Promise<TargetLock | undefined> {
+  if (!adapter.capabilities.locks || !adapter.acquireLock) return undefined;
+  return adapter.acquireLock(address);
+}
+
+/** Releases a lock taken by `lockIfNeeded`. */
+export async function releaseIfHeld(adapter: TargetAdapter, address: TargetAddress, lock?: TargetLock): Promise<void> {
+  if (lock && adapter.releaseLock) await adapter.releaseLock(address, lock);
+}
+
+/** lock → write → release, as the dispatcher does it. */
+export async function writeAsGateway(adapter: TargetAdapter, command: TargetWrite): Promise<WriteResult> {
+  const lock = await lockIfNeeded(adapter, command);
+  try {
+    return await adapter.write({ ...command, lock });
+  } finally {
+    await releaseIfHeld(adapter, command, lock);
+  }
+}
