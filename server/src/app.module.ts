@@ -1,13 +1,22 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module';
 import type { LoopgateConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
+import { DeploymentsModule } from './deployments/deployments.module';
+import { AuditModule } from './gateway/audit.module';
+import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
 
 /** The gateway's feature modules, one per concern (commands, audit, targets, rules, auth, ...). */
-const FEATURE_MODULES: NonNullable<DynamicModule['imports']> = [];
+const FEATURE_MODULES: NonNullable<DynamicModule['imports']> = [
+  AuthModule,
+  DeploymentsModule,
+  AuditModule,
+  GatewayModule,
+];
 
 @Module({})
 export class AppModule {

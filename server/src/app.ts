@@ -8,6 +8,8 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { API_PREFIX } from '@loopgate/contracts';
 import { AppModule } from './app.module';
+import { applyHttpSecurity, inputHardening } from './auth/hardening/http-security';
+import { nodeRedSecuritySettings } from './auth/node-red-admin-auth';
 import { ApiExceptionFilter, validationException } from './common/http-errors';
 import { loadConfig, type LoopgateConfig } from './config/config';
 import { embedNodeRed, type EmbeddedNodeRed } from './red/node-red';
@@ -38,15 +40,22 @@ const CONSOLE_DIR = path.resolve(__dirname, '..', '..', 'editor', 'dist');
  * console.log(`listening on ${gateway.url}`);
  */
 export async function startGateway(config: LoopgateConfig = loadConfig()): Promise<Gateway> {
+  const tls =
+    config.tlsCert && config.tlsKey
+      ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
+      : undefined;
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     logger: LOG_LEVELS[config.logLevel],
     bodyParser: false,
+    ...(tls ? { httpsOptions: tls } : {}),
   });
   app.enableShutdownHooks();
   app.disable('x-powered-by');
+  applyHttpSecurity(app, config);
   // Sizes are limited before anything parses a body.
   app.use(API_PREFIX, express.json({ limit: '256kb', strict: true }));
   app.use(API_PREFIX, express.urlencoded({ extended: false, limit: '64kb' }));
+  app.use(API_PREFIX, inputHardening());
   app.setGlobalPrefix(API_PREFIX.slice(1), {
     exclude: [
       { path: 'health', method: RequestMethod.GET },
@@ -76,12 +85,12 @@ export async function startGateway(config: LoopgateConfig = loadConfig()): Promi
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
 
   let nodeRed: EmbeddedNodeRed | undefined;
-  if (config.nodeRed) nodeRed = embedNodeRed(app, config);
+  if (config.nodeRed) nodeRed = embedNodeRed(app, config, nodeRedSecuritySettings(app));
   serveConsole(app);
 
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as { port: number };
-  const url = `http://${config.host}:${address.port}`;
+  const url = `${tls ? 'https' : 'http'}://${config.host}:${address.port}`;
   new Logger('Loopgate').log(`gateway at ${url} (console /, API ${API_PREFIX}, Node-RED /red/)`);
   return {
     app,

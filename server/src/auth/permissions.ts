@@ -36,3 +36,17 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
 
 /** What a Node-RED runtime's service token may do: least privilege. */
 export const SERVICE_TOKEN_PERMISSIONS: readonly Permission[] = ['writeback:submit', 'read', 'rules:read'];
+
+/** Everything a principal may do: the union of its roles' permissions, or the service-token set. */
+export function permissionsOf(principal: { kind: 'user' | 'service'; roles: readonly Role[] }): Set<Permission> {
+  if (principal.kind === 'service') return new Set(SERVICE_TOKEN_PERMISSIONS);
+  return new Set(principal.roles.flatMap((role) => ROLE_PERMISSIONS[role] ?? []));
+}
+
+/** True when the principal holds `permission`; `public` is held by everyone. */
+export function hasPermission(
+  principal: { kind: 'user' | 'service'; roles: readonly Role[] },
+  permission: Permission,
+): boolean {
+  return permission === 'public' || permissionsOf(principal).has(permission);
+}

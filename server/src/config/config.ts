@@ -1,3 +1,4 @@
+import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { plainToInstance, Type } from 'class-transformer';
@@ -92,6 +93,24 @@ export class LoopgateConfig {
   @IsString()
   kafkaBrokers?: string;
 
+  /** Command topic of the Kafka bus; one per plant when plants share a cluster. */
+  @IsOptional()
+  @Matches(/^[a-zA-Z0-9._-]{1,249}$/, { message: 'kafkaTopic must be a Kafka topic name' })
+  kafkaTopic?: string;
+
+  /** Consumer group every gateway worker of one plant joins. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  kafkaGroupId?: string;
+
+  /** How long a silent gateway worker keeps its partitions before the others take over. */
+  @IsOptional()
+  @IsInt()
+  @Min(6000)
+  @Max(300000)
+  kafkaSessionTimeoutMs?: number;
+
   /** Encrypts Node-RED credentials at rest. */
   @IsOptional()
   @IsString()
@@ -100,6 +119,111 @@ export class LoopgateConfig {
 
   @IsIn(['error', 'warn', 'info', 'debug'])
   logLevel: 'error' | 'warn' | 'info' | 'debug' = 'info';
+
+  /** How long a signed-in session lasts, in minutes (a shift by default). */
+  @IsInt()
+  @Min(5)
+  @Max(10080)
+  sessionTtlMinutes = 480;
+
+  /** Consecutive failed logins or signatures that lock an account. */
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  lockoutThreshold = 5;
+
+  @IsInt()
+  @Min(1)
+  @Max(1440)
+  lockoutMinutes = 15;
+
+  /** Creates or resets user `admin` at start when no admin exists. */
+  @IsOptional()
+  @IsString()
+  @MinLength(12)
+  adminPassword?: string;
+
+  /** Registers a service token with this value at start (stored hashed), for Node-RED runtimes. */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9._~-]{24,256}$/, {
+    message: 'bootstrapToken must be 24 to 256 letters, digits, ".", "_", "~" or "-"',
+  })
+  bootstrapToken?: string;
+
+  /** Origins allowed to call the API from a browser; none (CORS closed) by default. */
+  @IsArray()
+  @Matches(/^https?:\/\/[^/\s]+$/, {
+    each: true,
+    message: 'corsOrigins must be origins such as https://console.example.com',
+  })
+  corsOrigins: string[] = [];
+
+  /** PEM certificate and key: when both are set the gateway serves HTTPS. */
+  @IsOptional()
+  @IsString()
+  tlsCert?: string;
+
+  @IsOptional()
+  @IsString()
+  tlsKey?: string;
+
+  /** Marks the session cookie `Secure`; on by default with TLS, set it behind a TLS-terminating proxy. */
+  @IsOptional()
+  @IsBoolean()
+  secureCookies?: boolean;
+
+  /** OpenID Connect sign-in (optional): the issuer URL, e.g. `https://login.example.com/realms/plant`. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+$/, { message: 'oidcIssuer must be an http(s) URL' })
+  oidcIssuer?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  oidcClientId?: string;
+
+  @IsOptional()
+  @IsString()
+  oidcClientSecret?: string;
+
+  /** The callback URL registered at the IdP: `<public url>/api/v1/auth/oidc/callback`. */
+  @IsOptional()
+  @Matches(/^https?:\/\/\S+\/api\/v1\/auth\/oidc\/callback$/, {
+    message: 'oidcRedirectUrl must be an http(s) URL ending in /api/v1/auth/oidc/callback',
+  })
+  oidcRedirectUrl?: string;
+
+  @IsString()
+  oidcScopes = 'openid profile email';
+
+  @IsString()
+  @MinLength(1)
+  oidcUsernameClaim = 'preferred_username';
+
+  @IsString()
+  @MinLength(1)
+  oidcRolesClaim = 'groups';
+
+  /** `idp-group=role,...`, e.g. `plant-engineers=engineer,plant-admins=admin`. */
+  @IsOptional()
+  @Matches(
+    /^\s*[^=,\s]+\s*=\s*(viewer|operator|qa|engineer|admin)\s*(,\s*[^=,\s]+\s*=\s*(viewer|operator|qa|engineer|admin)\s*)*$/,
+    {
+      message:
+        'oidcRoleMap must be group=role pairs separated by commas, roles viewer, operator, qa, engineer or admin',
+    },
+  )
+  oidcRoleMap?: string;
+
+  /** Role of an SSO user whose groups map to none; absent: such a user is refused. */
+  @IsOptional()
+  @IsIn(['viewer', 'operator', 'qa', 'engineer', 'admin'])
+  oidcDefaultRole?: 'viewer' | 'operator' | 'qa' | 'engineer' | 'admin';
+
+  /** Allows an issuer over plain http (a test IdP); never in production. */
+  @IsBoolean()
+  oidcAllowInsecure = false;
 
   site: SiteConfig = new SiteConfig();
 }
@@ -115,9 +239,34 @@ const ENV_NAMES: Record<string, string> = {
   nodeRed: 'LOOPGATE_NODE_RED',
   bus: 'LOOPGATE_BUS',
   kafkaBrokers: 'LOOPGATE_KAFKA_BROKERS',
+  kafkaTopic: 'LOOPGATE_KAFKA_TOPIC',
+  kafkaGroupId: 'LOOPGATE_KAFKA_GROUP_ID',
+  kafkaSessionTimeoutMs: 'LOOPGATE_KAFKA_SESSION_TIMEOUT_MS',
   credentialSecret: 'LOOPGATE_CREDENTIAL_SECRET',
   logLevel: 'LOOPGATE_LOG_LEVEL',
+  sessionTtlMinutes: 'LOOPGATE_SESSION_TTL_MINUTES',
+  lockoutThreshold: 'LOOPGATE_LOCKOUT_THRESHOLD',
+  lockoutMinutes: 'LOOPGATE_LOCKOUT_MINUTES',
+  adminPassword: 'LOOPGATE_ADMIN_PASSWORD',
+  bootstrapToken: 'LOOPGATE_BOOTSTRAP_TOKEN',
+  corsOrigins: 'LOOPGATE_CORS_ORIGINS',
+  tlsCert: 'LOOPGATE_TLS_CERT',
+  tlsKey: 'LOOPGATE_TLS_KEY',
+  secureCookies: 'LOOPGATE_SECURE_COOKIES',
+  oidcIssuer: 'LOOPGATE_OIDC_ISSUER',
+  oidcClientId: 'LOOPGATE_OIDC_CLIENT_ID',
+  oidcClientSecret: 'LOOPGATE_OIDC_CLIENT_SECRET',
+  oidcRedirectUrl: 'LOOPGATE_OIDC_REDIRECT_URL',
+  oidcScopes: 'LOOPGATE_OIDC_SCOPES',
+  oidcUsernameClaim: 'LOOPGATE_OIDC_USERNAME_CLAIM',
+  oidcRolesClaim: 'LOOPGATE_OIDC_ROLES_CLAIM',
+  oidcRoleMap: 'LOOPGATE_OIDC_ROLE_MAP',
+  oidcDefaultRole: 'LOOPGATE_OIDC_DEFAULT_ROLE',
+  oidcAllowInsecure: 'LOOPGATE_OIDC_ALLOW_INSECURE',
 };
+
+const INTEGER_FIELDS = new Set(['port', 'sessionTtlMinutes', 'lockoutThreshold', 'lockoutMinutes', 'kafkaSessionTimeoutMs']);
+const BOOLEAN_FIELDS = new Set(['nodeRed', 'secureCookies', 'oidcAllowInsecure']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -135,8 +284,14 @@ function flatten(errors: ValidationError[], prefix: string, out: string[]): void
 }
 
 function parseValue(field: string, raw: string): unknown {
-  if (field === 'port') return /^\d+$/.test(raw) ? Number(raw) : raw;
-  if (field === 'nodeRed') return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+  if (INTEGER_FIELDS.has(field)) return /^\d+$/.test(raw) ? Number(raw) : raw;
+  if (BOOLEAN_FIELDS.has(field))
+    return raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+  if (field === 'corsOrigins')
+    return raw
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean);
   return raw;
 }
 
@@ -144,7 +299,10 @@ function parseValue(field: string, raw: string): unknown {
  * Reads and validates the configuration from the environment (and the site file it names).
  * Throws `ConfigError` naming every bad field, e.g. `LOOPGATE_PORT: port must not be greater than 65535`.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Partial<LoopgateConfig> = {}): LoopgateConfig {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<LoopgateConfig> = {},
+): LoopgateConfig {
   const plain: Record<string, unknown> = {};
   for (const [field, name] of Object.entries(ENV_NAMES)) {
     const raw = env[name];
@@ -153,6 +311,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   const config = Object.assign(plainToInstance(LoopgateConfig, plain), overrides);
   const problems: string[] = [];
   flatten(validateSync(config, { forbidUnknownValues: false }), '', problems);
+  problems.push(...crossFieldProblems(config));
   if (problems.length) throw new ConfigError(problems);
 
   if (config.siteFile && !overrides.site) {
@@ -169,10 +328,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
   if (siteProblems.length) throw new ConfigError(siteProblems);
   const seen = new Set<string>();
   for (const target of config.site.targets) {
-    if (seen.has(target.instance)) throw new ConfigError([`site.targets: instance "${target.instance}" is configured twice`]);
+    if (seen.has(target.instance))
+      throw new ConfigError([`site.targets: instance "${target.instance}" is configured twice`]);
     seen.add(target.instance);
   }
   return config;
+}
+
+/** Settings that only make sense together: TLS certificate and key, the OpenID Connect client. */
+function crossFieldProblems(config: LoopgateConfig): string[] {
+  const problems: string[] = [];
+  if (Boolean(config.tlsCert) !== Boolean(config.tlsKey))
+    problems.push('LOOPGATE_TLS_CERT, LOOPGATE_TLS_KEY: set both or neither');
+  for (const field of ['tlsCert', 'tlsKey'] as const) {
+    const file = config[field];
+    if (file && !fs.existsSync(path.resolve(file))) problems.push(`${ENV_NAMES[field]}: cannot read ${file}`);
+  }
+  const oidcFields = ['oidcIssuer', 'oidcClientId', 'oidcRedirectUrl'] as const;
+  if (oidcFields.some((field) => config[field]) || config.oidcClientSecret) {
+    for (const field of oidcFields) {
+      if (!config[field]) problems.push(`${ENV_NAMES[field]}: required when OpenID Connect sign-in is configured`);
+    }
+    for (const field of ['oidcIssuer', 'oidcRedirectUrl'] as const) {
+      if (config[field]?.startsWith('http:') && !config.oidcAllowInsecure) {
+        problems.push(
+          `${ENV_NAMES[field]}: must be https (LOOPGATE_OIDC_ALLOW_INSECURE=true allows http for a test IdP)`,
+        );
+      }
+    }
+  }
+  return problems;
 }
 
 /** Resolves `{ "env": "NAME" }` secret references in a target's connection settings. */

@@ -22,6 +22,9 @@ export function dataSourceOptions(config: Pick<LoopgateConfig, 'dataDir' | 'data
   fs.mkdirSync(config.dataDir, { recursive: true });
   return {
     type: 'better-sqlite3',
+    // Given explicitly: better-sqlite3 13 (Node 24.19+ safe) is outside TypeORM's peer range, so it is not hoisted.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    driver: require('better-sqlite3'),
     database: path.resolve(config.dataDir, 'loopgate.db'),
     migrations: MIGRATIONS,
     migrationsRun: true,

@@ -30,7 +30,11 @@ export type NodeRedSettingsContributor = () => Record<string, unknown>;
  * `/flows-http/`. The user directory lives under the data folder; the flow file from
  * configuration (a Loopgate flow file or a Node-RED array) becomes its `flows.json`.
  */
-export function embedNodeRed(app: INestApplication, config: LoopgateConfig, extraSettings: Record<string, unknown> = {}): EmbeddedNodeRed {
+export function embedNodeRed(
+  app: INestApplication,
+  config: LoopgateConfig,
+  extraSettings: Record<string, unknown> = {},
+): EmbeddedNodeRed {
   // Node-RED is a singleton module with CommonJS internals; load it only when embedding.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const RED = require('node-red') as NodeRedRuntime;
@@ -39,6 +43,7 @@ export function embedNodeRed(app: INestApplication, config: LoopgateConfig, extr
   fs.mkdirSync(userDir, { recursive: true });
   if (config.flowFile) writeFlows(path.resolve(config.flowFile), path.join(userDir, 'flows.json'));
 
+  const { logging: extraLogging, ...otherSettings } = extraSettings;
   RED.init(app.getHttpServer() as Server, {
     userDir,
     flowFile: 'flows.json',
@@ -48,11 +53,23 @@ export function embedNodeRed(app: INestApplication, config: LoopgateConfig, extr
     uiHost: config.host,
     credentialSecret: config.credentialSecret ?? false,
     // Our palette and node-red-contrib-opcua are found beside node-red in node_modules.
-    editorTheme: { projects: { enabled: false }, tours: false, header: { title: 'Loopgate flows' }, palette: { categories: ['Loopgate', 'opcua', 'common', 'function', 'network', 'sequence', 'parser', 'storage'] } },
-    logging: { console: { level: config.logLevel === 'debug' ? 'debug' : config.logLevel === 'info' ? 'info' : 'warn', metrics: false, audit: false } },
+    editorTheme: {
+      projects: { enabled: false },
+      tours: false,
+      header: { title: 'Loopgate flows' },
+      palette: { categories: ['Loopgate', 'opcua', 'common', 'function', 'network', 'sequence', 'parser', 'storage'] },
+    },
+    logging: {
+      console: {
+        level: config.logLevel === 'debug' ? 'debug' : config.logLevel === 'info' ? 'info' : 'warn',
+        metrics: false,
+        audit: false,
+      },
+      ...(extraLogging as Record<string, unknown> | undefined),
+    },
     externalModules: { autoInstall: false, palette: { allowInstall: false }, modules: { allowInstall: false } },
     functionExternalModules: false,
-    ...extraSettings,
+    ...otherSettings,
   });
   app.use(NODE_RED_ADMIN_ROOT, RED.httpAdmin);
   app.use(NODE_RED_HTTP_ROOT, RED.httpNode);

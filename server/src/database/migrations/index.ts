@@ -1,8 +1,13 @@
 import type { MigrationInterface } from 'typeorm';
+import { WriteBackGateway1767300000000 } from '../../gateway/persistence/migrations/1767300000000-write-back-gateway';
+import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
 
 /**
  * Every schema change, in order. Migrations use TypeORM's QueryRunner/Table API so the same
  * class runs on SQLite and PostgreSQL; the schema is never synchronized outside tests.
  * Add new migrations at the end; never edit one that has shipped.
  */
-export const MIGRATIONS: (new () => MigrationInterface)[] = [];
+export const MIGRATIONS: (new () => MigrationInterface)[] = [
+  AuthAndDeployments1767200000000,
+  WriteBackGateway1767300000000,
+];

@@ -1,0 +1,24 @@
+import type { AuditRecord } from '@loopgate/contracts';
+import type { AuditEntry, AuditWriter } from '../../common/audit.port';
+
+/** An AuditWriter that keeps entries in memory, for tests of code that audits. */
+export class RecordingAuditWriter implements AuditWriter {
+  readonly entries: AuditEntry[] = [];
+
+  async append(entry: AuditEntry): Promise<AuditRecord> {
+    this.entries.push(entry);
+    const sequence = this.entries.length;
+    return {
+      ...entry,
+      lineage: entry.lineage ?? {},
+      sequence,
+      time: new Date().toISOString(),
+      previousHash: '',
+      hash: String(sequence),
+    };
+  }
+
+  actions(): string[] {
+    return this.entries.map((entry) => String(entry.action));
+  }
+}

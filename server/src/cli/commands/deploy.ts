@@ -1,0 +1,179 @@
+import { ApiPaths, type RuleSetVersion } from '@loopgate/contracts';
+import type { DeploymentItem, DeploymentRecord } from '../../deployments/deployment.types';
+import { CliError, EXIT } from '../cli-error';
+import {
+  describeFlowDiff,
+  describeRuleSetDiff,
+  diffFlow,
+  diffRuleSet,
+  flowUnchanged,
+  mergeFlows,
+  type FlowDiff,
+  type RuleSetDiff,
+} from '../deploy-plan';
+import type { GatewayClient } from '../gateway-client';
+import { NodeRedAdmin } from '../node-red-admin';
+import { formatIssue, type Output } from '../output';
+import { validateProject, type ValidateOptions } from './validate';
+
+export interface DeployOptions extends ValidateOptions {
+  /** Node-RED admin root, default `<gateway url>/red`. */
+  redUrl?: string;
+  /** Token for Node-RED's admin API; the gateway token when absent (the embedded editor accepts it). */
+  redToken?: string;
+  dryRun?: boolean;
+  comment?: string;
+}
+
+export interface DeployPlan {
+  flows: FlowDiff[];
+  ruleSets: RuleSetDiff[];
+  revision?: string;
+}
+
+async function registryVersions(gateway: GatewayClient, id: string): Promise<RuleSetVersion[]> {
+  const response = await gateway.raw('GET', ApiPaths.ruleSetVersions(id), undefined, `reading rule set ${id}`, [404]);
+  if (response.status === 404) return [];
+  const body = (await response.json()) as RuleSetVersion[] | { versions?: RuleSetVersion[] };
+  return Array.isArray(body) ? body : (body.versions ?? []);
+}
+
+/** Validates, then compares the files with the runtime and the registry. */
+async function plan(paths: string[], options: DeployOptions, gateway: GatewayClient, out: Output, steps: number) {
+  out.progress(1, steps, 'validating files');
+  const report = await validateProject(paths, options);
+  if (!report.ok) {
+    throw new CliError(
+      EXIT.issues,
+      'INVALID_FILES',
+      `${report.issues.length} issue(s) in the files: nothing was deployed`,
+      report.issues.map((i) => formatIssue(i)),
+    );
+  }
+  if (report.flows.length + report.ruleSets.length === 0)
+    throw new CliError(EXIT.usage, 'NOTHING_TO_DEPLOY', 'no rule set or flow files were found');
+  const red = new NodeRedAdmin(
+    (options.redUrl ?? `${gateway.baseUrl}/red`).replace(/\/+$/, ''),
+    options.redToken ?? gateway.token,
+  );
+  out.progress(2, steps, `comparing with ${report.flows.length ? red.baseUrl : 'the gateway'}`);
+  const runtime = report.flows.length ? await red.getFlows() : undefined;
+  const ruleSets: RuleSetDiff[] = [];
+  for (const { ruleSet } of report.ruleSets)
+    ruleSets.push(diffRuleSet(ruleSet, await registryVersions(gateway, ruleSet.id)));
+  const flows = report.flows.map(({ flow }) => diffFlow(flow, runtime?.flows ?? []));
+  const result: DeployPlan = { flows, ruleSets, ...(runtime ? { revision: runtime.rev } : {}) };
+  return { report, red, runtime, plan: result };
+}
+
+function describePlan(plan: DeployPlan): string[] {
+  return [
+    ...(plan.revision ? [`runtime revision ${plan.revision}`] : []),
+    ...plan.ruleSets.map(describeRuleSetDiff),
+    ...plan.flows.map(describeFlowDiff),
+  ];
+}
+
+/** `loopgate diff`: what a deploy would change, without changing anything. */
+export async function diffCommand(
+  paths: string[],
+  options: DeployOptions,
+  gateway: GatewayClient,
+  out: Output,
+): Promise<number> {
+  const { plan: result } = await plan(paths, options, gateway, out, 2);
+  out.result({ ok: true, ...result }, () => describePlan(result));
+  return EXIT.ok;
+}
+
+/**
+ * `loopgate deploy`: validates, publishes changed rule sets as new versions (production versions
+ * wait for a second person's approval), deploys the flow files to Node-RED at the revision it
+ * read (a stale revision is refused), and records the deployment with every version and checksum.
+ */
+export async function deployCommand(
+  paths: string[],
+  options: DeployOptions,
+  gateway: GatewayClient,
+  out: Output,
+): Promise<number> {
+  const steps = options.dryRun ? 2 : 5;
+  const { report, red, runtime, plan: result } = await plan(paths, options, gateway, out, steps);
+  if (options.dryRun) {
+    out.result({ ok: true, dryRun: true, ...result }, () => ['dry run: nothing was deployed', ...describePlan(result)]);
+    return EXIT.ok;
+  }
+  for (const line of describePlan(result)) out.note(line);
+
+  out.progress(3, steps, `publishing ${result.ruleSets.filter((r) => !r.sameAs).length} rule set version(s)`);
+  const items: DeploymentItem[] = [];
+  for (const [index, diff] of result.ruleSets.entries()) {
+    const { ruleSet } = report.ruleSets[index];
+    if (diff.sameAs) {
+      items.push({
+        kind: 'rule-set',
+        id: diff.id,
+        version: String(diff.sameAs.version),
+        checksum: diff.checksum,
+        result: diff.sameAs.status === 'published' ? 'unchanged' : 'pending-approval',
+      });
+      continue;
+    }
+    const created = await gateway.request<RuleSetVersion>(
+      'POST',
+      ApiPaths.ruleSetVersions(diff.id),
+      { content: ruleSet, environment: 'production', ...(options.comment ? { comment: options.comment } : {}) },
+      `publishing rule set ${diff.id}`,
+    );
+    items.push({
+      kind: 'rule-set',
+      id: diff.id,
+      version: String(created.version),
+      checksum: diff.checksum,
+      result: created.status === 'published' ? 'deployed' : 'pending-approval',
+    });
+  }
+
+  let revisionAfter: string | undefined;
+  const changedFlows = result.flows.filter((f) => !flowUnchanged(f));
+  out.progress(
+    4,
+    steps,
+    changedFlows.length ? `deploying ${changedFlows.length} flow(s) at revision ${runtime?.rev}` : 'flows unchanged',
+  );
+  if (runtime && changedFlows.length)
+    revisionAfter = await red.setFlows(
+      runtime.rev,
+      mergeFlows(
+        runtime.flows,
+        report.flows.map((f) => f.flow),
+      ),
+    );
+  for (const diff of result.flows)
+    items.push({
+      kind: 'flow',
+      id: diff.id,
+      version: diff.version,
+      checksum: diff.checksum,
+      result: flowUnchanged(diff) ? 'unchanged' : 'deployed',
+    });
+
+  out.progress(5, steps, 'recording the deployment');
+  const record = await gateway.request<DeploymentRecord>(
+    'POST',
+    '/deployments',
+    {
+      items,
+      ...(report.flows.length ? { nodeRedUrl: red.baseUrl } : {}),
+      ...(runtime ? { revisionBefore: runtime.rev } : {}),
+      ...(revisionAfter ? { revisionAfter } : {}),
+      ...(options.comment ? { comment: options.comment } : {}),
+    },
+    'recording the deployment',
+  );
+  out.result({ ok: true, deployment: record }, () => [
+    `deployment ${record.id} by ${record.deployedBy}`,
+    ...items.map((i) => `  ${i.kind} ${i.id} ${i.version} ${i.result} sha256:${i.checksum.slice(0, 12)}`),
+  ]);
+  return EXIT.ok;
+}

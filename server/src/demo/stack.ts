@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { TargetKind } from '@loopgate/contracts';
+import { startGateway, type Gateway } from '../app';
+import { loadConfig, type LoopgateConfig } from '../config/config';
+import type { RunningSimulator } from '../targets/sim-kit';
+import { TARGET_DEFINITIONS } from '../targets/registry';
+import { ApiCallError, ApiClient } from './api-client';
+import { DEMO_APPROVALS, DEMO_GUARDRAILS, DEMO_PASSWORD, DEMO_USERS } from './demo-site';
+import { publishRuleSets } from './rule-sets';
+
+/** The repository root, found from this file in `server/dist/demo` or `server/src/demo`. */
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export interface DemoStackOptions {
+  /** Gateway port; 0 picks a free one. Default 1880. */
+  port?: number;
+  /** OPC UA CNC cell simulator port. Default 4840 (the demo flow subscribes there). */
+  opcuaPort?: number;
+  /** Ports of the other simulators by target kind; 0 or absent picks a free one. */
+  simulatorPorts?: Partial<Record<TargetKind, number>>;
+  dataDir?: string;
+  /** Start from an empty database and Node-RED directory. */
+  fresh?: boolean;
+  /** Flow file to run in the embedded Node-RED; `null` runs none. Default: the tool-wear demo flow. */
+  flowFile?: string | null;
+  logLevel?: LoopgateConfig['logLevel'];
+}
+
+export interface DemoStack {
+  gateway: Gateway;
+  url: string;
+  simulators: Partial<Record<TargetKind, RunningSimulator>>;
+  /** Instance name of each kind's demo target, e.g. `opcenter-demo`. */
+  instances: Partial<Record<TargetKind, string>>;
+  adminPassword: string;
+  /** The Node-RED runtime's service token. */
+  serviceToken: string;
+  signIn(username: string, password?: string): Promise<ApiClient>;
+  close(): Promise<void>;
+}
+
+export const DEMO_FLOW_FILE = path.join(REPO_ROOT, 'flows', 'tool-wear-feed-rate.flow.json');
+export const RULE_SETS_DIR = path.join(REPO_ROOT, 'rules', 'sets');
+
+/**
+ * Starts the whole demo in one process: every target's simulator (the OPC UA CNC cell on its
+ * well-known port), a site file pointing at them with the demo's guardrails and approval rules,
+ * the gateway with Node-RED running the demo flow, demo users, and the published rule sets.
+ */
+export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
+  const dataDir = path.resolve(options.dataDir ?? path.join(REPO_ROOT, 'data', 'demo'));
+  if (options.fresh) fs.rmSync(dataDir, { recursive: true, force: true });
+  fs.mkdirSync(dataDir, { recursive: true });
+
+  const simulators: Partial<Record<TargetKind, RunningSimulator>> = {};
+  const instances: Partial<Record<TargetKind, string>> = {};
+  const targets: Record<string, unknown>[] = [];
+  const opened: { close(): Promise<void> }[] = [];
+  // A new tool wears out in minutes rather than hours, so the demo shows a compensation within a minute.
+  process.env.LOOPGATE_CNC_WEAR_PER_SECOND ??= '0.02';
+  try {
+    for (const definition of TARGET_DEFINITIONS) {
+      if (!definition.simulator) continue;
+      const port = definition.kind === 'opcua' ? (options.opcuaPort ?? 4840) : (options.simulatorPorts?.[definition.kind] ?? 0);
+      const sim = await definition.simulator.start({ port });
+      opened.push(sim);
+      simulators[definition.kind] = sim;
+      const instance = `${definition.kind}-demo`;
+      instances[definition.kind] = instance;
+      targets.push({
+        instance,
+        kind: definition.kind,
+        connection: definition.simulator.connection(sim),
+        ...(DEMO_GUARDRAILS[definition.kind] ? { guardrails: DEMO_GUARDRAILS[definition.kind] } : {}),
+        ...(DEMO_APPROVALS[definition.kind] ? { approvals: DEMO_APPROVALS[definition.kind] } : {}),
+      });
+    }
+    // The site file holds the simulators' credentials: readable by this user only.
+    const siteFile = path.join(dataDir, 'site.json');
+    fs.writeFileSync(siteFile, JSON.stringify({ targets }, null, 2), { mode: 0o600 });
+
+    const adminPassword = process.env.LOOPGATE_ADMIN_PASSWORD ?? 'loopgate-admin';
+    const serviceToken = `lgs_demo_${randomBytes(18).toString('hex')}`;
+    // The flow's gateway URL is substituted from LOOPGATE_PORT when Node-RED starts, so fix it first.
+    const port = options.port === 0 ? await freePort() : (options.port ?? 1880);
+    process.env.LOOPGATE_PORT = String(port);
+    process.env.LOOPGATE_OPCUA_PORT = String(simulators.opcua?.port ?? options.opcuaPort ?? 4840);
+    const flowFile = options.flowFile === undefined ? DEMO_FLOW_FILE : options.flowFile;
+    // Node-RED's gateway config nodes read the service token and port from the environment.
+    process.env.LOOPGATE_TOKEN = serviceToken;
+    const config = loadConfig(
+      {
+        ...process.env,
+        LOOPGATE_PORT: String(port),
+        LOOPGATE_DATA_DIR: dataDir,
+        LOOPGATE_SITE_FILE: siteFile,
+        LOOPGATE_ADMIN_PASSWORD: adminPassword,
+        LOOPGATE_BOOTSTRAP_TOKEN: serviceToken,
+        LOOPGATE_LOG_LEVEL: options.logLevel ?? process.env.LOOPGATE_LOG_LEVEL ?? 'warn',
+        ...(flowFile ? { LOOPGATE_FLOW_FILE: flowFile } : {}),
+      },
+      {},
+    );
+    const gateway = await startGateway(config);
+    opened.unshift(gateway);
+
+    const admin = await ApiClient.signIn(gateway.url, 'admin', adminPassword);
+    await ensureDemoUsers(admin);
+    const engineer = await ApiClient.signIn(gateway.url, 'engineer', DEMO_PASSWORD);
+    const engineer2 = await ApiClient.signIn(gateway.url, 'engineer2', DEMO_PASSWORD);
+    await publishRuleSets(RULE_SETS_DIR, engineer, engineer2);
+
+    return {
+      gateway,
+      url: gateway.url,
+      simulators,
+      instances,
+      adminPassword,
+      serviceToken,
+      signIn: (username, password) => ApiClient.signIn(gateway.url, username, password ?? (username === 'admin' ? adminPassword : DEMO_PASSWORD)),
+      async close() {
+        await closeAll(opened);
+      },
+    };
+  } catch (error) {
+    await closeAll(opened);
+    throw error;
+  }
+}
+
+async function ensureDemoUsers(admin: ApiClient): Promise<void> {
+  for (const user of DEMO_USERS) {
+    try {
+      await admin.post('/users', { ...user, roles: [...user.roles], password: DEMO_PASSWORD });
+    } catch (error) {
+      if (!(error instanceof ApiCallError && error.status === 409)) throw error;
+    }
+  }
+}
+
+async function closeAll(parts: { close(): Promise<void> }[]): Promise<void> {
+  for (const part of parts) {
+    try {
+      await part.close();
+    } catch (error) {
+      process.stderr.write(`demo: closing failed: ${(error as Error).message}\n`);
+    }
+  }
+}
+
+/** A port that was free a moment ago on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
