@@ -1,3 +1,8 @@
+import type { AuditOutcome, AuditRecord } from './audit';
+import type { ValidationIssue } from './errors';
+import type { DecisionRecord, EvaluationResult, RuleEvent, RuleSetFile } from './ruleset';
+import type { CommandState, WriteBackOutcome } from './writeback';
+
 /**
  * The public REST API's paths, shared by the palette, the console and the CLI.
  * All paths are below `/api/v1`. Bodies are the types of this module.
@@ -28,6 +33,17 @@ export const ApiPaths = {
   ruleSetVersion: (id: string, v: number) => `/rulesets/${encodeURIComponent(id)}/versions/${v}`,
   decisions: '/decisions',
   evaluate: (id: string, v: number) => `/rulesets/${encodeURIComponent(id)}/versions/${v}/evaluate`,
+  ruleSetVersionApprove: (id: string, v: number) => `/rulesets/${encodeURIComponent(id)}/versions/${v}/approve`,
+  ruleSetVersionReject: (id: string, v: number) => `/rulesets/${encodeURIComponent(id)}/versions/${v}/reject`,
+  ruleSetValidate: (id: string) => `/rulesets/${encodeURIComponent(id)}/validate`,
+  ruleSetReplay: (id: string) => `/rulesets/${encodeURIComponent(id)}/replay`,
+  ruleSetDraft: (id: string) => `/rulesets/${encodeURIComponent(id)}/draft`,
+  ruleSetDiff: (id: string) => `/rulesets/${encodeURIComponent(id)}/diff`,
+  ruleSetLatest: (id: string) => `/rulesets/${encodeURIComponent(id)}/versions/latest`,
+  ruleSetVersionRollback: (id: string, v: number) => `/rulesets/${encodeURIComponent(id)}/versions/${v}/rollback`,
+  ruleSetVersionFile: (id: string, v: number | 'latest') => `/rulesets/${encodeURIComponent(id)}/versions/${v}/file`,
+  evaluateBatch: (id: string, v: number) => `/rulesets/${encodeURIComponent(id)}/versions/${v}/evaluate/batch`,
+  ruleSetImport: '/rulesets/import',
   login: '/auth/login',
   logout: '/auth/logout',
   me: '/auth/me',
@@ -77,4 +93,179 @@ export interface ControlState {
   stopped: boolean;
   stoppedBy?: string;
   stoppedAt?: string;
+}
+
+// ---- Shapes the console uses (issue 7). Additive; the gateway's DTOs mirror them. ----
+
+/** One line of `GET /rulesets`. */
+export interface RuleSetSummary {
+  id: string;
+  name: string;
+  description?: string;
+  /** Newest version of any status, and the version production runs. */
+  latestVersion?: number;
+  publishedVersion?: number;
+  pendingVersions?: number[];
+  /** A draft is being edited. */
+  hasDraft?: boolean;
+}
+
+/** `POST /rulesets/{id}/versions`: a new immutable version; production versions wait for a second person. */
+export interface CreateRuleSetVersionRequest {
+  content: RuleSetFile;
+  environment?: 'production' | 'test';
+  comment?: string;
+}
+
+/** `POST /rulesets/{id}/validate`: a draft in, its issues out (paths are inside the rule set file). */
+export interface RuleSetValidateRequest {
+  content: RuleSetFile;
+}
+export interface RuleSetValidation {
+  valid: boolean;
+  issues: ValidationIssue[];
+}
+
+/** `POST /rulesets/{id}/versions/{v}/evaluate`: facts in, `EvaluationResult` out. */
+export interface EvaluateRequest {
+  facts: Record<string, unknown>;
+}
+
+/** `POST /rulesets/{id}/versions/{v}/evaluate/batch`: one result or error per set of facts, in order. */
+export interface EvaluateBatchRequest {
+  facts: Record<string, unknown>[];
+}
+export interface EvaluateBatchResponse {
+  results: ({ ok: true; result: EvaluationResult } | { ok: false; error: { code: string; message: string } })[];
+}
+
+/** `POST /rulesets/import`: rule set files as kept in `rules/sets/`, saved as drafts or submitted as versions. */
+export interface RuleSetImportRequest {
+  files: { name?: string; text: string }[];
+  as?: 'draft' | 'version';
+  environment?: 'production' | 'test';
+  comment?: string;
+}
+export interface RuleSetImportResult {
+  files: {
+    name?: string;
+    ruleSetId?: string;
+    result: 'draft-saved' | 'version-created' | 'unchanged' | 'invalid';
+    version?: number;
+    issues?: ValidationIssue[];
+  }[];
+}
+
+/** `POST /rulesets/{id}/replay`: a candidate (version or draft) over a recorded window, against the live version. */
+export interface ReplayRequest {
+  version?: number;
+  content?: RuleSetFile;
+  /** ISO 8601 window of recorded decisions; the last 24 h when absent. */
+  from?: string;
+  to?: string;
+}
+
+/** One recorded decision where the candidate and the live version asked for different write-backs. */
+export interface ReplayDifference {
+  time: string;
+  facts: Record<string, unknown>;
+  inferenceId?: string;
+  /** Events only the candidate fired, and events only the live version fired. */
+  onlyCandidate: RuleEvent[];
+  onlyLive: RuleEvent[];
+}
+
+export interface ReplayReport {
+  ruleSetId: string;
+  candidateVersion?: number;
+  liveVersion?: number;
+  from: string;
+  to: string;
+  decisions: number;
+  /** Decisions where the candidate would have requested a write-back the live version did not, and the reverse. */
+  wouldAdd: number;
+  wouldRemove: number;
+  differences: ReplayDifference[];
+  /** Versions that made the recorded decisions (the live version at the time of each). */
+  liveVersions?: number[];
+  /** Decisions the candidate could not evaluate (e.g. a fact it reads was not recorded). */
+  candidateErrors?: { time: string; code: string; message: string }[];
+  /** `differences` holds at most this many decisions; the counts cover all of them. */
+  differencesLimit?: number;
+}
+
+/**
+ * One message of `GET /outcomes/stream` (server-sent events, `data:` is this JSON; the SSE `event:`
+ * name repeats `type`). `outcome` on every state change of a command, `decision` on every rule
+ * evaluation that fired, `control` when dispatch is stopped or resumed, `target` when a target's
+ * pause or shadow state changes.
+ */
+export type OutcomeStreamMessage =
+  | { type: 'outcome'; outcome: WriteBackOutcome }
+  | { type: 'decision'; decision: DecisionRecord }
+  | { type: 'control'; control: ControlState }
+  | { type: 'target'; target: TargetStatus };
+
+/** Query of `GET /writebacks` (newest first). */
+export interface WriteBackQuery {
+  state?: CommandState;
+  target?: string;
+  limit?: number;
+  /** ISA-95 object id. */
+  object?: string;
+  inferenceId?: string;
+  requestId?: string;
+  /** Paging: commands received before this command (its id, from `nextBefore`). */
+  before?: string;
+}
+
+/** Query of `GET /audit` and `GET /audit/export` (`format=csv|ndjson` for export). */
+export interface AuditQuery {
+  from?: string;
+  to?: string;
+  target?: string;
+  /** ISA-95 object id. */
+  object?: string;
+  outcome?: AuditOutcome;
+  inferenceId?: string;
+  actor?: string;
+  /** Free text over command id, parameter, reason code and message. */
+  q?: string;
+  limit?: number;
+  /** Records with a sequence below this one (paging backwards from the newest). */
+  before?: number;
+}
+
+/** Body of `POST /control/stop` and `POST /targets/{instance}/pause`. */
+export interface StopRequest {
+  reason?: string;
+}
+
+/** Body of `POST /targets/{instance}/shadow`. */
+export interface ShadowModeRequest {
+  enabled: boolean;
+}
+
+// ---- Response envelopes of the gateway's list endpoints (issue 3). ----
+
+/** `GET /writebacks`, newest first; `nextBefore` pages on (pass it as `before`). */
+export interface WriteBackList {
+  outcomes: WriteBackOutcome[];
+  nextBefore?: string;
+}
+
+/** `GET /approvals`: commands waiting for a signature, oldest first. */
+export interface ApprovalList {
+  approvals: WriteBackOutcome[];
+}
+
+/** `GET /targets`. */
+export interface TargetList {
+  targets: TargetStatus[];
+}
+
+/** `GET /audit`, newest first; pass `nextBefore` as `before` for the next page. */
+export interface AuditPage {
+  records: AuditRecord[];
+  nextBefore?: number;
 }

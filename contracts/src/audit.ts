@@ -12,6 +12,8 @@ export const AUDIT_OUTCOMES = [
   'reverted',
   'shadow',
   'security',
+  /** An attempt failed (lock unavailable, transient MES failure) and is retried with backoff. */
+  'retried',
 ] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 

@@ -1,3 +1,5 @@
+import type { ElectronicSignature } from './audit';
+import type { ValidationIssue } from './errors';
 import type { TargetKind, WriteBackAction } from './writeback';
 
 /** Current version of the rule set file format; older files are migrated on load. */
@@ -97,6 +99,24 @@ export interface RuleSetVersion {
   approvedAt?: string;
   environment: 'production' | 'test';
   content: RuleSetFile;
+  /** Who rejected (or withdrew) a version, and when. */
+  rejectedBy?: string;
+  rejectedAt?: string;
+  /** The approver's or rejecter's electronic signature, bound to this version. */
+  signature?: ElectronicSignature;
+  comment?: string;
+  /** Set when this version republishes an earlier one (a rollback). */
+  rollbackOf?: number;
+}
+
+/** A rule set being edited, not yet a version; it may be invalid. */
+export interface RuleSetDraft {
+  ruleSetId: string;
+  content: RuleSetFile;
+  updatedBy: string;
+  updatedAt: string;
+  /** What validation says about it now (structure and semantics). */
+  issues: ValidationIssue[];
 }
 
 /** The result of one condition in an evaluation, for test runs and debugging. */

@@ -81,6 +81,8 @@ export interface WriteBackRequest {
   /** ISO 8601; a command not applied by then is dropped as stale, never applied late. */
   notAfter: string;
   initiator: 'ai' | 'human';
+  /** ISO 8601 time of the event that triggered the request (the inference); decision latency is measured from it. */
+  eventTime?: string;
 }
 
 /** Where a command is in its life. Terminal states never change again. */
@@ -96,7 +98,14 @@ export const COMMAND_STATES = [
   'reverted',
 ] as const;
 export type CommandState = (typeof COMMAND_STATES)[number];
-export const TERMINAL_COMMAND_STATES: readonly CommandState[] = ['applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'];
+export const TERMINAL_COMMAND_STATES: readonly CommandState[] = [
+  'applied',
+  'shadow',
+  'rejected',
+  'failed',
+  'expired',
+  'reverted',
+];
 
 export function isTerminalCommandState(state: CommandState): boolean {
   return TERMINAL_COMMAND_STATES.includes(state);
@@ -130,6 +139,7 @@ export const REASON_CODES = [
   'NOT_CONFIRMED',
   'RETRIES_EXHAUSTED',
   'REVERT',
+  'INTERNAL_ERROR',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 
@@ -158,5 +168,31 @@ export interface WriteBackOutcome {
   lineage: Lineage;
   /** The command this one reverts, when it is a revert. */
   revertOf?: string;
+  /** The revert command that wrote this one's prior value back, once one was requested. */
+  revertedBy?: string;
+  /** Who submitted the command: a user name or `token:<name>`. */
+  requestedBy?: string;
+  /** Present while and after a command needed a person's signature. */
+  approval?: ApprovalInfo;
   timings: CommandTimings;
+}
+
+/** Why a command waits for a signature, until when, and who signed. */
+export interface ApprovalInfo {
+  /** Name of the approval rule (site configuration) that matched. */
+  rule: string;
+  /** Only a user with `writeback:approve-quality` (QA) may sign, e.g. a lot release. */
+  requiresQuality: boolean;
+  /** ISO 8601; an unsigned command expires then (APPROVAL_EXPIRED). */
+  expiresAt: string;
+  /** SHA-256 of the pending command's canonical content; the signature is bound to it. */
+  recordHash?: string;
+  signature?: {
+    signer: string;
+    signerName: string;
+    meaning: string;
+    signedAt: string;
+    recordHash: string;
+    comment?: string;
+  };
 }

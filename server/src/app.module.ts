@@ -9,6 +9,7 @@ import { AuditModule } from './gateway/audit.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { RulesModule } from './rules/rules.module';
 
 /** The gateway's feature modules, one per concern (commands, audit, targets, rules, auth, ...). */
 const FEATURE_MODULES: NonNullable<DynamicModule['imports']> = [
@@ -16,6 +17,7 @@ const FEATURE_MODULES: NonNullable<DynamicModule['imports']> = [
   DeploymentsModule,
   AuditModule,
   GatewayModule,
+  RulesModule,
 ];
 
 @Module({})

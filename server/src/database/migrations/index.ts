@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { WriteBackGateway1767300000000 } from '../../gateway/persistence/migrations/1767300000000-write-back-gateway';
+import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
 import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
 
 /**
@@ -10,4 +11,5 @@ import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deploy
 export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuthAndDeployments1767200000000,
   WriteBackGateway1767300000000,
+  RuleRegistry1767400000000,
 ];

@@ -29,6 +29,11 @@ export type CommandHandler = (command: BusCommand) => Promise<void>;
 export const COMMAND_BUS = Symbol('COMMAND_BUS');
 
 /** The ordering key of a write: same target instance, same object, same parameter. */
-export function orderingKeyOf(targetInstance: string, objectType: string, objectId: string, parameter?: string): string {
+export function orderingKeyOf(
+  targetInstance: string,
+  objectType: string,
+  objectId: string,
+  parameter?: string,
+): string {
   return [targetInstance, objectType, objectId, parameter ?? ''].join('|');
 }

@@ -69,6 +69,8 @@ function seed(): SimObject[] {
   const lot = (id: string): SimObject => ({ id, type: 'MaterialLot', fields: { Status: 'Active' }, state: 'open' });
   return [
     recipe('CNC-01/OP20', { FeedRate: 1200, SpindleSpeed: 8000, CoolantOn: true }),
+    // The live demo's CNC cell (the OPC UA simulator's CNC_Cell_01) runs operation OP20 of this recipe.
+    recipe('CNC_Cell_01/OP20', { FeedRate: 1200, SpindleSpeed: 8000, CoolantOn: true }),
     recipe('CNC-02/OP20', { FeedRate: 1150, SpindleSpeed: 7800, CoolantOn: true }),
     workOrder('WO-1001', 'InProgress', 'CELL-B'),
     workOrder('WO-1002', 'Released', 'CELL-B'),

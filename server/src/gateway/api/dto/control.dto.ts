@@ -1,0 +1,42 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
+import type { RevertRequest, ShadowModeRequest, SignatureRequest, StopRequest } from '@loopgate/contracts';
+
+/** Body of approve and reject: the password is entered again (21 CFR Part 11). */
+export class SignatureRequestDto implements SignatureRequest {
+  @ApiProperty({ format: 'password' })
+  @IsString()
+  @Length(1, 1024)
+  password: string;
+
+  @ApiProperty({ enum: ['approved', 'rejected'] })
+  @IsIn(['approved', 'rejected'])
+  meaning: 'approved' | 'rejected';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(2000)
+  comment?: string;
+}
+
+export class RevertRequestDto implements RevertRequest {
+  @ApiProperty({ example: 'operator saw chatter on OP20' })
+  @IsString()
+  @Length(1, 2000)
+  reason: string;
+}
+
+export class StopRequestDto implements StopRequest {
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  reason?: string;
+}
+
+export class ShadowModeRequestDto implements ShadowModeRequest {
+  @ApiProperty()
+  @IsBoolean()
+  enabled: boolean;
+}

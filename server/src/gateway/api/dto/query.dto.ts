@@ -1,0 +1,68 @@
+import { AUDIT_OUTCOMES, COMMAND_STATES, type AuditOutcome, type CommandState } from '@loopgate/contracts';
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+
+export class WriteBackQueryDto {
+  @ApiPropertyOptional({ enum: COMMAND_STATES })
+  @IsOptional()
+  @IsIn(COMMAND_STATES as unknown as string[])
+  state?: CommandState;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) target?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) object?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) inferenceId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) requestId?: string;
+  @ApiPropertyOptional({ description: 'command id from nextBefore' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 36)
+  before?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 500, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
+}
+
+export class AuditQueryDto {
+  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @ApiPropertyOptional() @IsOptional() @IsISO8601({ strict: true }) to?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) target?: string;
+  @ApiPropertyOptional({ description: 'ISA-95 object id' }) @IsOptional() @IsString() @Length(1, 200) object?: string;
+  @ApiPropertyOptional({ enum: AUDIT_OUTCOMES })
+  @IsOptional()
+  @IsIn(AUDIT_OUTCOMES as unknown as string[])
+  outcome?: AuditOutcome;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) inferenceId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 36) commandId?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) actor?: string;
+  @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) q?: string;
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  limit?: number;
+  @ApiPropertyOptional({ description: 'sequence from nextBefore' })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  before?: number;
+}
+
+export class AuditExportQueryDto extends AuditQueryDto {
+  @ApiPropertyOptional({ enum: ['csv', 'ndjson'], default: 'csv' }) @IsOptional() @IsIn(['csv', 'ndjson']) format?:
+    'csv' | 'ndjson';
+}
+
+export class OutcomeStreamQueryDto {
+  @ApiPropertyOptional({ description: 'only this target instance' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 64)
+  target?: string;
+}

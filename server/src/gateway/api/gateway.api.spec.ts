@@ -1,0 +1,452 @@
+import type { AuditPage, AuditRecord, TargetList, WriteBackList, WriteBackOutcome } from '@loopgate/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChainVerifier } from '../domain/audit-chain';
+import { createGatewayTestApp, type GatewayTestApp } from '../testing/api-app';
+import { FakeTarget } from '../testing/fake-target';
+import { FEED, setRequest } from '../testing/harness';
+import { TEST_PASSWORD } from '../testing/test-auth';
+
+const SERVICE = 'token:line1';
+const OPERATOR = 'olivia:operator';
+const QA = 'quinn:qa';
+const VIEWER = 'vera:viewer';
+const ADMIN = 'ada:admin';
+
+let gw: GatewayTestApp;
+const fake = new FakeTarget({ instance: 'opc-1' });
+const lotRelease = {
+  action: 'release-lot' as const,
+  object: { type: 'material-lot' as const, id: 'LOT-7' },
+  parameter: undefined,
+  value: undefined,
+};
+
+beforeAll(async () => {
+  fake.set(FEED, 1000);
+  gw = await createGatewayTestApp([
+    {
+      instance: 'opc-1',
+      fake,
+      guardrails: {
+        interlocks: [{ parameter: 'Interlock*' }],
+        limits: [{ parameter: 'FeedRate', min: 100, max: 5000 }],
+        retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5 },
+      },
+      approvals: [{ name: 'lot release', actions: ['release-lot'], requiresQuality: true }],
+    },
+  ]);
+});
+
+afterAll(async () => {
+  await gw?.close();
+});
+
+async function json<T>(response: Response): Promise<T> {
+  return (await response.json()) as T;
+}
+
+async function settled(commandId: string): Promise<WriteBackOutcome> {
+  for (let i = 0; i < 500; i++) {
+    const outcome = await json<WriteBackOutcome>(await gw.call('GET', `/writebacks/${commandId}`, { as: SERVICE }));
+    if (!['queued', 'dispatching', 'pending-approval'].includes(outcome.state)) return outcome;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`${commandId} did not settle`);
+}
+
+async function counts(): Promise<{ commands: number; audit: number }> {
+  const [c] = await gw.dataSource.query('SELECT COUNT(*) AS n FROM writeback_commands');
+  const [a] = await gw.dataSource.query('SELECT COUNT(*) AS n FROM audit_records');
+  return { commands: Number(c.n), audit: Number(a.n) };
+}
+
+describe('POST /writebacks', () => {
+  it('answers 202 with a new command and 200 with the same command for a repeated requestId', async () => {
+    const request = setRequest(fake, { value: 1010, target: { kind: 'opcenter', instance: 'opc-1' } });
+    const first = await gw.call('POST', '/writebacks', { as: SERVICE, body: request });
+    expect(first.status).toBe(202);
+    const created = await json<WriteBackOutcome>(first);
+    expect(await settled(created.commandId)).toMatchObject({ state: 'applied', priorValue: 1000, newValue: 1010 });
+    const again = await gw.call('POST', '/writebacks', { as: SERVICE, body: request });
+    expect(again.status).toBe(200);
+    expect(await json<WriteBackOutcome>(again)).toMatchObject({ commandId: created.commandId, state: 'applied' });
+    expect(fake.appliedTo(FEED).filter((e) => e.externalRef === created.commandId)).toHaveLength(1);
+  });
+
+  it('refuses a body without requestId with 400 VALIDATION_FAILED at $.requestId, storing nothing', async () => {
+    const before = await counts();
+    const { requestId: _omit, ...body } = setRequest(fake);
+    const response = await gw.call('POST', '/writebacks', { as: SERVICE, body });
+    expect(response.status).toBe(400);
+    const error = await json<{ code: string; issues: { code: string; path: string }[] }>(response);
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.issues).toContainEqual(expect.objectContaining({ path: '$.requestId', code: 'IS_STRING' }));
+    expect(await counts()).toEqual(before);
+  });
+
+  it('points at a nested field: $.object.id', async () => {
+    const body = { ...setRequest(fake), object: { type: 'recipe-parameter' } };
+    const error = await json<{ issues: { path: string }[] }>(
+      await gw.call('POST', '/writebacks', { as: SERVICE, body }),
+    );
+    expect(error.issues.map((i) => i.path)).toContain('$.object.id');
+  });
+
+  it('refuses unknown fields with UNKNOWN_FIELD', async () => {
+    const body = { ...setRequest(fake), bypassGuardrails: true };
+    const error = await json<{ issues: { code: string; path: string }[] }>(
+      await gw.call('POST', '/writebacks', { as: SERVICE, body }),
+    );
+    expect(error.issues).toContainEqual(expect.objectContaining({ code: 'UNKNOWN_FIELD', path: '$.bypassGuardrails' }));
+  });
+
+  it('requires a value for set-parameter', async () => {
+    const { value: _v, ...body } = setRequest(fake);
+    const error = await json<{ issues: { path: string }[] }>(
+      await gw.call('POST', '/writebacks', { as: SERVICE, body }),
+    );
+    expect(error.issues.map((i) => i.path)).toContain('$.value');
+  });
+
+  it('refuses a value that is an object', async () => {
+    const body = { ...setRequest(fake), value: { $gt: 1 } };
+    const error = await json<{ issues: { code: string; path: string }[] }>(
+      await gw.call('POST', '/writebacks', { as: SERVICE, body }),
+    );
+    expect(error.issues).toContainEqual(expect.objectContaining({ code: 'IS_PARAMETER_VALUE', path: '$.value' }));
+  });
+
+  it('answers malformed JSON with 400 MALFORMED_JSON, storing nothing', async () => {
+    const before = await counts();
+    const response = await gw.call('POST', '/writebacks', { as: SERVICE, raw: '{"requestId": ' });
+    expect(response.status).toBe(400);
+    expect((await json<{ code: string }>(response)).code).toBe('MALFORMED_JSON');
+    expect(await counts()).toEqual(before);
+  });
+
+  it('answers 401 without credentials and 403 without the submit permission', async () => {
+    expect((await gw.call('POST', '/writebacks', { body: setRequest(fake) })).status).toBe(401);
+    expect((await gw.call('POST', '/writebacks', { as: VIEWER, body: setRequest(fake) })).status).toBe(403);
+  });
+
+  it('records a guardrail refusal as a rejected command with its reason code', async () => {
+    const response = await gw.call('POST', '/writebacks', {
+      as: SERVICE,
+      body: setRequest(fake, { parameter: 'InterlockBypass', value: 1 }),
+    });
+    expect(response.status).toBe(202);
+    expect(await json<WriteBackOutcome>(response)).toMatchObject({ state: 'rejected', reasonCode: 'SAFETY_INTERLOCK' });
+  });
+});
+
+describe('GET /writebacks', () => {
+  it('lists newest first, filters by state and pages with nextBefore', async () => {
+    for (const value of [1101, 1102, 1103]) {
+      const created = await json<WriteBackOutcome>(
+        await gw.call('POST', '/writebacks', { as: SERVICE, body: setRequest(fake, { value }) }),
+      );
+      await settled(created.commandId);
+    }
+    const page = await json<WriteBackList>(await gw.call('GET', '/writebacks?state=applied&limit=2', { as: VIEWER }));
+    expect(page.outcomes).toHaveLength(2);
+    expect(page.outcomes.every((o) => o.state === 'applied')).toBe(true);
+    expect(page.outcomes[0].newValue).toBe(1103);
+    const next = await json<WriteBackList>(
+      await gw.call('GET', `/writebacks?state=applied&limit=2&before=${page.nextBefore}`, { as: VIEWER }),
+    );
+    expect(next.outcomes[0].newValue).toBe(1101);
+  });
+
+  it('answers 404 NOT_FOUND for an unknown command', async () => {
+    const response = await gw.call('GET', '/writebacks/nope', { as: VIEWER });
+    expect(response.status).toBe(404);
+    expect((await json<{ code: string }>(response)).code).toBe('NOT_FOUND');
+  });
+
+  it('refuses an unknown state filter', async () => {
+    expect((await gw.call('GET', '/writebacks?state=done', { as: VIEWER })).status).toBe(400);
+  });
+});
+
+describe('approvals', () => {
+  async function pendingRelease(initiator: 'ai' | 'human' = 'ai', as = SERVICE): Promise<WriteBackOutcome> {
+    const response = await gw.call('POST', '/writebacks', { as, body: setRequest(fake, { ...lotRelease, initiator }) });
+    return json<WriteBackOutcome>(response);
+  }
+
+  it('lists a pending lot release and lets QA approve it with a signature', async () => {
+    const pending = await pendingRelease();
+    expect(pending).toMatchObject({
+      state: 'pending-approval',
+      approval: { rule: 'lot release', requiresQuality: true },
+    });
+    const list = await json<{ approvals: WriteBackOutcome[] }>(await gw.call('GET', '/approvals', { as: OPERATOR }));
+    expect(list.approvals.map((o) => o.commandId)).toContain(pending.commandId);
+
+    const byOperator = await gw.call('POST', `/writebacks/${pending.commandId}/approve`, {
+      as: OPERATOR,
+      body: { password: TEST_PASSWORD, meaning: 'approved' },
+    });
+    expect(byOperator.status).toBe(403);
+    expect((await json<{ code: string }>(byOperator)).code).toBe('QUALITY_APPROVAL_REQUIRED');
+
+    const wrongPassword = await gw.call('POST', `/writebacks/${pending.commandId}/approve`, {
+      as: QA,
+      body: { password: 'nope', meaning: 'approved' },
+    });
+    expect(wrongPassword.status).toBe(401);
+
+    const approved = await gw.call('POST', `/writebacks/${pending.commandId}/approve`, {
+      as: QA,
+      body: { password: TEST_PASSWORD, meaning: 'approved', comment: 'CoA checked' },
+    });
+    expect(approved.status).toBe(200);
+    expect(gw.signatures.signed.at(-1)).toEqual({ username: 'quinn', recordHash: pending.approval?.recordHash });
+    expect(await settled(pending.commandId)).toMatchObject({
+      state: 'applied',
+      approval: { signature: { signer: 'quinn', meaning: 'approved' } },
+    });
+  });
+
+  it('refuses a meaning that does not match the route', async () => {
+    const pending = await pendingRelease();
+    const response = await gw.call('POST', `/writebacks/${pending.commandId}/approve`, {
+      as: QA,
+      body: { password: TEST_PASSWORD, meaning: 'rejected' },
+    });
+    expect(response.status).toBe(400);
+    expect((await json<{ issues: { code: string; path: string }[] }>(response)).issues).toEqual([
+      expect.objectContaining({ code: 'MEANING_MISMATCH', path: '$.meaning' }),
+    ]);
+  });
+
+  it('rejects with a signature', async () => {
+    const pending = await pendingRelease();
+    const response = await gw.call('POST', `/writebacks/${pending.commandId}/reject`, {
+      as: QA,
+      body: { password: TEST_PASSWORD, meaning: 'rejected' },
+    });
+    expect(await json<WriteBackOutcome>(response)).toMatchObject({
+      state: 'rejected',
+      reasonCode: 'APPROVAL_REJECTED',
+    });
+  });
+
+  it('does not let the requester approve their own human-initiated change', async () => {
+    const pending = await pendingRelease('human', 'ada:admin');
+    const response = await gw.call('POST', `/writebacks/${pending.commandId}/approve`, {
+      as: 'ada:admin',
+      body: { password: TEST_PASSWORD, meaning: 'approved' },
+    });
+    expect(response.status).toBe(403);
+    expect((await json<{ code: string }>(response)).code).toBe('SELF_APPROVAL');
+  });
+
+  it('refuses a service token as signer', async () => {
+    const pending = await pendingRelease();
+    expect(
+      (
+        await gw.call('POST', `/writebacks/${pending.commandId}/approve`, {
+          as: SERVICE,
+          body: { password: TEST_PASSWORD, meaning: 'approved' },
+        })
+      ).status,
+    ).toBe(403);
+  });
+});
+
+describe('POST /writebacks/:id/revert', () => {
+  it('writes the prior value back (202), and answers 200 with the same revert again', async () => {
+    const created = await json<WriteBackOutcome>(
+      await gw.call('POST', '/writebacks', { as: SERVICE, body: setRequest(fake, { value: 1234 }) }),
+    );
+    const applied = await settled(created.commandId);
+    const first = await gw.call('POST', `/writebacks/${applied.commandId}/revert`, {
+      as: OPERATOR,
+      body: { reason: 'chatter' },
+    });
+    expect(first.status).toBe(202);
+    const revert = await json<WriteBackOutcome>(first);
+    expect(await settled(revert.commandId)).toMatchObject({
+      state: 'reverted',
+      revertOf: applied.commandId,
+      newValue: applied.priorValue,
+    });
+    const second = await gw.call('POST', `/writebacks/${applied.commandId}/revert`, {
+      as: OPERATOR,
+      body: { reason: 'again' },
+    });
+    expect(second.status).toBe(200);
+    expect((await json<WriteBackOutcome>(second)).commandId).toBe(revert.commandId);
+  });
+
+  it('needs a reason', async () => {
+    expect((await gw.call('POST', '/writebacks/x/revert', { as: OPERATOR, body: {} })).status).toBe(400);
+  });
+
+  it('is refused to a viewer', async () => {
+    expect((await gw.call('POST', '/writebacks/x/revert', { as: VIEWER, body: { reason: 'r' } })).status).toBe(403);
+  });
+});
+
+describe('targets and control', () => {
+  it('lists targets with their state', async () => {
+    const { targets } = await json<TargetList>(await gw.call('GET', '/targets', { as: VIEWER }));
+    expect(targets).toEqual([
+      expect.objectContaining({
+        instance: 'opc-1',
+        kind: 'opcenter',
+        healthy: true,
+        paused: false,
+        shadow: false,
+        queueDepth: 0,
+      }),
+    ]);
+  });
+
+  it('pauses and resumes a target', async () => {
+    expect(
+      await json(await gw.call('POST', '/targets/opc-1/pause', { as: OPERATOR, body: { reason: 'maintenance' } })),
+    ).toMatchObject({ paused: true });
+    expect(await json(await gw.call('POST', '/targets/opc-1/resume', { as: OPERATOR }))).toMatchObject({
+      paused: false,
+    });
+  });
+
+  it('switches shadow mode', async () => {
+    expect(
+      await json(await gw.call('POST', '/targets/opc-1/shadow', { as: OPERATOR, body: { enabled: true } })),
+    ).toMatchObject({ shadow: true });
+    expect(
+      await json(await gw.call('POST', '/targets/opc-1/shadow', { as: OPERATOR, body: { enabled: false } })),
+    ).toMatchObject({ shadow: false });
+  });
+
+  it('answers 404 for an unknown target and 403 to a viewer', async () => {
+    expect((await gw.call('POST', '/targets/nope/pause', { as: OPERATOR })).status).toBe(404);
+    expect((await gw.call('POST', '/targets/opc-1/pause', { as: VIEWER })).status).toBe(403);
+  });
+
+  it('stops and resumes all dispatch', async () => {
+    expect(
+      await json(await gw.call('POST', '/control/stop', { as: OPERATOR, body: { reason: 'drill' } })),
+    ).toMatchObject({ stopped: true, stoppedBy: 'olivia' });
+    expect(await json(await gw.call('GET', '/control', { as: VIEWER }))).toMatchObject({ stopped: true });
+    expect(await json(await gw.call('POST', '/control/resume', { as: OPERATOR }))).toEqual({ stopped: false });
+  });
+});
+
+describe('outcome stream', () => {
+  it('sends an outcome event for a command', async () => {
+    const controller = new AbortController();
+    const response = await fetch(`${gw.url}/api/v1/outcomes/stream`, {
+      headers: { authorization: `Test ${VIEWER}` },
+      signal: controller.signal,
+    });
+    expect(response.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = response.body!.getReader();
+    const created = await json<WriteBackOutcome>(
+      await gw.call('POST', '/writebacks', { as: SERVICE, body: setRequest(fake, { value: 1300 }) }),
+    );
+    let text = '';
+    while (!text.includes(`"state":"applied"`)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    expect(text).toContain('event: outcome');
+    expect(text).toContain(created.commandId);
+  });
+});
+
+describe('audit', () => {
+  it('filters by outcome and inference id, newest first', async () => {
+    const request = setRequest(fake, { value: 1400 });
+    const created = await json<WriteBackOutcome>(await gw.call('POST', '/writebacks', { as: SERVICE, body: request }));
+    await settled(created.commandId);
+    const page = await json<AuditPage>(
+      await gw.call('GET', `/audit?inferenceId=${request.lineage.inferenceId}`, { as: VIEWER }),
+    );
+    expect(page.records.map((r) => r.outcome)).toEqual(['applied', 'accepted']);
+    expect(page.records[0]).toMatchObject({
+      commandId: created.commandId,
+      priorValue: expect.any(Number),
+      newValue: 1400,
+      target: { instance: 'opc-1' },
+    });
+    const applied = await json<AuditPage>(await gw.call('GET', '/audit?outcome=applied&limit=1', { as: VIEWER }));
+    expect(applied.records).toHaveLength(1);
+    expect(applied.nextBefore).toBeDefined();
+  });
+
+  it('is refused without audit:read', async () => {
+    expect((await gw.call('GET', '/audit', { as: SERVICE })).status).toBe(403);
+  });
+
+  it('exports NDJSON whose chain verifies, and CSV with a header', async () => {
+    const ndjson = await (await gw.call('GET', '/audit/export?format=ndjson', { as: VIEWER })).text();
+    const records = ndjson
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as AuditRecord);
+    const verifier = new ChainVerifier();
+    for (const record of records) verifier.next(record);
+    expect(verifier.result()).toEqual({ ok: true, checked: records.length });
+    const csv = await gw.call('GET', '/audit/export?format=csv&outcome=applied', { as: VIEWER });
+    expect(csv.headers.get('content-type')).toMatch(/text\/csv/);
+    const lines = (await csv.text()).trim().split('\r\n');
+    expect(lines[0]).toMatch(/^sequence,time,commandId,requestId,inferenceId/);
+    expect(lines.length).toBeGreaterThan(1);
+  });
+
+  it('verifies the chain and names the first record someone edited', async () => {
+    expect(await json(await gw.call('GET', '/audit/verify', { as: ADMIN }))).toMatchObject({ ok: true });
+    const [row] = await gw.dataSource.query(
+      'SELECT sequence, message FROM audit_records WHERE outcome = ? ORDER BY sequence LIMIT 1',
+      ['applied'],
+    );
+    await gw.dataSource.query('UPDATE audit_records SET message = ? WHERE sequence = ?', ['edited', row.sequence]);
+    expect(await json(await gw.call('GET', '/audit/verify', { as: ADMIN }))).toMatchObject({
+      ok: false,
+      firstBroken: { sequence: row.sequence, reason: 'hash-mismatch' },
+    });
+    await gw.dataSource.query('UPDATE audit_records SET message = ? WHERE sequence = ?', [row.message, row.sequence]);
+    expect(await json(await gw.call('GET', '/audit/verify', { as: ADMIN }))).toMatchObject({ ok: true });
+  });
+});
+
+describe('observability', () => {
+  it('exposes gateway metrics', async () => {
+    const text = await (await gw.call('GET', '/metrics')).text();
+    expect(text).toMatch(/loopgate_writeback_commands_total\{outcome="applied",target="opc-1"\} \d+/);
+    expect(text).toMatch(/loopgate_guardrail_refusals_total\{code="SAFETY_INTERLOCK",target="opc-1"\} 1/);
+    expect(text).toContain('loopgate_writeback_queue_depth{target="opc-1"} 0');
+    expect(text).toContain('loopgate_writeback_decision_latency_seconds_bucket');
+  });
+
+  it('reports dispatch and target health as ready', async () => {
+    const health = await json<{ ready: boolean; checks: Record<string, { ok: boolean }> }>(
+      await gw.call('GET', '/health'),
+    );
+    expect(health.ready).toBe(true);
+    expect(health.checks['gateway.dispatch'].ok).toBe(true);
+    expect(health.checks['target:opc-1'].ok).toBe(true);
+  });
+});
+
+describe('start', () => {
+  it('fails, naming the field, when a target has invalid guardrails', async () => {
+    const broken = createGatewayTestApp([
+      {
+        instance: 'bad',
+        fake: new FakeTarget({ instance: 'bad' }),
+        guardrails: { limits: [{ parameter: 'FeedRate', maxStepPercent: -2 }] },
+      },
+    ]);
+    await expect(broken).rejects.toMatchObject({
+      name: 'ConfigError',
+      problems: ['site.targets[0].guardrails.limits[0].maxStepPercent: maxStepPercent must be a positive number'],
+    });
+  });
+});

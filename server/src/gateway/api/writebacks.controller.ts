@@ -1,0 +1,96 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { ApprovalList, WriteBackList, WriteBackOutcome } from '@loopgate/contracts';
+import type { Response } from 'express';
+import { RequirePermission } from '../../auth/permissions';
+import { CurrentPrincipal, type Principal } from '../../auth/principal';
+import { WriteBackService } from '../services/writeback.service';
+import { RevertRequestDto, SignatureRequestDto } from './dto/control.dto';
+import { WriteBackQueryDto } from './dto/query.dto';
+import { WriteBackRequestDto } from './dto/writeback-request.dto';
+
+@ApiTags('writebacks')
+@ApiBearerAuth()
+@Controller('writebacks')
+export class WriteBacksController {
+  constructor(private readonly writebacks: WriteBackService) {}
+
+  @Post()
+  @RequirePermission('writeback:submit')
+  @ApiOperation({
+    summary: 'Submit a write-back request: 202 with a new command, 200 with the existing one for a known requestId',
+  })
+  async submit(
+    @Body() body: WriteBackRequestDto,
+    @CurrentPrincipal() principal: Principal | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<WriteBackOutcome> {
+    const { created, outcome } = await this.writebacks.submit(body, principal);
+    res.status(created ? 202 : 200);
+    return outcome;
+  }
+
+  @Get()
+  @RequirePermission('read')
+  @ApiOperation({ summary: 'Commands, newest first' })
+  list(@Query() query: WriteBackQueryDto): Promise<WriteBackList> {
+    return this.writebacks.list(query);
+  }
+
+  @Get(':commandId')
+  @RequirePermission('read')
+  get(@Param('commandId') commandId: string): Promise<WriteBackOutcome> {
+    return this.writebacks.get(commandId);
+  }
+
+  @Post(':commandId/approve')
+  @HttpCode(200)
+  @RequirePermission('writeback:approve')
+  @ApiOperation({ summary: 'Approve a pending command with an electronic signature (password entered again)' })
+  approve(
+    @Param('commandId') commandId: string,
+    @Body() body: SignatureRequestDto,
+    @CurrentPrincipal() principal: Principal | undefined,
+  ): Promise<WriteBackOutcome> {
+    return this.writebacks.sign(commandId, body, 'approved', principal);
+  }
+
+  @Post(':commandId/reject')
+  @HttpCode(200)
+  @RequirePermission('writeback:approve')
+  reject(
+    @Param('commandId') commandId: string,
+    @Body() body: SignatureRequestDto,
+    @CurrentPrincipal() principal: Principal | undefined,
+  ): Promise<WriteBackOutcome> {
+    return this.writebacks.sign(commandId, body, 'rejected', principal);
+  }
+
+  @Post(':commandId/revert')
+  @RequirePermission('writeback:revert')
+  @ApiOperation({ summary: 'Write the prior value back through the same ordered path (202 new revert, 200 existing)' })
+  async revert(
+    @Param('commandId') commandId: string,
+    @Body() body: RevertRequestDto,
+    @CurrentPrincipal() principal: Principal | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<WriteBackOutcome> {
+    const { created, outcome } = await this.writebacks.revert(commandId, body.reason, principal);
+    res.status(created ? 202 : 200);
+    return outcome;
+  }
+}
+
+@ApiTags('writebacks')
+@ApiBearerAuth()
+@Controller('approvals')
+export class ApprovalsController {
+  constructor(private readonly writebacks: WriteBackService) {}
+
+  @Get()
+  @RequirePermission('read')
+  @ApiOperation({ summary: 'Commands waiting for a signature, oldest first' })
+  list(): ApprovalList {
+    return { approvals: this.writebacks.approvals() };
+  }
+}

@@ -1,0 +1,70 @@
+import {
+  Global,
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { AUDIT_WRITER } from '../common/audit.port';
+import { AuditController } from './api/audit.controller';
+import { GATEWAY_ENTITIES } from './persistence/entities';
+import { AuditRepository } from './persistence/audit.repository';
+import { TypeOrmGatewayStore } from './persistence/gateway-store';
+import { WalCheckpointer } from './persistence/wal-checkpointer';
+import { AuditService, AuditWriterService } from './services/audit.service';
+import { GATEWAY_STORE } from './services/tokens';
+
+/** SQLite WAL checkpoints in a worker thread, so their fsync never stalls dispatch. */
+@Injectable()
+export class StoreMaintenance implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('GatewayStore');
+  private readonly checkpointer: WalCheckpointer;
+
+  constructor(
+    dataSource: DataSource,
+    @Inject(GATEWAY_STORE) private readonly store: TypeOrmGatewayStore,
+  ) {
+    this.checkpointer = new WalCheckpointer(dataSource, 200, (message) => this.logger.warn(message));
+  }
+
+  onModuleInit(): void {
+    this.checkpointer.start();
+  }
+
+  /** Waits for pending commits, then stops the checkpointer; safe to call twice. */
+  async close(): Promise<void> {
+    await this.store.drain();
+    await this.checkpointer.stop();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * The hash-chained audit trail and the store it shares with the gateway. Global, so any module
+ * (auth for sign-ins, rules for approvals) can `@Inject(AUDIT_WRITER)`.
+ */
+@Global()
+@Module({
+  imports: [TypeOrmModule.forFeature(GATEWAY_ENTITIES)],
+  controllers: [AuditController],
+  providers: [
+    {
+      provide: GATEWAY_STORE,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => new TypeOrmGatewayStore(dataSource),
+    },
+    { provide: AUDIT_WRITER, useClass: AuditWriterService },
+    AuditRepository,
+    AuditService,
+    StoreMaintenance,
+  ],
+  exports: [GATEWAY_STORE, AUDIT_WRITER, AuditService, StoreMaintenance],
+})
+export class AuditModule {}

@@ -1,0 +1,79 @@
+/** Why dispatch waits: the global kill switch or a paused target. */
+export type GateState = 'open' | 'stopped' | 'paused';
+
+interface Waiter {
+  target: string;
+  resolve: (result: 'open' | 'deadline' | 'closed') => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * The kill switch and per-target pause. Dispatch asks before every attempt; stopping takes effect
+ * for the next attempt at once, and waiting commands go on in their order when resumed.
+ */
+export class ControlGate {
+  private stopped = false;
+  private readonly paused = new Set<string>();
+  private waiters: Waiter[] = [];
+  private closed = false;
+
+  state(target: string): GateState {
+    if (this.stopped) return 'stopped';
+    return this.paused.has(target) ? 'paused' : 'open';
+  }
+
+  isStopped(): boolean {
+    return this.stopped;
+  }
+
+  isPaused(target: string): boolean {
+    return this.paused.has(target);
+  }
+
+  setStopped(stopped: boolean): void {
+    this.stopped = stopped;
+    this.wake();
+  }
+
+  setPaused(target: string, paused: boolean): void {
+    if (paused) this.paused.add(target);
+    else this.paused.delete(target);
+    this.wake();
+  }
+
+  /**
+   * Resolves `open` when dispatch to `target` may go on, `deadline` when `deadline` (epoch ms) passes
+   * first, `closed` when the gateway shuts down.
+   */
+  waitOpen(target: string, deadline: number): Promise<'open' | 'deadline' | 'closed'> {
+    if (this.closed) return Promise.resolve('closed');
+    if (this.state(target) === 'open') return Promise.resolve('open');
+    return new Promise((resolve) => {
+      const waiter: Waiter = { target, resolve };
+      const delay = deadline - Date.now();
+      waiter.timer = setTimeout(() => this.settle(waiter, 'deadline'), Math.max(0, Math.min(delay, 2 ** 31 - 1)));
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Releases every waiter with `closed`; used at shutdown. */
+  close(): void {
+    this.closed = true;
+    for (const waiter of [...this.waiters]) this.settle(waiter, 'closed');
+  }
+
+  waiting(): number {
+    return this.waiters.length;
+  }
+
+  private wake(): void {
+    for (const waiter of [...this.waiters]) if (this.state(waiter.target) === 'open') this.settle(waiter, 'open');
+  }
+
+  private settle(waiter: Waiter, result: 'open' | 'deadline' | 'closed'): void {
+    if (!this.waiters.includes(waiter)) return;
+    this.waiters = this.waiters.filter((w) => w !== waiter);
+    if (waiter.timer) clearTimeout(waiter.timer);
+    waiter.resolve(result);
+  }
+}

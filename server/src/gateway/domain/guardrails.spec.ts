@@ -1,0 +1,203 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkBounds,
+  checkExpiry,
+  checkInterlock,
+  checkRecordState,
+  checkStep,
+  DEFAULT_POLICY,
+  effectiveNotAfter,
+  WriteHistory,
+  type GuardrailPolicy,
+  type GuardrailSubject,
+} from './guardrails';
+
+const policy = (patch: Partial<GuardrailPolicy>): GuardrailPolicy => ({ ...DEFAULT_POLICY, ...patch });
+const subject = (patch: Partial<GuardrailSubject> = {}): GuardrailSubject => ({
+  action: 'set-parameter',
+  objectType: 'recipe-parameter',
+  objectId: 'CNC-01/OP20',
+  parameter: 'FeedRate',
+  value: 1200,
+  initiator: 'ai',
+  isRevert: false,
+  ...patch,
+});
+
+describe('checkInterlock', () => {
+  const interlocked = policy({ interlocks: [{ parameter: 'Interlock*' }, { parameter: 'Guard', object: 'CNC-02/*' }] });
+
+  it('refuses a safety-interlock parameter with SAFETY_INTERLOCK', () => {
+    expect(checkInterlock(interlocked, subject({ parameter: 'InterlockBypass' }))?.code).toBe('SAFETY_INTERLOCK');
+  });
+
+  it('refuses it for a revert too', () => {
+    expect(checkInterlock(interlocked, subject({ parameter: 'InterlockBypass', isRevert: true }))?.code).toBe(
+      'SAFETY_INTERLOCK',
+    );
+  });
+
+  it('lets other parameters through', () => {
+    expect(checkInterlock(interlocked, subject())).toBeUndefined();
+  });
+
+  it('applies an object-scoped interlock only to matching objects', () => {
+    expect(checkInterlock(interlocked, subject({ parameter: 'Guard', objectId: 'CNC-02/OP10' }))?.code).toBe(
+      'SAFETY_INTERLOCK',
+    );
+    expect(checkInterlock(interlocked, subject({ parameter: 'Guard', objectId: 'CNC-01/OP10' }))).toBeUndefined();
+  });
+});
+
+describe('checkBounds', () => {
+  const bounded = policy({ limits: [{ parameter: 'FeedRate', min: 100, max: 2000 }] });
+
+  it('accepts a value inside the bounds, the bounds included', () => {
+    expect(checkBounds(bounded, subject({ value: 100 }))).toBeUndefined();
+    expect(checkBounds(bounded, subject({ value: 2000 }))).toBeUndefined();
+  });
+
+  it('refuses a value below the minimum with OUT_OF_BOUNDS', () => {
+    expect(checkBounds(bounded, subject({ value: 99.9 }))?.code).toBe('OUT_OF_BOUNDS');
+  });
+
+  it('refuses a value above the maximum with OUT_OF_BOUNDS', () => {
+    expect(checkBounds(bounded, subject({ value: 2000.1 }))?.code).toBe('OUT_OF_BOUNDS');
+  });
+
+  it('refuses a non-numeric value for a bounded parameter with TYPE_MISMATCH', () => {
+    expect(checkBounds(bounded, subject({ value: '1500' }))?.code).toBe('TYPE_MISMATCH');
+  });
+
+  it('applies the strictest of several matching limits', () => {
+    const two = policy({
+      limits: [
+        { parameter: '*', max: 5000 },
+        { parameter: 'FeedRate', max: 1500 },
+      ],
+    });
+    expect(checkBounds(two, subject({ value: 1600 }))?.code).toBe('OUT_OF_BOUNDS');
+  });
+
+  it('ignores parameters without limits', () => {
+    expect(checkBounds(bounded, subject({ parameter: 'SpindleSpeed', value: 99_999 }))).toBeUndefined();
+  });
+});
+
+describe('checkStep', () => {
+  const absolute = policy({ limits: [{ parameter: 'FeedRate', maxStep: 50 }] });
+  const percent = policy({ limits: [{ parameter: 'FeedRate', maxStepPercent: 5 }] });
+
+  it('accepts a step within the absolute maximum', () => {
+    expect(checkStep(absolute, subject({ value: 1250 }), 1200)).toBeUndefined();
+  });
+
+  it('refuses a step above the absolute maximum with STEP_TOO_LARGE', () => {
+    expect(checkStep(absolute, subject({ value: 1251 }), 1200)?.code).toBe('STEP_TOO_LARGE');
+  });
+
+  it('measures downward steps too', () => {
+    expect(checkStep(absolute, subject({ value: 1100 }), 1200)?.code).toBe('STEP_TOO_LARGE');
+  });
+
+  it('refuses a step above the percentage of the prior value', () => {
+    expect(checkStep(percent, subject({ value: 1261 }), 1200)?.code).toBe('STEP_TOO_LARGE');
+    expect(checkStep(percent, subject({ value: 1260 }), 1200)).toBeUndefined();
+  });
+
+  it('refuses when the prior value is unknown, so the step cannot be measured', () => {
+    expect(checkStep(percent, subject(), null)?.code).toBe('STEP_TOO_LARGE');
+    expect(checkStep(percent, subject(), 'n/a')?.code).toBe('STEP_TOO_LARGE');
+  });
+
+  it('reads a numeric prior value given as a string', () => {
+    expect(checkStep(absolute, subject({ value: 1210 }), '1200')).toBeUndefined();
+  });
+
+  it('does not limit the step of a revert', () => {
+    expect(checkStep(absolute, subject({ value: 2000, isRevert: true }), 1200)).toBeUndefined();
+  });
+});
+
+describe('checkExpiry and effectiveNotAfter', () => {
+  it('expires a command at or after notAfter', () => {
+    expect(checkExpiry('2026-01-01T00:00:00.000Z', Date.parse('2026-01-01T00:00:00.000Z'))?.code).toBe('EXPIRED');
+  });
+
+  it('keeps a command before notAfter', () => {
+    expect(checkExpiry('2026-01-01T00:00:01.000Z', Date.parse('2026-01-01T00:00:00.000Z'))).toBeUndefined();
+  });
+
+  it('caps notAfter at the target maximum time to live', () => {
+    const received = Date.parse('2026-01-01T00:00:00.000Z');
+    expect(effectiveNotAfter(policy({ maxTtlSeconds: 30 }), '2026-01-01T01:00:00.000Z', received)).toBe(
+      '2026-01-01T00:00:30.000Z',
+    );
+    expect(effectiveNotAfter(policy({ maxTtlSeconds: 30 }), '2026-01-01T00:00:10.000Z', received)).toBe(
+      '2026-01-01T00:00:10.000Z',
+    );
+  });
+});
+
+describe('checkRecordState', () => {
+  it('refuses an audited record with RECORD_LOCKED', () => {
+    expect(checkRecordState({ locked: false, audited: true }, true)?.code).toBe('RECORD_LOCKED');
+  });
+
+  it('refuses a locked record on a target without explicit locks', () => {
+    expect(checkRecordState({ locked: true, audited: false }, false)?.code).toBe('RECORD_LOCKED');
+  });
+
+  it('lets the dispatcher wait for the lock where the target has locks', () => {
+    expect(checkRecordState({ locked: true, audited: false }, true)).toBeUndefined();
+  });
+
+  it('accepts an open record', () => {
+    expect(checkRecordState({ locked: false, audited: false }, false)).toBeUndefined();
+  });
+});
+
+describe('WriteHistory', () => {
+  const rated = policy({ limits: [{ parameter: 'FeedRate', maxWrites: 2, windowSeconds: 60 }] });
+  const cooled = policy({ limits: [{ parameter: 'FeedRate', cooldownSeconds: 10 }] });
+
+  it('accepts writes up to the maximum per window', () => {
+    const history = new WriteHistory();
+    history.record('k', 0);
+    expect(history.check(rated, subject(), 'k', 1000)).toBeUndefined();
+  });
+
+  it('refuses the write beyond the maximum with RATE_LIMITED', () => {
+    const history = new WriteHistory();
+    history.record('k', 0);
+    history.record('k', 1000);
+    expect(history.check(rated, subject(), 'k', 2000)?.code).toBe('RATE_LIMITED');
+  });
+
+  it('accepts again once the window has slid past old writes', () => {
+    const history = new WriteHistory();
+    history.record('k', 0);
+    history.record('k', 1000);
+    expect(history.check(rated, subject(), 'k', 60_500)).toBeUndefined();
+  });
+
+  it('counts each key on its own', () => {
+    const history = new WriteHistory();
+    history.record('k', 0);
+    history.record('k', 1000);
+    expect(history.check(rated, subject(), 'other', 2000)).toBeUndefined();
+  });
+
+  it('refuses a write within the cooldown with COOLDOWN', () => {
+    const history = new WriteHistory();
+    history.record('k', 0);
+    expect(history.check(cooled, subject(), 'k', 9_999)?.code).toBe('COOLDOWN');
+    expect(history.check(cooled, subject(), 'k', 10_000)).toBeUndefined();
+  });
+
+  it('never refuses a revert', () => {
+    const history = new WriteHistory();
+    history.record('k', 0);
+    expect(history.check(cooled, subject({ isRevert: true }), 'k', 1)).toBeUndefined();
+  });
+});

@@ -1,0 +1,207 @@
+import type { Isa95ObjectType, ParameterValue, ReasonCode, WriteBackAction } from '@loopgate/contracts';
+import { stepBetween } from './values';
+import { matchesPattern } from './wildcard';
+
+/** Which parameter (and optionally which object) a guardrail entry covers; `*` is a wildcard. */
+export interface ParameterMatch {
+  parameter: string;
+  object?: string;
+}
+
+/** Hard limits for matching parameters; every matching entry applies, so the strictest wins. */
+export interface ParameterLimit extends ParameterMatch {
+  min?: number;
+  max?: number;
+  /** Largest change per write, in the parameter's unit. */
+  maxStep?: number;
+  /** Largest change per write, in percent of the prior value. */
+  maxStepPercent?: number;
+  /** At most `maxWrites` writes per `windowSeconds` to one parameter of one object. */
+  maxWrites?: number;
+  windowSeconds?: number;
+  /** Least time between two writes to one parameter of one object. */
+  cooldownSeconds?: number;
+}
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+/** A target's guardrails, from site configuration that flows cannot change. */
+export interface GuardrailPolicy {
+  /** Safety-interlock parameters (IEC 61511): never writable, whatever the request says. */
+  interlocks: ParameterMatch[];
+  limits: ParameterLimit[];
+  /** Caps how far ahead a request's `notAfter` may lie. */
+  maxTtlSeconds?: number;
+  /** How long AI writes to a key are held after an operator overrode a value the gateway wrote. */
+  overrideHoldSeconds: number;
+  retry: RetryPolicy;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 5, initialDelayMs: 100, maxDelayMs: 5_000 };
+export const DEFAULT_POLICY: GuardrailPolicy = {
+  interlocks: [],
+  limits: [],
+  overrideHoldSeconds: 900,
+  retry: DEFAULT_RETRY,
+};
+
+/** What the guardrails look at: the command without its lineage. */
+export interface GuardrailSubject {
+  action: WriteBackAction;
+  objectType: Isa95ObjectType;
+  objectId: string;
+  parameter?: string;
+  value?: ParameterValue;
+  initiator: 'ai' | 'human';
+  /** A revert writes a prior value back: hard stops apply, step/rate/approval do not. */
+  isRevert: boolean;
+}
+
+/** Why a command was refused: a stable reason code and a sentence for people. */
+export interface Refusal {
+  code: ReasonCode;
+  message: string;
+}
+
+function covers(match: ParameterMatch, subject: GuardrailSubject): boolean {
+  return (
+    matchesPattern(match.parameter, subject.parameter) &&
+    (match.object === undefined || matchesPattern(match.object, subject.objectId))
+  );
+}
+
+export function matchingLimits(policy: GuardrailPolicy, subject: GuardrailSubject): ParameterLimit[] {
+  return policy.limits.filter((limit) => covers(limit, subject));
+}
+
+/** Safety interlocks are never written, by any action, revert included. */
+export function checkInterlock(policy: GuardrailPolicy, subject: GuardrailSubject): Refusal | undefined {
+  const hit = policy.interlocks.find((match) => covers(match, subject));
+  if (!hit) return undefined;
+  return {
+    code: 'SAFETY_INTERLOCK',
+    message: `${subject.parameter} is a safety-interlock parameter and is never written by the gateway`,
+  };
+}
+
+/** Absolute bounds: a bounded parameter takes only finite numbers within [min, max]. */
+export function checkBounds(policy: GuardrailPolicy, subject: GuardrailSubject): Refusal | undefined {
+  for (const limit of matchingLimits(policy, subject)) {
+    if (limit.min === undefined && limit.max === undefined) continue;
+    if (subject.value === undefined) continue;
+    if (typeof subject.value !== 'number' || !Number.isFinite(subject.value)) {
+      return { code: 'TYPE_MISMATCH', message: `${subject.parameter} is bounded and takes a finite number` };
+    }
+    if (limit.min !== undefined && subject.value < limit.min) {
+      return { code: 'OUT_OF_BOUNDS', message: `${subject.value} is below the minimum ${limit.min}` };
+    }
+    if (limit.max !== undefined && subject.value > limit.max) {
+      return { code: 'OUT_OF_BOUNDS', message: `${subject.value} is above the maximum ${limit.max}` };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Maximum step from the value read at the target just before the write. When the prior value is
+ * not a number the step cannot be measured, so the write is refused rather than let through.
+ */
+export function checkStep(
+  policy: GuardrailPolicy,
+  subject: GuardrailSubject,
+  prior: ParameterValue | null | undefined,
+): Refusal | undefined {
+  if (subject.isRevert || subject.value === undefined) return undefined;
+  for (const limit of matchingLimits(policy, subject)) {
+    if (limit.maxStep === undefined && limit.maxStepPercent === undefined) continue;
+    const step = stepBetween(prior, subject.value);
+    if (!step) {
+      return {
+        code: 'STEP_TOO_LARGE',
+        message: `the step to ${String(subject.value)} cannot be measured from the prior value ${String(prior)}`,
+      };
+    }
+    if (limit.maxStep !== undefined && step.absolute > limit.maxStep) {
+      return { code: 'STEP_TOO_LARGE', message: `step ${step.absolute} exceeds the maximum step ${limit.maxStep}` };
+    }
+    if (limit.maxStepPercent !== undefined && step.percent > limit.maxStepPercent) {
+      return {
+        code: 'STEP_TOO_LARGE',
+        message: `step ${step.percent.toFixed(2)} % exceeds the maximum step ${limit.maxStepPercent} %`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/** A correction not applied by `notAfter` is stale: it is expired, never applied late. */
+export function checkExpiry(notAfter: string, now: number): Refusal | undefined {
+  if (Date.parse(notAfter) > now) return undefined;
+  return { code: 'EXPIRED', message: `not applied before ${notAfter}; dropped as stale` };
+}
+
+/** The effective expiry: the request's `notAfter`, capped by the target's `maxTtlSeconds`. */
+export function effectiveNotAfter(policy: GuardrailPolicy, requested: string, receivedAt: number): string {
+  const asked = Date.parse(requested);
+  if (policy.maxTtlSeconds === undefined) return new Date(asked).toISOString();
+  return new Date(Math.min(asked, receivedAt + policy.maxTtlSeconds * 1000)).toISOString();
+}
+
+/**
+ * Audited or closed records are never written. A record locked by someone else is refused on a
+ * target without explicit locks; where the target has locks, the dispatcher waits for the lock.
+ */
+export function checkRecordState(
+  record: { locked: boolean; audited: boolean },
+  targetHasLocks: boolean,
+): Refusal | undefined {
+  if (record.audited) return { code: 'RECORD_LOCKED', message: 'the record is audited or closed and is not written' };
+  if (record.locked && !targetHasLocks) return { code: 'RECORD_LOCKED', message: 'the record is locked at the target' };
+  return undefined;
+}
+
+/**
+ * Writes accepted per ordering key, for the rate and cooldown guardrails.
+ * Reverts are counted but never refused: operator authority is absolute.
+ */
+export class WriteHistory {
+  private readonly times = new Map<string, number[]>();
+
+  /** Refuses when the key had `maxWrites` writes within the window, or a write within the cooldown. */
+  check(policy: GuardrailPolicy, subject: GuardrailSubject, key: string, now: number): Refusal | undefined {
+    if (subject.isRevert) return undefined;
+    const times = this.times.get(key) ?? [];
+    for (const limit of matchingLimits(policy, subject)) {
+      if (limit.cooldownSeconds !== undefined && times.length > 0) {
+        const since = now - times[times.length - 1];
+        if (since < limit.cooldownSeconds * 1000) {
+          return {
+            code: 'COOLDOWN',
+            message: `last write ${since} ms ago; cooldown is ${limit.cooldownSeconds} s`,
+          };
+        }
+      }
+      if (limit.maxWrites !== undefined) {
+        const windowMs = (limit.windowSeconds ?? 60) * 1000;
+        const recent = times.filter((t) => now - t < windowMs).length;
+        if (recent >= limit.maxWrites) {
+          return {
+            code: 'RATE_LIMITED',
+            message: `${recent} writes in the last ${windowMs / 1000} s; at most ${limit.maxWrites}`,
+          };
+        }
+      }
+    }
+    return undefined;
+  }
+
+  record(key: string, time: number, horizonMs = 24 * 3600_000): void {
+    const times = (this.times.get(key) ?? []).filter((t) => time - t < horizonMs);
+    times.push(time);
+    this.times.set(key, times);
+  }
+}

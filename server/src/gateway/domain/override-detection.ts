@@ -1,0 +1,74 @@
+import type { ParameterValue } from '@loopgate/contracts';
+import { valuesEqual } from './values';
+
+/** What the gateway last wrote to an ordering key, and whether someone changed it since. */
+export interface KeyWriteState {
+  key: string;
+  value: ParameterValue | null;
+  commandId: string;
+  writtenAt: string;
+  /** The value someone else put there, once noticed, so one override is audited once. */
+  overriddenWith?: ParameterValue | null;
+  /** AI writes to the key are held until then (OVERRIDE_HOLD). */
+  holdUntil?: string;
+}
+
+export interface OverrideObservation {
+  state: KeyWriteState;
+  /** The value the gateway wrote and the value found instead. */
+  written: ParameterValue | null;
+  found: ParameterValue | null;
+}
+
+/**
+ * Tracks the gateway's own last write per key. A read that finds another value means an operator
+ * (or another system) overrode it: that is audited once and AI writes to the key are held.
+ */
+export class OverrideTracker {
+  private readonly states = new Map<string, KeyWriteState>();
+
+  load(states: Iterable<KeyWriteState>): void {
+    for (const state of states) this.states.set(state.key, state);
+  }
+
+  get(key: string): KeyWriteState | undefined {
+    return this.states.get(key);
+  }
+
+  /** The gateway applied `value` to `key`: later reads are compared with it. */
+  recordWrite(key: string, value: ParameterValue | null, commandId: string, at: string): KeyWriteState {
+    const previous = this.states.get(key);
+    const state: KeyWriteState = { key, value, commandId, writtenAt: at, holdUntil: previous?.holdUntil };
+    this.states.set(key, state);
+    return state;
+  }
+
+  /** Compares a fresh read with the last write; returns the override the first time it is seen. */
+  observe(
+    key: string,
+    found: ParameterValue | null,
+    now: number,
+    holdSeconds: number,
+  ): OverrideObservation | undefined {
+    const state = this.states.get(key);
+    if (!state || valuesEqual(state.value, found)) return undefined;
+    if (state.overriddenWith !== undefined && valuesEqual(state.overriddenWith, found)) return undefined;
+    const next: KeyWriteState = {
+      ...state,
+      overriddenWith: found,
+      holdUntil: new Date(now + holdSeconds * 1000).toISOString(),
+    };
+    this.states.set(key, next);
+    return { state: next, written: state.value, found };
+  }
+
+  /** Whether AI writes to `key` are held after an override. */
+  isHeld(key: string, now: number): boolean {
+    const until = this.states.get(key)?.holdUntil;
+    return until !== undefined && Date.parse(until) > now;
+  }
+
+  keysWrittenSince(since: number): KeyWriteState[] {
+    return [...this.states.values()].filter((s) => Date.parse(s.writtenAt) >= since);
+  }
+}

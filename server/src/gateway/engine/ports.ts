@@ -1,0 +1,77 @@
+import type { AuditRecord, ControlState, ReasonCode } from '@loopgate/contracts';
+import type { AuditEntry } from '../../common/audit.port';
+import type { TargetAdapter } from '../../targets/adapter';
+import type { BusCommand } from '../bus/command-bus';
+import type { ApprovalRule } from '../domain/approval-policy';
+import type { Command } from '../domain/command';
+import type { GuardrailPolicy } from '../domain/guardrails';
+import type { KeyWriteState } from '../domain/override-detection';
+
+/** One change the store makes; a `commit` runs its changes in one transaction. */
+export type StoreChange =
+  | { kind: 'command'; command: Command }
+  | { kind: 'audit'; entry: AuditEntry }
+  | { kind: 'key-state'; state: KeyWriteState }
+  | { kind: 'control'; key: string; value: unknown; actor: string }
+  | { kind: 'outbox-add'; command: BusCommand; onCommitted?: (seq: number) => void }
+  | { kind: 'outbox-remove'; commandId: string };
+
+export interface CommitResult {
+  /** The audit records appended, in the order of the `audit` changes. */
+  audit: AuditRecord[];
+}
+
+/** A command waiting in the durable outbox, in the order it was published. */
+export interface OutboxRow extends BusCommand {
+  seq: number;
+}
+
+/**
+ * Durable state. Commits made in the same tick are group-committed in one transaction, in call
+ * order: a command and its outbox row committed together land together or not at all.
+ */
+export interface GatewayStore {
+  commit(changes: StoreChange[]): Promise<CommitResult>;
+  findCommand(id: string): Promise<Command | undefined>;
+  findCommandByRequestId(requestId: string): Promise<Command | undefined>;
+  /** Commands not yet in a terminal state, oldest first. */
+  loadActiveCommands(): Promise<Command[]>;
+  loadKeyStates(): Promise<KeyWriteState[]>;
+  loadControl(): Promise<Map<string, unknown>>;
+  /** Ordering keys and times of commands accepted since `since` (ISO), for the rate guardrails after a restart. */
+  loadAcceptedSince(since: string): Promise<{ orderingKey: string; decidedAt: string }[]>;
+  loadOutbox(): Promise<OutboxRow[]>;
+}
+
+/** A configured target as the engine uses it. */
+export interface TargetRuntime {
+  instance: string;
+  kind: TargetAdapter['kind'];
+  adapter: TargetAdapter;
+  policy: GuardrailPolicy;
+  approvals: readonly ApprovalRule[];
+  /** Shadow mode from configuration; the console may override it at run time. */
+  shadow: boolean;
+}
+
+/** What the engine tells the outside (metrics, the outcome stream). Every method is optional. */
+export interface EngineObserver {
+  /** A command was created or changed state. */
+  outcome?(command: Command): void;
+  /** A guardrail or approval refused a command. */
+  refused?(instance: string, code: ReasonCode): void;
+  /** A command reached a terminal state; `latencyMs` from its event time to applied, when applied. */
+  finished?(command: Command, latencyMs: number | undefined): void;
+  control?(state: ControlState): void;
+  target?(instance: string): void;
+}
+
+export interface EngineLogger {
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const CONSOLE_LOGGER: EngineLogger = {
+  warn: (message) => process.stderr.write(`loopgate gateway: ${message}\n`),
+  error: (message) => process.stderr.write(`loopgate gateway: ${message}\n`),
+};

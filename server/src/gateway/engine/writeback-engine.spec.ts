@@ -1,0 +1,595 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { FakeTarget } from '../testing/fake-target';
+import {
+  EngineHarness,
+  FEED,
+  OPERATOR,
+  QA,
+  SERVICE,
+  setRequest,
+  verifyChain,
+  type HarnessTarget,
+} from '../testing/harness';
+import type { MemoryGatewayStore } from '../testing/memory-store';
+
+let harness: EngineHarness | undefined;
+afterEach(async () => {
+  await harness?.stop();
+  harness = undefined;
+});
+
+async function start(target: Partial<HarnessTarget> & { fake?: FakeTarget } = {}, more: HarnessTarget[] = []) {
+  const fake = target.fake ?? new FakeTarget();
+  fake.set(FEED, 1000);
+  harness = await new EngineHarness([{ ...target, fake }, ...more]).start();
+  return { fake, h: harness, store: harness.store as MemoryGatewayStore };
+}
+
+const outcomesOf = (store: MemoryGatewayStore, commandId: string) =>
+  store.audit.filter((r) => r.commandId === commandId).map((r) => r.outcome);
+
+describe('accepting a request', () => {
+  it('applies a set-parameter, reading the prior value and confirming by read-back', async () => {
+    const { fake, h, store } = await start();
+    const outcome = await h.submitAndSettle(setRequest(fake, { value: 1010 }));
+    expect(outcome).toMatchObject({ state: 'applied', priorValue: 1000, newValue: 1010 });
+    expect(outcome.mesTransactionId).toMatch(/^TX-/);
+    expect(fake.appliedTo(FEED).map((e) => e.value)).toEqual([1010]);
+    expect(outcomesOf(store, outcome.commandId)).toEqual(['accepted', 'applied']);
+    const applied = store.audit.find((r) => r.commandId === outcome.commandId && r.outcome === 'applied');
+    expect(applied).toMatchObject({
+      priorValue: 1000,
+      newValue: 1010,
+      lineage: { inferenceId: expect.any(String) },
+      actor: 'gateway',
+    });
+    expect(applied?.timings?.appliedAt).toBeDefined();
+  });
+
+  it('returns the first command for a second request with the same id and writes once', async () => {
+    const { fake, h } = await start();
+    const request = setRequest(fake, { value: 1010 });
+    const [first, second] = await Promise.all([h.engine.submit(request, SERVICE), h.engine.submit(request, SERVICE)]);
+    await h.settle(first.outcome.commandId);
+    const third = await h.engine.submit(request, SERVICE);
+    expect(first.created).toBe(true);
+    expect(second.created).toBe(false);
+    expect(third).toMatchObject({ created: false, outcome: { commandId: first.outcome.commandId, state: 'applied' } });
+    expect(fake.appliedTo(FEED)).toHaveLength(1);
+  });
+
+  it('refuses an unknown target instance with UNKNOWN_TARGET, audited', async () => {
+    const { fake, h, store } = await start();
+    const { outcome } = await h.engine.submit(
+      setRequest(fake, { target: { kind: 'opcenter', instance: 'nowhere' } }),
+      SERVICE,
+    );
+    expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'UNKNOWN_TARGET' });
+    expect(outcomesOf(store, outcome.commandId)).toEqual(['rejected']);
+  });
+
+  it('refuses a kind that does not match the configured instance', async () => {
+    const { fake, h } = await start();
+    const { outcome } = await h.engine.submit(
+      setRequest(fake, { target: { kind: 'aveva', instance: fake.instance } }),
+      SERVICE,
+    );
+    expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'UNKNOWN_TARGET' });
+  });
+
+  it('refuses an action the target does not support', async () => {
+    const fake = new FakeTarget({ capabilities: { actions: ['set-parameter'] } });
+    const { h } = await start({ fake });
+    const { outcome } = await h.engine.submit(
+      setRequest(fake, {
+        action: 'hold-lot',
+        object: { type: 'material-lot', id: 'L1' },
+        parameter: undefined,
+        value: undefined,
+      }),
+      SERVICE,
+    );
+    expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'UNSUPPORTED_ACTION' });
+  });
+});
+
+describe('guardrails', () => {
+  it('never writes a safety-interlock parameter', async () => {
+    const { fake, h, store } = await start({ policy: { interlocks: [{ parameter: 'FeedRate' }] } });
+    const { outcome } = await h.engine.submit(setRequest(fake), SERVICE);
+    expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'SAFETY_INTERLOCK' });
+    expect(fake.calls.write).toBe(0);
+    expect(store.audit.at(-1)).toMatchObject({ outcome: 'rejected', reasonCode: 'SAFETY_INTERLOCK' });
+  });
+
+  it('refuses a value outside the absolute bounds', async () => {
+    const { fake, h } = await start({ policy: { limits: [{ parameter: 'FeedRate', min: 500, max: 1500 }] } });
+    const { outcome } = await h.engine.submit(setRequest(fake, { value: 1600 }), SERVICE);
+    expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'OUT_OF_BOUNDS' });
+  });
+
+  it('refuses a step above the maximum against the value read at dispatch', async () => {
+    const { fake, h } = await start({ policy: { limits: [{ parameter: 'FeedRate', maxStepPercent: 2 }] } });
+    const outcome = await h.submitAndSettle(setRequest(fake, { value: 1030 }));
+    expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'STEP_TOO_LARGE', priorValue: 1000 });
+    expect(fake.calls.write).toBe(0);
+  });
+
+  it('refuses writes beyond the maximum per window', async () => {
+    const { fake, h } = await start({
+      policy: { limits: [{ parameter: 'FeedRate', maxWrites: 2, windowSeconds: 60 }] },
+    });
+    const results = [];
+    for (const value of [1001, 1002, 1003])
+      results.push((await h.engine.submit(setRequest(fake, { value }), SERVICE)).outcome);
+    expect(results.map((o) => o.reasonCode ?? o.state)).toEqual(['queued', 'queued', 'RATE_LIMITED']);
+  });
+
+  it('refuses a write within the cooldown', async () => {
+    const { fake, h } = await start({ policy: { limits: [{ parameter: 'FeedRate', cooldownSeconds: 30 }] } });
+    await h.engine.submit(setRequest(fake, { value: 1001 }), SERVICE);
+    const { outcome } = await h.engine.submit(setRequest(fake, { value: 1002 }), SERVICE);
+    expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'COOLDOWN' });
+  });
+
+  it('refuses a locked record on a target without explicit locks', async () => {
+    const { fake, h } = await start();
+    fake.records.set('CNC-01/OP20', { locked: true });
+    expect(await h.submitAndSettle(setRequest(fake))).toMatchObject({ state: 'rejected', reasonCode: 'RECORD_LOCKED' });
+    expect(fake.calls.write).toBe(0);
+  });
+
+  it('refuses an audited record', async () => {
+    const { fake, h } = await start();
+    fake.records.set('CNC-01/OP20', { audited: true });
+    expect(await h.submitAndSettle(setRequest(fake))).toMatchObject({ state: 'rejected', reasonCode: 'RECORD_LOCKED' });
+  });
+
+  it('expires a request that arrives after its notAfter', async () => {
+    const { fake, h } = await start();
+    const { outcome } = await h.engine.submit(
+      setRequest(fake, { notAfter: new Date(Date.now() - 1).toISOString() }),
+      SERVICE,
+    );
+    expect(outcome).toMatchObject({ state: 'expired', reasonCode: 'EXPIRED' });
+  });
+
+  it('expires a queued command while its target is paused, never applying it late', async () => {
+    const { fake, h } = await start();
+    await h.engine.setPaused(fake.instance, true, OPERATOR);
+    const { outcome } = await h.engine.submit(
+      setRequest(fake, { notAfter: new Date(Date.now() + 60).toISOString() }),
+      SERVICE,
+    );
+    expect(await h.settle(outcome.commandId)).toMatchObject({ state: 'expired', reasonCode: 'EXPIRED' });
+    await h.engine.setPaused(fake.instance, false, OPERATOR);
+    expect(fake.calls.write).toBe(0);
+  });
+
+  it('caps notAfter at the target maximum time to live', async () => {
+    const { fake, h } = await start({ policy: { maxTtlSeconds: 5 } });
+    await h.engine.stopAll(OPERATOR);
+    const { outcome } = await h.engine.submit(
+      setRequest(fake, { notAfter: new Date(Date.now() + 3_600_000).toISOString() }),
+      SERVICE,
+    );
+    const command = await h.engine.get(outcome.commandId);
+    expect(Date.parse(command!.notAfter) - Date.parse(command!.receivedAt)).toBeLessThanOrEqual(5000);
+  });
+
+  it('decides and audits in shadow mode but writes nothing', async () => {
+    const { fake, h, store } = await start({ shadow: true });
+    const outcome = await h.submitAndSettle(setRequest(fake, { value: 1010 }));
+    expect(outcome).toMatchObject({ state: 'shadow', reasonCode: 'SHADOW_MODE', priorValue: 1000, newValue: 1010 });
+    expect(fake.calls.write).toBe(0);
+    expect(outcomesOf(store, outcome.commandId)).toEqual(['accepted', 'shadow']);
+  });
+
+  it('turns shadow mode on at run time', async () => {
+    const { fake, h } = await start();
+    await h.engine.setShadow(fake.instance, true, OPERATOR);
+    expect(await h.submitAndSettle(setRequest(fake))).toMatchObject({ state: 'shadow' });
+  });
+});
+
+describe('pause and kill switch', () => {
+  it('holds a paused target while others go on, and resumes in order', async () => {
+    const other = new FakeTarget({ instance: 'fake-2' });
+    other.set(FEED, 1);
+    const { fake, h } = await start({}, [{ fake: other }]);
+    await h.engine.setPaused(fake.instance, true, OPERATOR);
+    const held = [];
+    for (const value of [1001, 1002, 1003])
+      held.push((await h.engine.submit(setRequest(fake, { value }), SERVICE)).outcome.commandId);
+    expect(await h.submitAndSettle(setRequest(other, { value: 2 }))).toMatchObject({ state: 'applied' });
+    expect(fake.calls.write).toBe(0);
+    expect(h.engine.targetState(fake.instance)).toMatchObject({ paused: true, queueDepth: 3 });
+    await h.engine.setPaused(fake.instance, false, OPERATOR);
+    for (const id of held) await h.settle(id);
+    expect(fake.appliedTo(FEED).map((e) => e.value)).toEqual([1001, 1002, 1003]);
+  });
+
+  it('stops all dispatch with the kill switch and resumes in order', async () => {
+    const { fake, h, store } = await start();
+    expect(await h.engine.stopAll(OPERATOR, 'drill')).toMatchObject({ stopped: true, stoppedBy: 'olivia' });
+    const ids = [];
+    for (const value of [1001, 1002])
+      ids.push((await h.engine.submit(setRequest(fake, { value }), SERVICE)).outcome.commandId);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(fake.calls.write).toBe(0);
+    await h.engine.resumeAll(OPERATOR);
+    for (const id of ids) await h.settle(id);
+    expect(fake.appliedTo(FEED).map((e) => e.value)).toEqual([1001, 1002]);
+    expect(store.audit.filter((r) => r.reasonCode === 'KILL_SWITCH').map((r) => r.outcome)).toEqual([
+      'security',
+      'security',
+    ]);
+  });
+
+  it('keeps the kill switch on across a restart', async () => {
+    const { fake, h } = await start();
+    await h.engine.stopAll(OPERATOR);
+    await h.restart();
+    expect(h.engine.controlState().stopped).toBe(true);
+    await h.engine.submit(setRequest(fake), SERVICE);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fake.calls.write).toBe(0);
+  });
+});
+
+describe('retries and effectively-once', () => {
+  it('retries transient failures and applies once', async () => {
+    const { fake, h, store } = await start();
+    fake.failNext('transient', 'transient');
+    const outcome = await h.submitAndSettle(setRequest(fake, { value: 1010 }));
+    expect(outcome.state).toBe('applied');
+    expect(fake.appliedTo(FEED)).toHaveLength(1);
+    expect(outcomesOf(store, outcome.commandId)).toEqual(['accepted', 'retried', 'retried', 'applied']);
+  });
+
+  it('ends as failed with RETRIES_EXHAUSTED when transient failures outlast the limit', async () => {
+    const { fake, h } = await start();
+    fake.failNext('transient', 'transient', 'transient', 'transient');
+    expect(await h.submitAndSettle(setRequest(fake))).toMatchObject({
+      state: 'failed',
+      reasonCode: 'RETRIES_EXHAUSTED',
+    });
+    expect(fake.calls.write).toBe(4);
+  });
+
+  it('does not retry a write the MES rejected', async () => {
+    const { fake, h } = await start();
+    fake.failNext('rejected');
+    expect(await h.submitAndSettle(setRequest(fake))).toMatchObject({ state: 'rejected', reasonCode: 'NOT_WRITABLE' });
+    expect(fake.calls.write).toBe(1);
+  });
+
+  it('reads before retrying after a timeout whose write landed, and does not write again', async () => {
+    const { fake, h } = await start();
+    fake.failNext('unknown-landed');
+    const outcome = await h.submitAndSettle(setRequest(fake, { value: 1010 }));
+    expect(outcome).toMatchObject({ state: 'applied', newValue: 1010 });
+    expect(fake.calls.write).toBe(1);
+    expect(fake.appliedTo(FEED)).toHaveLength(1);
+  });
+
+  it('writes again after a timeout whose write was lost', async () => {
+    const { fake, h } = await start();
+    fake.failNext('unknown-lost');
+    expect(await h.submitAndSettle(setRequest(fake, { value: 1010 }))).toMatchObject({ state: 'applied' });
+    expect(fake.calls.write).toBe(2);
+    expect(fake.appliedTo(FEED)).toHaveLength(1);
+  });
+
+  it('detects a silently dropped write by read-back and applies it on retry', async () => {
+    const { fake, h } = await start();
+    fake.failNext('drop');
+    expect(await h.submitAndSettle(setRequest(fake, { value: 1010 }))).toMatchObject({
+      state: 'applied',
+      newValue: 1010,
+    });
+    expect(fake.appliedTo(FEED)).toHaveLength(1);
+  });
+
+  it('fails with NOT_CONFIRMED when every write is dropped', async () => {
+    const { fake, h } = await start();
+    fake.failNext('drop', 'drop', 'drop', 'drop');
+    expect(await h.submitAndSettle(setRequest(fake, { value: 1010 }))).toMatchObject({
+      state: 'failed',
+      reasonCode: 'NOT_CONFIRMED',
+    });
+    expect(fake.get(FEED)).toBe(1000);
+  });
+
+  it('trusts the answer where the target cannot read back', async () => {
+    const fake = new FakeTarget({ capabilities: { readBack: false } });
+    const { h } = await start({ fake });
+    fake.failNext('drop');
+    expect(await h.submitAndSettle(setRequest(fake, { value: 1010 }))).toMatchObject({ state: 'applied' });
+  });
+
+  it('looks a create up by its external reference before creating again', async () => {
+    const { fake, h } = await start();
+    fake.failNext('unknown-landed');
+    const outcome = await h.submitAndSettle(
+      setRequest(fake, {
+        action: 'create-maintenance-work-order',
+        object: { type: 'equipment', id: 'CNC-01' },
+        parameter: undefined,
+        value: undefined,
+        details: { description: 'bearing' },
+      }),
+    );
+    expect(outcome.state).toBe('applied');
+    expect(fake.created.size).toBe(1);
+    expect(fake.calls.findCreated).toBeGreaterThanOrEqual(1);
+    expect(fake.ledger.filter((e) => e.externalRef === outcome.commandId)).toHaveLength(1);
+  });
+
+  it('acquires and releases a lock where the target needs one', async () => {
+    const fake = new FakeTarget({ capabilities: { locks: true } });
+    const { h } = await start({ fake });
+    expect(await h.submitAndSettle(setRequest(fake))).toMatchObject({ state: 'applied' });
+    expect(fake.calls.acquireLock).toBe(1);
+    expect(fake.calls.releaseLock).toBe(1);
+    expect(fake.isLocked(FEED)).toBe(false);
+  });
+
+  it('audits a failed lock acquisition and retries it', async () => {
+    const fake = new FakeTarget({ capabilities: { locks: true } });
+    const { h, store } = await start({ fake });
+    fake.failNext('locked');
+    const outcome = await h.submitAndSettle(setRequest(fake));
+    expect(outcome.state).toBe('applied');
+    expect(store.audit.find((r) => r.commandId === outcome.commandId && r.outcome === 'retried')).toMatchObject({
+      reasonCode: 'LOCK_UNAVAILABLE',
+    });
+  });
+
+  it('fails with LOCK_UNAVAILABLE while the operator console holds the lock', async () => {
+    const fake = new FakeTarget({ capabilities: { locks: true } });
+    const { h } = await start({ fake });
+    fake.holdOperatorLock(FEED);
+    expect(await h.submitAndSettle(setRequest(fake))).toMatchObject({
+      state: 'failed',
+      reasonCode: 'LOCK_UNAVAILABLE',
+    });
+    expect(fake.calls.write).toBe(0);
+  });
+});
+
+describe('ordering', () => {
+  it('applies commands on one key strictly in accepted order, one in flight', async () => {
+    const fake = new FakeTarget({ latencyMs: () => Math.random() * 3 });
+    const { h } = await start({ fake });
+    const values = Array.from({ length: 30 }, (_, i) => 2000 + i);
+    const ids = [];
+    for (const value of values)
+      ids.push((await h.engine.submit(setRequest(fake, { value }), SERVICE)).outcome.commandId);
+    for (const id of ids) await h.settle(id);
+    expect(fake.appliedTo(FEED).map((e) => e.value)).toEqual(values);
+  });
+
+  it('runs different keys in parallel', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const fake = new FakeTarget({
+      latencyMs: () => {
+        inFlight += 1;
+        most = Math.max(most, inFlight);
+        setTimeout(() => (inFlight -= 1), 10);
+        return 10;
+      },
+    });
+    const { h } = await start({ fake });
+    const ids = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push(
+        (
+          await h.engine.submit(
+            setRequest(fake, { object: { type: 'recipe-parameter', id: `R${i}` }, value: i }),
+            SERVICE,
+          )
+        ).outcome.commandId,
+      );
+    }
+    for (const id of ids) await h.settle(id);
+    expect(most).toBeGreaterThan(1);
+  });
+
+  it('dispatches what was queued before a restart, reading first where a write was sent', async () => {
+    const fake = new FakeTarget({ latencyMs: () => 5 });
+    const { h, store } = await start({ fake });
+    await h.engine.stopAll(OPERATOR);
+    const ids = [];
+    for (const value of [1001, 1002, 1003])
+      ids.push((await h.engine.submit(setRequest(fake, { value }), SERVICE)).outcome.commandId);
+    await h.engine.resumeAll(OPERATOR);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    await h.restart();
+    for (const id of ids) await h.settle(id);
+    expect(fake.appliedTo(FEED).map((e) => e.value)).toEqual([1001, 1002, 1003]);
+    expect(verifyChain(store.audit).ok).toBe(true);
+  });
+});
+
+describe('approvals', () => {
+  const lotRelease = {
+    action: 'release-lot' as const,
+    object: { type: 'material-lot' as const, id: 'LOT-7' },
+    parameter: undefined,
+    value: undefined,
+  };
+
+  it('holds a lot release as pending until QA signs, then applies it', async () => {
+    const { fake, h, store } = await start({
+      approvals: [{ name: 'lot release', actions: ['release-lot'], requiresQuality: true }],
+    });
+    const { outcome } = await h.engine.submit(setRequest(fake, lotRelease), SERVICE);
+    expect(outcome).toMatchObject({
+      state: 'pending-approval',
+      reasonCode: 'APPROVAL_REQUIRED',
+      approval: { rule: 'lot release', requiresQuality: true },
+    });
+    expect(h.engine.pendingApprovals().map((c) => c.id)).toEqual([outcome.commandId]);
+    const hash = outcome.approval!.recordHash!;
+    await expect(
+      h.engine.decide(outcome.commandId, OPERATOR, signature('olivia', 'approved', hash)),
+    ).rejects.toMatchObject({ code: 'QUALITY_APPROVAL_REQUIRED' });
+    const approved = await h.engine.decide(outcome.commandId, QA, signature('quinn', 'approved', hash), 'lot checked');
+    expect(approved.state).toBe('queued');
+    expect(await h.settle(outcome.commandId)).toMatchObject({ state: 'applied' });
+    expect(outcomesOf(store, outcome.commandId)).toEqual(['pending', 'approved', 'applied']);
+    expect(store.audit.find((r) => r.outcome === 'approved')?.signature).toMatchObject({
+      signer: 'quinn',
+      meaning: 'approved',
+      recordHash: hash,
+    });
+  });
+
+  it('asks for approval of a recipe step above 2 % and lets smaller steps through', async () => {
+    const { fake, h } = await start({
+      approvals: [{ name: 'step > 2 %', actions: ['set-parameter'], stepPercentAbove: 2 }],
+    });
+    expect((await h.engine.submit(setRequest(fake, { value: 1030 }), SERVICE)).outcome.state).toBe('pending-approval');
+    expect((await h.engine.submit(setRequest(fake, { value: 1010 }), SERVICE)).outcome.state).toBe('queued');
+  });
+
+  it('ends a rejected command with APPROVAL_REJECTED and writes nothing', async () => {
+    const { fake, h } = await start({ approvals: [{ name: 'all', actions: ['set-parameter'] }] });
+    const { outcome } = await h.engine.submit(setRequest(fake), SERVICE);
+    const rejected = await h.engine.decide(
+      outcome.commandId,
+      OPERATOR,
+      signature('olivia', 'rejected', outcome.approval!.recordHash!),
+    );
+    expect(rejected).toMatchObject({ state: 'rejected', reasonCode: 'APPROVAL_REJECTED' });
+    expect(fake.calls.write).toBe(0);
+  });
+
+  it('does not let the requester of a human-initiated change approve it', async () => {
+    const { fake, h } = await start({ approvals: [{ name: 'all', actions: ['set-parameter'] }] });
+    const { outcome } = await h.engine.submit(setRequest(fake, { initiator: 'human' }), OPERATOR);
+    await expect(h.engine.checkSigner(outcome.commandId, OPERATOR)).rejects.toMatchObject({
+      code: 'SELF_APPROVAL',
+      status: 403,
+    });
+    await expect(h.engine.checkSigner(outcome.commandId, QA)).resolves.toBeDefined();
+  });
+
+  it('expires a pending command nobody signed', async () => {
+    const { fake, h, store } = await start({
+      approvals: [{ name: 'all', actions: ['set-parameter'], expiresAfterSeconds: 0.05 }],
+    });
+    const { outcome } = await h.engine.submit(setRequest(fake), SERVICE);
+    expect(await h.settle(outcome.commandId)).toMatchObject({ state: 'expired', reasonCode: 'APPROVAL_EXPIRED' });
+    expect(outcomesOf(store, outcome.commandId)).toEqual(['pending', 'expired']);
+  });
+
+  it('refuses to sign a command that is not pending', async () => {
+    const { fake, h } = await start();
+    const outcome = await h.submitAndSettle(setRequest(fake));
+    await expect(h.engine.checkSigner(outcome.commandId, QA)).rejects.toMatchObject({
+      code: 'NOT_PENDING',
+      status: 409,
+    });
+  });
+});
+
+describe('operator authority', () => {
+  it('reverts an applied write through the same ordered path, linked and audited', async () => {
+    const { fake, h, store } = await start();
+    const applied = await h.submitAndSettle(setRequest(fake, { value: 1010 }));
+    const { created, outcome } = await h.engine.revert(applied.commandId, 'operator saw chatter', OPERATOR);
+    expect(created).toBe(true);
+    const reverted = await h.settle(outcome.commandId);
+    expect(reverted).toMatchObject({
+      state: 'reverted',
+      reasonCode: 'REVERT',
+      revertOf: applied.commandId,
+      priorValue: 1010,
+      newValue: 1000,
+      initiator: 'human',
+      requestedBy: 'olivia',
+    });
+    expect(fake.get(FEED)).toBe(1000);
+    expect((await h.engine.get(applied.commandId))?.revertedBy).toBe(outcome.commandId);
+    expect(store.audit.find((r) => r.commandId === outcome.commandId && r.outcome === 'reverted')).toMatchObject({
+      actor: 'olivia',
+      reasonCode: 'REVERT',
+    });
+    const again = await h.engine.revert(applied.commandId, 'again', OPERATOR);
+    expect(again).toMatchObject({ created: false, outcome: { commandId: outcome.commandId } });
+  });
+
+  it('refuses to revert a command that was not applied', async () => {
+    const { fake, h } = await start({ policy: { interlocks: [{ parameter: 'FeedRate' }] } });
+    const { outcome } = await h.engine.submit(setRequest(fake), SERVICE);
+    await expect(h.engine.revert(outcome.commandId, 'x', OPERATOR)).rejects.toMatchObject({
+      code: 'NOT_REVERTIBLE',
+      status: 409,
+    });
+  });
+
+  it('audits an operator override and holds AI writes to that key', async () => {
+    const { fake, h, store } = await start({ policy: { overrideHoldSeconds: 60 } });
+    const first = await h.submitAndSettle(setRequest(fake, { value: 1010 }));
+    fake.operatorSet(FEED, 990);
+    const held = await h.submitAndSettle(setRequest(fake, { value: 1020 }));
+    expect(held).toMatchObject({ state: 'rejected', reasonCode: 'OVERRIDE_HOLD' });
+    expect(store.audit.find((r) => r.outcome === 'overridden')).toMatchObject({
+      commandId: first.commandId,
+      reasonCode: 'OPERATOR_OVERRIDE',
+      priorValue: 1010,
+      newValue: 990,
+    });
+    const early = await h.engine.submit(setRequest(fake, { value: 1020 }), SERVICE);
+    expect(early.outcome).toMatchObject({ state: 'rejected', reasonCode: 'OVERRIDE_HOLD' });
+    const human = await h.submitAndSettle(setRequest(fake, { value: 995, initiator: 'human' }), OPERATOR);
+    expect(human.state).toBe('applied');
+    expect(store.audit.filter((r) => r.outcome === 'overridden')).toHaveLength(1);
+  });
+});
+
+describe('override watch', () => {
+  it('audits an operator override when it happens, without waiting for the next write', async () => {
+    const fake = new FakeTarget();
+    fake.set(FEED, 1000);
+    harness = await new EngineHarness([{ fake, policy: { overrideHoldSeconds: 60 } }], undefined, {
+      overrideWatchIntervalMs: 10,
+    }).start();
+    const store = harness.store as MemoryGatewayStore;
+    const applied = await harness.submitAndSettle(setRequest(fake, { value: 1010 }));
+    fake.operatorSet(FEED, 985);
+    const deadline = Date.now() + 2000;
+    while (!store.audit.some((r) => r.outcome === 'overridden') && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(store.audit.filter((r) => r.outcome === 'overridden')).toEqual([
+      expect.objectContaining({
+        commandId: applied.commandId,
+        priorValue: 1010,
+        newValue: 985,
+        reasonCode: 'OPERATOR_OVERRIDE',
+      }),
+    ]);
+    const { outcome } = await harness.engine.submit(setRequest(fake, { value: 1020 }), SERVICE);
+    expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'OVERRIDE_HOLD' });
+  });
+});
+
+describe('audit trail', () => {
+  it('keeps a verifiable chain across everything that happened', async () => {
+    const { fake, h, store } = await start();
+    fake.failNext('transient', 'unknown-landed');
+    await h.submitAndSettle(setRequest(fake, { value: 1010 }));
+    await h.engine.submit(
+      setRequest(fake, { value: 99_999, parameter: 'x', notAfter: new Date(0).toISOString() }),
+      SERVICE,
+    );
+    expect(verifyChain(store.audit)).toEqual({ ok: true, checked: store.audit.length });
+  });
+});
+
+function signature(signer: string, meaning: 'approved' | 'rejected', recordHash: string) {
+  return { signer, signerName: signer.toUpperCase(), meaning, signedAt: new Date().toISOString(), recordHash };
+}

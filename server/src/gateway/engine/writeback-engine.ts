@@ -1,0 +1,803 @@
+import { createHash } from 'node:crypto';
+import type {
+  AuditOutcome,
+  ControlState,
+  ElectronicSignature,
+  ParameterValue,
+  ReasonCode,
+  WriteBackOutcome,
+  WriteBackRequest,
+} from '@loopgate/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import type { AuditEntry } from '../../common/audit.port';
+import { UserError } from '../../common/errors';
+import { orderingKeyOf, type BusCommand, type CommandBus } from '../bus/command-bus';
+import { approvalNeedsPrior, requiredApproval } from '../domain/approval-policy';
+import { canonicalJson } from '../domain/audit-chain';
+import { isTerminal, moveTo, toOutcome, type Command } from '../domain/command';
+import { ControlGate } from '../domain/control-gate';
+import {
+  checkBounds,
+  checkExpiry,
+  checkInterlock,
+  effectiveNotAfter,
+  WriteHistory,
+  type GuardrailSubject,
+  type Refusal,
+} from '../domain/guardrails';
+import { OverrideTracker } from '../domain/override-detection';
+import { auditEntryFor, type AuditDetails } from './audit-entries';
+import { CommandDispatcher, DispatchInterrupted, type DispatchContext } from './dispatcher';
+import {
+  CONSOLE_LOGGER,
+  type EngineLogger,
+  type EngineObserver,
+  type GatewayStore,
+  type StoreChange,
+  type TargetRuntime,
+} from './ports';
+
+export interface EngineOptions {
+  store: GatewayStore;
+  bus: CommandBus;
+  targets: readonly TargetRuntime[];
+  observer?: EngineObserver;
+  logger?: EngineLogger;
+  now?: () => number;
+  /** How often pending approvals are checked for expiry. */
+  sweepIntervalMs?: number;
+  /** How long a revert may wait in its key's queue before it expires. */
+  revertTtlSeconds?: number;
+  /** How often values the gateway wrote are read back to notice operator overrides (0: only on the next write). */
+  overrideWatchIntervalMs?: number;
+  /** Values written within this window are watched. */
+  overrideWatchWindowSeconds?: number;
+}
+
+/** Who asks: a user name or `token:<name>`, and what they may do. */
+export interface Actor {
+  id: string;
+  displayName?: string;
+  permissions: readonly string[];
+}
+
+export interface SubmitResult {
+  created: boolean;
+  outcome: WriteBackOutcome;
+}
+
+/** Runtime state of a target the console shows and controls. */
+export interface TargetRuntimeState {
+  paused: boolean;
+  shadow: boolean;
+  queueDepth: number;
+  currentRate: number;
+  lastErrors: { time: string; code: string; message: string }[];
+}
+
+const RATE_WINDOW_MS = 10_000;
+const LAST_ERRORS = 10;
+const STOP_KEY = 'control:stop';
+const targetKey = (instance: string) => `target:${instance}`;
+
+/**
+ * The write-back gateway's decision core, free of any framework: accepts requests (idempotent on
+ * `requestId`), applies guardrails and approval rules, queues commands on the bus in order, and
+ * dispatches them to targets; approvals, reverts, pause and the kill switch act on it.
+ *
+ * @example
+ * const engine = new WriteBackEngine({ store, bus, targets });
+ * await engine.start();
+ * const { outcome } = await engine.submit(request, { id: 'token:line1', permissions: ['writeback:submit'] });
+ */
+export class WriteBackEngine {
+  readonly gate = new ControlGate();
+  private readonly store: GatewayStore;
+  private readonly bus: CommandBus;
+  private readonly targets = new Map<string, TargetRuntime>();
+  private readonly observer: EngineObserver;
+  private readonly logger: EngineLogger;
+  private readonly now: () => number;
+  private readonly dispatcher: CommandDispatcher;
+  private readonly overrides = new OverrideTracker();
+  private readonly history = new WriteHistory();
+  /** Commands not in a terminal state: the current version of each. */
+  private readonly active = new Map<string, Command>();
+  private readonly inflightSubmits = new Map<string, Promise<SubmitResult>>();
+  private readonly shadowOverride = new Map<string, boolean>();
+  private readonly appliedTimes = new Map<string, number[]>();
+  private readonly lastErrors = new Map<string, { time: string; code: string; message: string }[]>();
+  private control: ControlState = { stopped: false };
+  private sweeper?: ReturnType<typeof setInterval>;
+  private watcher?: ReturnType<typeof setInterval>;
+  private watching = false;
+  private started = false;
+
+  constructor(private readonly options: EngineOptions) {
+    this.store = options.store;
+    this.bus = options.bus;
+    for (const target of options.targets) this.targets.set(target.instance, target);
+    this.observer = options.observer ?? {};
+    this.logger = options.logger ?? CONSOLE_LOGGER;
+    this.now = options.now ?? Date.now;
+    this.dispatcher = new CommandDispatcher(this.dispatchContext());
+  }
+
+  /** Loads durable state (control, active commands, key states, recent writes) and starts dispatch. */
+  async start(): Promise<void> {
+    const control = await this.store.loadControl();
+    const stop = control.get(STOP_KEY) as ControlState | undefined;
+    if (stop?.stopped) this.control = stop;
+    this.gate.setStopped(this.control.stopped);
+    for (const [key, value] of control) {
+      if (!key.startsWith('target:')) continue;
+      const instance = key.slice('target:'.length);
+      const state = value as { paused?: boolean; shadow?: boolean };
+      if (state.paused) this.gate.setPaused(instance, true);
+      if (typeof state.shadow === 'boolean') this.shadowOverride.set(instance, state.shadow);
+    }
+    for (const command of await this.store.loadActiveCommands()) this.active.set(command.id, command);
+    this.overrides.load(await this.store.loadKeyStates());
+    const since = new Date(this.now() - 24 * 3600_000).toISOString();
+    for (const row of await this.store.loadAcceptedSince(since))
+      this.history.record(row.orderingKey, Date.parse(row.decidedAt));
+
+    await this.bus.start((command) => this.handle(command));
+    // Queued commands the bus does not hold (published to another bus, or lost between commit and publish).
+    const outboxIds = new Set((await this.store.loadOutbox()).map((row) => row.commandId));
+    if (this.bus.name === 'outbox') {
+      for (const command of this.active.values()) {
+        if ((command.state === 'queued' || command.state === 'dispatching') && !outboxIds.has(command.id)) {
+          await this.bus.publish(this.busCommand(command));
+        }
+      }
+    }
+    const interval = this.options.sweepIntervalMs ?? 1000;
+    this.sweeper = setInterval(() => void this.expirePendingApprovals(), interval);
+    this.sweeper.unref();
+    const watchEvery = this.options.overrideWatchIntervalMs ?? 5000;
+    if (watchEvery > 0) {
+      this.watcher = setInterval(() => void this.watchOverrides(), watchEvery);
+      this.watcher.unref();
+    }
+    this.started = true;
+  }
+
+  /** Stops dispatch: waits in gates are released, the bus drains what is in flight. */
+  async stop(): Promise<void> {
+    if (this.sweeper) clearInterval(this.sweeper);
+    if (this.watcher) clearInterval(this.watcher);
+    this.gate.close();
+    await this.bus.stop();
+    this.started = false;
+  }
+
+  isStarted(): boolean {
+    return this.started;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Requests
+
+  /** Accepts a request once: a second request with the same `requestId` returns the first command. */
+  async submit(request: WriteBackRequest, actor: Actor, revertOf?: Command): Promise<SubmitResult> {
+    const running = this.inflightSubmits.get(request.requestId);
+    if (running) return { created: false, outcome: (await running).outcome };
+    const promise = this.accept(request, actor, revertOf);
+    this.inflightSubmits.set(request.requestId, promise);
+    try {
+      return await promise;
+    } finally {
+      this.inflightSubmits.delete(request.requestId);
+    }
+  }
+
+  private async accept(request: WriteBackRequest, actor: Actor, revertOf?: Command): Promise<SubmitResult> {
+    const existing = await this.store.findCommandByRequestId(request.requestId);
+    if (existing) return { created: false, outcome: toOutcome(this.active.get(existing.id) ?? existing) };
+
+    const now = this.now();
+    const at = new Date(now).toISOString();
+    const runtime = this.targets.get(request.target.instance);
+    const orderingKey = orderingKeyOf(
+      request.target.instance,
+      request.object.type,
+      request.object.id,
+      request.parameter,
+    );
+    let command: Command = {
+      // Time-ordered ids keep inserts at the right edge of the primary-key index.
+      id: uuidv7(),
+      requestId: request.requestId,
+      state: 'queued',
+      target: request.target,
+      object: request.object,
+      action: request.action,
+      ...(request.parameter !== undefined ? { parameter: request.parameter } : {}),
+      ...(request.value !== undefined ? { value: request.value } : {}),
+      ...(request.details ? { details: request.details } : {}),
+      orderingKey,
+      reason: request.reason,
+      notAfter: runtime
+        ? effectiveNotAfter(runtime.policy, request.notAfter, now)
+        : new Date(request.notAfter).toISOString(),
+      initiator: request.initiator,
+      requestedBy: actor.id,
+      lineage: request.lineage ?? {},
+      ...(revertOf ? { revertOf: revertOf.id } : {}),
+      attempts: 0,
+      ...(request.eventTime ? { eventTime: new Date(request.eventTime).toISOString() } : {}),
+      receivedAt: at,
+      updatedAt: at,
+    };
+
+    const refusal = this.refusalAtAccept(command, runtime, now);
+    if (refusal) {
+      const state = refusal.code === 'EXPIRED' ? 'expired' : 'rejected';
+      command = { ...command, state, reasonCode: refusal.code, message: refusal.message, decidedAt: at };
+      await this.persist(command, [{ kind: 'audit', entry: auditEntryFor(command, state, { actor: actor.id }) }]);
+      this.observer.refused?.(command.target.instance, refusal.code);
+      this.observer.finished?.(command, undefined);
+      return { created: true, outcome: toOutcome(command) };
+    }
+    const target = runtime as TargetRuntime;
+
+    if (!revertOf) {
+      const subject = this.subjectOf(command);
+      let prior: { value: ParameterValue | null | undefined } | undefined;
+      if (approvalNeedsPrior(target.approvals, subject) && command.parameter !== undefined) {
+        prior = await this.readQuietly(target, command);
+      }
+      const approval = requiredApproval(target.approvals, subject, prior);
+      if (approval) {
+        const expiresAt = new Date(
+          Math.min(Date.parse(command.notAfter), now + approval.expiresAfterSeconds * 1000),
+        ).toISOString();
+        command = {
+          ...command,
+          state: 'pending-approval',
+          reasonCode: 'APPROVAL_REQUIRED',
+          message: `approval required by rule "${approval.rule}"`,
+          ...(prior && prior.value !== undefined ? { priorValue: prior.value } : {}),
+          approval: { rule: approval.rule, requiresQuality: approval.requiresQuality, expiresAt },
+        };
+        command = { ...command, approval: { ...command.approval!, recordHash: commandRecordHash(command) } };
+        await this.persist(command, [{ kind: 'audit', entry: auditEntryFor(command, 'pending', { actor: actor.id }) }]);
+        this.observer.refused?.(command.target.instance, 'APPROVAL_REQUIRED');
+        return { created: true, outcome: toOutcome(command) };
+      }
+    }
+
+    command = { ...command, decidedAt: at };
+    await this.enqueue(command, 'accepted', { actor: actor.id });
+    return { created: true, outcome: toOutcome(this.active.get(command.id) ?? command) };
+  }
+
+  /** The guardrails that need no value from the target; checked before anything is queued. */
+  private refusalAtAccept(command: Command, runtime: TargetRuntime | undefined, now: number): Refusal | undefined {
+    if (!runtime) {
+      return { code: 'UNKNOWN_TARGET', message: `no target instance "${command.target.instance}" is configured` };
+    }
+    if (runtime.kind !== command.target.kind) {
+      return {
+        code: 'UNKNOWN_TARGET',
+        message: `target instance "${runtime.instance}" is a ${runtime.kind}, not a ${command.target.kind}`,
+      };
+    }
+    if (!runtime.adapter.capabilities.actions.includes(command.action)) {
+      return { code: 'UNSUPPORTED_ACTION', message: `${runtime.instance} does not support ${command.action}` };
+    }
+    const subject = this.subjectOf(command);
+    const isRevert = subject.isRevert;
+    return (
+      checkExpiry(command.notAfter, now) ??
+      checkInterlock(runtime.policy, subject) ??
+      checkBounds(runtime.policy, subject) ??
+      this.history.check(runtime.policy, subject, command.orderingKey, now) ??
+      (command.initiator === 'ai' && !isRevert && this.overrides.isHeld(command.orderingKey, now)
+        ? {
+            code: 'OVERRIDE_HOLD',
+            message: `an operator overrode this value; AI writes are held until ${this.overrides.get(command.orderingKey)?.holdUntil}`,
+          }
+        : undefined)
+    );
+  }
+
+  /** Stores a queued command with its audit and its bus message; they commit together on the outbox bus. */
+  private async enqueue(
+    command: Command,
+    outcome: AuditOutcome,
+    details: AuditDetails,
+    extra: StoreChange[] = [],
+  ): Promise<void> {
+    this.history.record(command.orderingKey, Date.parse(command.decidedAt ?? command.updatedAt));
+    this.active.set(command.id, command);
+    const changes: StoreChange[] = [
+      ...extra,
+      { kind: 'command', command },
+      { kind: 'audit', entry: auditEntryFor(command, outcome, details) },
+    ];
+    if (this.bus.name === 'outbox') {
+      // Called in the same tick, the outbox row joins the command's transaction (group commit).
+      await Promise.all([this.store.commit(changes), this.bus.publish(this.busCommand(command))]);
+    } else {
+      await this.store.commit(changes);
+      await this.bus.publish(this.busCommand(command));
+    }
+    this.observer.outcome?.(command);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads
+
+  async get(commandId: string): Promise<Command | undefined> {
+    return this.active.get(commandId) ?? (await this.store.findCommand(commandId));
+  }
+
+  /** Commands waiting for a signature, oldest first. */
+  pendingApprovals(): Command[] {
+    return [...this.active.values()]
+      .filter((c) => c.state === 'pending-approval')
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Approvals
+
+  /**
+   * Checks that `actor` may sign `commandId` before the password is checked: the command waits,
+   * the signer is not the requester of a human-initiated change, QA rules need a QA signer.
+   */
+  async checkSigner(commandId: string, actor: Actor): Promise<Command> {
+    const command = await this.get(commandId);
+    if (!command) throw new UserError('NOT_FOUND', `no command ${commandId}`, 404);
+    if (command.state !== 'pending-approval' || !command.approval) {
+      throw new UserError('NOT_PENDING', `command ${commandId} is ${command.state}, not waiting for approval`, 409);
+    }
+    if (command.initiator === 'human' && command.requestedBy === actor.id) {
+      throw new UserError('SELF_APPROVAL', 'the requester of a change cannot sign it', 403);
+    }
+    if (command.approval.requiresQuality && !actor.permissions.includes('writeback:approve-quality')) {
+      throw new UserError('QUALITY_APPROVAL_REQUIRED', `rule "${command.approval.rule}" needs a QA signature`, 403);
+    }
+    if (Date.parse(command.approval.expiresAt) <= this.now()) {
+      await this.expireApproval(command);
+      throw new UserError('APPROVAL_EXPIRED', `the approval window closed at ${command.approval.expiresAt}`, 409);
+    }
+    return command;
+  }
+
+  /** Records a signature: `approved` queues the command in order, `rejected` ends it. */
+  async decide(
+    commandId: string,
+    actor: Actor,
+    signature: ElectronicSignature,
+    comment?: string,
+  ): Promise<WriteBackOutcome> {
+    const command = await this.checkSigner(commandId, actor);
+    const at = new Date(this.now()).toISOString();
+    const approval = { ...command.approval!, signature: { ...signature, ...(comment ? { comment } : {}) } };
+    if (signature.meaning === 'approved') {
+      const queued = moveTo(
+        command,
+        'queued',
+        { approval, decidedAt: at, reasonCode: undefined, message: comment },
+        at,
+      );
+      await this.enqueue(queued, 'approved', {
+        actor: actor.id,
+        signature,
+        reasonCode: undefined,
+        message: comment ?? 'approved',
+      });
+      return toOutcome(this.active.get(queued.id) ?? queued);
+    }
+    const rejected = moveTo(
+      command,
+      'rejected',
+      { approval, decidedAt: at, reasonCode: 'APPROVAL_REJECTED', message: comment ?? 'rejected by signer' },
+      at,
+    );
+    await this.persist(rejected, [
+      { kind: 'audit', entry: auditEntryFor(rejected, 'rejected', { actor: actor.id, signature }) },
+    ]);
+    this.observer.finished?.(rejected, undefined);
+    return toOutcome(rejected);
+  }
+
+  private async expirePendingApprovals(): Promise<void> {
+    const now = this.now();
+    for (const command of this.pendingApprovals()) {
+      if (command.approval && Date.parse(command.approval.expiresAt) <= now) {
+        try {
+          await this.expireApproval(command);
+        } catch (error) {
+          this.logger.error(`expiring approval of ${command.id} failed: ${(error as Error).message}`);
+        }
+      }
+    }
+  }
+
+  private async expireApproval(command: Command): Promise<void> {
+    if (this.active.get(command.id)?.state !== 'pending-approval') return;
+    const at = new Date(this.now()).toISOString();
+    const expired = moveTo(
+      command,
+      'expired',
+      { reasonCode: 'APPROVAL_EXPIRED', message: 'no signature before the approval window closed', decidedAt: at },
+      at,
+    );
+    this.active.set(expired.id, expired);
+    await this.persist(expired, [{ kind: 'audit', entry: auditEntryFor(expired, 'expired') }]);
+    this.observer.refused?.(expired.target.instance, 'APPROVAL_EXPIRED');
+    this.observer.finished?.(expired, undefined);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Revert
+
+  /**
+   * Writes an applied command's prior value back through the same ordered path, as a new command
+   * linked to the original (`revertOf` / `revertedBy`). Reverting twice returns the first revert.
+   */
+  async revert(commandId: string, reason: string, actor: Actor): Promise<SubmitResult> {
+    const original = await this.get(commandId);
+    if (!original) throw new UserError('NOT_FOUND', `no command ${commandId}`, 404);
+    if (original.revertedBy) {
+      const revert = await this.get(original.revertedBy);
+      if (revert) return { created: false, outcome: toOutcome(revert) };
+    }
+    if ((original.state !== 'applied' && original.state !== 'reverted') || original.action !== 'set-parameter') {
+      throw new UserError(
+        'NOT_REVERTIBLE',
+        `command ${commandId} is ${original.state} (${original.action}); only applied parameter writes can be reverted`,
+        409,
+      );
+    }
+    if (original.priorValue === undefined || original.priorValue === null) {
+      throw new UserError('NOT_REVERTIBLE', `command ${commandId} has no prior value to write back`, 409);
+    }
+    const ttl = this.options.revertTtlSeconds ?? 300;
+    const request: WriteBackRequest = {
+      requestId: `revert:${original.id}`,
+      lineage: original.lineage,
+      target: original.target,
+      object: original.object,
+      action: 'set-parameter',
+      ...(original.parameter !== undefined ? { parameter: original.parameter } : {}),
+      value: original.priorValue,
+      reason,
+      notAfter: new Date(this.now() + ttl * 1000).toISOString(),
+      initiator: 'human',
+    };
+    const result = await this.submit(request, actor, original);
+    if (result.created) {
+      const linked: Command = {
+        ...original,
+        revertedBy: result.outcome.commandId,
+        updatedAt: new Date(this.now()).toISOString(),
+      };
+      await this.store.commit([{ kind: 'command', command: linked }]);
+      this.observer.outcome?.(linked);
+    }
+    return result;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Control
+
+  controlState(): ControlState {
+    return { ...this.control };
+  }
+
+  /** The kill switch: no attempt starts until resumed; queued commands keep their order. */
+  async stopAll(actor: Actor, reason?: string): Promise<ControlState> {
+    this.gate.setStopped(true);
+    this.control = { stopped: true, stoppedBy: actor.id, stoppedAt: new Date(this.now()).toISOString() };
+    await this.store.commit([
+      { kind: 'control', key: STOP_KEY, value: this.control, actor: actor.id },
+      {
+        kind: 'audit',
+        entry: this.controlAudit('KILL_SWITCH', `dispatch stopped${reason ? `: ${reason}` : ''}`, actor),
+      },
+    ]);
+    this.observer.control?.(this.controlState());
+    return this.controlState();
+  }
+
+  async resumeAll(actor: Actor): Promise<ControlState> {
+    this.control = { stopped: false };
+    await this.store.commit([
+      { kind: 'control', key: STOP_KEY, value: this.control, actor: actor.id },
+      { kind: 'audit', entry: this.controlAudit('KILL_SWITCH', 'dispatch resumed', actor) },
+    ]);
+    this.gate.setStopped(false);
+    this.observer.control?.(this.controlState());
+    return this.controlState();
+  }
+
+  async setPaused(instance: string, paused: boolean, actor: Actor, reason?: string): Promise<void> {
+    this.requireTarget(instance);
+    this.gate.setPaused(instance, paused);
+    await this.saveTargetControl(
+      instance,
+      actor,
+      'TARGET_PAUSED',
+      `${instance} ${paused ? 'paused' : 'resumed'}${reason ? `: ${reason}` : ''}`,
+    );
+  }
+
+  async setShadow(instance: string, shadow: boolean, actor: Actor): Promise<void> {
+    this.requireTarget(instance);
+    this.shadowOverride.set(instance, shadow);
+    await this.saveTargetControl(instance, actor, 'SHADOW_MODE', `${instance} shadow mode ${shadow ? 'on' : 'off'}`);
+  }
+
+  targetRuntimes(): TargetRuntime[] {
+    return [...this.targets.values()];
+  }
+
+  targetState(instance: string): TargetRuntimeState {
+    const runtime = this.requireTarget(instance);
+    const now = this.now();
+    const times = (this.appliedTimes.get(instance) ?? []).filter((t) => now - t < RATE_WINDOW_MS);
+    this.appliedTimes.set(instance, times);
+    return {
+      paused: this.gate.isPaused(instance),
+      shadow: this.isShadow(runtime.instance),
+      queueDepth: this.queueDepth(instance),
+      currentRate: times.length / (RATE_WINDOW_MS / 1000),
+      lastErrors: [...(this.lastErrors.get(instance) ?? [])],
+    };
+  }
+
+  /** Commands accepted for `instance` and not yet finished (queued or in flight). */
+  queueDepth(instance: string): number {
+    let depth = 0;
+    for (const command of this.active.values()) {
+      if (command.target.instance === instance && (command.state === 'queued' || command.state === 'dispatching'))
+        depth += 1;
+    }
+    return depth;
+  }
+
+  private requireTarget(instance: string): TargetRuntime {
+    const runtime = this.targets.get(instance);
+    if (!runtime) throw new UserError('NOT_FOUND', `no target instance "${instance}" is configured`, 404);
+    return runtime;
+  }
+
+  private async saveTargetControl(instance: string, actor: Actor, code: ReasonCode, message: string): Promise<void> {
+    const value = {
+      paused: this.gate.isPaused(instance),
+      ...(this.shadowOverride.has(instance) ? { shadow: this.shadowOverride.get(instance) } : {}),
+    };
+    await this.store.commit([
+      { kind: 'control', key: targetKey(instance), value, actor: actor.id },
+      {
+        kind: 'audit',
+        entry: {
+          ...this.controlAudit(code, message, actor),
+          target: { kind: this.requireTarget(instance).kind, instance },
+        },
+      },
+    ]);
+    this.observer.target?.(instance);
+  }
+
+  private controlAudit(code: ReasonCode, message: string, actor: Actor): AuditEntry {
+    return { outcome: 'security', reasonCode: code, message, actor: actor.id, lineage: {} };
+  }
+
+  private isShadow(instance: string): boolean {
+    return this.shadowOverride.get(instance) ?? this.targets.get(instance)?.shadow ?? false;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Dispatch
+
+  /** The bus handler: resolves once the command is in a terminal state, stored. */
+  private async handle(message: BusCommand): Promise<void> {
+    const command = this.active.get(message.commandId) ?? (await this.store.findCommand(message.commandId));
+    if (!command || isTerminal(command) || command.state === 'pending-approval') return;
+    this.active.set(command.id, command);
+    const runtime = this.targets.get(command.target.instance);
+    if (!runtime) {
+      await this.finish(
+        command,
+        'failed',
+        { reasonCode: 'UNKNOWN_TARGET', message: `target ${command.target.instance} is no longer configured` },
+        'failed',
+      );
+      return;
+    }
+    try {
+      await this.dispatcher.dispatch(command, runtime);
+    } catch (error) {
+      if (error instanceof DispatchInterrupted) throw error;
+      this.logger.error(`dispatch of ${command.id} failed: ${(error as Error).stack ?? String(error)}`);
+      throw error;
+    }
+  }
+
+  private dispatchContext(): DispatchContext {
+    return {
+      now: () => this.now(),
+      gate: this.gate,
+      overrides: this.overrides,
+      isShadow: (instance) => this.isShadow(instance),
+      save: async (command) => {
+        this.active.set(command.id, command);
+        await this.store.commit([{ kind: 'command', command }]);
+        this.observer.outcome?.(command);
+        return command;
+      },
+      audit: async (command, outcome, details) => {
+        await this.store.commit([{ kind: 'audit', entry: auditEntryFor(command, outcome, details) }]);
+      },
+      finish: (command, state, patch, outcome, details) => this.finish(command, state, patch, outcome, details),
+      overridden: (command, written, found, holdUntil) => this.auditOverride(command, written, found, holdUntil),
+      noteFailure: (instance, code, message) => this.noteFailure(instance, code, message),
+    };
+  }
+
+  /** Audits a value the gateway wrote that someone else changed, against the command that wrote it. */
+  private async auditOverride(
+    command: Command,
+    written: ParameterValue | null,
+    found: ParameterValue | null,
+    holdUntil: string | undefined,
+  ): Promise<void> {
+    const state = this.overrides.get(command.orderingKey);
+    await this.store.commit([
+      ...(state ? [{ kind: 'key-state' as const, state }] : []),
+      {
+        kind: 'audit',
+        entry: {
+          ...auditEntryFor(command, 'overridden', {
+            reasonCode: 'OPERATOR_OVERRIDE',
+            message: `value written by the gateway (${JSON.stringify(written)}${state ? `, command ${state.commandId}` : ''}) was changed to ${JSON.stringify(found)}; AI writes held until ${holdUntil}`,
+            priorValue: written,
+            newValue: found,
+            actor: 'operator',
+          }),
+          ...(state ? { commandId: state.commandId, requestId: undefined } : {}),
+        },
+      },
+    ]);
+    this.observer.refused?.(command.target.instance, 'OVERRIDE_HOLD');
+  }
+
+  /**
+   * Reads back values the gateway wrote recently on keys with nothing queued, so an operator's
+   * override is audited (and AI writes held) when it happens, not only when the next write comes.
+   */
+  private async watchOverrides(): Promise<void> {
+    if (this.watching) return;
+    this.watching = true;
+    try {
+      const since = this.now() - (this.options.overrideWatchWindowSeconds ?? 3600) * 1000;
+      const busy = () => new Set([...this.active.values()].map((c) => c.orderingKey));
+      const candidates = this.overrides
+        .keysWrittenSince(since)
+        .filter((s) => !busy().has(s.key))
+        .slice(0, 200);
+      for (const state of candidates) {
+        const command = await this.get(state.commandId);
+        const runtime = command && this.targets.get(command.target.instance);
+        if (!command || !runtime || !runtime.adapter.capabilities.readBack || command.parameter === undefined) continue;
+        if (this.gate.state(runtime.instance) !== 'open') continue;
+        let value: ParameterValue | null;
+        try {
+          value = (await runtime.adapter.read({ object: command.object, parameter: command.parameter })).value;
+        } catch (error) {
+          this.noteFailure(runtime.instance, 'OVERRIDE_WATCH_READ_FAILED', (error as Error).message);
+          continue;
+        }
+        // A write may have started on the key while reading: its dispatch judges the value.
+        if (busy().has(state.key) || this.overrides.get(state.key)?.commandId !== state.commandId) continue;
+        const observed = this.overrides.observe(state.key, value, this.now(), runtime.policy.overrideHoldSeconds);
+        if (observed) await this.auditOverride(command, observed.written, observed.found, observed.state.holdUntil);
+      }
+    } catch (error) {
+      this.logger.warn(`override watch failed: ${(error as Error).message}`);
+    } finally {
+      this.watching = false;
+    }
+  }
+
+  private async finish(
+    command: Command,
+    state: Command['state'],
+    patch: Partial<Command>,
+    outcome: AuditOutcome,
+    details: AuditDetails = {},
+  ): Promise<Command> {
+    const at = new Date(this.now()).toISOString();
+    const done = moveTo(command, state, { decidedAt: command.decidedAt ?? at, ...patch }, at);
+    const changes: StoreChange[] = [];
+    if (state === 'applied' || state === 'reverted') {
+      const keyState = this.overrides.recordWrite(
+        done.orderingKey,
+        done.newValue ?? null,
+        done.id,
+        done.appliedAt ?? at,
+      );
+      changes.push({ kind: 'key-state', state: keyState });
+      const times = this.appliedTimes.get(done.target.instance) ?? [];
+      times.push(this.now());
+      this.appliedTimes.set(done.target.instance, times.length > 10_000 ? times.slice(-5_000) : times);
+    }
+    if (state === 'rejected' && done.reasonCode) this.observer.refused?.(done.target.instance, done.reasonCode);
+    if (state === 'failed' && done.reasonCode)
+      this.noteFailure(done.target.instance, done.reasonCode, done.message ?? '');
+    await this.persist(done, [...changes, { kind: 'audit', entry: auditEntryFor(done, outcome, details) }]);
+    const latency = done.appliedAt
+      ? Date.parse(done.appliedAt) - Date.parse(done.eventTime ?? done.receivedAt)
+      : undefined;
+    this.observer.finished?.(done, latency);
+    return done;
+  }
+
+  /** Stores a command with other changes; terminal commands leave the active set once stored. */
+  private async persist(command: Command, changes: StoreChange[]): Promise<void> {
+    if (!isTerminal(command)) this.active.set(command.id, command);
+    await this.store.commit([{ kind: 'command', command }, ...changes]);
+    if (isTerminal(command)) this.active.delete(command.id);
+    this.observer.outcome?.(command);
+  }
+
+  private noteFailure(instance: string, code: string, message: string): void {
+    const list = this.lastErrors.get(instance) ?? [];
+    list.unshift({ time: new Date(this.now()).toISOString(), code, message });
+    this.lastErrors.set(instance, list.slice(0, LAST_ERRORS));
+  }
+
+  private subjectOf(command: Command): GuardrailSubject {
+    return {
+      action: command.action,
+      objectType: command.object.type,
+      objectId: command.object.id,
+      parameter: command.parameter,
+      value: command.value,
+      initiator: command.initiator,
+      isRevert: command.revertOf !== undefined,
+    };
+  }
+
+  private busCommand(command: Command): BusCommand {
+    return { commandId: command.id, orderingKey: command.orderingKey, targetInstance: command.target.instance };
+  }
+
+  /** Reads the current value for an approval decision; unknown when the target does not answer. */
+  private async readQuietly(
+    runtime: TargetRuntime,
+    command: Command,
+  ): Promise<{ value: ParameterValue | null | undefined } | undefined> {
+    try {
+      const result = await runtime.adapter.read({
+        object: command.object,
+        ...(command.parameter ? { parameter: command.parameter } : {}),
+      });
+      return { value: result.value };
+    } catch (error) {
+      this.noteFailure(runtime.instance, 'PRIOR_READ_FAILED', (error as Error).message);
+      return undefined;
+    }
+  }
+}
+
+/**
+ * The hash a signature binds to: SHA-256 of the pending command's canonical content
+ * (everything but the signature itself), so a signature cannot be moved to another change.
+ */
+export function commandRecordHash(command: Command): string {
+  const { approval, ...rest } = toOutcome(command);
+  const content = {
+    ...rest,
+    approval: approval
+      ? { rule: approval.rule, requiresQuality: approval.requiresQuality, expiresAt: approval.expiresAt }
+      : undefined,
+  };
+  return createHash('sha256').update(canonicalJson(content)).digest('hex');
+}

@@ -1,0 +1,114 @@
+import { Logger, Module } from '@nestjs/common';
+import { ConfigError, LOOPGATE_CONFIG, type LoopgateConfig, type TargetInstanceConfig } from '../config/config';
+import { createTargetAdapter } from '../targets/registry';
+import { TargetConfigError } from '../targets/target-config';
+import { ApprovalsController, WriteBacksController } from './api/writebacks.controller';
+import { ControlController, TargetsController } from './api/targets.controller';
+import { OutcomesController } from './api/outcomes.controller';
+import { AuditModule } from './audit.module';
+import { COMMAND_BUS, type CommandBus } from './bus/command-bus';
+import { kafkaBusFromConfig } from './bus/kafka';
+import { OutboxBus } from './bus/outbox-bus';
+import { parseTargetGovernance } from './config/target-governance';
+import type { EngineLogger, EngineObserver, GatewayStore, TargetRuntime } from './engine/ports';
+import { WriteBackEngine } from './engine/writeback-engine';
+import { CommandRepository } from './persistence/command.repository';
+import { GatewayMetrics } from './services/gateway-metrics';
+import { OutcomeStream } from './services/outcome-stream';
+import { TargetsService } from './services/targets.service';
+import {
+  GATEWAY_STORE,
+  TARGET_ADAPTER_FACTORY,
+  TARGET_RUNTIMES,
+  WRITEBACK_ENGINE,
+  type TargetAdapterFactory,
+} from './services/tokens';
+import { WriteBackService } from './services/writeback.service';
+
+const logger = new Logger('Gateway');
+const engineLogger: EngineLogger = { warn: (m) => logger.warn(m), error: (m) => logger.error(m) };
+
+/** Adapters from the target registry; a bad connection fails the start, naming the field. */
+function defaultAdapterFactory(target: TargetInstanceConfig) {
+  try {
+    return createTargetAdapter({ instance: target.instance, kind: target.kind, connection: target.connection });
+  } catch (error) {
+    if (error instanceof TargetConfigError) {
+      throw new ConfigError(
+        error.issues.map(
+          (issue) => `site.targets[${target.instance}]${issue.path.replace(/^\$/, '')}: ${issue.message}`,
+        ),
+      );
+    }
+    throw error;
+  }
+}
+
+function runtimesFrom(config: LoopgateConfig, factory: TargetAdapterFactory): TargetRuntime[] {
+  // Governance is validated for every target before any adapter is built.
+  const governance = config.site.targets.map((target, index) => parseTargetGovernance(target, index));
+  return config.site.targets.map((target, index) => ({
+    instance: target.instance,
+    kind: target.kind,
+    adapter: factory(target),
+    policy: governance[index].policy,
+    approvals: governance[index].approvals,
+    shadow: target.shadow ?? false,
+  }));
+}
+
+function combine(...observers: EngineObserver[]): EngineObserver {
+  return {
+    outcome: (c) => observers.forEach((o) => o.outcome?.(c)),
+    refused: (t, code) => observers.forEach((o) => o.refused?.(t, code)),
+    finished: (c, l) => observers.forEach((o) => o.finished?.(c, l)),
+    control: (s) => observers.forEach((o) => o.control?.(s)),
+    target: (i) => observers.forEach((o) => o.target?.(i)),
+  };
+}
+
+/**
+ * The write-back gateway: requests, guardrails, approvals, ordered dispatch through the command
+ * bus, revert, pause and the kill switch, outcome stream and metrics.
+ */
+@Module({
+  imports: [AuditModule],
+  controllers: [WriteBacksController, ApprovalsController, TargetsController, ControlController, OutcomesController],
+  providers: [
+    { provide: TARGET_ADAPTER_FACTORY, useValue: defaultAdapterFactory },
+    { provide: TARGET_RUNTIMES, inject: [LOOPGATE_CONFIG, TARGET_ADAPTER_FACTORY], useFactory: runtimesFrom },
+    {
+      provide: COMMAND_BUS,
+      inject: [LOOPGATE_CONFIG, GATEWAY_STORE],
+      useFactory: (config: LoopgateConfig, store: GatewayStore): CommandBus => {
+        if (config.bus === 'kafka') return kafkaBusFromConfig(config, engineLogger);
+        return new OutboxBus(store, { logger: engineLogger });
+      },
+    },
+    {
+      provide: WRITEBACK_ENGINE,
+      inject: [GATEWAY_STORE, COMMAND_BUS, TARGET_RUNTIMES, GatewayMetrics, OutcomeStream],
+      useFactory: (
+        store: GatewayStore,
+        bus: CommandBus,
+        targets: TargetRuntime[],
+        metrics: GatewayMetrics,
+        stream: OutcomeStream,
+      ) =>
+        new WriteBackEngine({
+          store,
+          bus,
+          targets,
+          observer: combine(metrics.observer(), stream.observer()),
+          logger: engineLogger,
+        }),
+    },
+    GatewayMetrics,
+    OutcomeStream,
+    CommandRepository,
+    WriteBackService,
+    TargetsService,
+  ],
+  exports: [WRITEBACK_ENGINE, COMMAND_BUS],
+})
+export class GatewayModule {}

@@ -1,0 +1,121 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DataSource } from 'typeorm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dataSourceOptions } from '../../database/data-source';
+import { ChainVerifier } from '../domain/audit-chain';
+import type { Command } from '../domain/command';
+import { GATEWAY_ENTITIES } from './entities';
+import { StoreFencedError, TypeOrmGatewayStore } from './gateway-store';
+import { rowToAudit } from './row-mappers';
+
+const opened: { dataSource: DataSource; dir: string }[] = [];
+
+async function open(native: boolean): Promise<{ store: TypeOrmGatewayStore; dataSource: DataSource }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-store-'));
+  const dataSource = new DataSource({ ...dataSourceOptions({ dataDir: dir }), entities: GATEWAY_ENTITIES });
+  await dataSource.initialize();
+  opened.push({ dataSource, dir });
+  return { store: new TypeOrmGatewayStore(dataSource, Date.now, native), dataSource };
+}
+
+afterEach(async () => {
+  for (const { dataSource, dir } of opened.splice(0)) {
+    await dataSource.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+function command(id: string, requestId: string): Command {
+  const at = new Date().toISOString();
+  return {
+    id,
+    requestId,
+    state: 'queued',
+    target: { kind: 'opcenter', instance: 't' },
+    object: { type: 'recipe-parameter', id: 'R1', equipment: { site: 'S1' } },
+    action: 'set-parameter',
+    parameter: 'FeedRate',
+    value: 10,
+    priorValue: null,
+    orderingKey: 't|recipe-parameter|R1|FeedRate',
+    reason: 'test',
+    notAfter: at,
+    initiator: 'ai',
+    requestedBy: 'token:x',
+    lineage: { inferenceId: 'i1', score: 0.93 },
+    attempts: 0,
+    receivedAt: at,
+    updatedAt: at,
+  };
+}
+
+describe.each([
+  ['native SQLite path', true],
+  ['multi-row TypeORM path', false],
+])('TypeOrmGatewayStore (%s)', (_name, native) => {
+  it('chains concurrent appends without a fork or a gap', async () => {
+    const { store, dataSource } = await open(native);
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        store.commit([{ kind: 'audit', entry: { outcome: 'security', actor: `a${i}`, lineage: {} } }]),
+      ),
+    );
+    expect(results.map((r) => r.audit[0].sequence).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    const rows = (await dataSource.query('SELECT * FROM audit_records ORDER BY sequence')) as Record<string, unknown>[];
+    const verifier = new ChainVerifier();
+    for (const row of rows) verifier.next(rowToAudit(row));
+    expect(verifier.result()).toEqual({ ok: true, checked: 50 });
+  });
+
+  it('reads a command back exactly as written', async () => {
+    const { store } = await open(native);
+    const written = command('c1', 'r1');
+    await store.commit([{ kind: 'command', command: written }]);
+    expect(await store.findCommandByRequestId('r1')).toEqual(written);
+  });
+
+  it('fails only the commit whose change is refused, not its neighbours in the batch', async () => {
+    const { store } = await open(native);
+    await store.commit([{ kind: 'command', command: command('c1', 'dup') }]);
+    const [good, bad] = await Promise.allSettled([
+      store.commit([{ kind: 'command', command: command('c2', 'r2') }]),
+      store.commit([{ kind: 'command', command: command('c3', 'dup') }]),
+    ]);
+    expect(good.status).toBe('fulfilled');
+    expect(bad.status).toBe('rejected');
+    expect(await store.findCommand('c2')).toBeDefined();
+    expect(await store.findCommand('c3')).toBeUndefined();
+  });
+
+  it('keeps the outbox in publish order and runs callbacks after the commit', async () => {
+    const { store } = await open(native);
+    const seen: string[] = [];
+    await Promise.all(
+      ['a', 'b', 'c'].map((id) =>
+        store.commit([
+          {
+            kind: 'outbox-add',
+            command: { commandId: id, orderingKey: 'k', targetInstance: 't' },
+            onCommitted: () => seen.push(id),
+          },
+        ]),
+      ),
+    );
+    await store.commit([{ kind: 'outbox-remove', commandId: 'b' }]);
+    expect(seen).toEqual(['a', 'b', 'c']);
+    expect((await store.loadOutbox()).map((row) => row.commandId)).toEqual(['a', 'c']);
+  });
+
+  it('writes nothing once fenced', async () => {
+    const { store, dataSource } = await open(native);
+    await store.fence();
+    await expect(
+      store.commit([{ kind: 'audit', entry: { outcome: 'security', actor: 'x', lineage: {} } }]),
+    ).rejects.toBeInstanceOf(StoreFencedError);
+    expect(await dataSource.query('SELECT COUNT(*) AS n FROM audit_records')).toEqual([{ n: 0 }]);
+  });
+});

@@ -1,0 +1,495 @@
+import type { AuditRecord } from '@loopgate/contracts';
+import { In, type DataSource, type QueryRunner } from 'typeorm';
+import type { AuditEntry } from '../../common/audit.port';
+import type { Command } from '../domain/command';
+import type { KeyWriteState } from '../domain/override-detection';
+import { sealRecord } from '../domain/audit-chain';
+import type { BusCommand } from '../bus/command-bus';
+import type { CommitResult, GatewayStore, OutboxRow, StoreChange } from '../engine/ports';
+import { CommandEntity, ControlEntity, KeyStateEntity, OutboxEntity } from './entities';
+import {
+  AUDIT_COLUMNS,
+  auditToRow,
+  COMMAND_COLUMNS,
+  commandToRow,
+  keyStateToRow,
+  normalizeAudit,
+  rowToCommand,
+  rowToKeyState,
+} from './row-mappers';
+import { deleteStatements, insertStatements, placeholders, type Dialect } from './sql';
+
+interface PendingCommit {
+  changes: StoreChange[];
+  resolve: (result: CommitResult) => void;
+  reject: (error: unknown) => void;
+}
+
+const ACTIVE_STATES = ['pending-approval', 'queued', 'dispatching'];
+const ACCEPTED_STATES = ['queued', 'dispatching', 'applied', 'reverted', 'shadow', 'failed'];
+const KEY_STATE_COLUMNS = [
+  'ordering_key',
+  'value_json',
+  'command_id',
+  'written_at',
+  'overridden_with_json',
+  'hold_until',
+];
+
+/** Thrown by a store that was fenced off (a simulated crash in tests): nothing more is written. */
+export class StoreFencedError extends Error {
+  constructor() {
+    super('gateway store is fenced');
+    this.name = 'StoreFencedError';
+  }
+}
+
+/**
+ * The gateway's state in SQLite or PostgreSQL. Writes are group-committed: every `commit` made
+ * while a transaction runs (or in the same tick) joins the next one, and each kind of change
+ * becomes one multi-row statement, so throughput does not hinge on one fsync per command.
+ * Audit appends lock the chain head row in the same transaction, so the chain never forks.
+ */
+export class TypeOrmGatewayStore implements GatewayStore {
+  private pending: PendingCommit[] = [];
+  private scheduled = false;
+  private flushing: Promise<void> | undefined;
+  private fenced = false;
+  private statements?: ReturnType<typeof prepareStatements>;
+  private readonly lookups: Partial<Record<'id' | 'request_id', NativeStatement>> = {};
+  readonly dialect: Dialect;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly now: () => number = Date.now,
+    /** `false` uses the multi-row TypeORM path on SQLite too (as on PostgreSQL); for tests. */
+    private readonly allowNative = true,
+  ) {
+    this.dialect = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+  }
+
+  commit(changes: StoreChange[]): Promise<CommitResult> {
+    if (this.fenced) return Promise.reject(new StoreFencedError());
+    return new Promise((resolve, reject) => {
+      this.pending.push({ changes, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Refuses every later commit and waits for the one running; used to simulate a crash. */
+  async fence(): Promise<void> {
+    this.fenced = true;
+    for (const item of this.pending.splice(0)) item.reject(new StoreFencedError());
+    await this.flushing;
+  }
+
+  /** Waits until everything committed so far is written. */
+  async drain(): Promise<void> {
+    while (this.pending.length > 0 || this.flushing || this.scheduled) {
+      await (this.flushing ?? new Promise((resolve) => setImmediate(resolve)));
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.flushing) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.flushing = this.flush().finally(() => {
+        this.flushing = undefined;
+        if (this.pending.length > 0 && !this.fenced) this.schedule();
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending.splice(0);
+    if (batch.length === 0) return;
+    let results: CommitResult[];
+    try {
+      results = await this.write(batch);
+    } catch (error) {
+      if (batch.length === 1 || this.fenced) {
+        for (const item of batch) item.reject(error);
+        return;
+      }
+      // The batch rolled back; one bad change must not fail its neighbours: each commit on its own.
+      for (const item of batch) {
+        let single: CommitResult[];
+        try {
+          single = await this.write([item]);
+        } catch (failure) {
+          item.reject(failure);
+          continue;
+        }
+        this.committed([item], single);
+      }
+      return;
+    }
+    this.committed(batch, results);
+  }
+
+  /** After the transaction: outbox callbacks in commit order, then the callers. Never throws. */
+  private committed(batch: PendingCommit[], results: CommitResult[]): void {
+    for (const item of batch) {
+      for (const change of item.changes) {
+        if (change.kind !== 'outbox-add') continue;
+        try {
+          change.onCommitted?.(0);
+        } catch (error) {
+          item.reject(error);
+        }
+      }
+    }
+    batch.forEach((item, i) => item.resolve(results[i]));
+  }
+
+  /** One transaction for the whole batch. */
+  private async write(batch: PendingCommit[]): Promise<CommitResult[]> {
+    if (this.fenced) throw new StoreFencedError();
+    const changes = collect(batch);
+    const native = this.nativeSqlite();
+    return native ? this.writeNative(native, changes, batch.length) : this.writeGeneric(changes, batch.length);
+  }
+
+  /** better-sqlite3's own connection, when TypeORM runs on it: one synchronous transaction, prepared statements. */
+  private nativeSqlite(): NativeDatabase | undefined {
+    if (this.dialect !== 'sqlite' || !this.allowNative) return undefined;
+    const db = (this.dataSource.driver as unknown as { databaseConnection?: NativeDatabase }).databaseConnection;
+    return db && typeof db.prepare === 'function' && typeof db.transaction === 'function' ? db : undefined;
+  }
+
+  private writeNative(db: NativeDatabase, changes: CollectedChanges, owners: number): CommitResult[] {
+    if (!this.statements) {
+      // A larger page cache keeps the indexes' hot pages in memory between batches.
+      (db as NativeDatabase & { pragma?: (sql: string) => unknown }).pragma?.('cache_size = -32768');
+      this.statements = prepareStatements(db);
+    }
+    const statements = this.statements;
+    const results: CommitResult[] = Array.from({ length: owners }, () => ({ audit: [] }));
+    const at = new Date(this.now()).toISOString();
+    // Synchronous: nothing else runs on the connection while the batch is written.
+    db.transaction(() => {
+      for (const command of changes.commands.values()) statements.command.run(commandToRow(command));
+      for (const command of changes.outboxAdds) {
+        statements.outboxAdd.run({
+          command_id: command.commandId,
+          ordering_key: command.orderingKey,
+          target_instance: command.targetInstance,
+        });
+      }
+      for (const commandId of changes.outboxRemoves) statements.outboxRemove.run(commandId);
+      for (const state of changes.keyStates.values()) statements.keyState.run(keyStateToRow(state));
+      for (const [key, { value, actor }] of changes.controls) {
+        statements.control.run({ key, value_json: JSON.stringify(value), updated_by: actor, updated_at: at });
+      }
+      if (changes.audits.length > 0) {
+        const head = statements.head.get() as { sequence: number; hash: string };
+        const sealed = this.seal(changes.audits, head, at, results);
+        for (const record of sealed.records) statements.audit.run(auditToRow(record));
+        statements.moveHead.run(sealed.sequence, sealed.hash);
+      }
+      if (this.fenced) throw new StoreFencedError();
+    })();
+    return results;
+  }
+
+  /** Any TypeORM driver: one multi-row statement per kind of change; PostgreSQL locks the chain head row. */
+  private async writeGeneric(changes: CollectedChanges, owners: number): Promise<CommitResult[]> {
+    const runner = this.dataSource.createQueryRunner();
+    const results: CommitResult[] = Array.from({ length: owners }, () => ({ audit: [] }));
+    try {
+      await runner.startTransaction();
+      const at = new Date(this.now()).toISOString();
+      if (changes.commands.size > 0) {
+        const columns = [...COMMAND_COLUMNS];
+        await this.run(
+          runner,
+          insertStatements(
+            this.dialect,
+            'writeback_commands',
+            columns,
+            [...changes.commands.values()].map(commandToRow),
+            {
+              keys: ['id'],
+              update: COMMAND_MUTABLE_COLUMNS,
+            },
+          ),
+        );
+      }
+      if (changes.outboxAdds.length > 0) {
+        const rows = changes.outboxAdds.map((command) => ({
+          command_id: command.commandId,
+          ordering_key: command.orderingKey,
+          target_instance: command.targetInstance,
+        }));
+        await this.run(runner, insertStatements(this.dialect, 'writeback_outbox', OUTBOX_COLUMNS, rows));
+      }
+      if (changes.outboxRemoves.length > 0) {
+        await this.run(runner, deleteStatements(this.dialect, 'writeback_outbox', 'command_id', changes.outboxRemoves));
+      }
+      if (changes.keyStates.size > 0) {
+        await this.run(
+          runner,
+          insertStatements(
+            this.dialect,
+            'writeback_key_states',
+            KEY_STATE_COLUMNS,
+            [...changes.keyStates.values()].map(keyStateToRow),
+            {
+              keys: ['ordering_key'],
+              update: KEY_STATE_COLUMNS.filter((c) => c !== 'ordering_key'),
+            },
+          ),
+        );
+      }
+      if (changes.controls.size > 0) {
+        const rows = [...changes.controls].map(([key, { value, actor }]) => ({
+          key,
+          value_json: JSON.stringify(value),
+          updated_by: actor,
+          updated_at: at,
+        }));
+        await this.run(
+          runner,
+          insertStatements(this.dialect, 'gateway_control', CONTROL_COLUMNS, rows, {
+            keys: ['key'],
+            update: ['value_json', 'updated_by', 'updated_at'],
+          }),
+        );
+      }
+      if (changes.audits.length > 0) {
+        // FOR UPDATE serialises appends across gateway processes sharing one PostgreSQL database.
+        const lock = this.dialect === 'postgres' ? ' FOR UPDATE' : '';
+        const [head] = (await runner.query(
+          `SELECT "sequence", "hash" FROM "audit_chain_head" WHERE "id" = 1${lock}`,
+        )) as { sequence: number; hash: string }[];
+        const sealed = this.seal(changes.audits, head, at, results);
+        await this.run(
+          runner,
+          insertStatements(this.dialect, 'audit_records', [...AUDIT_COLUMNS], sealed.records.map(auditToRow)),
+        );
+        await runner.query(
+          placeholders(this.dialect, 'UPDATE "audit_chain_head" SET "sequence" = ?, "hash" = ? WHERE "id" = 1'),
+          [sealed.sequence, sealed.hash],
+        );
+      }
+      if (this.fenced) throw new StoreFencedError();
+      await runner.commitTransaction();
+      return results;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Links the batch's audit entries onto the chain head, in order. */
+  private seal(
+    audits: CollectedChanges['audits'],
+    head: { sequence: number; hash: string },
+    at: string,
+    results: CommitResult[],
+  ): { records: AuditRecord[]; sequence: number; hash: string } {
+    let sequence = Number(head.sequence);
+    let previousHash = head.hash;
+    const records: AuditRecord[] = [];
+    for (const { entry, owner } of audits) {
+      sequence += 1;
+      const record = sealRecord(
+        normalizeAudit({
+          ...entry,
+          lineage: entry.lineage ?? {},
+          sequence,
+          time: entry.time ?? at,
+          previousHash,
+          hash: '',
+        }),
+      );
+      previousHash = record.hash;
+      records.push(record);
+      results[owner].audit.push(record);
+    }
+    return { records, sequence, hash: previousHash };
+  }
+
+  private async run(runner: QueryRunner, statements: [string, unknown[]][]): Promise<void> {
+    for (const [sql, params] of statements) await runner.query(sql, params);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reads the engine needs
+
+  async findCommand(id: string): Promise<Command | undefined> {
+    return this.findOneCommand('id', id);
+  }
+
+  async findCommandByRequestId(requestId: string): Promise<Command | undefined> {
+    return this.findOneCommand('request_id', requestId);
+  }
+
+  /** A hot path (every request checks its requestId): a prepared statement where SQLite allows. */
+  private async findOneCommand(column: 'id' | 'request_id', value: string): Promise<Command | undefined> {
+    const native = this.nativeSqlite();
+    let row: Record<string, unknown> | undefined;
+    if (native) {
+      const statement = (this.lookups[column] ??= native.prepare(
+        `SELECT * FROM "writeback_commands" WHERE "${column}" = ?`,
+      ));
+      row = statement.get(value) as Record<string, unknown> | undefined;
+    } else {
+      [row] = (await this.dataSource.query(
+        placeholders(this.dialect, `SELECT * FROM "writeback_commands" WHERE "${column}" = ?`),
+        [value],
+      )) as Record<string, unknown>[];
+    }
+    return row ? rowToCommand(row) : undefined;
+  }
+
+  async loadActiveCommands(): Promise<Command[]> {
+    const rows = await this.dataSource
+      .getRepository(CommandEntity)
+      .find({ where: { state: In(ACTIVE_STATES) }, order: { receivedAt: 'ASC' } });
+    return rows.map((row) => rowToCommand(row as unknown as Record<string, unknown>));
+  }
+
+  async loadKeyStates(): Promise<KeyWriteState[]> {
+    const rows = await this.dataSource.getRepository(KeyStateEntity).find();
+    return rows.map((row) => rowToKeyState(row as unknown as Record<string, unknown>));
+  }
+
+  async loadControl(): Promise<Map<string, unknown>> {
+    const rows = await this.dataSource.getRepository(ControlEntity).find();
+    return new Map(rows.map((row) => [row.key, JSON.parse(row.valueJson) as unknown]));
+  }
+
+  async loadAcceptedSince(since: string): Promise<{ orderingKey: string; decidedAt: string }[]> {
+    const rows = await this.dataSource
+      .getRepository(CommandEntity)
+      .createQueryBuilder('c')
+      .select(['c.orderingKey', 'c.decidedAt'])
+      .where('c.decidedAt >= :since', { since })
+      .andWhere('c.state IN (:...states)', { states: ACCEPTED_STATES })
+      .orderBy('c.decidedAt', 'ASC')
+      .getMany();
+    return rows.map((row) => ({ orderingKey: row.orderingKey, decidedAt: row.decidedAt ?? since }));
+  }
+
+  async loadOutbox(): Promise<OutboxRow[]> {
+    const rows = await this.dataSource.getRepository(OutboxEntity).find({ order: { seq: 'ASC' } });
+    return rows.map((row) => ({
+      seq: row.seq,
+      commandId: row.commandId,
+      orderingKey: row.orderingKey,
+      targetInstance: row.targetInstance,
+    }));
+  }
+}
+
+interface CollectedChanges {
+  commands: Map<string, Command>;
+  outboxAdds: BusCommand[];
+  outboxRemoves: string[];
+  keyStates: Map<string, KeyWriteState>;
+  controls: Map<string, { value: unknown; actor: string }>;
+  audits: { entry: AuditEntry; owner: number }[];
+}
+
+/** Folds a batch into one set of changes: the last version of each row wins, audits keep their order. */
+function collect(batch: PendingCommit[]): CollectedChanges {
+  const changes: CollectedChanges = {
+    commands: new Map(),
+    outboxAdds: [],
+    outboxRemoves: [],
+    keyStates: new Map(),
+    controls: new Map(),
+    audits: [],
+  };
+  batch.forEach((item, owner) => {
+    for (const change of item.changes) {
+      switch (change.kind) {
+        case 'command':
+          changes.commands.set(change.command.id, change.command);
+          break;
+        case 'outbox-add':
+          changes.outboxAdds.push(change.command);
+          break;
+        case 'outbox-remove':
+          changes.outboxRemoves.push(change.commandId);
+          break;
+        case 'key-state':
+          changes.keyStates.set(change.state.key, change.state);
+          break;
+        case 'control':
+          changes.controls.set(change.key, { value: change.value, actor: change.actor });
+          break;
+        case 'audit':
+          changes.audits.push({ entry: change.entry, owner });
+          break;
+      }
+    }
+  });
+  return changes;
+}
+
+/** The part of better-sqlite3's API the native path uses. */
+interface NativeStatement {
+  run(...params: unknown[]): unknown;
+  get(...params: unknown[]): unknown;
+}
+interface NativeDatabase {
+  prepare(sql: string): NativeStatement;
+  transaction(fn: () => void): () => void;
+}
+
+const OUTBOX_COLUMNS = ['command_id', 'ordering_key', 'target_instance'];
+/** What changes in a command's life; the rest (and most indexed columns) is written once. */
+const COMMAND_MUTABLE_COLUMNS = [
+  'state',
+  'reason_code',
+  'message',
+  'prior_value_json',
+  'new_value_json',
+  'reverted_by',
+  'approval_json',
+  'mes_transaction_id',
+  'attempts',
+  'not_after',
+  'decided_at',
+  'applied_at',
+  'updated_at',
+];
+const CONTROL_COLUMNS = ['key', 'value_json', 'updated_by', 'updated_at'];
+
+function upsertSql(
+  table: string,
+  columns: readonly string[],
+  key: string,
+  mutable: readonly string[] = columns,
+): string {
+  const names = columns.map((c) => `"${c}"`).join(',');
+  const values = columns.map((c) => `@${c}`).join(',');
+  const updates = mutable
+    .filter((c) => c !== key)
+    .map((c) => `"${c}" = excluded."${c}"`)
+    .join(', ');
+  return `INSERT INTO "${table}" (${names}) VALUES (${values}) ON CONFLICT ("${key}") DO UPDATE SET ${updates}`;
+}
+
+function prepareStatements(db: NativeDatabase) {
+  const names = (columns: readonly string[]) => columns.map((c) => `"${c}"`).join(',');
+  const values = (columns: readonly string[]) => columns.map((c) => `@${c}`).join(',');
+  return {
+    command: db.prepare(upsertSql('writeback_commands', COMMAND_COLUMNS, 'id', COMMAND_MUTABLE_COLUMNS)),
+    outboxAdd: db.prepare(
+      `INSERT INTO "writeback_outbox" (${names(OUTBOX_COLUMNS)}) VALUES (${values(OUTBOX_COLUMNS)})`,
+    ),
+    outboxRemove: db.prepare('DELETE FROM "writeback_outbox" WHERE "command_id" = ?'),
+    keyState: db.prepare(upsertSql('writeback_key_states', KEY_STATE_COLUMNS, 'ordering_key')),
+    control: db.prepare(upsertSql('gateway_control', CONTROL_COLUMNS, 'key')),
+    head: db.prepare('SELECT "sequence", "hash" FROM "audit_chain_head" WHERE "id" = 1'),
+    audit: db.prepare(`INSERT INTO "audit_records" (${names(AUDIT_COLUMNS)}) VALUES (${values(AUDIT_COLUMNS)})`),
+    moveHead: db.prepare('UPDATE "audit_chain_head" SET "sequence" = ?, "hash" = ? WHERE "id" = 1'),
+  };
+}

@@ -1,0 +1,111 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { ControlState, TargetStatus } from '@loopgate/contracts';
+import type { Principal } from '../../auth/principal';
+import { HealthRegistry } from '../../health/health.module';
+import type { TargetRuntime } from '../engine/ports';
+import type { WriteBackEngine } from '../engine/writeback-engine';
+import { actorOf } from './actor';
+import { GatewayMetrics } from './gateway-metrics';
+import { OutcomeStream } from './outcome-stream';
+import { TARGET_RUNTIMES, WRITEBACK_ENGINE } from './tokens';
+
+const HEALTH_TIMEOUT_MS = 2000;
+
+/** Target status, pause, resume, shadow mode and the global kill switch. */
+@Injectable()
+export class TargetsService {
+  private readonly health = new Map<string, { healthy: boolean; message?: string }>();
+
+  constructor(
+    @Inject(WRITEBACK_ENGINE) private readonly engine: WriteBackEngine,
+    @Inject(TARGET_RUNTIMES) private readonly runtimes: TargetRuntime[],
+    stream: OutcomeStream,
+    metrics: GatewayMetrics,
+    registry: HealthRegistry,
+  ) {
+    stream.bindTargetStatus((instance) => this.status(instance));
+    metrics.bind(
+      () => new Map(this.runtimes.map((runtime) => [runtime.instance, this.engine.queueDepth(runtime.instance)])),
+      () => this.engine.controlState().stopped,
+    );
+    for (const runtime of runtimes) {
+      // A target being down degrades the gateway; it does not make it unready.
+      registry.register(`target:${runtime.instance}`, async () => {
+        const health = await this.checkHealth(runtime);
+        return { ok: health.healthy, critical: false, ...(health.message ? { message: health.message } : {}) };
+      });
+    }
+  }
+
+  async list(): Promise<TargetStatus[]> {
+    await Promise.all(this.runtimes.map((runtime) => this.checkHealth(runtime)));
+    return this.runtimes.map((runtime) => this.status(runtime.instance) as TargetStatus);
+  }
+
+  status(instance: string): TargetStatus | undefined {
+    const runtime = this.runtimes.find((r) => r.instance === instance);
+    if (!runtime) return undefined;
+    const state = this.engine.targetState(instance);
+    const health = this.health.get(instance);
+    return {
+      instance,
+      kind: runtime.kind,
+      healthy: health?.healthy ?? true,
+      ...(health?.message ? { healthMessage: health.message } : {}),
+      paused: state.paused,
+      shadow: state.shadow,
+      queueDepth: state.queueDepth,
+      currentRate: state.currentRate,
+      rateLimit: runtime.adapter.rateLimit,
+      lastErrors: state.lastErrors,
+    };
+  }
+
+  async pause(
+    instance: string,
+    paused: boolean,
+    principal: Principal | undefined,
+    reason?: string,
+  ): Promise<TargetStatus> {
+    await this.engine.setPaused(instance, paused, actorOf(principal), reason);
+    return this.status(instance) as TargetStatus;
+  }
+
+  async shadow(instance: string, enabled: boolean, principal: Principal | undefined): Promise<TargetStatus> {
+    await this.engine.setShadow(instance, enabled, actorOf(principal));
+    return this.status(instance) as TargetStatus;
+  }
+
+  control(): ControlState {
+    return this.engine.controlState();
+  }
+
+  stopAll(principal: Principal | undefined, reason?: string): Promise<ControlState> {
+    return this.engine.stopAll(actorOf(principal), reason);
+  }
+
+  resumeAll(principal: Principal | undefined): Promise<ControlState> {
+    return this.engine.resumeAll(actorOf(principal));
+  }
+
+  private async checkHealth(runtime: TargetRuntime): Promise<{ healthy: boolean; message?: string }> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<{ healthy: boolean; message: string }>((resolve) => {
+      timer = setTimeout(
+        () => resolve({ healthy: false, message: `no health answer within ${HEALTH_TIMEOUT_MS} ms` }),
+        HEALTH_TIMEOUT_MS,
+      );
+    });
+    try {
+      const health = await Promise.race([runtime.adapter.health(), timeout]);
+      this.health.set(runtime.instance, health);
+      return health;
+    } catch (error) {
+      const health = { healthy: false, message: (error as Error).message };
+      this.health.set(runtime.instance, health);
+      return health;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

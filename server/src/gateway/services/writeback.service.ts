@@ -1,0 +1,112 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+} from '@nestjs/common';
+import type { ElectronicSignature, WriteBackList, WriteBackOutcome, WriteBackRequest } from '@loopgate/contracts';
+import { UserError } from '../../common/errors';
+import type { Principal, SignatureService } from '../../auth/principal';
+import { SIGNATURE_SERVICE } from '../../auth/principal';
+import { HealthRegistry } from '../../health/health.module';
+import type { SignatureRequestDto } from '../api/dto/control.dto';
+import type { WriteBackQueryDto } from '../api/dto/query.dto';
+import { toOutcome } from '../domain/command';
+import type { TargetRuntime } from '../engine/ports';
+import type { SubmitResult, WriteBackEngine } from '../engine/writeback-engine';
+import { StoreMaintenance } from '../audit.module';
+import { CommandRepository } from '../persistence/command.repository';
+import { actorOf, permissionsOfRoles } from './actor';
+import { TARGET_RUNTIMES, WRITEBACK_ENGINE } from './tokens';
+
+/** Requests, approvals and reverts: validates who asks and delegates to the engine. */
+@Injectable()
+export class WriteBackService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger('WriteBack');
+
+  constructor(
+    @Inject(WRITEBACK_ENGINE) private readonly engine: WriteBackEngine,
+    @Inject(TARGET_RUNTIMES) private readonly runtimes: TargetRuntime[],
+    @Inject(SIGNATURE_SERVICE) private readonly signatures: SignatureService,
+    private readonly commands: CommandRepository,
+    private readonly maintenance: StoreMaintenance,
+    health: HealthRegistry,
+  ) {
+    health.register('gateway.dispatch', () => ({
+      ok: this.engine.isStarted(),
+      critical: true,
+      ...(this.engine.isStarted() ? {} : { message: 'dispatch is not running' }),
+    }));
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.engine.start();
+    this.logger.log(`dispatching to ${this.runtimes.length} target(s)`);
+  }
+
+  /** Before the database closes: dispatch drains, pending commits land, adapters close. */
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.engine.stop();
+    await this.maintenance.close();
+    await Promise.allSettled(this.runtimes.map((runtime) => runtime.adapter.close()));
+  }
+
+  submit(request: WriteBackRequest, principal: Principal | undefined): Promise<SubmitResult> {
+    return this.engine.submit(request, actorOf(principal));
+  }
+
+  async get(commandId: string): Promise<WriteBackOutcome> {
+    const command = await this.engine.get(commandId);
+    if (!command) throw new UserError('NOT_FOUND', `no command ${commandId}`, 404);
+    return toOutcome(command);
+  }
+
+  async list(query: WriteBackQueryDto): Promise<WriteBackList> {
+    const { commands, nextBefore } = await this.commands.list({ ...query, limit: query.limit ?? 100 });
+    // Commands in flight: the engine's version is newer than the stored one.
+    const outcomes = await Promise.all(
+      commands.map(async (stored) => toOutcome((await this.engine.get(stored.id)) ?? stored)),
+    );
+    return { outcomes, ...(nextBefore ? { nextBefore } : {}) };
+  }
+
+  approvals(): WriteBackOutcome[] {
+    return this.engine.pendingApprovals().map(toOutcome);
+  }
+
+  /**
+   * Approve or reject with an electronic signature: eligibility first (pending, not one's own
+   * human-initiated change, QA for QA rules), then the password, then the decision is recorded
+   * with the signature bound to the pending record's hash.
+   */
+  async sign(
+    commandId: string,
+    body: SignatureRequestDto,
+    expected: 'approved' | 'rejected',
+    principal: Principal | undefined,
+  ): Promise<WriteBackOutcome> {
+    if (body.meaning !== expected) {
+      throw new UserError('VALIDATION_FAILED', `meaning must be "${expected}" on this route`, 400, [
+        { code: 'MEANING_MISMATCH', path: '$.meaning', message: `meaning must be "${expected}" on this route` },
+      ]);
+    }
+    const actor = actorOf(principal);
+    if (principal?.kind !== 'user')
+      throw new UserError('SIGNATURE_REQUIRES_USER', 'only a signed-in person can sign', 403);
+    const command = await this.engine.checkSigner(commandId, actor);
+    const signed = await this.signatures.sign({
+      username: principal.id,
+      password: body.password,
+      meaning: body.meaning,
+      recordHash: command.approval?.recordHash ?? '',
+    });
+    const { roles, ...signature } = signed;
+    const signer = { ...actor, permissions: permissionsOfRoles('user', roles) };
+    return this.engine.decide(commandId, signer, signature as ElectronicSignature, body.comment);
+  }
+
+  revert(commandId: string, reason: string, principal: Principal | undefined): Promise<SubmitResult> {
+    return this.engine.revert(commandId, reason, actorOf(principal));
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The live demo path, end to end and for real: node-opcua CNC cell → node-red-contrib-opcua
+ * subscription → simulated model → ai-score → rule → opcenter-out → gateway → Opcenter simulator
+ * → audit. Nothing is mocked but the MES, which is the Opcenter simulator.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuditPage, AuditRecord, WriteBackList } from '@loopgate/contracts';
+import { eventually, startTestStack, type DemoStack } from '../support/stack';
+
+let stack: DemoStack;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function appliedFeedRate(): Promise<AuditRecord | undefined> {
+  const operator = await stack.signIn('operator');
+  const page = await operator.get<AuditPage>('/audit?outcome=applied&limit=50');
+  return page.records.find((r) => r.parameter === 'FeedRate' && r.target?.kind === 'opcenter');
+}
+
+describe('live demo', () => {
+  it('applies a feed-rate compensation at the Opcenter simulator within 60 s, fully traced in the audit', async () => {
+    const record = await eventually(appliedFeedRate, 60_000, 1_000);
+    expect(record.lineage.inferenceId).toMatch(/\S/);
+    expect(record.lineage.modelId).toMatch(/\S/);
+    expect(record.lineage.ruleSetId).toBe('tool-wear-feed-compensation');
+    expect(record.lineage.ruleSetVersion).toBeGreaterThanOrEqual(1);
+    expect(record.lineage.ruleName).toMatch(/\S/);
+    expect(record.lineage.flowId).toBe('tool-wear-feed-rate');
+    expect(typeof record.priorValue).toBe('number');
+    expect(typeof record.newValue).toBe('number');
+    expect(record.newValue).toBeLessThan(record.priorValue as number);
+    expect(record.mesTransactionId).toMatch(/\S/);
+
+    const ledger = stack.simulators.opcenter!.ledger().filter((e) => e.parameter === 'FeedRate');
+    expect(ledger.at(-1)?.value).toBe(record.newValue);
+  });
+
+  it('keeps an audit chain that verifies', async () => {
+    const operator = await stack.signIn('operator');
+    const verification = await operator.get<{ ok: boolean; checked: number }>('/audit/verify');
+    expect(verification.ok).toBe(true);
+    expect(verification.checked).toBeGreaterThan(0);
+  });
+
+  it('shows the demo flow with the Loopgate palette in the Node-RED editor', async () => {
+    const token = await fetch(`${stack.url}/red/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username: 'engineer', password: 'loopgate-demo' }),
+    }).then((r) => r.json() as Promise<{ access_token: string }>);
+    const auth = { authorization: `Bearer ${token.access_token}` };
+    const flows = (await fetch(`${stack.url}/red/flows`, { headers: auth }).then((r) => r.json())) as { type: string; id: string }[];
+    expect(flows.map((n) => n.type)).toEqual(expect.arrayContaining(['tab', 'OpcUa-Client', 'ai-score', 'loopgate-rule', 'opcenter-out']));
+    const palette = (await fetch(`${stack.url}/red/nodes`, { headers: { ...auth, accept: 'application/json' } }).then((r) => r.json())) as { module: string; types: string[] }[];
+    const ours = palette.filter((set) => set.module === 'node-red-contrib-loopgate').flatMap((set) => set.types);
+    expect(ours).toEqual(expect.arrayContaining(['ai-score', 'loopgate-rule', 'opcenter-out', 'factorytalk-out', 'aveva-out', 'cmms-out', 'opcua-setpoint-out']));
+  });
+
+  it('answers a malformed write-back with 400, a stable code and the bad field, and stores nothing', async () => {
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${stack.serviceToken}` };
+    const countBefore = await writebackCount();
+    const response = await fetch(`${stack.url}/api/v1/writebacks`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ requestId: 'bad-1', target: { kind: 'opcenter', instance: 'opcenter-demo' }, object: { type: 'recipe-parameter', id: 42 }, action: 'set-parameter', reason: 'x', notAfter: 'tomorrow', initiator: 'ai', lineage: {} }),
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { code: string; issues: { path: string; code: string }[] };
+    expect(body.code).toBe('VALIDATION_FAILED');
+    expect(body.issues.map((i) => i.path)).toEqual(expect.arrayContaining(['$.object.id', '$.notAfter']));
+
+    const garbage = await fetch(`${stack.url}/api/v1/writebacks`, { method: 'POST', headers, body: '{"requestId": ' });
+    expect(garbage.status).toBe(400);
+    expect(((await garbage.json()) as { code: string }).code).toBe('MALFORMED_JSON');
+    expect(await writebackCount()).toBe(countBefore);
+  });
+});
+
+async function writebackCount(): Promise<number> {
+  const operator = await stack.signIn('operator');
+  const list = await operator.get<WriteBackList>('/writebacks?limit=500');
+  return list.outcomes.length;
+}
