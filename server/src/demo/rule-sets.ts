@@ -1,18 +1,42 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RuleSetFile } from '@loopgate/contracts';
-import type { ApiClient } from './api-client';
+import type { RuleSetFile, RuleSetVersion } from '@loopgate/contracts';
+import { ruleSetChecksum } from '@loopgate/rules';
+import { ApiCallError, type ApiClient } from './api-client';
+import { DEMO_PASSWORD } from './demo-site';
 
 /**
- * Publishes every rule set file in `dir` through the registry's two-person rule: `author`
- * proposes the version, `approver` signs it. Rule sets already published unchanged are skipped.
+ * Publishes every rule set file in `dir` to production through the registry's two-person rule:
+ * `author` proposes the version, `approver` signs it. A rule set whose newest published version
+ * already has the file's checksum is left alone.
  */
-export async function publishRuleSets(dir: string, author: ApiClient, approver: ApiClient): Promise<void> {
-  if (!fs.existsSync(dir)) return;
+export async function publishRuleSets(dir: string, author: ApiClient, approver: ApiClient): Promise<RuleSetVersion[]> {
+  const published: RuleSetVersion[] = [];
   for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
-    const file = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as RuleSetFile;
-    void author;
-    void approver;
-    void file;
+    const content = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as RuleSetFile;
+    const latest = await latestPublished(author, content.id);
+    if (latest?.checksum === ruleSetChecksum(content)) continue;
+    const proposed = await author.post<RuleSetVersion>(`/rulesets/${encodeURIComponent(content.id)}/versions`, {
+      content,
+      environment: 'production',
+      comment: `demo: ${name}`,
+    });
+    published.push(
+      await approver.post<RuleSetVersion>(`/rulesets/${encodeURIComponent(content.id)}/versions/${proposed.version}/approve`, {
+        password: DEMO_PASSWORD,
+        meaning: 'approved',
+        comment: 'demo: second engineer approves',
+      }),
+    );
+  }
+  return published;
+}
+
+async function latestPublished(client: ApiClient, id: string): Promise<RuleSetVersion | undefined> {
+  try {
+    return await client.get<RuleSetVersion>(`/rulesets/${encodeURIComponent(id)}/versions/latest`);
+  } catch (error) {
+    if (error instanceof ApiCallError && error.status === 404) return undefined;
+    throw error;
   }
 }

@@ -60,7 +60,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   const targets: Record<string, unknown>[] = [];
   const opened: { close(): Promise<void> }[] = [];
   // A new tool wears out in minutes rather than hours, so the demo shows a compensation within a minute.
-  process.env.LOOPGATE_CNC_WEAR_PER_SECOND ??= '0.02';
+  process.env.LOOPGATE_CNC_WEAR_PER_SECOND ??= '0.04';
   try {
     for (const definition of TARGET_DEFINITIONS) {
       if (!definition.simulator) continue;
