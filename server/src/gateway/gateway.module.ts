@@ -109,6 +109,6 @@ function combine(...observers: EngineObserver[]): EngineObserver {
     WriteBackService,
     TargetsService,
   ],
-  exports: [WRITEBACK_ENGINE, COMMAND_BUS],
+  exports: [WRITEBACK_ENGINE, COMMAND_BUS, OutcomeStream],
 })
 export class GatewayModule {}

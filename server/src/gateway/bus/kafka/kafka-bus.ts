@@ -86,6 +86,8 @@ export class KafkaCommandBus implements CommandBus {
   private readonly queue: Pending[] = [];
   private flushing = false;
   private restartTimer?: ReturnType<typeof setTimeout>;
+  /** Per partition: the offset waiting to be committed and the commit in flight. */
+  private readonly commits = new Map<string, { wanted?: string; running?: Promise<void> }>();
 
   constructor(options: KafkaBusOptions) {
     if (options.brokers.length === 0) throw new Error('KafkaCommandBus needs at least one broker');
@@ -206,7 +208,9 @@ export class KafkaCommandBus implements CommandBus {
     if (this.producer !== producer) return;
     this.producer = undefined;
     this.producerReady = undefined;
-    await producer.disconnect().catch((error: unknown) => this.logger.warn(`disconnecting a failed producer: ${(error as Error).message}`));
+    await producer
+      .disconnect()
+      .catch((error: unknown) => this.logger.warn(`disconnecting a failed producer: ${(error as Error).message}`));
   }
 
   private async flush(): Promise<void> {
@@ -246,7 +250,9 @@ export class KafkaCommandBus implements CommandBus {
               maxDelay: 2_000,
               retry: (error: unknown) => {
                 if (Date.now() >= deadline || this.stopping || this.closed) return false;
-                this.logger.warn(`publishing ${batch.length} command(s) to ${this.topic} failed, retrying: ${(error as Error).message}`);
+                this.logger.warn(
+                  `publishing ${batch.length} command(s) to ${this.topic} failed, retrying: ${(error as Error).message}`,
+                );
                 return true;
               },
             },
@@ -318,29 +324,7 @@ export class KafkaCommandBus implements CommandBus {
       offset: message.offset,
     }));
     const progress = new BatchProgress(records.map((r) => r.offset));
-    // One commit in flight per batch; a commit that finds a newer offset waiting sends that one next.
-    let wanted: string | undefined;
-    let committing: Promise<void> | undefined;
-    const commitLoop = async () => {
-      while (wanted !== undefined) {
-        const offset = wanted;
-        wanted = undefined;
-        await payload
-          .commitOffsetsIfNecessary({
-            topics: [{ topic: batch.topic, partitions: [{ partition: batch.partition, offset }] }],
-          })
-          .catch((error: unknown) =>
-            this.logger.warn(
-              `offset ${offset} of ${batch.topic}/${batch.partition} not committed: ${(error as Error).message}`,
-            ),
-          );
-      }
-      committing = undefined;
-    };
-    const commit = (next: string) => {
-      wanted = next;
-      committing ??= commitLoop();
-    };
+    const commit = (next: string) => this.commit(payload, batch.topic, batch.partition, next);
     let rebalancing = false;
     const heartbeat = setInterval(
       () => {
@@ -371,8 +355,37 @@ export class KafkaCommandBus implements CommandBus {
       });
     } finally {
       clearInterval(heartbeat);
-      while (committing) await committing;
+      // The next fetch need not wait for the commit; a stopping worker commits before it leaves.
+      if (!keepGoing()) await this.commitsSettled(batch.topic, batch.partition);
     }
+  }
+
+  /**
+   * Commits `next` for the partition: one commit in flight per partition, in order; a commit that
+   * finds a newer offset waiting sends that one next (older ones are covered by it).
+   */
+  private commit(payload: EachBatchPayload, topic: string, partition: number, next: string): void {
+    const key = `${topic}/${partition}`;
+    const state = this.commits.get(key) ?? {};
+    state.wanted = next;
+    this.commits.set(key, state);
+    state.running ??= (async () => {
+      while (state.wanted !== undefined) {
+        const offset = state.wanted;
+        state.wanted = undefined;
+        await payload
+          .commitOffsetsIfNecessary({ topics: [{ topic, partitions: [{ partition, offset }] }] })
+          .catch((error: unknown) =>
+            this.logger.warn(`offset ${offset} of ${key} not committed: ${(error as Error).message}`),
+          );
+      }
+      state.running = undefined;
+    })();
+  }
+
+  private async commitsSettled(topic: string, partition: number): Promise<void> {
+    const state = this.commits.get(`${topic}/${partition}`);
+    while (state?.running) await state.running;
   }
 
   /** Calls the handler until it resolves; gives up (the record stays uncommitted) only when told to stop. */

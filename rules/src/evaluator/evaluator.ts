@@ -1,0 +1,281 @@
+import type { ConditionResult, EvaluationResult, RuleEvent, RuleResult, RuleSetFile } from '@loopgate/contracts';
+import { parseRuleSetFile } from '../file/parse';
+import {
+  ConditionCompiler,
+  compileEvent,
+  deepFreeze,
+  type ConditionTest,
+  type ConditionTrace,
+} from './compile-conditions';
+import { EngineRunner, type EngineOptions } from './engine-runner';
+import { planIndex } from './equality-index';
+import { AsyncFactError, RuleSetCompileError } from './errors';
+import { FactReader, FactSlots, type Facts } from './fact-reader';
+import { OperatorRegistry } from './operators';
+
+/** json-rules-engine's engine options, custom operators and decorators, and facts known up front. */
+export type CompileOptions = EngineOptions;
+
+/**
+ * How Loopgate runs rule sets everywhere (gateway, palette, replay): event params may read facts,
+ * e.g. `value: { fact: 'compensatedFeedRate' }`, and a fact the caller did not give is an error.
+ */
+export const LOOPGATE_RULE_OPTIONS: Readonly<CompileOptions> = Object.freeze({
+  replaceFactsInEventParams: true,
+  allowUndefinedFacts: false,
+});
+
+/**
+ * A compiled rule set. Results are json-rules-engine's, in a fixed order: rules by priority
+ * (highest first), then as written in the file. Events are shared and frozen, never copied.
+ */
+export interface RuleSetEvaluator {
+  readonly ruleSet: Readonly<RuleSetFile>;
+  /** Rules the equality index can rule out without evaluating them. */
+  readonly indexedRuleCount: number;
+  /** Fired and failed events and every rule's per-condition results, synchronously. */
+  evaluate(facts?: Facts): EvaluationResult;
+  /** The same, also for computed or promised facts, which json-rules-engine itself evaluates. */
+  evaluateAsync(facts?: Facts): Promise<EvaluationResult>;
+  /** Only the fired events: the fast path, using the equality index. */
+  events(facts?: Facts): RuleEvent[];
+  /** Only the fired events, also for computed or promised facts. */
+  eventsAsync(facts?: Facts): Promise<RuleEvent[]>;
+}
+
+interface CompiledRule {
+  name: string;
+  priority: number;
+  event: RuleEvent;
+  resolveEvent?: (facts: FactReader) => RuleEvent;
+  touchEvent?: (facts: FactReader) => void;
+  test: ConditionTest;
+  trace: ConditionTrace;
+}
+
+/**
+ * Compiles a rule set file into an evaluator with json-rules-engine 7's exact results.
+ * Throws `RuleSetCompileError` (with issues) when the file's structure is invalid.
+ *
+ * @example
+ * const evaluator = compileRuleSet(toolWearFile, { replaceFactsInEventParams: true });
+ * const fired = evaluator.events({ spindleLoad: 91, toolWearScore: 0.72, feedRate: 1200 });
+ * // [{ type: 'writeback', params: { action: 'set-parameter', parameter: 'FeedRate', value: 1104 } }]
+ */
+export function compileRuleSet(file: RuleSetFile, options: CompileOptions = {}): RuleSetEvaluator {
+  const parsed = parseRuleSetFile(file);
+  if (!parsed.success) {
+    const first = parsed.issues[0];
+    throw new RuleSetCompileError(`Rule set is not valid: ${first.path}: ${first.message}`, parsed.issues);
+  }
+  return new CompiledRuleSet(deepFreeze(parsed.value), options);
+}
+
+class CompiledRuleSet implements RuleSetEvaluator {
+  readonly indexedRuleCount: number;
+  private readonly rules: CompiledRule[];
+  private readonly slots: FactSlots;
+  private readonly reader: FactReader;
+  private readonly allowUndefinedFacts: boolean;
+  private readonly indexSlots: number[] = [];
+  private readonly buckets: Map<unknown, Int32Array>[] = [];
+  private readonly unindexed: Int32Array;
+  private readonly indexReads: { slot: number; primitive: boolean }[];
+  private readonly runner: EngineRunner;
+
+  constructor(
+    readonly ruleSet: Readonly<RuleSetFile>,
+    options: CompileOptions,
+  ) {
+    this.allowUndefinedFacts = Boolean(options.allowUndefinedFacts);
+    this.slots = new FactSlots(options.facts);
+    const operators = new OperatorRegistry(options.operators, options.operatorDecorators);
+    const compiler = new ConditionCompiler({
+      slots: this.slots,
+      operators,
+      sharedConditions: ruleSet.sharedConditions ?? {},
+      allowUndefinedConditions: Boolean(options.allowUndefinedConditions),
+      pathResolver: options.pathResolver,
+    });
+    const replace = Boolean(options.replaceFactsInEventParams);
+    const eventFactSlots: { name: string; plainPath: boolean }[] = [];
+    const written = ruleSet.rules.map((rule) => {
+      const conditions = compiler.compileRoot(rule.conditions);
+      const event = compileEvent(rule.event, replace, compiler);
+      eventFactSlots.push(...event.factSlots);
+      return {
+        name: rule.name,
+        // Rule: `parseInt(options.priority || 1)`.
+        priority: Number.parseInt(String(rule.priority || 1), 10),
+        event: event.event,
+        resolveEvent: event.resolve,
+        touchEvent: event.touch,
+        test: conditions.test,
+        trace: conditions.trace,
+      };
+    });
+    // Engine.prioritizeRules: highest priority first; within a priority, as written.
+    const order = written.map((_, i) => i).sort((a, b) => written[b].priority - written[a].priority || a - b);
+    this.rules = order.map((i) => written[i]);
+    this.runner = new EngineRunner(ruleSet as RuleSetFile, options, order);
+
+    const plan = planIndex(ruleSet.rules, this.slots, operators, (fact) => this.slots.enginePriority.get(fact));
+    const position = new Array<number>(order.length);
+    order.forEach((ruleIndex, pos) => (position[ruleIndex] = pos));
+    const unindexed: number[] = [];
+    const reads = new Map<number, boolean>();
+    // Params resolved through jsonpath-plus or a custom resolver may throw for any rule: no skipping then.
+    const indexUsable = !(replace && (options.pathResolver || eventFactSlots.some((s) => !s.plainPath)));
+    const bucketLists = new Map<number, Map<unknown, number[]>>();
+    plan.forEach((entry, ruleIndex) => {
+      const pos = position[ruleIndex];
+      if (!entry || !indexUsable) {
+        unindexed.push(pos);
+        return;
+      }
+      let buckets = bucketLists.get(entry.slot);
+      if (!buckets) bucketLists.set(entry.slot, (buckets = new Map()));
+      for (const value of entry.values) {
+        const list = buckets.get(value);
+        if (list) list.push(pos);
+        else buckets.set(value, [pos]);
+      }
+      for (const read of entry.reads) reads.set(read.slot, (reads.get(read.slot) ?? false) || read.primitive);
+    });
+    for (const [slot, buckets] of bucketLists) {
+      this.indexSlots.push(slot);
+      this.buckets.push(
+        new Map([...buckets].map(([value, list]) => [value, Int32Array.from(list.sort((a, b) => a - b))])),
+      );
+    }
+    if (replace)
+      for (const s of eventFactSlots) reads.set(this.slots.slot(s.name), reads.get(this.slots.slot(s.name)) ?? false);
+    this.indexReads = [...reads].map(([slot, primitive]) => ({ slot, primitive }));
+    this.unindexed = Int32Array.from(unindexed.sort((a, b) => a - b));
+    this.indexedRuleCount = order.length - unindexed.length;
+    this.reader = this.newReader();
+  }
+
+  evaluate(facts?: Facts): EvaluationResult {
+    const reader = this.acquire();
+    try {
+      reader.begin(facts);
+      const rules = this.rules;
+      const results: RuleResult[] = new Array<RuleResult>(rules.length);
+      const events: RuleEvent[] = [];
+      const failureEvents: RuleEvent[] = [];
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i];
+        const recorded: ConditionResult[] = [];
+        const result = rule.trace(reader, recorded);
+        // The engine resolves event params for failed rules too.
+        const event = rule.resolveEvent ? rule.resolveEvent(reader) : rule.event;
+        results[i] = {
+          name: rule.name,
+          priority: rule.priority,
+          result: result as boolean,
+          event,
+          // Written by tree position; conditions the engine did not evaluate leave holes.
+          conditions: recorded.includes(undefined as never) ? recorded.filter(isPresent) : recorded,
+        };
+        (result ? events : failureEvents).push(event);
+      }
+      return { events, failureEvents, results };
+    } finally {
+      this.release(reader);
+    }
+  }
+
+  async evaluateAsync(facts?: Facts): Promise<EvaluationResult> {
+    try {
+      return this.evaluate(facts);
+    } catch (error) {
+      if (error instanceof AsyncFactError) return this.runner.run(facts);
+      throw error;
+    }
+  }
+
+  events(facts?: Facts): RuleEvent[] {
+    const reader = this.acquire();
+    try {
+      reader.begin(facts);
+      return this.indexedRuleCount > 0 && this.indexReadsHold(reader)
+        ? this.indexedEvents(reader)
+        : this.allEvents(reader);
+    } finally {
+      this.release(reader);
+    }
+  }
+
+  async eventsAsync(facts?: Facts): Promise<RuleEvent[]> {
+    try {
+      return this.events(facts);
+    } catch (error) {
+      if (error instanceof AsyncFactError) return (await this.runner.run(facts)).events;
+      throw error;
+    }
+  }
+
+  private allEvents(reader: FactReader): RuleEvent[] {
+    const fired: RuleEvent[] = [];
+    for (const rule of this.rules) {
+      if (rule.test(reader)) fired.push(rule.resolveEvent ? rule.resolveEvent(reader) : rule.event);
+      else if (rule.touchEvent) rule.touchEvent(reader);
+    }
+    return fired;
+  }
+
+  /** Facts the skipped rules' first sets read are present and of a kind those reads cannot fail on. */
+  private indexReadsHold(reader: FactReader): boolean {
+    for (const read of this.indexReads) if (!reader.probe(read.slot, read.primitive)) return false;
+    return true;
+  }
+
+  private indexedEvents(reader: FactReader): RuleEvent[] {
+    const candidates = reader.candidates;
+    let n = 0;
+    let sources = 0;
+    const unindexed = this.unindexed;
+    if (unindexed.length > 0) {
+      candidates.set(unindexed, 0);
+      n = unindexed.length;
+      sources++;
+    }
+    for (let i = 0; i < this.indexSlots.length; i++) {
+      const bucket = this.buckets[i].get(reader.read(this.indexSlots[i]));
+      if (bucket) {
+        candidates.set(bucket, n);
+        n += bucket.length;
+        sources++;
+      }
+    }
+    if (sources > 1) candidates.subarray(0, n).sort();
+    const fired: RuleEvent[] = [];
+    const rules = this.rules;
+    for (let k = 0; k < n; k++) {
+      const rule = rules[candidates[k]];
+      if (rule.test(reader)) fired.push(rule.resolveEvent ? rule.resolveEvent(reader) : rule.event);
+    }
+    return fired;
+  }
+
+  private newReader(): FactReader {
+    return new FactReader(this.slots, this.allowUndefinedFacts, this.rules.length);
+  }
+
+  /** The shared reader, or a fresh one when an operator evaluates this rule set from inside an evaluation. */
+  private acquire(): FactReader {
+    const reader = this.reader.busy ? this.newReader() : this.reader;
+    reader.busy = true;
+    return reader;
+  }
+
+  private release(reader: FactReader): void {
+    reader.busy = false;
+    reader.end();
+  }
+}
+
+function isPresent(entry: ConditionResult | undefined): entry is ConditionResult {
+  return entry !== undefined;
+}
