@@ -1,0 +1,63 @@
+import type { LoginResponse, Role, SessionUser } from '@loopgate/contracts';
+
+/** The signed-in session, kept for the browser tab (sessionStorage) so a reload stays signed in. */
+export interface Session {
+  token: string;
+  expiresAt: string;
+  user: SessionUser;
+}
+
+const KEY = 'loopgate.session';
+const listeners = new Set<() => void>();
+let current: Session | null = read();
+
+function read(): Session | null {
+  try {
+    const raw = window.sessionStorage.getItem(KEY);
+    if (!raw) return null;
+    const session = JSON.parse(raw) as Session;
+    return Date.parse(session.expiresAt) > Date.now() ? session : null;
+  } catch (error) {
+    console.warn('stored session unreadable, signing out', error);
+    return null;
+  }
+}
+
+export function getSession(): Session | null {
+  return current;
+}
+
+export function setSession(login: LoginResponse | null): void {
+  current = login ? { token: login.token, expiresAt: login.expiresAt, user: login.user } : null;
+  if (current) window.sessionStorage.setItem(KEY, JSON.stringify(current));
+  else window.sessionStorage.removeItem(KEY);
+  for (const listener of listeners) listener();
+}
+
+export function subscribeSession(listener: () => void): () => void {
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}
+
+/** What the console offers a user; the gateway enforces the same permissions on every route. */
+export function can(
+  user: SessionUser | undefined,
+  what: 'control' | 'approve' | 'approveQuality' | 'revert' | 'editRules' | 'approveRules' | 'admin',
+): boolean {
+  if (!user) return false;
+  const has = (...roles: Role[]) => roles.some((r) => user.roles.includes(r));
+  switch (what) {
+    case 'control':
+    case 'revert':
+      return has('operator', 'admin');
+    case 'approve':
+      return has('operator', 'qa', 'admin');
+    case 'approveQuality':
+      return has('qa', 'admin');
+    case 'editRules':
+    case 'approveRules':
+      return has('engineer', 'admin');
+    case 'admin':
+      return has('admin');
+  }
+}

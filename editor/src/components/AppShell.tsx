@@ -1,0 +1,171 @@
+import { useState, type ReactNode } from 'react';
+import { errorText } from '../api/client';
+import { gateway } from '../api/endpoints';
+import { can, getSession, setSession } from '../api/session';
+import { useLive } from '../live';
+import { followLink, navigate, useLocation } from '../router';
+import { Modal } from './Modal';
+import { Time } from './Notice';
+
+const NAV = [
+  { href: '/outcomes', label: 'Outcomes' },
+  { href: '/rules', label: 'Rules' },
+  { href: '/audit', label: 'Audit' },
+  { href: '/targets', label: 'Targets' },
+];
+
+/** The frame of every signed-in page: navigation, who is signed in, and the global stop, always in reach. */
+export function AppShell({ children }: { children: ReactNode }) {
+  const { pathname } = useLocation();
+  const live = useLive();
+  const user = getSession()?.user;
+  const stopped = live.controlState?.stopped ?? false;
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [confirmResume, setConfirmResume] = useState(false);
+  const pending = live.outcomes.filter((o) => o.state === 'pending-approval').length;
+
+  const stop = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      live.setControlState(await gateway.stopAll());
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const resume = async () => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      live.setControlState(await gateway.resumeAll());
+      setConfirmResume(false);
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+  const signOut = async () => {
+    await gateway.logout().catch((e: unknown) => console.warn('sign-out call failed', errorText(e)));
+    setSession(null);
+    navigate('/signin', { replace: true });
+  };
+
+  return (
+    <div className={stopped ? 'shell shell-stopped' : 'shell'}>
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <div className="brand" aria-label="Loopgate console">
+          <span className="brand-mark" aria-hidden="true" />
+          Loopgate
+        </div>
+        <nav aria-label="Main">
+          <ul className="nav">
+            {NAV.map((item) => {
+              const current = pathname === item.href || pathname.startsWith(item.href + '/');
+              return (
+                <li key={item.href}>
+                  <a
+                    href={item.href}
+                    onClick={followLink}
+                    aria-current={current ? 'page' : undefined}
+                    className={current ? 'nav-link active' : 'nav-link'}
+                  >
+                    {item.label}
+                    {item.href === '/outcomes' && pending > 0 && (
+                      <span className="count" aria-label={`${pending} pending approval`}>
+                        {pending}
+                      </span>
+                    )}
+                  </a>
+                </li>
+              );
+            })}
+          </ul>
+        </nav>
+        <div className="topbar-right">
+          <span
+            className={`stream-dot stream-${live.status}`}
+            role="status"
+            aria-label={`Live stream ${live.status}`}
+            title={`Live stream ${live.status}`}
+          />
+          <span className="user" title={user?.roles.join(', ')}>
+            {user?.displayName ?? user?.username}
+            <span className="muted"> · {user?.roles.join(', ')}</span>
+          </span>
+          <button type="button" className="button button-ghost" onClick={signOut}>
+            Sign out
+          </button>
+          {can(user, 'control') &&
+            (stopped ? (
+              <button
+                type="button"
+                className="button button-resume"
+                onClick={() => setConfirmResume(true)}
+                disabled={busy}
+              >
+                Resume dispatch…
+              </button>
+            ) : (
+              <button
+                type="button"
+                className="button stop-all"
+                onClick={stop}
+                disabled={busy}
+                aria-describedby="stop-all-help"
+              >
+                <span aria-hidden="true">■</span> STOP ALL
+              </button>
+            ))}
+          <span id="stop-all-help" hidden>
+            Stops every write-back to every target at once. Queued changes wait in order until dispatch is resumed.
+          </span>
+        </div>
+      </header>
+      {stopped && (
+        <div className="stop-banner" role="alert">
+          <strong>ALL DISPATCH STOPPED</strong>
+          <span>
+            {live.controlState?.stoppedBy && <>by {live.controlState.stoppedBy} </>}
+            {live.controlState?.stoppedAt && (
+              <>
+                since <Time iso={live.controlState.stoppedAt} />
+              </>
+            )}
+            . No write-back reaches any MES; queued changes wait in order.
+          </span>
+        </div>
+      )}
+      {error && (
+        <div className="notice notice-error" role="alert">
+          {error}
+        </div>
+      )}
+      <main id="main" tabIndex={-1}>
+        {children}
+      </main>
+      <Modal
+        open={confirmResume}
+        title="Resume dispatch to all targets?"
+        onClose={() => setConfirmResume(false)}
+        role="alertdialog"
+      >
+        <p>Queued write-backs will be applied in order, oldest first. Expired ones are dropped, never applied late.</p>
+        <div className="form-actions">
+          <button type="button" className="button" onClick={() => setConfirmResume(false)}>
+            Keep stopped
+          </button>
+          <button type="button" className="button button-primary" onClick={resume} disabled={busy}>
+            Resume dispatch
+          </button>
+        </div>
+      </Modal>
+    </div>
+  );
+}

@@ -1,0 +1,51 @@
+/** JSON paths inside one rule, the addresses validation issues and test results use. */
+
+export const CONDITIONS_PATH = '$.conditions';
+export const EVENT_PATH = '$.event';
+
+/** The path of the `index`-th input of a gate: `$.conditions.all[2]`, or `$.conditions.not` for `not`. */
+export function childPath(parentPath: string, gate: 'all' | 'any' | 'not', index: number): string {
+  return gate === 'not' ? `${parentPath}.not` : `${parentPath}.${gate}[${index}]`;
+}
+
+/** A stable node id for a path: `$.conditions.all[0]` → `c.all.0`; `$.event` → `event`. */
+export function nodeIdForPath(path: string): string {
+  if (path === EVENT_PATH) return 'event';
+  return 'c' + path.slice(CONDITIONS_PATH.length).replace(/\[(\d+)\]/g, '.$1');
+}
+
+/** Whether `prefix` addresses `path` itself or something inside it (at a segment boundary). */
+export function isPathWithin(path: string, prefix: string): boolean {
+  if (!path.startsWith(prefix)) return false;
+  const next = path.charAt(prefix.length);
+  return next === '' || next === '.' || next === '[';
+}
+
+/** `$.rules[3].conditions.any[0]` → `$.conditions.any[0]` for rule 3; undefined for another rule. */
+export function ruleRelativePath(ruleSetPath: string, ruleIndex: number): string | undefined {
+  const prefix = `$.rules[${ruleIndex}]`;
+  if (!isPathWithin(ruleSetPath, prefix)) return undefined;
+  return '$' + ruleSetPath.slice(prefix.length);
+}
+
+/**
+ * The node an issue's path belongs to: the node with the longest path containing it.
+ * Rule-level fields (`$.name`, `$.priority`) and the event belong to the event node.
+ *
+ * @example nodeForPath({ 'c': '$.conditions', 'c.all.0': '$.conditions.all[0]' }, '$.conditions.all[0].operator') // 'c.all.0'
+ */
+export function nodeForPath(pathsByNode: Record<string, string>, path: string): string | undefined {
+  let best: string | undefined;
+  let bestLength = -1;
+  let eventNode: string | undefined;
+  for (const [nodeId, nodePath] of Object.entries(pathsByNode)) {
+    if (nodePath === EVENT_PATH) eventNode = nodeId;
+    if (isPathWithin(path, nodePath) && nodePath.length > bestLength) {
+      best = nodeId;
+      bestLength = nodePath.length;
+    }
+  }
+  if (best !== undefined) return best;
+  if (path === '$' || path === '$.name' || path === '$.priority') return eventNode;
+  return undefined;
+}

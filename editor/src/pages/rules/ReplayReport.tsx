@@ -1,0 +1,82 @@
+import type { ReplayReport as Report, ReplayRequest } from '@loopgate/contracts';
+import { useEffect, useState } from 'react';
+import { errorText } from '../../api/client';
+import { gateway } from '../../api/endpoints';
+import { Time, formatValue } from '../../components/Notice';
+
+/**
+ * What-if replay: the candidate run over recorded decisions, against the live version,
+ * without writing anything. Shown before anything is submitted or approved.
+ */
+export function ReplayReport({ ruleSetId, request }: { ruleSetId: string; request: ReplayRequest }) {
+  const [report, setReport] = useState<Report>();
+  const [error, setError] = useState<string>();
+  const [loading, setLoading] = useState(true);
+  const key = JSON.stringify(request);
+  useEffect(() => {
+    let live = true;
+    setLoading(true);
+    setError(undefined);
+    gateway
+      .replay(ruleSetId, JSON.parse(key) as ReplayRequest)
+      .then((r) => live && setReport(r))
+      .catch((e: unknown) => live && setError(errorText(e)))
+      .finally(() => live && setLoading(false));
+    return () => {
+      live = false;
+    };
+  }, [ruleSetId, key]);
+
+  return (
+    <section className="replay" aria-labelledby="replay-title" aria-busy={loading}>
+      <h3 id="replay-title">What-if replay over recorded decisions</h3>
+      {loading && <p className="muted">Replaying…</p>}
+      {error && <p className="notice notice-warn">Replay unavailable: {error}</p>}
+      {report && !loading && (
+        <>
+          <p data-testid="replay-summary">
+            {report.decisions} recorded decision{report.decisions === 1 ? '' : 's'} from <Time iso={report.from} /> to{' '}
+            <Time iso={report.to} />
+            {report.liveVersion !== undefined ? ` against live v${report.liveVersion}` : ' (no live version yet)'}:{' '}
+            <strong className="change-text-added">{report.wouldAdd} would add</strong> a write-back,{' '}
+            <strong className="change-text-removed">{report.wouldRemove} would drop</strong> one.
+          </p>
+          {report.differences.length > 0 && (
+            <table className="table compact">
+              <caption className="sr-only">Decisions that would change</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Time</th>
+                  <th scope="col">Facts</th>
+                  <th scope="col">Only the candidate</th>
+                  <th scope="col">Only live</th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.differences.slice(0, 20).map((d, i) => (
+                  <tr key={i}>
+                    <td>
+                      <Time iso={d.time} />
+                    </td>
+                    <td className="mono small">
+                      {Object.entries(d.facts)
+                        .slice(0, 3)
+                        .map(([k, v]) => `${k}=${formatValue(v)}`)
+                        .join(' ')}
+                    </td>
+                    <td className="change-text-added small">
+                      {d.onlyCandidate.map((e) => String(e.params?.action ?? e.type)).join(', ') || '—'}
+                    </td>
+                    <td className="change-text-removed small">
+                      {d.onlyLive.map((e) => String(e.params?.action ?? e.type)).join(', ') || '—'}
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </>
+      )}
+    </section>
+  );
+}

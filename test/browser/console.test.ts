@@ -1,0 +1,232 @@
+/**
+ * The console in a real browser (Debian's Chromium through playwright-core) against the real
+ * gateway with its simulators: an engineer builds a rule on the canvas and a second engineer
+ * publishes it; an operator watches outcomes arrive live, signs an approval, reverts an applied
+ * change (the simulator holds the prior value again) and stops all dispatch. Every page is
+ * screenshotted into test/artifacts and checked with axe-core.
+ */
+import { randomUUID } from 'node:crypto';
+import type { WriteBackList, WriteBackOutcome, WriteBackRequest } from '@loopgate/contracts';
+import type { Browser } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ApiClient } from '../../server/src/demo/api-client';
+import { DEMO_PASSWORD, eventually, startTestStack, type DemoStack } from '../support/stack';
+import {
+  assertConsoleBuilt,
+  describeViolations,
+  launchChromium,
+  openConsole,
+  screenshot,
+  seriousViolations,
+  type ConsolePage,
+} from './support/browser';
+import {
+  addFact,
+  buildThresholdRule,
+  createRuleSet,
+  openPage,
+  outcomeRow,
+  sign,
+  signIn,
+  signOut,
+  submitForApproval,
+} from './support/console-driver';
+
+// A recipe no demo flow writes, so only this test changes it: FeedRate is seeded at 1150.
+const OBJECT = 'CNC-02/OP20';
+const RULE_SET = `console-e2e-${Date.now().toString(36)}`;
+
+let stack: DemoStack;
+let browser: Browser;
+let service: ApiClient;
+let operator: ConsolePage;
+let engineer: ConsolePage;
+
+/** Submits a write-back as a Node-RED output node does, with the runtime's service token. */
+async function submitAiChange(value: number): Promise<WriteBackOutcome> {
+  const request: WriteBackRequest = {
+    requestId: `console-e2e:${randomUUID()}`,
+    lineage: {
+      inferenceId: `inf-${randomUUID().slice(0, 8)}`,
+      modelId: 'tool-wear',
+      modelVersion: '3',
+      score: 0.81,
+      ruleSetId: 'tool-wear-feed-compensation',
+      ruleName: 'reduce-feed',
+    },
+    target: { kind: 'opcenter', instance: stack.instances.opcenter! },
+    object: {
+      type: 'recipe-parameter',
+      id: OBJECT,
+      equipment: { site: 'Plant-A', area: 'Machining', workCenter: 'Line-2', workUnit: 'CNC-02' },
+    },
+    action: 'set-parameter',
+    parameter: 'FeedRate',
+    value,
+    reason: 'tool wear compensation (browser test)',
+    notAfter: new Date(Date.now() + 5 * 60_000).toISOString(),
+    initiator: 'ai',
+  };
+  return service.post<WriteBackOutcome>('/writebacks', request);
+}
+
+/** The value the Opcenter simulator last applied to the test's recipe parameter. */
+function simulatorFeedRate(): unknown {
+  const entries = stack.simulators.opcenter!.ledger().filter((e) => e.object === OBJECT && e.parameter === 'FeedRate');
+  return entries.length > 0 ? entries[entries.length - 1].value : 1150;
+}
+
+async function expectAccessible(view: ConsolePage, name: string): Promise<void> {
+  await screenshot(view.page, name);
+  const violations = await seriousViolations(view.page);
+  expect(violations, describeViolations(violations)).toEqual([]);
+  expect(view.errors).toEqual([]);
+}
+
+async function waitForState(view: ConsolePage, commandId: string, state: string): Promise<void> {
+  await expect.poll(() => outcomeRow(view.page, commandId).getAttribute('data-state'), { timeout: 30_000 }).toBe(state);
+}
+
+beforeAll(async () => {
+  assertConsoleBuilt();
+  stack = await startTestStack();
+  service = new ApiClient(stack.url, stack.serviceToken);
+  browser = await launchChromium();
+  operator = await openConsole(browser, stack.url);
+  engineer = await openConsole(browser, stack.url);
+});
+
+afterEach(async ({ task }) => {
+  if (task.result?.state !== 'fail') return;
+  const name = task.name.replace(/\W+/g, '-').slice(0, 40);
+  await screenshot(operator.page, `e2e-failed-${name}-operator`);
+  await screenshot(engineer.page, `e2e-failed-${name}-engineer`);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('console against the gateway and simulators', () => {
+  it('signs in with the gateway’s users', async () => {
+    await signIn(operator.page, 'operator', DEMO_PASSWORD);
+    await operator.page.getByText('● Live').waitFor();
+    await expectAccessible(operator, 'e2e-outcomes');
+  });
+
+  it('shows an AI-initiated outcome arriving live', async () => {
+    const outcome = await submitAiChange(1120);
+    await waitForState(operator, outcome.commandId, 'applied');
+    expect(await outcomeRow(operator.page, outcome.commandId).locator('.ai-flag').count()).toBe(1);
+    await eventually(async () => (simulatorFeedRate() === 1120 ? true : undefined));
+  });
+
+  it('approves a pending change with an electronic signature', async () => {
+    // A step above 5 % needs a person under the demo site's change control.
+    const pending = await submitAiChange(1190);
+    expect(pending.state).toBe('pending-approval');
+    const card = operator.page.locator(`.approval[data-command-id="${pending.commandId}"]`);
+    await card.getByRole('button', { name: 'Review and sign…' }).click();
+    await expectAccessible(operator, 'e2e-signature');
+    await sign(operator.page, DEMO_PASSWORD, 'Approved');
+    await waitForState(operator, pending.commandId, 'applied');
+    await eventually(async () => (simulatorFeedRate() === 1190 ? true : undefined));
+  });
+
+  it('reverts an applied change in one action and the simulator holds the prior value again', async () => {
+    const list = await service.get<WriteBackList>(
+      `/writebacks?object=${encodeURIComponent(OBJECT)}&state=applied&limit=1`,
+    );
+    const applied = list.outcomes[0];
+    expect(applied.newValue).toBe(1190);
+    await outcomeRow(operator.page, applied.commandId)
+      .getByRole('button', { name: /Revert/ })
+      .click();
+    await operator.page
+      .getByLabel('Reason (recorded in the audit trail)')
+      .fill('operator prefers the previous feed rate');
+    await operator.page.getByRole('button', { name: 'Revert now' }).click();
+    // The revert is a command of its own, linked to the original; it ends `reverted` once applied.
+    await expect
+      .poll(() => operator.page.locator(`tr[data-revert-of="${applied.commandId}"]`).getAttribute('data-state'), {
+        timeout: 30_000,
+      })
+      .toBe('reverted');
+    await eventually(async () => (simulatorFeedRate() === applied.priorValue ? true : undefined));
+    expect(simulatorFeedRate()).toBe(1120);
+  });
+
+  it('stops all dispatch with one press: nothing reaches the simulator until resumed', async () => {
+    await operator.page.getByRole('button', { name: 'STOP ALL' }).click();
+    await operator.page.getByText('ALL DISPATCH STOPPED').waitFor();
+    const applied = stack.simulators.opcenter!.ledger().length;
+    const held = await submitAiChange(1100);
+    await outcomeRow(operator.page, held.commandId).waitFor();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await outcomeRow(operator.page, held.commandId).getAttribute('data-state')).toBe('queued');
+    expect(stack.simulators.opcenter!.ledger().length).toBe(applied);
+    await expectAccessible(operator, 'e2e-stopped');
+    await operator.page.getByRole('button', { name: 'Resume dispatch…' }).click();
+    await operator.page.getByRole('alertdialog').getByRole('button', { name: 'Resume dispatch' }).click();
+    await waitForState(operator, held.commandId, 'applied');
+  });
+
+  it('shows targets and the verified audit trail', async () => {
+    await openPage(operator.page, 'Targets');
+    await operator.page.locator(`[data-target="${stack.instances.opcenter}"]`).waitFor();
+    await expectAccessible(operator, 'e2e-targets');
+    await openPage(operator.page, 'Audit');
+    await operator.page.getByText('Chain verified').waitFor();
+    await operator.page.locator('tr[data-sequence]').first().waitFor();
+    await expectAccessible(operator, 'e2e-audit');
+  });
+
+  it('builds a rule visually from nothing and publishes it with a second engineer’s approval', async () => {
+    await signIn(engineer.page, 'engineer', DEMO_PASSWORD);
+    await createRuleSet(engineer.page, RULE_SET, 'Console spindle guard');
+    await addFact(engineer.page, 'spindleLoad', 'number', '%');
+    await buildThresholdRule(engineer.page, {
+      name: 'high-load',
+      fact: 'spindleLoad',
+      threshold: 85,
+      parameter: 'FeedRate',
+      targetKind: 'opcenter',
+    });
+    await expectAccessible(engineer, 'e2e-rules-graph');
+    const version = await submitForApproval(engineer.page);
+    await signOut(engineer.page);
+
+    await signIn(engineer.page, 'engineer2', DEMO_PASSWORD);
+    await engineer.page.goto(`/rules/${RULE_SET}`);
+    await engineer.page.getByRole('tab', { name: 'Versions' }).click();
+    await engineer.page
+      .getByTestId('replay-summary')
+      .or(engineer.page.getByText('Replay unavailable'))
+      .first()
+      .waitFor();
+    await expectAccessible(engineer, 'e2e-rules-review');
+    await engineer.page.getByRole('button', { name: 'Approve and publish…' }).click();
+    await sign(engineer.page, DEMO_PASSWORD, 'Approved');
+    await engineer.page.locator(`tr[data-version="${version}"]`).getByText('Published').waitFor();
+    const published = await (
+      await stack.signIn('viewer')
+    ).get<{ status: string; approvedBy?: string }>(`/rulesets/${RULE_SET}/versions/${version}`);
+    expect(published).toMatchObject({ status: 'published', approvedBy: 'engineer2' });
+  });
+
+  it('test-runs the published rule and colours its conditions', async () => {
+    const { page } = engineer;
+    await page.getByRole('tab', { name: 'Graph' }).click();
+    await page.getByRole('tab', { name: 'Test run' }).click();
+    await page.getByLabel(/^spindleLoad/).fill('91');
+    await page.getByRole('button', { name: 'Run test' }).click();
+    await page.getByText('Rule high-load fires.').waitFor();
+    await expect.poll(() => page.locator('.react-flow__node .rule-node.outcome-passed').count()).toBeGreaterThan(0);
+    await expectAccessible(engineer, 'e2e-rules-test-run');
+    await page.getByLabel(/^spindleLoad/).fill('40');
+    await page.getByRole('button', { name: 'Run test' }).click();
+    await page.getByText('Rule high-load does not fire.').waitFor();
+    await expect.poll(() => page.locator('.react-flow__node .rule-node.outcome-failed').count()).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,488 @@
+/**
+ * A small in-memory stand-in for the gateway's public API, serving the built console, so the
+ * console's pages can be driven in a real browser without the full stack (simulators, Node-RED).
+ * It follows the contracts' paths and types; the real gateway is exercised by console.test.ts.
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import {
+  API_PREFIX,
+  type AuditRecord,
+  type ControlState,
+  type LoginResponse,
+  type Role,
+  type RuleSetFile,
+  type RuleSetVersion,
+  type TargetStatus,
+  type ValidationIssue,
+  type WriteBackOutcome,
+} from '@loopgate/contracts';
+import { compileRuleSet, parseRuleSetFile } from '@loopgate/rules';
+
+export const MOCK_PASSWORD = 'mock-password';
+const USERS: Record<string, { displayName: string; roles: Role[] }> = {
+  engineer: { displayName: 'Erin Engineer', roles: ['engineer'] },
+  engineer2: { displayName: 'Sam Second-Engineer', roles: ['engineer'] },
+  operator: { displayName: 'Olga Operator', roles: ['operator'] },
+  qa: { displayName: 'Quinn QA', roles: ['qa'] },
+  viewer: { displayName: 'Vic Viewer', roles: ['viewer'] },
+};
+
+export interface MockGateway {
+  url: string;
+  /** What the mock's "MES" holds, by `target/object/parameter`, like a simulator's current values. */
+  values: Map<string, string | number | boolean>;
+  control: ControlState;
+  outcomes: WriteBackOutcome[];
+  /** Submits an AI-initiated write-back as a flow would; `needsApproval` puts it in the inbox. */
+  submit(change: { parameter: string; value: number; needsApproval?: boolean; objectId?: string }): WriteBackOutcome;
+  close(): Promise<void>;
+}
+
+const now = () => new Date().toISOString();
+
+export async function startMockGateway(options: {
+  distDir: string;
+  port?: number;
+  ruleSets?: RuleSetFile[];
+}): Promise<MockGateway> {
+  const sessions = new Map<string, string>();
+  const streams = new Set<http.ServerResponse>();
+  const outcomes: WriteBackOutcome[] = [];
+  const audit: AuditRecord[] = [];
+  const values = new Map<string, string | number | boolean>([['opcenter-demo/CNC-01/OP20/FeedRate', 1200]]);
+  const control: ControlState = { stopped: false };
+  const targets: TargetStatus[] = [
+    {
+      instance: 'opcenter-demo',
+      kind: 'opcenter',
+      healthy: true,
+      paused: false,
+      shadow: false,
+      queueDepth: 0,
+      currentRate: 2.4,
+      rateLimit: 20,
+      lastErrors: [],
+    },
+    {
+      instance: 'factorytalk-demo',
+      kind: 'factorytalk',
+      healthy: false,
+      healthMessage: 'lock service answered 503 three times',
+      paused: true,
+      shadow: false,
+      queueDepth: 3,
+      currentRate: 0,
+      rateLimit: 10,
+      lastErrors: [{ time: now(), code: 'LOCK_UNAVAILABLE', message: 'work order WO-1002 locked by operator console' }],
+    },
+    {
+      instance: 'aveva-demo',
+      kind: 'aveva',
+      healthy: true,
+      paused: false,
+      shadow: true,
+      queueDepth: 0,
+      currentRate: 0.5,
+      rateLimit: 15,
+      lastErrors: [],
+    },
+  ];
+  const versions = new Map<string, RuleSetVersion[]>();
+  for (const file of options.ruleSets ?? []) {
+    versions.set(file.id, [
+      {
+        ruleSetId: file.id,
+        version: 1,
+        checksum: 'sha256:' + randomUUID().replace(/-/g, ''),
+        author: 'engineer',
+        createdAt: now(),
+        status: 'published',
+        approvedBy: 'engineer2',
+        approvedAt: now(),
+        environment: 'production',
+        content: file,
+      },
+    ]);
+  }
+
+  const broadcast = (type: string, payload: unknown) => {
+    const data = `event: ${type}\ndata: ${JSON.stringify({ type, [type]: payload })}\n\n`;
+    for (const res of streams) res.write(data);
+  };
+  const record = (
+    o: WriteBackOutcome,
+    outcome: AuditRecord['outcome'],
+    actor: string,
+    extra: Partial<AuditRecord> = {},
+  ) => {
+    const previous = audit[audit.length - 1];
+    audit.push({
+      sequence: audit.length + 1,
+      time: now(),
+      commandId: o.commandId,
+      requestId: o.requestId,
+      lineage: o.lineage,
+      target: o.target,
+      object: o.object,
+      action: o.action,
+      parameter: o.parameter,
+      priorValue: o.priorValue,
+      newValue: o.newValue,
+      outcome,
+      reasonCode: o.reasonCode,
+      actor,
+      previousHash: previous?.hash ?? '0'.repeat(64),
+      hash: randomUUID().replace(/-/g, '') + randomUUID().replace(/-/g, ''),
+      ...extra,
+    });
+  };
+  const change = (o: WriteBackOutcome, patch: Partial<WriteBackOutcome>) => {
+    Object.assign(o, patch);
+    broadcast('outcome', o);
+  };
+  const keyOf = (o: WriteBackOutcome) => `${o.target.instance}/${o.object.id}/${o.parameter}`;
+  // The dispatcher: queued commands are applied unless dispatch is stopped or their target paused.
+  const dispatcher = setInterval(() => {
+    if (control.stopped) return;
+    for (const o of outcomes.filter((x) => x.state === 'queued')) {
+      if (targets.find((t) => t.instance === o.target.instance)?.paused) continue;
+      values.set(keyOf(o), o.newValue as number);
+      // As the gateway does: a revert ends `reverted`, its original stays `applied` and links to it.
+      const state = o.revertOf ? 'reverted' : 'applied';
+      change(o, {
+        state,
+        timings: { ...o.timings, appliedAt: now() },
+        mesTransactionId: `TX-${Math.floor(Math.random() * 1e6)}`,
+      });
+      record(o, state, 'gateway');
+    }
+  }, 150);
+
+  const submit: MockGateway['submit'] = ({ parameter, value, needsApproval, objectId = 'CNC-01/OP20' }) => {
+    const o: WriteBackOutcome = {
+      commandId: randomUUID(),
+      requestId: `inf-${outcomes.length + 1}:${parameter}`,
+      state: needsApproval ? 'pending-approval' : 'queued',
+      ...(needsApproval ? { reasonCode: 'APPROVAL_REQUIRED' as const, message: 'recipe step above 5 %' } : {}),
+      target: { kind: 'opcenter', instance: 'opcenter-demo' },
+      object: {
+        type: 'recipe-parameter',
+        id: objectId,
+        equipment: { site: 'Plant-A', area: 'Machining', workCenter: 'Line-1', workUnit: 'CNC-01' },
+      },
+      action: 'set-parameter',
+      parameter,
+      priorValue: values.get(`opcenter-demo/${objectId}/${parameter}`) ?? null,
+      newValue: value,
+      initiator: 'ai',
+      requestedBy: 'token:node-red',
+      lineage: {
+        inferenceId: `inf-${outcomes.length + 1}`,
+        modelId: 'tool-wear',
+        modelVersion: '3',
+        score: 0.82,
+        ruleSetId: 'tool-wear',
+        ruleSetVersion: 1,
+        ruleName: 'reduce-feed',
+      },
+      ...(needsApproval
+        ? {
+            approval: {
+              rule: 'recipe step above 5 %',
+              requiresQuality: false,
+              expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+            },
+          }
+        : {}),
+      timings: { receivedAt: now(), decidedAt: now() },
+    };
+    outcomes.unshift(o);
+    record(o, needsApproval ? 'pending' : 'accepted', 'token:node-red');
+    broadcast('outcome', o);
+    broadcast('decision', {
+      ruleSetId: 'tool-wear',
+      ruleSetVersion: 1,
+      time: now(),
+      facts: { spindleLoad: 91, toolWearScore: 0.82 },
+      firedEvents: [{ type: 'writeback', params: { action: 'set-parameter' } }],
+      inferenceId: o.lineage.inferenceId,
+    });
+    return o;
+  };
+
+  const userOf = (req: http.IncomingMessage): string | undefined => {
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    const cookie = /(?:^|;\s*)loopgate_session=([^;]+)/.exec(req.headers.cookie ?? '')?.[1];
+    return sessions.get(bearer ?? cookie ?? '');
+  };
+
+  async function api(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    route: string,
+    query: URLSearchParams,
+  ): Promise<void> {
+    const send = (status: number, body?: unknown) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(body === undefined ? '' : JSON.stringify(body));
+    };
+    const fail = (status: number, code: string, message: string, issues?: ValidationIssue[]) =>
+      send(status, { statusCode: status, code, message, ...(issues ? { issues } : {}) });
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
+    const method = req.method ?? 'GET';
+
+    if (method === 'POST' && route === '/auth/login') {
+      const username = String(body.username);
+      if (!USERS[username] || body.password !== MOCK_PASSWORD)
+        return fail(401, 'INVALID_CREDENTIALS', 'user name or password is wrong');
+      const token = randomUUID();
+      sessions.set(token, username);
+      const login: LoginResponse = {
+        token,
+        expiresAt: new Date(Date.now() + 8 * 3600_000).toISOString(),
+        user: { username, ...USERS[username] },
+      };
+      res.setHeader('Set-Cookie', `loopgate_session=${token}; HttpOnly; SameSite=Strict; Path=/`);
+      return send(200, login);
+    }
+    if (method === 'GET' && route === '/auth/providers') return send(200, { password: true });
+    const user = userOf(req);
+    if (!user) return fail(401, 'UNAUTHENTICATED', 'sign in first');
+    const signatureOk = () => body.password === MOCK_PASSWORD;
+
+    if (method === 'GET' && route === '/outcomes/stream') {
+      res.writeHead(200, {
+        'Content-Type': 'text/event-stream',
+        'Cache-Control': 'no-cache',
+        Connection: 'keep-alive',
+      });
+      res.write(': connected\n\n');
+      streams.add(res);
+      req.on('close', () => streams.delete(res));
+      return;
+    }
+    if (method === 'POST' && route === '/auth/logout') return send(204);
+    if (method === 'GET' && route === '/auth/me') return send(200, { username: user, ...USERS[user] });
+    if (method === 'GET' && route === '/writebacks')
+      return send(200, outcomes.slice(0, Number(query.get('limit') ?? 200)));
+    if (method === 'GET' && route === '/approvals')
+      return send(
+        200,
+        outcomes.filter((o) => o.state === 'pending-approval'),
+      );
+    let m = /^\/writebacks\/([^/]+)\/(approve|reject|revert)$/.exec(route);
+    if (method === 'POST' && m) {
+      const o = outcomes.find((x) => x.commandId === decodeURIComponent(m![1]));
+      if (!o) return fail(404, 'NOT_FOUND', 'no such command');
+      if (m[2] === 'revert') {
+        if (o.state !== 'applied') return fail(409, 'NOT_REVERTIBLE', 'only an applied change can be reverted');
+        const revert: WriteBackOutcome = {
+          ...o,
+          commandId: randomUUID(),
+          requestId: `revert:${o.commandId}`,
+          state: 'queued',
+          priorValue: o.newValue,
+          newValue: o.priorValue,
+          initiator: 'human',
+          requestedBy: user,
+          revertOf: o.commandId,
+          reasonCode: 'REVERT',
+          message: String(body.reason),
+          timings: { receivedAt: now(), decidedAt: now() },
+        };
+        outcomes.unshift(revert);
+        record(revert, 'accepted', user, { message: String(body.reason) });
+        broadcast('outcome', revert);
+        change(o, { revertedBy: revert.commandId });
+        return send(202, revert);
+      }
+      if (o.state !== 'pending-approval') return fail(409, 'NOT_PENDING', 'not waiting for approval');
+      if (!signatureOk()) return fail(401, 'SIGNATURE_INVALID', 'the password does not match');
+      const signature = {
+        signer: user,
+        signerName: USERS[user].displayName,
+        meaning: String(body.meaning),
+        signedAt: now(),
+        recordHash: 'h',
+      };
+      if (m[2] === 'approve')
+        change(o, { state: 'queued', reasonCode: undefined, approval: { ...o.approval!, signature } });
+      else change(o, { state: 'rejected', reasonCode: 'APPROVAL_REJECTED', approval: { ...o.approval!, signature } });
+      record(o, m[2] === 'approve' ? 'approved' : 'rejected', user, {
+        signature: { ...signature, meaning: signature.meaning as 'approved' },
+      });
+      return send(200, o);
+    }
+    if (method === 'GET' && route === '/targets') return send(200, targets);
+    m = /^\/targets\/([^/]+)\/(pause|resume|shadow)$/.exec(route);
+    if (method === 'POST' && m) {
+      const t = targets.find((x) => x.instance === decodeURIComponent(m![1]));
+      if (!t) return fail(404, 'NOT_FOUND', 'no such target');
+      if (m[2] === 'shadow') t.shadow = Boolean(body.enabled);
+      else t.paused = m[2] === 'pause';
+      broadcast('target', t);
+      return send(200, t);
+    }
+    if (method === 'GET' && route === '/control') return send(200, control);
+    if (method === 'POST' && (route === '/control/stop' || route === '/control/resume')) {
+      control.stopped = route === '/control/stop';
+      control.stoppedBy = control.stopped ? user : undefined;
+      control.stoppedAt = control.stopped ? now() : undefined;
+      broadcast('control', control);
+      return send(200, control);
+    }
+    if (method === 'GET' && route === '/audit') {
+      const q = query.get('q')?.toLowerCase();
+      const outcome = query.get('outcome');
+      const list = [...audit]
+        .reverse()
+        .filter((r) => (!outcome || r.outcome === outcome) && (!q || JSON.stringify(r).toLowerCase().includes(q)));
+      return send(200, list.slice(0, Number(query.get('limit') ?? 100)));
+    }
+    if (method === 'GET' && route === '/audit/verify') return send(200, { ok: true, checked: audit.length });
+    if (method === 'GET' && route === '/audit/export') {
+      res.writeHead(200, { 'Content-Type': query.get('format') === 'csv' ? 'text/csv' : 'application/x-ndjson' });
+      return void res.end(audit.map((r) => JSON.stringify(r)).join('\n'));
+    }
+    if (method === 'GET' && route === '/rulesets') {
+      return send(
+        200,
+        [...versions.entries()].map(([id, list]) => ({
+          id,
+          name: list[list.length - 1].content.name,
+          latestVersion: list[list.length - 1].version,
+          publishedVersion: [...list].reverse().find((v) => v.status === 'published')?.version,
+          pendingVersions: list.filter((v) => v.status === 'pending-approval').map((v) => v.version),
+        })),
+      );
+    }
+    m = /^\/rulesets\/([^/]+)\/(versions|validate|replay)$/.exec(route);
+    if (m) {
+      const id = decodeURIComponent(m[1]);
+      const list = versions.get(id);
+      if (method === 'GET' && m[2] === 'versions')
+        return list ? send(200, list) : fail(404, 'NOT_FOUND', `no rule set ${id}`);
+      const content = body.content as RuleSetFile | undefined;
+      if (m[2] === 'validate' || (m[2] === 'versions' && method === 'POST')) {
+        const issues = validate(content);
+        if (m[2] === 'validate') return send(200, { valid: issues.length === 0, issues });
+        if (issues.length > 0) return fail(400, 'VALIDATION_FAILED', 'rule set is invalid', issues);
+        const next = [...(list ?? [])];
+        const version: RuleSetVersion = {
+          ruleSetId: id,
+          version: next.length + 1,
+          checksum: 'sha256:' + randomUUID().replace(/-/g, ''),
+          author: user,
+          createdAt: now(),
+          status: 'pending-approval',
+          environment: 'production',
+          content: content!,
+        };
+        next.push(version);
+        versions.set(id, next);
+        return send(201, version);
+      }
+      if (m[2] === 'replay') {
+        return send(200, {
+          ruleSetId: id,
+          candidateVersion: body.version,
+          liveVersion: list?.find((v) => v.status === 'published')?.version,
+          from: new Date(Date.now() - 86400_000).toISOString(),
+          to: now(),
+          decisions: 42,
+          wouldAdd: 3,
+          wouldRemove: 1,
+          differences: [
+            {
+              time: now(),
+              facts: { spindleLoad: 93, toolWearScore: 0.8 },
+              onlyCandidate: [{ type: 'writeback', params: { action: 'set-parameter' } }],
+              onlyLive: [],
+            },
+          ],
+        });
+      }
+    }
+    m = /^\/rulesets\/([^/]+)\/versions\/(\d+)(?:\/(approve|reject|evaluate))?$/.exec(route);
+    if (m) {
+      const version = versions.get(decodeURIComponent(m[1]))?.find((v) => v.version === Number(m![2]));
+      if (!version) return fail(404, 'NOT_FOUND', 'no such version');
+      if (!m[3]) return send(200, version);
+      if (m[3] === 'evaluate')
+        return send(200, compileRuleSet(version.content).evaluate(body.facts as Record<string, unknown>));
+      if (version.status !== 'pending-approval') return fail(409, 'NOT_PENDING', 'not waiting for approval');
+      if (version.author === user) return fail(403, 'SAME_AUTHOR', 'the author cannot approve their own version');
+      if (!signatureOk()) return fail(401, 'SIGNATURE_INVALID', 'the password does not match');
+      if (m[3] === 'approve') {
+        for (const v of versions.get(version.ruleSetId)!) if (v.status === 'published') v.status = 'published';
+        Object.assign(version, { status: 'published', approvedBy: user, approvedAt: now() });
+      } else version.status = 'rejected';
+      return send(200, version);
+    }
+    return fail(404, 'NOT_FOUND', `no route ${method} ${route}`);
+  }
+
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname.startsWith(API_PREFIX + '/')) {
+      api(req, res, url.pathname.slice(API_PREFIX.length), url.searchParams).catch((error: unknown) => {
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        res.end(JSON.stringify({ statusCode: 500, code: 'INTERNAL', message: (error as Error).message }));
+      });
+      return;
+    }
+    const file = path.join(options.distDir, path.normalize(url.pathname).replace(/^(\.\.[/\\])+/, ''));
+    const target = fs.existsSync(file) && fs.statSync(file).isFile() ? file : path.join(options.distDir, 'index.html');
+    const type =
+      { '.js': 'text/javascript', '.css': 'text/css', '.html': 'text/html', '.map': 'application/json' }[
+        path.extname(target)
+      ] ?? 'application/octet-stream';
+    res.writeHead(200, { 'Content-Type': type });
+    fs.createReadStream(target).pipe(res);
+  });
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    values,
+    control,
+    outcomes,
+    submit,
+    async close() {
+      clearInterval(dispatcher);
+      for (const res of streams) res.end();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The gateway's kind of validation: the file's structure, then facts the rules use but do not declare. */
+function validate(content: RuleSetFile | undefined): ValidationIssue[] {
+  const parsed = parseRuleSetFile(content);
+  if (!parsed.success) return parsed.issues;
+  const declared = new Set(parsed.value.facts.map((f) => f.name));
+  const issues: ValidationIssue[] = [];
+  parsed.value.rules.forEach((rule, i) => {
+    const visit = (c: Record<string, unknown>, p: string) => {
+      for (const gate of ['all', 'any'] as const)
+        if (Array.isArray(c[gate]))
+          (c[gate] as Record<string, unknown>[]).forEach((x, j) => visit(x, `${p}.${gate}[${j}]`));
+      if (c.not) visit(c.not as Record<string, unknown>, `${p}.not`);
+      if (typeof c.fact === 'string' && !declared.has(c.fact))
+        issues.push({
+          code: 'UNKNOWN_FACT',
+          path: `${p}.fact`,
+          message: `fact ${c.fact} is not declared in the rule set`,
+        });
+    };
+    visit(rule.conditions as unknown as Record<string, unknown>, `$.rules[${i}].conditions`);
+  });
+  return issues;
+}
