@@ -24,9 +24,12 @@ export type DatabaseKind = 'sqlite' | 'postgres';
 
 /** Both engines, or those named in LOOPGATE_TEST_DATABASES (e.g. `sqlite`) for a quick local run. */
 export function databaseKinds(): DatabaseKind[] {
-  const named = process.env.LOOPGATE_TEST_DATABASES?.split(',').map((s) => s.trim()).filter(Boolean);
+  const named = process.env.LOOPGATE_TEST_DATABASES?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (!named?.length) return ['sqlite', 'postgres'];
-  for (const kind of named) if (kind !== 'sqlite' && kind !== 'postgres') throw new Error(`LOOPGATE_TEST_DATABASES: unknown database ${kind}`);
+  for (const kind of named)
+    if (kind !== 'sqlite' && kind !== 'postgres') throw new Error(`LOOPGATE_TEST_DATABASES: unknown database ${kind}`);
   return named as DatabaseKind[];
 }
 
@@ -41,7 +44,10 @@ export interface TestDatabase {
 }
 
 /** A new, empty database; `name` shows up in the PostgreSQL database name to help debugging. */
-export async function createTestDatabase(kind: DatabaseKind, { name = 'test' }: { name?: string } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: DatabaseKind,
+  { name = 'test' }: { name?: string } = {},
+): Promise<TestDatabase> {
   if (kind === 'sqlite') {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `loopgate-db-${name}-`));
     const options = dataSourceOptions({ dataDir });
@@ -53,7 +59,10 @@ export async function createTestDatabase(kind: DatabaseKind, { name = 'test' }: 
     };
   }
   const { postgres } = await ensureServices(['postgres']);
-  const database = `lg_${name.toLowerCase().replace(/[^a-z0-9]+/g, '_').slice(0, 30)}_${randomBytes(4).toString('hex')}`;
+  const database = `lg_${name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '_')
+    .slice(0, 30)}_${randomBytes(4).toString('hex')}`;
   await withAdmin(postgres.url, (admin) => admin.query(`CREATE DATABASE "${database}" OWNER "${postgres.user}"`));
   const url = new URL(postgres.url);
   url.pathname = `/${database}`;
@@ -62,14 +71,21 @@ export async function createTestDatabase(kind: DatabaseKind, { name = 'test' }: 
     kind,
     options,
     location: url.toString(),
-    cleanup: () => withAdmin(postgres.url, (admin) => admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)).then(() => undefined),
+    cleanup: () =>
+      withAdmin(postgres.url, (admin) => admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`)).then(
+        () => undefined,
+      ),
   };
 }
 
 /** A DataSource on a fresh database with the given entities, initialized (migrations run); cleanup destroys and drops it. */
 export async function openTestDataSource(
   kind: DatabaseKind,
-  { name, entities = [], migrationsRun = true }: { name?: string; entities?: NonNullable<DataSourceOptions['entities']>; migrationsRun?: boolean } = {},
+  {
+    name,
+    entities = [],
+    migrationsRun = true,
+  }: { name?: string; entities?: NonNullable<DataSourceOptions['entities']>; migrationsRun?: boolean } = {},
 ): Promise<{ dataSource: DataSource; database: TestDatabase; cleanup(): Promise<void> }> {
   const database = await createTestDatabase(kind, { name });
   const dataSource = new DataSource({ ...database.options, entities, migrationsRun } as DataSourceOptions);

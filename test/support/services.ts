@@ -43,7 +43,9 @@ export async function servicesScript(args: string[], env: NodeJS.ProcessEnv = {}
     return stdout;
   } catch (error) {
     const failed = error as Error & { stderr?: string };
-    throw new Error(`scripts/services.sh ${args.join(' ')} failed: ${failed.stderr?.trim() || failed.message}`, { cause: error });
+    throw new Error(`scripts/services.sh ${args.join(' ')} failed: ${failed.stderr?.trim() || failed.message}`, {
+      cause: error,
+    });
   }
 }
 
@@ -80,12 +82,17 @@ const started = new Map<string, Promise<Partial<ServiceEndpoints>>>();
  * Starts the named services when they are not running (waits until each is ready) and returns
  * how to reach them. Within one test process each set is started once.
  */
-export async function ensureServices<N extends ServiceName>(names: N[], env: NodeJS.ProcessEnv = {}): Promise<Pick<ServiceEndpoints, N>> {
+export async function ensureServices<N extends ServiceName>(
+  names: N[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<Pick<ServiceEndpoints, N>> {
   const wanted = [...new Set(names)].sort();
   const key = JSON.stringify([wanted, env]);
   let pending = started.get(key);
   if (!pending) {
-    pending = servicesScript(['up', ...wanted], env).then(async () => parseServiceEnv(await servicesScript(['env', ...wanted], env)));
+    pending = servicesScript(['up', ...wanted], env).then(async () =>
+      parseServiceEnv(await servicesScript(['env', ...wanted], env)),
+    );
     started.set(key, pending);
     pending.catch(() => started.delete(key));
   }

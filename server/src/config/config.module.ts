@@ -6,6 +6,10 @@ import { LOOPGATE_CONFIG, type LoopgateConfig } from './config';
 @Module({})
 export class ConfigModule {
   static forConfig(config: LoopgateConfig): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: LOOPGATE_CONFIG, useValue: config }], exports: [LOOPGATE_CONFIG] };
+    return {
+      module: ConfigModule,
+      providers: [{ provide: LOOPGATE_CONFIG, useValue: config }],
+      exports: [LOOPGATE_CONFIG],
+    };
   }
 }

@@ -28,7 +28,11 @@ describe('loadConfig', () => {
   });
 
   it('reads LOOPGATE_* variables', () => {
-    const config = loadConfig({ LOOPGATE_PORT: '8080', LOOPGATE_DATABASE_URL: 'postgres://u:p@127.0.0.1/db', LOOPGATE_NODE_RED: 'false' });
+    const config = loadConfig({
+      LOOPGATE_PORT: '8080',
+      LOOPGATE_DATABASE_URL: 'postgres://u:p@127.0.0.1/db',
+      LOOPGATE_NODE_RED: 'false',
+    });
     expect(config).toMatchObject({ port: 8080, databaseUrl: 'postgres://u:p@127.0.0.1/db', nodeRed: false });
   });
 
@@ -38,7 +42,9 @@ describe('loadConfig', () => {
   });
 
   it('refuses a database URL that is not PostgreSQL', () => {
-    expect(errorOf(() => loadConfig({ LOOPGATE_DATABASE_URL: 'mysql://x' })).problems[0]).toMatch(/^LOOPGATE_DATABASE_URL: /);
+    expect(errorOf(() => loadConfig({ LOOPGATE_DATABASE_URL: 'mysql://x' })).problems[0]).toMatch(
+      /^LOOPGATE_DATABASE_URL: /,
+    );
   });
 
   it('names the bad field inside the site file', () => {
@@ -54,7 +60,9 @@ describe('loadConfig', () => {
   });
 
   it('reports a site file that cannot be read', () => {
-    expect(errorOf(() => loadConfig({ LOOPGATE_SITE_FILE: '/nonexistent/site.json' })).problems[0]).toMatch(/^LOOPGATE_SITE_FILE: cannot read/);
+    expect(errorOf(() => loadConfig({ LOOPGATE_SITE_FILE: '/nonexistent/site.json' })).problems[0]).toMatch(
+      /^LOOPGATE_SITE_FILE: cannot read/,
+    );
   });
 });
 
@@ -68,6 +76,8 @@ describe('resolveSecrets', () => {
   });
 
   it('fails naming a missing variable', () => {
-    expect(errorOf(() => resolveSecrets({ secret: { env: 'MISSING_SECRET' } }, {})).problems[0]).toMatch(/MISSING_SECRET/);
+    expect(errorOf(() => resolveSecrets({ secret: { env: 'MISSING_SECRET' } }, {})).problems[0]).toMatch(
+      /MISSING_SECRET/,
+    );
   });
 });

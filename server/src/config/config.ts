@@ -265,7 +265,13 @@ const ENV_NAMES: Record<string, string> = {
   oidcAllowInsecure: 'LOOPGATE_OIDC_ALLOW_INSECURE',
 };
 
-const INTEGER_FIELDS = new Set(['port', 'sessionTtlMinutes', 'lockoutThreshold', 'lockoutMinutes', 'kafkaSessionTimeoutMs']);
+const INTEGER_FIELDS = new Set([
+  'port',
+  'sessionTtlMinutes',
+  'lockoutThreshold',
+  'lockoutMinutes',
+  'kafkaSessionTimeoutMs',
+]);
 const BOOLEAN_FIELDS = new Set(['nodeRed', 'secureCookies', 'oidcAllowInsecure']);
 
 export class ConfigError extends Error {

@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1.7
+# A Node-RED runtime with the Loopgate palette (and node-red-contrib-opcua for OPC UA inputs),
+# running the demo flows pointed at the gateway behind the load balancer.
+# Build from the repository root:  docker build -f docker/node-red.Dockerfile -t loopgate/node-red .
+
+FROM node:24-bookworm-slim AS build
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+WORKDIR /src
+COPY package.json package-lock.json tsconfig.base.json tsconfig.json ./
+COPY contracts/package.json contracts/
+COPY rules/package.json rules/
+COPY server/package.json server/
+COPY nodes/package.json nodes/
+COPY editor/package.json editor/
+RUN npm ci --no-audit --no-fund
+COPY contracts contracts
+COPY rules rules
+COPY server server
+COPY nodes nodes
+COPY flows flows
+COPY docker/node-red/build-flows.js docker/node-red/build-flows.js
+# The palette and the two workspace packages it needs, packed as npm would publish them.
+RUN npx tsc -b && npm run build -w nodes \
+  && mkdir -p /out/packages \
+  && npm pack -w contracts -w rules -w nodes --pack-destination /out/packages \
+  && node docker/node-red/build-flows.js flows /out/flows.json
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production \
+    NODE_RED_USER_DIR=/data \
+    LOOPGATE_GATEWAY_URL=http://gateway
+WORKDIR /opt/node-red
+RUN npm install --omit=dev --no-audit --no-fund node-red@5
+COPY --from=build /out/packages /opt/loopgate-packages
+# The palette goes into the user dir, where Node-RED looks for installed nodes.
+RUN mkdir -p /data && cd /data && npm init -y >/dev/null \
+  && npm install --omit=dev --no-audit --no-fund /opt/loopgate-packages/*.tgz node-red-contrib-opcua@^0.2.354 \
+  && chown -R node:node /data
+COPY --from=build --chown=node:node /out/flows.json /data/flows.json
+COPY --chown=node:node docker/node-red/settings.js /data/settings.js
+USER node
+EXPOSE 1880
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:1880/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["node", "/opt/node-red/node_modules/node-red/red.js", "--userDir", "/data", "--settings", "/data/settings.js"]

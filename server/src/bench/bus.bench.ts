@@ -1,0 +1,313 @@
+/*
+ * `npm run bench:bus`: the write-back path (engine → guardrails → command bus → dispatch → adapter →
+ * read-back → hash-chained audit) through each command bus, in one run:
+ *   - outbox on SQLite      the embedded default;
+ *   - outbox on PostgreSQL  the same bus on the scaled-out database;
+ *   - Kafka on PostgreSQL   the scaled-out bus (idempotent producer, one consumer-group worker).
+ * For each: commands/s from request to applied (many keys in parallel), then p50/p99 request →
+ * applied at a fixed offered load. Prints the figures and ends with one JSON line.
+ * Services: LOOPGATE_DATABASE_URL and LOOPGATE_KAFKA_BROKERS, or `scripts/services.sh up` is run.
+ * Sizes: LOOPGATE_BENCH_COMMANDS, LOOPGATE_BENCH_KEYS, LOOPGATE_BENCH_RATE, LOOPGATE_BENCH_SECONDS;
+ * LOOPGATE_BENCH_PATHS (comma-separated) runs only some paths.
+ */
+import 'reflect-metadata';
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { WriteBackRequest } from '@loopgate/contracts';
+import { Kafka, logLevel } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions } from '../database/data-source';
+import type { CommandBus } from '../gateway/bus/command-bus';
+import { KafkaCommandBus } from '../gateway/bus/kafka';
+import { OutboxBus } from '../gateway/bus/outbox-bus';
+import type { Command } from '../gateway/domain/command';
+import { DEFAULT_POLICY } from '../gateway/domain/guardrails';
+import { WriteBackEngine, type Actor } from '../gateway/engine/writeback-engine';
+import { GATEWAY_ENTITIES } from '../gateway/persistence/entities';
+import { TypeOrmGatewayStore } from '../gateway/persistence/gateway-store';
+import { FakeTarget } from '../gateway/testing/fake-target';
+
+const COMMANDS = Number(process.env.LOOPGATE_BENCH_COMMANDS ?? 4_000);
+const KEYS = Number(process.env.LOOPGATE_BENCH_KEYS ?? 200);
+const RATE = Number(process.env.LOOPGATE_BENCH_RATE ?? 200);
+const SECONDS = Number(process.env.LOOPGATE_BENCH_SECONDS ?? 8);
+/** Requests outstanding at once in the throughput phase. */
+const WINDOW = 1_000;
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const SERVICE: Actor = { id: 'token:bench', permissions: ['writeback:submit'] };
+const quiet = { warn: (m: string) => log(`warn: ${m}`), error: (m: string) => log(`error: ${m}`) };
+
+const PATHS = ['outbox-sqlite', 'outbox-postgres', 'kafka-postgres'] as const;
+type PathName = (typeof PATHS)[number];
+
+function selectedPaths(): PathName[] {
+  const named = process.env.LOOPGATE_BENCH_PATHS?.split(',').map((p) => p.trim());
+  if (!named?.length) return [...PATHS];
+  const unknown = named.filter((p) => !(PATHS as readonly string[]).includes(p));
+  if (unknown.length) throw new Error(`LOOPGATE_BENCH_PATHS: unknown ${unknown.join(', ')} (${PATHS.join(', ')})`);
+  return named as PathName[];
+}
+
+interface Services {
+  databaseUrl: string;
+  kafkaBrokers: string[];
+}
+
+/** The services from the environment, or started by scripts/services.sh (idempotent). */
+function services(): Services {
+  let databaseUrl = process.env.LOOPGATE_DATABASE_URL;
+  let brokers = process.env.LOOPGATE_KAFKA_BROKERS;
+  if (!databaseUrl || !brokers) {
+    const script = path.resolve(__dirname, '../../../scripts/services.sh');
+    log('starting PostgreSQL and Kafka with scripts/services.sh (idempotent)');
+    execFileSync('bash', [script, 'up', 'postgres', 'kafka'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const env = execFileSync('bash', [script, 'env', 'postgres', 'kafka'], { encoding: 'utf8' });
+    databaseUrl ??= /LOOPGATE_DATABASE_URL=(\S+)/.exec(env)?.[1];
+    brokers ??= /LOOPGATE_KAFKA_BROKERS=(\S+)/.exec(env)?.[1];
+  }
+  if (!databaseUrl || !brokers)
+    throw new Error('no PostgreSQL or Kafka: set LOOPGATE_DATABASE_URL and LOOPGATE_KAFKA_BROKERS');
+  return { databaseUrl, kafkaBrokers: brokers.split(',') };
+}
+
+interface Harness {
+  engine: WriteBackEngine;
+  done(requestId: string): Promise<Command>;
+  stop(): Promise<void>;
+}
+
+/** A fresh database of the path's kind; `drop` removes it. */
+async function openDatabase(
+  kind: 'sqlite' | 'postgres',
+  svc: Services,
+): Promise<{ dataSource: DataSource; drop(): Promise<void> }> {
+  if (kind === 'sqlite') {
+    const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-bench-bus-'));
+    const dataSource = await new DataSource({
+      ...dataSourceOptions({ dataDir }),
+      entities: GATEWAY_ENTITIES,
+      logging: false,
+    }).initialize();
+    return { dataSource, drop: async () => fs.rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const name = `loopgate_bench_${randomBytes(4).toString('hex')}`;
+  const admin = await new DataSource({ type: 'postgres', url: svc.databaseUrl, extra: { max: 1 } }).initialize();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(svc.databaseUrl);
+  url.pathname = `/${name}`;
+  const dataSource = await new DataSource({
+    ...dataSourceOptions({ dataDir: os.tmpdir(), databaseUrl: url.toString() }),
+    entities: GATEWAY_ENTITIES,
+    logging: false,
+  }).initialize();
+  return {
+    dataSource,
+    drop: async () => {
+      await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await admin.destroy();
+    },
+  };
+}
+
+async function startHarness(pathName: PathName, svc: Services): Promise<Harness> {
+  const { dataSource, drop } = await openDatabase(pathName === 'outbox-sqlite' ? 'sqlite' : 'postgres', svc);
+  const store = new TypeOrmGatewayStore(dataSource);
+  const topic = `bench.commands.${randomBytes(4).toString('hex')}`;
+  const bus: CommandBus =
+    pathName === 'kafka-postgres'
+      ? new KafkaCommandBus({
+          brokers: svc.kafkaBrokers,
+          topic,
+          groupId: `bench-${topic}`,
+          replicationFactor: 1,
+          logger: quiet,
+          heartbeatIntervalMs: 1000,
+          sessionTimeoutMs: 10_000,
+        })
+      : new OutboxBus(store, { logger: quiet });
+  const target = new FakeTarget({ instance: 'bench-sim' });
+  const waiting = new Map<string, (command: Command) => void>();
+  const engine = new WriteBackEngine({
+    store,
+    bus,
+    targets: [
+      {
+        instance: target.instance,
+        kind: target.kind,
+        adapter: target.connect(),
+        policy: { ...DEFAULT_POLICY, limits: [{ parameter: 'FeedRate', min: 0, max: 1e9 }] },
+        approvals: [],
+        shadow: false,
+      },
+    ],
+    logger: quiet,
+    observer: {
+      finished: (command) => {
+        waiting.get(command.requestId)?.(command);
+        waiting.delete(command.requestId);
+      },
+    },
+  });
+  await engine.start();
+  return {
+    engine,
+    done: (requestId) => new Promise((resolve) => waiting.set(requestId, resolve)),
+    stop: async () => {
+      await engine.stop();
+      await dataSource.destroy();
+      await drop();
+      if (bus instanceof KafkaCommandBus) {
+        const admin = new Kafka({
+          clientId: 'bench-cleanup',
+          brokers: svc.kafkaBrokers,
+          logLevel: logLevel.NOTHING,
+        }).admin();
+        await admin.connect();
+        await admin
+          .deleteTopics({ topics: [topic] })
+          .catch((error: unknown) => log(`warn: topic ${topic} not deleted: ${(error as Error).message}`));
+        await admin.disconnect();
+      }
+    },
+  };
+}
+
+let sequence = 0;
+function request(key: number): WriteBackRequest {
+  sequence += 1;
+  return {
+    requestId: `bench-bus-${sequence}-${randomBytes(3).toString('hex')}`,
+    lineage: {
+      inferenceId: `inf-${sequence}`,
+      modelId: 'wear-v3',
+      ruleSetId: 'tool-wear',
+      ruleSetVersion: 3,
+      ruleName: 'feed compensation',
+    },
+    target: { kind: 'opcenter', instance: 'bench-sim' },
+    object: { type: 'recipe-parameter', id: `CNC-${String(key).padStart(3, '0')}/OP20` },
+    action: 'set-parameter',
+    parameter: 'FeedRate',
+    value: 1000 + (sequence % 500) + sequence / 1e6,
+    reason: 'bench',
+    notAfter: new Date(Date.now() + 600_000).toISOString(),
+    initiator: 'ai',
+  };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+async function throughput(
+  pathName: PathName,
+  svc: Services,
+): Promise<{ commandsPerSecond: number; applied: number; seconds: number }> {
+  const h = await startHarness(pathName, svc);
+  try {
+    const finished: Promise<Command>[] = [];
+    const started = performance.now();
+    let next = 0;
+    const client = async () => {
+      while (next < COMMANDS) {
+        const r = request(next++ % KEYS);
+        finished.push(h.done(r.requestId));
+        await h.engine.submit(r, SERVICE);
+      }
+    };
+    await Promise.all(Array.from({ length: WINDOW }, client));
+    const commands = await Promise.all(finished);
+    const seconds = (performance.now() - started) / 1000;
+    const applied = commands.filter((c) => c.state === 'applied').length;
+    if (applied !== COMMANDS) log(`warning: ${COMMANDS - applied} commands did not apply`);
+    return { commandsPerSecond: COMMANDS / seconds, applied, seconds };
+  } finally {
+    await h.stop();
+  }
+}
+
+async function latency(
+  pathName: PathName,
+  svc: Services,
+): Promise<{ completed: number; p50Ms: number; p99Ms: number; maxMs: number }> {
+  const h = await startHarness(pathName, svc);
+  try {
+    // The first second warms up (consumer-group join, connections, JIT) and is not measured.
+    const warmup = RATE;
+    const total = warmup + RATE * SECONDS;
+    const latencies: number[] = [];
+    const pending: Promise<void>[] = [];
+    const started = performance.now();
+    for (let i = 0; i < total; i++) {
+      // Open-loop schedule: request i is due at i / RATE seconds, whatever the gateway does.
+      const wait = started + (i * 1000) / RATE - performance.now();
+      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      const r = request(i % KEYS);
+      const sent = performance.now();
+      const done = h.done(r.requestId);
+      pending.push(
+        h.engine.submit(r, SERVICE).then(async () => {
+          const command = await done;
+          if (command.state === 'applied' && i >= warmup) latencies.push(performance.now() - sent);
+        }),
+      );
+    }
+    await Promise.all(pending);
+    latencies.sort((a, b) => a - b);
+    return {
+      completed: latencies.length,
+      p50Ms: percentile(latencies, 50),
+      p99Ms: percentile(latencies, 99),
+      maxMs: latencies[latencies.length - 1],
+    };
+  } finally {
+    await h.stop();
+  }
+}
+
+const round = (n: number, digits = 2) => Number(n.toFixed(digits));
+
+async function main(): Promise<void> {
+  const svc = services();
+  log(
+    `bus bench: ${COMMANDS} commands over ${KEYS} keys; then ${RATE}/s for ${SECONDS} s (node ${process.version}, ${os.cpus().length} cpus)`,
+  );
+  const results: Record<string, unknown> = {};
+  for (const pathName of selectedPaths()) {
+    const t = await throughput(pathName, svc);
+    const l = await latency(pathName, svc);
+    log(
+      `${pathName.padEnd(16)} ${t.commandsPerSecond.toFixed(0).padStart(6)} commands/s (${t.applied} applied in ${t.seconds.toFixed(2)} s); ` +
+        `at ${RATE}/s: p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms (${l.completed} applied)`,
+    );
+    results[pathName] = {
+      commandsPerSecond: Math.round(t.commandsPerSecond),
+      applied: t.applied,
+      p50Ms: round(l.p50Ms),
+      p99Ms: round(l.p99Ms),
+      maxMs: round(l.maxMs),
+    };
+  }
+  process.stdout.write(
+    `${JSON.stringify({
+      bench: 'bus',
+      path: 'engine → bus → dispatch → in-memory simulator with read-back → hash-chained audit; Kafka: one consumer-group worker, 12 partitions',
+      commands: COMMANDS,
+      keys: KEYS,
+      offeredPerSecond: RATE,
+      loadAverage: round(os.loadavg()[0]),
+      ...results,
+    })}\n`,
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});
