@@ -4,3 +4,4 @@ export * from './errors';
 export * from './ruleset';
 export * from './api';
 export * from './flowfile';
+export * from './permissions';

@@ -1,4 +1,4 @@
-import type { LoginResponse, Role, SessionUser } from '@loopgate/contracts';
+import { hasPermission, type LoginResponse, type Permission, type SessionUser } from '@loopgate/contracts';
 
 /** The signed-in session, kept for the browser tab (sessionStorage) so a reload stays signed in. */
 export interface Session {
@@ -39,25 +39,17 @@ export function subscribeSession(listener: () => void): () => void {
   return () => listeners.delete(listener);
 }
 
-/** What the console offers a user; the gateway enforces the same permissions on every route. */
-export function can(
-  user: SessionUser | undefined,
-  what: 'control' | 'approve' | 'approveQuality' | 'revert' | 'editRules' | 'approveRules' | 'admin',
-): boolean {
-  if (!user) return false;
-  const has = (...roles: Role[]) => roles.some((r) => user.roles.includes(r));
-  switch (what) {
-    case 'control':
-    case 'revert':
-      return has('operator', 'admin');
-    case 'approve':
-      return has('operator', 'qa', 'admin');
-    case 'approveQuality':
-      return has('qa', 'admin');
-    case 'editRules':
-    case 'approveRules':
-      return has('engineer', 'admin');
-    case 'admin':
-      return has('admin');
-  }
+/** What the console offers a user: the gateway's own role → permission table, enforced there on every route. */
+const ACTION_PERMISSIONS = {
+  control: 'target:control',
+  revert: 'writeback:revert',
+  approve: 'writeback:approve',
+  approveQuality: 'writeback:approve-quality',
+  editRules: 'rules:edit',
+  approveRules: 'rules:approve',
+  admin: 'users:admin',
+} as const satisfies Record<string, Permission>;
+
+export function can(user: SessionUser | undefined, what: keyof typeof ACTION_PERMISSIONS): boolean {
+  return !!user && hasPermission({ kind: 'user', roles: user.roles }, ACTION_PERMISSIONS[what]);
 }
