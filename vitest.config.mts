@@ -6,7 +6,15 @@ const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // NestJS needs decorator metadata, which esbuild does not emit: SWC compiles the TypeScript.
 const shared = {
-  plugins: [swc.vite({ jsc: { parser: { syntax: 'typescript' as const, decorators: true, tsx: true }, transform: { legacyDecorator: true, decoratorMetadata: true, react: { runtime: 'automatic' as const } }, target: 'es2023' as const } })],
+  plugins: [
+    swc.vite({
+      jsc: {
+        parser: { syntax: 'typescript' as const, decorators: true, tsx: true },
+        transform: { legacyDecorator: true, decoratorMetadata: true, react: { runtime: 'automatic' as const } },
+        target: 'es2023' as const,
+      },
+    }),
+  ],
   resolve: {
     alias: {
       '@loopgate/contracts': here('./contracts/src/index.ts'),
@@ -23,6 +31,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'unit',
+          setupFiles: [here('./test/setup/reflect.ts')],
           include: ['{contracts,rules,server,nodes}/src/**/*.spec.ts', 'editor/src/**/*.spec.{ts,tsx}'],
           testTimeout: 20_000,
           hookTimeout: 30_000,
@@ -32,6 +41,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'integration',
+          setupFiles: [here('./test/setup/reflect.ts')],
           include: ['test/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -52,14 +52,37 @@ describe('live demo', () => {
     const token = await fetch(`${stack.url}/red/auth/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: 'node-red-admin', grant_type: 'password', scope: '*', username: 'engineer', password: 'loopgate-demo' }),
+      body: JSON.stringify({
+        client_id: 'node-red-admin',
+        grant_type: 'password',
+        scope: '*',
+        username: 'engineer',
+        password: 'loopgate-demo',
+      }),
     }).then((r) => r.json() as Promise<{ access_token: string }>);
     const auth = { authorization: `Bearer ${token.access_token}` };
-    const flows = (await fetch(`${stack.url}/red/flows`, { headers: auth }).then((r) => r.json())) as { type: string; id: string }[];
-    expect(flows.map((n) => n.type)).toEqual(expect.arrayContaining(['tab', 'OpcUa-Client', 'ai-score', 'loopgate-rule', 'opcenter-out']));
-    const palette = (await fetch(`${stack.url}/red/nodes`, { headers: { ...auth, accept: 'application/json' } }).then((r) => r.json())) as { module: string; types: string[] }[];
+    const flows = (await fetch(`${stack.url}/red/flows`, { headers: auth }).then((r) => r.json())) as {
+      type: string;
+      id: string;
+    }[];
+    expect(flows.map((n) => n.type)).toEqual(
+      expect.arrayContaining(['tab', 'OpcUa-Client', 'ai-score', 'loopgate-rule', 'opcenter-out']),
+    );
+    const palette = (await fetch(`${stack.url}/red/nodes`, { headers: { ...auth, accept: 'application/json' } }).then(
+      (r) => r.json(),
+    )) as { module: string; types: string[] }[];
     const ours = palette.filter((set) => set.module === 'node-red-contrib-loopgate').flatMap((set) => set.types);
-    expect(ours).toEqual(expect.arrayContaining(['ai-score', 'loopgate-rule', 'opcenter-out', 'factorytalk-out', 'aveva-out', 'cmms-out', 'opcua-setpoint-out']));
+    expect(ours).toEqual(
+      expect.arrayContaining([
+        'ai-score',
+        'loopgate-rule',
+        'opcenter-out',
+        'factorytalk-out',
+        'aveva-out',
+        'cmms-out',
+        'opcua-setpoint-out',
+      ]),
+    );
   });
 
   it('answers a malformed write-back with 400, a stable code and the bad field, and stores nothing', async () => {
@@ -68,7 +91,16 @@ describe('live demo', () => {
     const response = await fetch(`${stack.url}/api/v1/writebacks`, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ requestId: 'bad-1', target: { kind: 'opcenter', instance: 'opcenter-demo' }, object: { type: 'recipe-parameter', id: 42 }, action: 'set-parameter', reason: 'x', notAfter: 'tomorrow', initiator: 'ai', lineage: {} }),
+      body: JSON.stringify({
+        requestId: 'bad-1',
+        target: { kind: 'opcenter', instance: 'opcenter-demo' },
+        object: { type: 'recipe-parameter', id: 42 },
+        action: 'set-parameter',
+        reason: 'x',
+        notAfter: 'tomorrow',
+        initiator: 'ai',
+        lineage: {},
+      }),
     });
     expect(response.status).toBe(400);
     const body = (await response.json()) as { code: string; issues: { path: string; code: string }[] };

@@ -48,7 +48,12 @@ export function validationIssues(errors: ValidationError[], parent = '$'): Valid
 /** The ValidationPipe's factory: a 400 with code VALIDATION_FAILED and one issue per bad field. */
 export function validationException(errors: ValidationError[]): UserError {
   const issues = validationIssues(errors);
-  return new UserError('VALIDATION_FAILED', `request is invalid: ${issues.map((i) => `${i.path} ${i.code}`).join(', ')}`, 400, issues);
+  return new UserError(
+    'VALIDATION_FAILED',
+    `request is invalid: ${issues.map((i) => `${i.path} ${i.code}`).join(', ')}`,
+    400,
+    issues,
+  );
 }
 
 /** Every error leaves the API as `{ statusCode, code, message, issues? }`; bugs are logged, not leaked. */
@@ -57,7 +62,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Api');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<{ status(n: number): { json(b: unknown): void }; headersSent: boolean }>();
+    const response = host
+      .switchToHttp()
+      .getResponse<{ status(n: number): { json(b: unknown): void }; headersSent: boolean }>();
     const body = this.toBody(exception);
     if (response.headersSent) return;
     response.status(body.statusCode).json(body);
@@ -65,7 +72,12 @@ export class ApiExceptionFilter implements ExceptionFilter {
 
   private toBody(exception: unknown): ApiErrorBody {
     if (exception instanceof UserError) {
-      return { statusCode: exception.status, code: exception.code, message: exception.message, ...(exception.issues.length ? { issues: exception.issues } : {}) };
+      return {
+        statusCode: exception.status,
+        code: exception.code,
+        message: exception.message,
+        ...(exception.issues.length ? { issues: exception.issues } : {}),
+      };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -77,10 +89,16 @@ export class ApiExceptionFilter implements ExceptionFilter {
     }
     // body-parser errors carry `type` and `status` but are not HttpExceptions.
     const parserError = exception as { type?: string; status?: number; message?: string };
-    if (parserError?.type === 'entity.parse.failed') return { statusCode: 400, code: 'MALFORMED_JSON', message: 'request body is not valid JSON' };
-    if (parserError?.type === 'entity.too.large') return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large' };
+    if (parserError?.type === 'entity.parse.failed')
+      return { statusCode: 400, code: 'MALFORMED_JSON', message: 'request body is not valid JSON' };
+    if (parserError?.type === 'entity.too.large')
+      return { statusCode: 413, code: 'PAYLOAD_TOO_LARGE', message: 'request body is too large' };
     if (typeof parserError?.status === 'number' && parserError.status >= 400 && parserError.status < 500) {
-      return { statusCode: parserError.status, code: STATUS_CODES[parserError.status] ?? 'BAD_REQUEST', message: parserError.message ?? 'bad request' };
+      return {
+        statusCode: parserError.status,
+        code: STATUS_CODES[parserError.status] ?? 'BAD_REQUEST',
+        message: parserError.message ?? 'bad request',
+      };
     }
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { statusCode: HttpStatus.INTERNAL_SERVER_ERROR, code: 'INTERNAL', message: 'internal error' };

@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     `  health, metrics  ${stack.url}/health, ${stack.url}/metrics`,
     ...Object.entries(stack.simulators).map(([kind, sim]) => `  ${`${kind} simulator`.padEnd(17)}${sim?.url}`),
     '',
-    'The CNC cell\'s spindle load drifts up as the tool wears; within a minute the flow asks for a',
+    "The CNC cell's spindle load drifts up as the tool wears; within a minute the flow asks for a",
     'feed-rate compensation, and the audit shows it applied at the Opcenter simulator. Ctrl-C stops.',
     '',
   ];
@@ -31,7 +31,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  const text = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const text =
+    error instanceof ConfigError
+      ? error.message
+      : error instanceof Error
+        ? (error.stack ?? error.message)
+        : String(error);
   process.stderr.write(`loopgate demo: ${text}\n`);
   process.exit(1);
 });

@@ -12,7 +12,10 @@ import { DEMO_PASSWORD } from './demo-site';
  */
 export async function publishRuleSets(dir: string, author: ApiClient, approver: ApiClient): Promise<RuleSetVersion[]> {
   const published: RuleSetVersion[] = [];
-  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const name of fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const content = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as RuleSetFile;
     const latest = await latestPublished(author, content.id);
     if (latest?.checksum === ruleSetChecksum(content)) continue;
@@ -22,11 +25,14 @@ export async function publishRuleSets(dir: string, author: ApiClient, approver: 
       comment: `demo: ${name}`,
     });
     published.push(
-      await approver.post<RuleSetVersion>(`/rulesets/${encodeURIComponent(content.id)}/versions/${proposed.version}/approve`, {
-        password: DEMO_PASSWORD,
-        meaning: 'approved',
-        comment: 'demo: second engineer approves',
-      }),
+      await approver.post<RuleSetVersion>(
+        `/rulesets/${encodeURIComponent(content.id)}/versions/${proposed.version}/approve`,
+        {
+          password: DEMO_PASSWORD,
+          meaning: 'approved',
+          comment: 'demo: second engineer approves',
+        },
+      ),
     );
   }
   return published;

@@ -64,7 +64,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   try {
     for (const definition of TARGET_DEFINITIONS) {
       if (!definition.simulator) continue;
-      const port = definition.kind === 'opcua' ? (options.opcuaPort ?? 4840) : (options.simulatorPorts?.[definition.kind] ?? 0);
+      const port =
+        definition.kind === 'opcua' ? (options.opcuaPort ?? 4840) : (options.simulatorPorts?.[definition.kind] ?? 0);
       const sim = await definition.simulator.start({ port });
       opened.push(sim);
       simulators[definition.kind] = sim;
@@ -120,7 +121,8 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       instances,
       adminPassword,
       serviceToken,
-      signIn: (username, password) => ApiClient.signIn(gateway.url, username, password ?? (username === 'admin' ? adminPassword : DEMO_PASSWORD)),
+      signIn: (username, password) =>
+        ApiClient.signIn(gateway.url, username, password ?? (username === 'admin' ? adminPassword : DEMO_PASSWORD)),
       async close() {
         await closeAll(opened);
       },

@@ -27,9 +27,13 @@ describe('toNodeRedFlows', () => {
   });
 
   it('replaces a stale version stamp instead of adding a second one', () => {
-    const stale = file({ nodes: [{ id: 't', type: 'tab', env: [{ name: FLOW_VERSION_ENV, value: '0.1.0', type: 'str' }] }] });
+    const stale = file({
+      nodes: [{ id: 't', type: 'tab', env: [{ name: FLOW_VERSION_ENV, value: '0.1.0', type: 'str' }] }],
+    });
     const env = toNodeRedFlows([stale])[0].env as { name: string; value: string }[];
-    expect(env.filter((e) => e.name === FLOW_VERSION_ENV)).toEqual([{ name: FLOW_VERSION_ENV, value: '1.4.0', type: 'str' }]);
+    expect(env.filter((e) => e.name === FLOW_VERSION_ENV)).toEqual([
+      { name: FLOW_VERSION_ENV, value: '1.4.0', type: 'str' },
+    ]);
   });
 
   it('refuses a node id used twice across files', () => {

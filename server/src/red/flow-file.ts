@@ -8,7 +8,9 @@ export const FLOW_ID_ENV = 'LOOPGATE_FLOW_ID';
 
 /** True when the parsed JSON is a Loopgate flow file rather than a bare Node-RED node array. */
 export function isFlowFile(value: unknown): value is FlowFile {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && 'schemaVersion' in value && 'nodes' in value;
+  return (
+    typeof value === 'object' && value !== null && !Array.isArray(value) && 'schemaVersion' in value && 'nodes' in value
+  );
 }
 
 /**
@@ -20,10 +22,14 @@ export function toNodeRedFlows(files: FlowFile[]): NodeRedNode[] {
   const seen = new Set<string>();
   for (const file of files) {
     if (file.schemaVersion !== FLOW_FILE_SCHEMA_VERSION) {
-      throw new UserError('UNSUPPORTED_SCHEMA_VERSION', `flow file ${file.id} has schemaVersion ${file.schemaVersion}; expected ${FLOW_FILE_SCHEMA_VERSION}`);
+      throw new UserError(
+        'UNSUPPORTED_SCHEMA_VERSION',
+        `flow file ${file.id} has schemaVersion ${file.schemaVersion}; expected ${FLOW_FILE_SCHEMA_VERSION}`,
+      );
     }
     for (const node of file.nodes) {
-      if (seen.has(node.id)) throw new UserError('DUPLICATE_NODE_ID', `node id ${node.id} appears twice (flow ${file.id})`);
+      if (seen.has(node.id))
+        throw new UserError('DUPLICATE_NODE_ID', `node id ${node.id} appears twice (flow ${file.id})`);
       seen.add(node.id);
       if (node.type !== 'tab') {
         nodes.push(node);
@@ -32,7 +38,10 @@ export function toNodeRedFlows(files: FlowFile[]): NodeRedNode[] {
       const env = (Array.isArray(node.env) ? (node.env as { name: string }[]) : []).filter(
         (e) => e.name !== FLOW_VERSION_ENV && e.name !== FLOW_ID_ENV,
       );
-      env.push({ name: FLOW_ID_ENV, value: file.id, type: 'str' } as never, { name: FLOW_VERSION_ENV, value: file.version, type: 'str' } as never);
+      env.push(
+        { name: FLOW_ID_ENV, value: file.id, type: 'str' } as never,
+        { name: FLOW_VERSION_ENV, value: file.version, type: 'str' } as never,
+      );
       nodes.push({ ...node, env });
     }
   }

@@ -72,7 +72,9 @@ export function embedNodeRed(
     ...otherSettings,
   });
   app.use(NODE_RED_ADMIN_ROOT, RED.httpAdmin);
-  app.use(NODE_RED_HTTP_ROOT, RED.httpNode);
+  // Through a function, not mounted: a mounted httpNode's root app would be Nest's Express 5 app, which has
+  // no `_router`, and Node-RED's http-in nodes fail to load ("Cannot read properties of undefined (reading 'stack')").
+  app.use(NODE_RED_HTTP_ROOT, (req: unknown, res: unknown, next: unknown) => RED.httpNode(req, res, next));
   const started = RED.start().then(
     () => logger.log(`Node-RED editor at ${NODE_RED_ADMIN_ROOT}/`),
     (error: unknown) => logger.error(`Node-RED did not start: ${(error as Error).message}`),
