@@ -1,4 +1,13 @@
-import type { ExpectedReadBack, TargetAdapter, TargetAddress, TargetLock, TargetWrite, WriteResult } from './adapter';
+import {
+  TargetError,
+  type ExpectedReadBack,
+  type TargetAdapter,
+  type TargetAddress,
+  type TargetHealth,
+  type TargetLock,
+  type TargetWrite,
+  type WriteResult,
+} from './adapter';
 
 /*
  * The steps the gateway's dispatcher takes around an adapter, for the contract suite and the bench:
@@ -30,5 +39,19 @@ export async function writeAsGateway(adapter: TargetAdapter, command: TargetWrit
     return await adapter.write({ ...command, lock });
   } finally {
     await releaseIfHeld(adapter, command, lock);
+  }
+}
+
+/** A target is healthy when `probe` answers; its TargetError becomes the health message, anything else is a bug. */
+export async function healthOf(
+  probe: () => Promise<unknown>,
+  describe: (error: TargetError) => string = (e) => `${e.code}: ${e.message}`,
+): Promise<TargetHealth> {
+  try {
+    await probe();
+    return { healthy: true };
+  } catch (error) {
+    if (error instanceof TargetError) return { healthy: false, message: describe(error) };
+    throw error;
   }
 }

@@ -1,3 +1,4 @@
+import { healthOf } from '../write-cycle';
 import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
 import {
@@ -150,14 +151,8 @@ export class AvevaAdapter implements TargetAdapter {
     return this.transport.history(`${tagName}.${attribute}`, from);
   }
 
-  async health(): Promise<TargetHealth> {
-    try {
-      await this.transport.ping();
-      return { healthy: true };
-    } catch (error) {
-      if (error instanceof TargetError) return { healthy: false, message: `${error.code}: ${error.message}` };
-      throw error;
-    }
+  health(): Promise<TargetHealth> {
+    return healthOf(() => this.transport.ping());
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { healthOf } from '../write-cycle';
 import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
 import {
@@ -162,14 +163,8 @@ export class FactoryTalkAdapter implements TargetAdapter {
     }
   }
 
-  async health(): Promise<TargetHealth> {
-    try {
-      await this.transport.ping();
-      return { healthy: true };
-    } catch (error) {
-      if (error instanceof TargetError) return { healthy: false, message: `${error.code}: ${error.message}` };
-      throw error;
-    }
+  health(): Promise<TargetHealth> {
+    return healthOf(() => this.transport.ping());
   }
 
   async close(): Promise<void> {

@@ -1,3 +1,4 @@
+import { healthOf } from '../write-cycle';
 import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
 import {
@@ -164,14 +165,8 @@ export class OpcenterAdapter implements TargetAdapter {
     return row ? { mesTransactionId: row.TransactionId, appliedValue: row.Id } : null;
   }
 
-  async health(): Promise<TargetHealth> {
-    try {
-      await this.transport.ping();
-      return { healthy: true };
-    } catch (error) {
-      if (error instanceof TargetError) return { healthy: false, message: `${error.code}: ${error.message}` };
-      throw error;
-    }
+  health(): Promise<TargetHealth> {
+    return healthOf(() => this.transport.ping());
   }
 
   async close(): Promise<void> {

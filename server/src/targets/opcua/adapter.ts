@@ -1,3 +1,4 @@
+import { healthOf } from '../write-cycle';
 import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
 import {
@@ -137,18 +138,14 @@ export class OpcuaAdapter implements TargetAdapter {
     });
   }
 
-  async health(): Promise<TargetHealth> {
-    try {
-      await this.transport.checkHealth();
-      return { healthy: true };
-    } catch (error) {
-      if (!(error instanceof TargetError)) throw error;
-      const lastLoss = this.transport.lastLossReason;
-      return {
-        healthy: false,
-        message: `${error.code}: ${error.message}${lastLoss ? ` (last session ended: ${lastLoss})` : ''}`,
-      };
-    }
+  health(): Promise<TargetHealth> {
+    return healthOf(
+      () => this.transport.checkHealth(),
+      (error) => {
+        const lastLoss = this.transport.lastLossReason;
+        return `${error.code}: ${error.message}${lastLoss ? ` (last session ended: ${lastLoss})` : ''}`;
+      },
+    );
   }
 
   async close(): Promise<void> {
