@@ -74,7 +74,11 @@ export function embedNodeRed(
   app.use(NODE_RED_ADMIN_ROOT, RED.httpAdmin);
   // Through a function, not mounted: a mounted httpNode's root app would be Nest's Express 5 app, which has
   // no `_router`, and Node-RED's http-in nodes fail to load ("Cannot read properties of undefined (reading 'stack')").
-  app.use(NODE_RED_HTTP_ROOT, (req: unknown, res: unknown, next: unknown) => RED.httpNode(req, res, next));
+  app.use(NODE_RED_HTTP_ROOT, (req: { query?: unknown }, res: unknown, next: unknown) => {
+    // Express 5's `req.query` is a getter that Node-RED's Express 4 app drops when it swaps the prototype (http response then fails).
+    Object.defineProperty(req, 'query', { value: req.query, writable: true, configurable: true, enumerable: true });
+    RED.httpNode(req, res, next);
+  });
   const started = RED.start().then(
     () => logger.log(`Node-RED editor at ${NODE_RED_ADMIN_ROOT}/`),
     (error: unknown) => logger.error(`Node-RED did not start: ${(error as Error).message}`),

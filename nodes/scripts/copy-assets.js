@@ -1,0 +1,31 @@
+// Copies each node's editor files (html, icons, locales) next to its compiled js, as Node-RED
+// expects, and checks that every node listed in package.json has both halves.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+let copied = 0;
+const missing = [];
+for (const [type, file] of Object.entries(pkg['node-red'].nodes)) {
+  const js = path.join(root, file);
+  const from = path.join(root, 'src', type);
+  const to = path.dirname(js);
+  fs.mkdirSync(to, { recursive: true });
+  for (const name of [`${type}.html`, 'icons', 'locales']) {
+    if (!fs.existsSync(path.join(from, name))) continue;
+    fs.cpSync(path.join(from, name), path.join(to, name), { recursive: true });
+    copied++;
+  }
+  for (const needed of [js, path.join(to, `${type}.html`)])
+    if (!fs.existsSync(needed)) missing.push(`${type}: ${path.relative(root, needed)}`);
+}
+if (missing.length > 0) {
+  console.error(`node-red-contrib-loopgate: missing after build (run tsc -b first):\n  ${missing.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(
+  `node-red-contrib-loopgate: copied ${copied} editor assets for ${Object.keys(pkg['node-red'].nodes).length} nodes`,
+);

@@ -1,0 +1,8 @@
+import { registerIsa95Node } from '../lib/isa95-node';
+import type { NodeAPI } from '../lib/node-red';
+import { recipeParameterModel } from './recipe-parameter-model';
+
+/** Registers `isa95-recipe-parameter`: message fields or B2MML → typed `msg.isa95`, validated. */
+export default function register(RED: NodeAPI): void {
+  registerIsa95Node(RED, 'isa95-recipe-parameter', recipeParameterModel);
+}

@@ -1,0 +1,104 @@
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayClient, GatewayError } from './gateway-client';
+
+let server: Server | undefined;
+
+async function serve(handler: Parameters<typeof createServer>[1]): Promise<string> {
+  server = createServer(handler);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((resolve) => server?.close(resolve) ?? resolve(undefined));
+  server = undefined;
+});
+
+async function failure(promise: Promise<unknown>): Promise<GatewayError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof GatewayError) return err;
+    throw err;
+  }
+  throw new Error('expected a GatewayError');
+}
+
+describe('GatewayClient', () => {
+  it('sends the service token and JSON to /api/v1', async () => {
+    let seen: { url?: string; auth?: string; body?: string } = {};
+    const url = await serve((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen = { url: req.url, auth: req.headers.authorization, body };
+        res.writeHead(201, { 'content-type': 'application/json' }).end('{"ok":true}');
+      });
+    });
+    await new GatewayClient({ baseUrl: `${url}/`, token: 't0k' }).recordDecision({
+      ruleSetId: 'r',
+      ruleSetVersion: 1,
+      time: 't',
+      facts: {},
+      firedEvents: [],
+    });
+    expect(seen).toEqual({
+      url: '/api/v1/decisions',
+      auth: 'Bearer t0k',
+      body: '{"ruleSetId":"r","ruleSetVersion":1,"time":"t","facts":{},"firedEvents":[]}',
+    });
+  });
+
+  it('classifies a refused connection as unreachable (transient)', async () => {
+    const url = await serve((_req, res) => res.end());
+    server?.close();
+    await once(server!, 'close');
+    const err = await failure(new GatewayClient({ baseUrl: url }).getWriteBack('c1'));
+    expect(err).toMatchObject({ kind: 'unreachable', code: 'GATEWAY_UNREACHABLE', transient: true });
+  });
+
+  it('classifies no answer within the timeout as a timeout (transient)', async () => {
+    const url = await serve(() => undefined);
+    const err = await failure(new GatewayClient({ baseUrl: url, timeoutMs: 100 }).getWriteBack('c1'));
+    expect(err).toMatchObject({ kind: 'timeout', code: 'GATEWAY_TIMEOUT', transient: true });
+  });
+
+  it.each([
+    [400, 'rejected', 'VALIDATION_FAILED', false],
+    [401, 'auth', 'UNAUTHENTICATED', false],
+    [404, 'not-found', 'NOT_FOUND', false],
+    [503, 'server', 'UNAVAILABLE', true],
+  ])("maps HTTP %i to %s with the body's code", async (status, kind, code, transient) => {
+    const url = await serve((_req, res) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          statusCode: status,
+          code,
+          message: 'no',
+          issues: [{ code: 'REQUIRED', path: '$.x', message: 'is required' }],
+        }),
+      ),
+    );
+    const err = await failure(new GatewayClient({ baseUrl: url }).getWriteBack('c1'));
+    expect(err).toMatchObject({ kind, code, statusCode: status, transient });
+    expect(err.issues).toEqual([{ code: 'REQUIRED', path: '$.x', message: 'is required' }]);
+  });
+
+  it('reports a non-JSON answer as a protocol error', async () => {
+    const url = await serve((_req, res) => res.writeHead(200).end('<html>proxy login</html>'));
+    const err = await failure(new GatewayClient({ baseUrl: url }).getWriteBack('c1'));
+    expect(err).toMatchObject({ kind: 'protocol', code: 'UNEXPECTED_BODY' });
+  });
+
+  it('reads rule set lists given as an array or as a page', async () => {
+    const url = await serve((req, res) =>
+      res.writeHead(200).end(req.url === '/api/v1/rulesets' ? '{"items":[{"id":"a"},{"name":"no id"}]}' : '[]'),
+    );
+    expect(await new GatewayClient({ baseUrl: url }).listRuleSets()).toEqual([{ id: 'a' }]);
+  });
+});

@@ -1,0 +1,91 @@
+import type { WriteBackOutcome } from '@loopgate/contracts';
+import { describe, expect, it } from 'vitest';
+import { GatewayError, type GatewayClient } from '../gateway-client';
+import { outcomeStatus, waitForFinalOutcome } from './tracker';
+
+function outcome(state: WriteBackOutcome['state'], extra: Partial<WriteBackOutcome> = {}): WriteBackOutcome {
+  return {
+    commandId: 'cmd-1',
+    requestId: 'r',
+    state,
+    target: { kind: 'opcenter', instance: 'opcenter-demo' },
+    object: { type: 'recipe-parameter', id: 'R' },
+    action: 'set-parameter',
+    initiator: 'ai',
+    lineage: {},
+    timings: { receivedAt: '2026-01-01T00:00:00.000Z' },
+    ...extra,
+  };
+}
+
+/** A client whose GETs answer the given outcomes (or throw the given errors) in turn. */
+function scripted(answers: (WriteBackOutcome | Error)[]): GatewayClient {
+  return {
+    async getWriteBack() {
+      const next = answers.shift();
+      if (!next) throw new Error('no more answers');
+      if (next instanceof Error) throw next;
+      return next;
+    },
+  } as unknown as GatewayClient;
+}
+
+const options = (deadline: number) => ({
+  deadline,
+  signal: new AbortController().signal,
+  onProgress: () => undefined,
+  pollIntervalMs: 5,
+  maxPollIntervalMs: 10,
+});
+
+describe('waitForFinalOutcome', () => {
+  it('keeps polling a command waiting for a signature until its approval expires, past notAfter', async () => {
+    const pending = outcome('pending-approval', {
+      approval: {
+        rule: 'step above 5 %',
+        requiresQuality: false,
+        expiresAt: new Date(Date.now() + 2_000).toISOString(),
+      },
+    });
+    const final = await waitForFinalOutcome(scripted([pending, outcome('applied')]), pending, {
+      ...options(Date.now() - 1),
+      graceMs: 0,
+    });
+    expect(final.state).toBe('applied');
+  });
+
+  it('gives up with OUTCOME_UNKNOWN at the deadline', async () => {
+    await expect(waitForFinalOutcome(scripted([]), outcome('queued'), options(Date.now() - 1))).rejects.toMatchObject({
+      code: 'OUTCOME_UNKNOWN',
+    });
+  });
+
+  it('rides out a gateway that is briefly unreachable', async () => {
+    const down = new GatewayError('unreachable', 'GATEWAY_UNREACHABLE', 'down');
+    const final = await waitForFinalOutcome(
+      scripted([down, down, outcome('applied')]),
+      outcome('queued'),
+      options(Date.now() + 5_000),
+    );
+    expect(final.state).toBe('applied');
+  });
+
+  it('stops on a final error such as a refused token', async () => {
+    const refused = new GatewayError('auth', 'UNAUTHENTICATED', 'no');
+    await expect(waitForFinalOutcome(scripted([refused]), outcome('queued'), options(Date.now() + 5_000))).rejects.toBe(
+      refused,
+    );
+  });
+});
+
+describe('outcomeStatus', () => {
+  it.each([
+    ['queued', undefined, { fill: 'blue', shape: 'ring', text: 'queued' }],
+    ['pending-approval', undefined, { fill: 'yellow', shape: 'ring', text: 'waiting for approval' }],
+    ['rejected', 'STEP_TOO_LARGE', { fill: 'red', shape: 'ring', text: 'rejected: STEP_TOO_LARGE' }],
+    ['expired', 'EXPIRED', { fill: 'yellow', shape: 'dot', text: 'expired: EXPIRED' }],
+    ['shadow', undefined, { fill: 'grey', shape: 'dot', text: 'shadow: decided, not written' }],
+  ] as const)('shows %s (%s)', (state, reasonCode, status) => {
+    expect(outcomeStatus({ state, reasonCode })).toEqual(status);
+  });
+});

@@ -1,0 +1,52 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { NODE_TYPES } from './index';
+import { TARGETS } from './lib/writeback/catalog';
+
+const root = path.resolve(__dirname, '..');
+const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
+  'node-red': { nodes: Record<string, string> };
+};
+
+describe('palette manifest', () => {
+  it('lists every node type in package.json, each with its runtime, editor html and icon', () => {
+    expect(Object.keys(pkg['node-red'].nodes)).toEqual([...NODE_TYPES]);
+    for (const type of NODE_TYPES) {
+      expect(pkg['node-red'].nodes[type]).toBe(`dist/${type}/${type}.js`);
+      for (const file of [`${type}.ts`, `${type}.html`, `${type}.spec.ts`, `icons/${type}.svg`]) {
+        expect(fs.existsSync(path.join(root, 'src', type, file)), `${type}/${file}`).toBe(true);
+      }
+    }
+  });
+
+  it('registers each editor type with the name of its folder and help text', () => {
+    for (const type of NODE_TYPES) {
+      const html = fs.readFileSync(path.join(root, 'src', type, `${type}.html`), 'utf8');
+      expect(html).toContain(`data-help-name="${type}"`);
+      expect(html.includes(`registerType('${type}'`) || html.includes(`writeBackOutput('${type}'`), type).toBe(true);
+    }
+  });
+
+  it('has one output node per target kind', () => {
+    for (const spec of Object.values(TARGETS)) expect(NODE_TYPES).toContain(spec.nodeType);
+  });
+
+  it('ships an example flow for Import → Examples for each use case', () => {
+    const examples = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json'));
+    expect(examples.length).toBeGreaterThanOrEqual(4);
+    for (const file of examples) {
+      const nodes = JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8')) as { type: string }[];
+      expect(Array.isArray(nodes), file).toBe(true);
+      for (const node of nodes)
+        if (
+          node.type.startsWith('loopgate') ||
+          node.type.endsWith('-out') ||
+          node.type.startsWith('isa95') ||
+          node.type === 'ai-score'
+        ) {
+          expect([...NODE_TYPES, 'OpcUa-Client'], `${file}: ${node.type}`).toContain(node.type);
+        }
+    }
+  });
+});
