@@ -34,7 +34,11 @@ loopgate_use_node() {
 loopgate_install() {
   local stamp=node_modules/.loopgate-installed
   if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ "$(cat "$stamp")" != "$(node -p process.version)" ]; then
-    if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi || return 1
+    # npm ci refuses a lock that lacks other platforms' optional packages (swc, rollup), which some
+    # npm 11 releases write themselves; npm install then follows the lock for everything it has.
+    if ! { [ -f package-lock.json ] && npm ci --no-audit --no-fund 2>/dev/null; }; then
+      npm install --no-audit --no-fund || return 1
+    fi
     node -p process.version > "$stamp"
   fi
 }

@@ -12,7 +12,8 @@ import { applyHttpSecurity, inputHardening } from './auth/hardening/http-securit
 import { nodeRedSecuritySettings } from './auth/node-red-admin-auth';
 import { ApiExceptionFilter, validationException } from './common/http-errors';
 import { loadConfig, type LoopgateConfig } from './config/config';
-import { embedNodeRed, type EmbeddedNodeRed } from './red/node-red';
+import { HealthRegistry } from './health/health.module';
+import { embedNodeRed, flowInputsHealth, type EmbeddedNodeRed } from './red/node-red';
 
 export interface Gateway {
   app: INestApplication;
@@ -85,7 +86,10 @@ export async function startGateway(config: LoopgateConfig = loadConfig()): Promi
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
 
   let nodeRed: EmbeddedNodeRed | undefined;
-  if (config.nodeRed) nodeRed = embedNodeRed(app, config, nodeRedSecuritySettings(app));
+  if (config.nodeRed) {
+    nodeRed = embedNodeRed(app, config, nodeRedSecuritySettings(app));
+    app.get(HealthRegistry).register('flow-inputs', flowInputsHealth);
+  }
   serveConsole(app);
 
   await app.listen(config.port, config.host);

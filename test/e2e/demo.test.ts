@@ -5,12 +5,15 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditPage, AuditRecord, WriteBackList } from '@loopgate/contracts';
+import type { ApiClient } from '../../server/src/demo/api-client';
 import { eventually, startTestStack, type DemoStack } from '../support/stack';
 
 let stack: DemoStack;
+let operator: ApiClient;
 
 beforeAll(async () => {
   stack = await startTestStack();
+  operator = await stack.signIn('operator');
 });
 
 afterAll(async () => {
@@ -18,7 +21,6 @@ afterAll(async () => {
 });
 
 async function appliedFeedRate(): Promise<AuditRecord | undefined> {
-  const operator = await stack.signIn('operator');
   const page = await operator.get<AuditPage>('/audit?outcome=applied&limit=50');
   return page.records.find((r) => r.parameter === 'FeedRate' && r.target?.kind === 'opcenter');
 }
@@ -42,10 +44,20 @@ describe('live demo', () => {
   });
 
   it('keeps an audit chain that verifies', async () => {
-    const operator = await stack.signIn('operator');
     const verification = await operator.get<{ ok: boolean; checked: number }>('/audit/verify');
     expect(verification.ok).toBe(true);
     expect(verification.checked).toBeGreaterThan(0);
+  });
+
+  it('reports liveness, readiness and the flow inputs in /health', async () => {
+    const health = (await fetch(`${stack.url}/health`).then((r) => r.json())) as {
+      live: boolean;
+      ready: boolean;
+      checks: Record<string, { ok: boolean }>;
+    };
+    expect(health).toMatchObject({ live: true, ready: true });
+    expect(health.checks.database.ok).toBe(true);
+    expect(health.checks['flow-inputs']).toBeDefined();
   });
 
   it('shows the demo flow with the Loopgate palette in the Node-RED editor', async () => {
@@ -115,7 +127,6 @@ describe('live demo', () => {
 });
 
 async function writebackCount(): Promise<number> {
-  const operator = await stack.signIn('operator');
   const list = await operator.get<WriteBackList>('/writebacks?limit=500');
   return list.outcomes.length;
 }

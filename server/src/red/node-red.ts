@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import type { LoopgateConfig } from '../config/config';
+import type { HealthCheckResult } from '../health/health.module';
 import { isFlowFile, toNodeRedFlows } from './flow-file';
 
 /** Where Node-RED's editor and HTTP-in nodes are mounted in the gateway's server. */
@@ -95,4 +96,25 @@ function writeFlows(source: string, destination: string): void {
   const parsed: unknown = JSON.parse(fs.readFileSync(source, 'utf8'));
   const nodes = isFlowFile(parsed) ? toNodeRedFlows([parsed]) : parsed;
   fs.writeFileSync(destination, JSON.stringify(nodes, null, 2));
+}
+
+interface PaletteLiveness {
+  livenessReport(): {
+    ok: boolean;
+    nodes: { nodeId: string; name?: string; type: string; flowId?: string; stale: boolean }[];
+  };
+}
+
+/**
+ * Flow inputs that went silent (an OPC UA subscription that did not survive a server restart, a
+ * stalled AI source), as the palette's nodes report them: a degraded gateway, not an unready one.
+ */
+export function flowInputsHealth(): HealthCheckResult {
+  // The palette keeps its registry process-wide, so this sees what the embedded Node-RED's nodes report.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const palette = require('node-red-contrib-loopgate') as PaletteLiveness;
+  const stale = palette.livenessReport().nodes.filter((n) => n.stale);
+  if (stale.length === 0) return { ok: true, critical: false };
+  const names = stale.map((n) => `${n.name || n.type} (${n.nodeId}${n.flowId ? ` in ${n.flowId}` : ''})`);
+  return { ok: false, critical: false, message: `no input for too long: ${names.join(', ')}` };
 }
