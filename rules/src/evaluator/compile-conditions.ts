@@ -1,19 +1,24 @@
-import type { Condition, ConditionResult, FactCondition, RuleEvent, TopLevelCondition } from '@loopgate/contracts';
-import { AsyncFactError, RuleSetCompileError } from './errors';
-import { compileFactPath, plainPathSegments, type PathResolver } from './fact-path';
-import { isThenable, type FactReader, type FactSlots } from './fact-reader';
-import { numberValidator, type OperatorRegistry, type ResolvedOperator } from './operators';
+import type { Condition, FactCondition, TopLevelCondition } from '@loopgate/contracts';
+import { RuleSetCompileError } from './errors';
+import type { PathResolver } from './fact-path';
+import type { FactSlots } from './fact-reader';
+import {
+  PrioritySet,
+  type CompiledCondition,
+  type ConditionTest,
+  type ConditionTrace,
+  type Leaf,
+} from './condition-sets';
+import { BUILT_IN_KIND, compareBuiltIn, type OperatorRegistry } from './operators';
+import { ConditionTemplate } from './outcomes';
+import { ALL, ANY, NONE, type Combination } from './precompute';
 
-/** What json-rules-engine's `evaluateCondition` resolves to, computed synchronously. */
-export type ConditionTest = (facts: FactReader) => unknown;
-/** The same, also writing each evaluated condition's result into `results[order]`. */
-export type ConditionTrace = (facts: FactReader, results: ConditionResult[]) => unknown;
+export type { ConditionTest, ConditionTrace } from './condition-sets';
 
-interface CompiledCondition {
-  test: ConditionTest;
-  trace: ConditionTrace;
-  /** Its priority among its siblings, as `Rule.prioritizeConditions` computes it. */
-  priority: number;
+/** all/any/not children as json-rules-engine runs them; a single child is the child itself. */
+interface CompiledList extends CompiledCondition {
+  /** Set when the children form one priority set, so a gate can run it without calling the list. */
+  set?: PrioritySet;
 }
 
 export interface ConditionCompileEnv {
@@ -27,8 +32,12 @@ export interface ConditionCompileEnv {
 export interface CompiledRuleConditions {
   test: ConditionTest;
   trace: ConditionTrace;
-  /** How many result slots `trace` may fill (conditions in the tree with references expanded). */
-  resultSlots: number;
+  /** The id the rule's own result is recorded under (by the caller, unless precomputed). */
+  rootId: number;
+  /** `Precomputation` computes the rule's result: `trace` need not run. */
+  precomputed: boolean;
+  /** The conditions below the root, references expanded, in tree order (ids ascending). */
+  conditions: ConditionTemplate[];
 }
 
 type BooleanKind = 'all' | 'any' | 'not';
@@ -71,66 +80,144 @@ export function prioritySets<T extends { priority: number }>(items: readonly T[]
   return [...groups.keys()].sort((a, b) => b - a).map((p) => groups.get(p) as T[]);
 }
 
-/** Compiles one rule's conditions (or one shared condition as a rule root). */
+/**
+ * Compiles rules' conditions (or a shared condition as a rule root). Ids number every condition
+ * of the rule set, rule roots included, so one evaluation's outcomes fit one array. `always`
+ * marks what the engine evaluates whenever it evaluates the rule: the first priority set of every
+ * list on the way from the root.
+ */
 export class ConditionCompiler {
-  private order = 0;
+  private nextId = 0;
+  private templates: ConditionTemplate[] = [];
+  /** What `Precomputation` computes, children before parents. */
+  readonly precomputedLeaves: Leaf[] = [];
+  readonly combinations: Combination[] = [];
 
   constructor(private readonly env: ConditionCompileEnv) {}
 
+  /** How many ids the rules compiled so far use. */
+  get idCount(): number {
+    return this.nextId;
+  }
+
   compileRoot(root: TopLevelCondition): CompiledRuleConditions {
-    this.order = 0;
+    this.templates = [];
+    const rootId = this.nextId++;
     let test: ConditionTest;
     let trace: ConditionTrace;
     const path = '$.conditions';
     // Rule.evaluate tests the root's keys by truthiness in this order.
     const r = root as Partial<Record<BooleanKind | 'condition', unknown>>;
-    if (r.any) ({ test, trace } = this.list((root as { any: Condition[] }).any, 'any', path, []));
-    else if (r.all) ({ test, trace } = this.list((root as { all: Condition[] }).all, 'all', path, []));
-    else if (r.not) {
-      const inner = this.list([(root as { not: Condition }).not], 'not', path, []);
-      test = (f) => !inner.test(f);
-      trace = (f, out) => !inner.trace(f, out);
+    let precomputed = false;
+    if (r.any || r.all) {
+      const kind = r.any ? 'any' : 'all';
+      const list = this.list((root as Record<'any' | 'all', Condition[]>)[kind], kind, path, [], true);
+      ({ test, trace } = list);
+      // The root's result is the list's own, not `=== true`: the same for boolean members.
+      precomputed = this.combine(rootId, kind === 'any' ? ANY : ALL, list);
+    } else if (r.not) {
+      const inner = this.list([(root as { not: Condition }).not], 'not', path, [], true);
+      const innerTest = inner.test;
+      const innerTrace = inner.trace;
+      test = (f) => !innerTest(f);
+      trace = (f, out) => !innerTrace(f, out);
+      precomputed = this.combine(rootId, NONE, inner);
     } else {
       // A root reference is realized and evaluated as a condition, so its result is `=== true`.
-      ({ test, trace } = this.reference(root as { condition: string }, path, [], true));
+      ({ test, trace } = this.reference(root as { condition: string }, path, [], true, true));
     }
-    return { test, trace, resultSlots: this.order };
+    return { test, trace, rootId, precomputed, conditions: this.templates };
   }
 
-  private condition(c: Condition, path: string, refs: readonly string[]): CompiledCondition {
-    if (isConditionReference(c)) return this.reference(c, path, refs, false);
+  /**
+   * Adds all/any/not over `list` to the precomputation when every member is precomputed (one
+   * priority set of them, or a single one); whether it did.
+   */
+  private combine(id: number, kind: number, list: CompiledList): boolean {
+    let members: readonly number[];
+    if (list === EMPTY_LIST) members = [];
+    else if (list.set?.precomputed) members = list.set.outcomeIds;
+    else if (list.recordedId !== undefined) members = [list.recordedId];
+    else return false;
+    // prioritizeAndRun gives true for no conditions, for all and any alike.
+    this.combinations.push({ id, kind: members.length === 0 ? ALL : kind, members });
+    return true;
+  }
+
+  private condition(c: Condition, path: string, refs: readonly string[], always: boolean): CompiledCondition {
+    if (isConditionReference(c)) return this.reference(c, path, refs, false, always);
     const kind = booleanKind(c);
-    if (kind) return this.boolean(c, kind, path, refs);
-    return this.fact(c as FactCondition, path);
+    if (kind) return this.gate(childrenOf(c, kind), kind, path, refs, this.id(path), always);
+    return this.fact(c as FactCondition, path, always);
   }
 
-  private boolean(c: Condition, kind: BooleanKind, path: string, refs: readonly string[]): CompiledCondition {
-    const order = this.order++;
-    const { test, trace } = this.gate(childrenOf(c, kind), kind, path, refs, order);
-    return { test, trace, priority: Number.parseInt(String(c.priority), 10) || 1 };
+  /** `Rule.prioritizeConditions`: a condition's priority among its siblings. */
+  private priorityOf(c: Condition): number {
+    if (isConditionReference(c)) return c.priority || 1;
+    if (booleanKind(c)) return Number.parseInt(String(c.priority), 10) || 1;
+    const fact = c as FactCondition;
+    return (fact.priority as number) || this.env.slots.enginePriority.get(fact.fact) || 1;
   }
 
-  /** all/any/not evaluated as a condition: the result is `comparisonValue === true`, recorded at `order`. */
-  private gate(children: Condition[], kind: BooleanKind, path: string, refs: readonly string[], order: number) {
-    const inner = this.list(children, kind, path, refs);
+  /** A new id for an all/any/not or reference shown in results, in tree order. */
+  private id(path: string): number {
+    const id = this.nextId++;
+    this.templates.push(ConditionTemplate.gate(id, path));
+    return id;
+  }
+
+  /** all/any/not evaluated as a condition: the result is `comparisonValue === true`, recorded at `id` (none when -1). */
+  private gate(
+    children: Condition[],
+    kind: BooleanKind,
+    path: string,
+    refs: readonly string[],
+    id: number,
+    always: boolean,
+  ): CompiledCondition {
+    const inner = this.list(children, kind, path, refs, always);
+    const negate = kind === 'not';
+    const leaf = inner.leaf;
+    if (leaf && leaf.gateId < 0 && id >= 0) {
+      // One comparison under the gate (`not: { fact… }` is the usual case): a leaf that also records the gate.
+      leaf.gateId = id;
+      leaf.negate = negate;
+      const { kind: op, slot, value, id: leafId } = leaf;
+      const test: ConditionTest = (f) => compareBuiltIn(op, f.read(slot), value) !== negate;
+      if (inner.recordedId !== undefined) return { leaf, recordedId: id, test, trace: recorded(id) };
+      return {
+        leaf,
+        test,
+        trace: (f, out) =>
+          out.recordBoolean(id, out.recordBoolean(leafId, compareBuiltIn(op, f.read(slot), value)) !== negate),
+      };
+    }
+    const set = inner.set;
     const innerTest = inner.test;
     const innerTrace = inner.trace;
     let test: ConditionTest;
+    if (set) {
+      // The gate runs its children's one priority set itself: one call less per evaluation.
+      const size = set.size;
+      test = kind === 'any' ? (f) => set.countTrue(f) > 0 : (f) => set.countTrue(f) === size;
+    } else test = negate ? (f) => !innerTest(f) : (f) => innerTest(f) === true;
+    if (always && id >= 0 && this.combine(id, kind === 'any' ? ANY : negate ? NONE : ALL, inner)) {
+      return { recordedId: id, test, trace: recorded(id) };
+    }
     let trace: ConditionTrace;
-    if (kind === 'not') {
-      test = (f) => !innerTest(f);
-      trace = (f, out) => {
-        const result = !innerTrace(f, out);
-        if (order >= 0) out[order] = { path, result };
-        return result;
-      };
+    if (set && id >= 0) {
+      const size = set.size;
+      trace =
+        kind === 'any'
+          ? (f, out) => out.recordBoolean(id, set.countTrueTraced(f, out) > 0)
+          : (f, out) => out.recordBoolean(id, set.countTrueTraced(f, out) === size);
+    } else if (negate) {
+      trace = id < 0 ? (f, out) => !innerTrace(f, out) : (f, out) => out.recordBoolean(id, !innerTrace(f, out));
     } else {
-      test = (f) => innerTest(f) === true;
-      trace = (f, out) => {
-        const result = innerTrace(f, out) === true;
-        if (order >= 0) out[order] = { path, result };
-        return result;
-      };
+      trace =
+        id < 0
+          ? (f, out) => innerTrace(f, out) === true
+          : (f, out) => out.recordBoolean(id, innerTrace(f, out) === true);
     }
     return { test, trace };
   }
@@ -140,69 +227,25 @@ export class ConditionCompiler {
    * priority set by priority set; every condition of a set runs, and the next set only runs
    * while the outcome is still open.
    */
-  private list(children: readonly Condition[], kind: BooleanKind, path: string, refs: readonly string[]) {
-    const compiled = children.map((c, i) => this.condition(c, childPath(path, kind, i), refs));
-    if (compiled.length === 0) {
-      return { test: (() => true) as ConditionTest, trace: (() => true) as ConditionTrace };
-    }
-    if (compiled.length === 1) return { test: compiled[0].test, trace: compiled[0].trace };
-    const sets = prioritySets(compiled);
-    const testSets = sets.map((set) => set.map((c) => c.test));
-    const traceSets = sets.map((set) => set.map((c) => c.trace));
-    if (kind === 'any') {
-      return {
-        test: (f: FactReader) => {
-          for (const set of testSets) {
-            let some = false;
-            for (const t of set) if (t(f) === true) some = true;
-            if (some) return true;
-          }
-          return false;
-        },
-        trace: (f: FactReader, out: ConditionResult[]) => {
-          for (const set of traceSets) {
-            let some = false;
-            for (const t of set) if (t(f, out) === true) some = true;
-            if (some) return true;
-          }
-          return false;
-        },
-      };
-    }
-    if (testSets.length === 1) {
-      const [set] = testSets;
-      const [traceSet] = traceSets;
-      return {
-        test: (f: FactReader) => {
-          let every = true;
-          for (const t of set) if (t(f) !== true) every = false;
-          return every;
-        },
-        trace: (f: FactReader, out: ConditionResult[]) => {
-          let every = true;
-          for (const t of traceSet) if (t(f, out) !== true) every = false;
-          return every;
-        },
-      };
-    }
-    return {
-      test: (f: FactReader) => {
-        for (const set of testSets) {
-          let every = true;
-          for (const t of set) if (t(f) !== true) every = false;
-          if (!every) return false;
-        }
-        return true;
-      },
-      trace: (f: FactReader, out: ConditionResult[]) => {
-        for (const set of traceSets) {
-          let every = true;
-          for (const t of set) if (t(f, out) !== true) every = false;
-          if (!every) return false;
-        }
-        return true;
-      },
-    };
+  private list(
+    children: readonly Condition[],
+    kind: BooleanKind,
+    path: string,
+    refs: readonly string[],
+    always: boolean,
+  ): CompiledList {
+    const priorities = children.map((c) => this.priorityOf(c));
+    const first = prioritySets(priorities.map((priority, index) => ({ priority, index })))[0] ?? [];
+    const firstSet = new Set(first.map((c) => c.index));
+    const compiled = children.map((c, i) =>
+      this.condition(c, childPath(path, kind, i), refs, always && firstSet.has(i)),
+    );
+    if (compiled.length === 0) return EMPTY_LIST;
+    if (compiled.length === 1) return compiled[0];
+    const sets = prioritySets(compiled.map((c, i) => ({ c, priority: priorities[i] }))).map(
+      (set) => new PrioritySet(set.map(({ c }) => c)),
+    );
+    return kind === 'any' ? anyOf(sets) : allOf(sets);
   }
 
   /** `realize`: follow the reference (and references it names) to a shared condition, evaluated in place. */
@@ -211,9 +254,9 @@ export class ConditionCompiler {
     path: string,
     refs: readonly string[],
     root: boolean,
+    always: boolean,
   ): CompiledCondition {
-    const order = root ? -1 : this.order++;
-    const priority = c.priority || 1;
+    const id = root ? -1 : this.id(path);
     const chain = [...refs];
     let name = c.condition;
     let target: TopLevelCondition | undefined;
@@ -234,19 +277,15 @@ export class ConditionCompiler {
     if (!target) {
       if (this.env.allowUndefinedConditions) {
         return {
-          priority,
           test: () => false,
-          trace: (_f, out) => {
-            if (order >= 0) out[order] = { path, result: false };
-            return false;
-          },
+          trace: id < 0 ? () => false : (_f, out) => out.recordBoolean(id, false),
         };
       }
       const message = `No condition ${name} exists`;
       const fail = () => {
         throw new Error(message);
       };
-      return { priority, test: fail, trace: fail };
+      return { test: fail, trace: fail };
     }
     const kind = booleanKind(target);
     if (!kind) {
@@ -254,149 +293,102 @@ export class ConditionCompiler {
         { code: 'INVALID_CONDITION', path, message: `shared condition "${name}" must be all, any, not or a reference` },
       ]);
     }
-    const { test, trace } = this.gate(childrenOf(target as Condition, kind), kind, path, chain, order);
-    return { priority, test, trace };
+    return this.gate(childrenOf(target as Condition, kind), kind, path, chain, id, always);
   }
 
-  private fact(c: FactCondition, path: string): CompiledCondition {
-    const order = this.order++;
-    const { slots } = this.env;
+  private fact(c: FactCondition, path: string, always: boolean): CompiledCondition {
+    const { slots, pathResolver } = this.env;
     const factName = c.fact;
     const operatorName = c.operator;
-    const priority = (c.priority as number) || slots.enginePriority.get(factName) || 1;
+    const value = c.value;
+    const factSlot = slots.valueSlot(factName, c.path, pathResolver);
+    const valueSlot = isFactReference(value) ? slots.valueSlot(value.fact, value.path, pathResolver) : -1;
+    const id = this.nextId++;
+    this.templates.push(
+      new ConditionTemplate(id, path, factName, operatorName, valueSlot < 0 ? value : undefined, valueSlot, factSlot),
+    );
     const op = this.env.operators.resolve(operatorName);
     if (!op) {
       const fail = () => {
         throw new Error(`Unknown operator: ${operatorName}`);
       };
-      return { priority, test: fail, trace: fail };
+      return { test: fail, trace: fail };
     }
-    const lhs = this.factValue(factName, c.path);
-    const value = c.value;
     const evaluate = op.evaluate;
-    let test: ConditionTest;
-    let trace: ConditionTrace;
-    if (isFactReference(value)) {
-      const rhs = this.factValue(value.fact, value.path);
-      test = (f) => {
-        const b = rhs(f);
-        return evaluate(lhs(f), b);
-      };
-      trace = (f, out) => {
-        const b = rhs(f);
-        const a = lhs(f);
-        const result = evaluate(a, b);
-        out[order] = {
-          path,
-          fact: factName,
-          operator: operatorName,
-          value: b,
-          factValue: a,
-          result: result as boolean,
-        };
-        return result;
-      };
-    } else {
-      test =
-        (c.path ? undefined : literalComparison(op, slots.slot(factName), value)) ?? ((f) => evaluate(lhs(f), value));
-      trace = (f, out) => {
-        const a = lhs(f);
-        const result = evaluate(a, value);
-        out[order] = { path, fact: factName, operator: operatorName, value, factValue: a, result: result as boolean };
-        return result;
+    if (valueSlot >= 0) {
+      // Fact-to-fact: the engine reads the value's fact first.
+      return {
+        test: (f) => {
+          const b = f.read(valueSlot);
+          return evaluate(f.read(factSlot), b);
+        },
+        trace: (f, out) => {
+          const b = f.read(valueSlot);
+          return out.record(id, evaluate(f.read(factSlot), b));
+        },
       };
     }
-    return { priority, test, trace };
-  }
-
-  /** `Almanac.factValue(fact, params, path)`: the value, then the path when the value is an object. */
-  factValue(name: string, path: string | undefined): ConditionTest {
-    const slot = this.env.slots.slot(name);
-    if (!path) return (f) => f.read(slot);
-    const resolve = compileFactPath(path, this.env.pathResolver);
-    return (f) => {
-      const v = resolve(f.read(slot));
-      // The almanac resolves the path inside a `then`, so a promise found there is awaited.
-      if (isThenable(v)) throw new AsyncFactError(name);
-      return v;
+    if (op.builtIn) {
+      const kind = BUILT_IN_KIND[op.builtIn];
+      const leaf: Leaf = { kind, slot: factSlot, value, id, gateId: -1, negate: false };
+      const test: ConditionTest = (f) => compareBuiltIn(kind, f.read(factSlot), value);
+      if (always) {
+        this.precomputedLeaves.push(leaf);
+        return { leaf, recordedId: id, test, trace: recorded(id) };
+      }
+      return { leaf, test, trace: (f, out) => out.recordBoolean(id, compareBuiltIn(kind, f.read(factSlot), value)) };
+    }
+    return {
+      test: (f) => evaluate(f.read(factSlot), value),
+      trace: (f, out) => out.record(id, evaluate(f.read(factSlot), value)),
     };
   }
 }
 
-/** Specialised code for the common case (a built-in compared with a literal), same semantics as the operator table. */
-function literalComparison(op: ResolvedOperator, slot: number, v: unknown): ConditionTest | undefined {
-  switch (op.builtIn) {
-    case 'equal':
-      return (f) => f.read(slot) === v;
-    case 'notEqual':
-      return (f) => f.read(slot) !== v;
-    case 'lessThan':
-      return (f) => {
-        const a = f.read(slot);
-        return (typeof a === 'number' ? a === a : numberValidator(a)) && (a as number) < (v as number);
-      };
-    case 'lessThanInclusive':
-      return (f) => {
-        const a = f.read(slot);
-        return (typeof a === 'number' ? a === a : numberValidator(a)) && (a as number) <= (v as number);
-      };
-    case 'greaterThan':
-      return (f) => {
-        const a = f.read(slot);
-        return (typeof a === 'number' ? a === a : numberValidator(a)) && (a as number) > (v as number);
-      };
-    case 'greaterThanInclusive':
-      return (f) => {
-        const a = f.read(slot);
-        return (typeof a === 'number' ? a === a : numberValidator(a)) && (a as number) >= (v as number);
-      };
-    default:
-      return undefined;
-  }
+const EMPTY_LIST: CompiledList = { test: () => true, trace: () => true };
+
+/** The trace of a condition `Precomputation` computed: its recorded outcome. */
+function recorded(id: number): ConditionTrace {
+  return (_f, out) => out.result(id);
 }
 
-/** How a rule's event comes out: the rule's own (frozen) event, or one with fact references replaced. */
-export function compileEvent(
-  event: RuleEvent,
-  replaceFacts: boolean,
-  compiler: ConditionCompiler,
-): {
-  event: RuleEvent;
-  /** The event with fact references replaced (json-rules-engine's `resolveEventParams`). */
-  resolve?: (f: FactReader) => RuleEvent;
-  /** Reads what `resolve` reads, without building the event: a failed rule's params fail the run in the engine too. */
-  touch?: (f: FactReader) => void;
-  factSlots: { name: string; plainPath: boolean }[];
-} {
-  // Rule.setEvent keeps only `type` and truthy `params`.
-  const own: RuleEvent = event.params ? { type: event.type, params: event.params } : { type: event.type };
-  const frozen = deepFreeze(own);
-  const params = frozen.params;
-  if (!replaceFacts || params === null || typeof params !== 'object') return { event: frozen, factSlots: [] };
-  const keys = Object.keys(params);
-  const readers: (ConditionTest | undefined)[] = [];
-  const factSlots: { name: string; plainPath: boolean }[] = [];
-  for (const key of keys) {
-    const v = params[key];
-    if (isFactReference(v)) {
-      readers.push(compiler.factValue(v.fact, v.path));
-      factSlots.push({ name: v.fact, plainPath: !v.path || plainPathSegments(v.path) !== undefined });
-    } else readers.push(undefined);
+function anyOf(sets: readonly PrioritySet[]): CompiledList {
+  if (sets.length === 1) {
+    const [set] = sets;
+    return { set, test: (f) => set.countTrue(f) > 0, trace: (f, out) => set.countTrueTraced(f, out) > 0 };
   }
-  if (factSlots.length === 0) return { event: frozen, factSlots };
-  const type = frozen.type;
-  const refKeys = keys.filter((_, i) => readers[i] !== undefined);
-  const refs = readers.filter((r): r is ConditionTest => r !== undefined);
-  const resolve = (f: FactReader): RuleEvent => {
-    // A shallow copy keeps the key order (the engine replaces values in place on its clone).
-    const out: Record<string, unknown> = { ...params };
-    for (let i = 0; i < refs.length; i++) out[refKeys[i]] = refs[i](f);
-    return { type, params: out };
+  return {
+    test: (f) => {
+      for (const set of sets) if (set.countTrue(f) > 0) return true;
+      return false;
+    },
+    trace: (f, out) => {
+      for (const set of sets) if (set.countTrueTraced(f, out) > 0) return true;
+      return false;
+    },
   };
-  const touch = (f: FactReader): void => {
-    for (const read of refs) read(f);
+}
+
+function allOf(sets: readonly PrioritySet[]): CompiledList {
+  if (sets.length === 1) {
+    const [set] = sets;
+    const size = set.size;
+    return {
+      set,
+      test: (f) => set.countTrue(f) === size,
+      trace: (f, out) => set.countTrueTraced(f, out) === size,
+    };
+  }
+  return {
+    test: (f) => {
+      for (const set of sets) if (set.countTrue(f) !== set.size) return false;
+      return true;
+    },
+    trace: (f, out) => {
+      for (const set of sets) if (set.countTrueTraced(f, out) !== set.size) return false;
+      return true;
+    },
   };
-  return { event: frozen, resolve, touch, factSlots };
 }
 
 export function deepFreeze<T>(value: T): T {

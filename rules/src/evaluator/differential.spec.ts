@@ -282,6 +282,8 @@ const ruleSetCase = sharedConditions.chain(({ names, shared }) =>
       factPriorities: fc.option(fc.record({ a: fc.integer({ min: 1, max: 3 }), c: fc.integer({ min: 1, max: 3 }) }), {
         freq: 3,
       }),
+      // Results built in evaluate, or when first read: both must be the engine's.
+      lazyResults: fc.boolean(),
     }),
   }),
 );
@@ -434,7 +436,7 @@ describe('compiled evaluator against json-rules-engine 7', () => {
           : generated;
         const engineOpts = engineOptions(options, facts);
         const expected = await reference(file, engineOpts, facts);
-        const evaluator = compileRuleSet(file, engineOpts);
+        const evaluator = compileRuleSet(file, { ...engineOpts, lazyResults: options.lazyResults });
         if (evaluator.indexedRuleCount > 0) indexed++;
         const full = attempt(() => evaluator.evaluate(facts));
         const fast = attempt(() => evaluator.events(facts));
@@ -478,7 +480,7 @@ describe('compiled evaluator against json-rules-engine 7', () => {
         async ({ file, facts, options: generated }, how) => {
           const options = { ...generated, allowUndefinedConditions: true };
           const engineOpts = engineOptions(options, facts);
-          const evaluator = compileRuleSet(file, engineOpts);
+          const evaluator = compileRuleSet(file, { ...engineOpts, lazyResults: options.lazyResults });
           const wrapped = Object.fromEntries(
             Object.entries(facts).map(([k, v]) => [
               k,

@@ -320,3 +320,156 @@ describe('equality index', () => {
     expect(compileRuleSet(ruleSet(custom as RuleDefinition[]), { operators: [watched] }).indexedRuleCount).toBe(0);
   });
 });
+
+describe('results of a large rule set', () => {
+  // 80 rules of 4 conditions: enough condition ids for results to be built when first read.
+  const machines = Array.from({ length: 80 }, (_, i) => `CNC-${String(i).padStart(2, '0')}`);
+  const file = ruleSet(
+    machines.map((machineId) => ({
+      name: `overload-${machineId}`,
+      conditions: {
+        all: [
+          { fact: 'machineId', operator: 'equal', value: machineId },
+          { fact: 'spindleLoad', operator: 'greaterThan', value: 85 },
+          { not: { fact: 'maintenanceMode', operator: 'equal', value: true } },
+        ],
+      },
+      event: { type: 'writeback', params: { machineId, load: { fact: 'spindleLoad' } } },
+    })),
+  );
+  const facts = { machineId: 'CNC-07', spindleLoad: 91, maintenanceMode: false };
+  const evaluator = compileRuleSet(file, LOOPGATE_RULE_OPTIONS);
+
+  /** The same result as json-rules-engine's run would give, built eagerly. */
+  function eagerCopy(facts: Record<string, unknown>) {
+    const result = evaluator.evaluate(facts);
+    return { events: result.events, failureEvents: result.failureEvents, results: result.results };
+  }
+
+  it('builds failure events and condition results when first read, then keeps them as plain properties', () => {
+    const result = evaluator.evaluate(facts);
+    expect(Object.getOwnPropertyDescriptor(result, 'results')?.get).toBeTypeOf('function');
+    const results = result.results;
+    expect(result.results).toBe(results);
+    expect(Object.getOwnPropertyDescriptor(result, 'results')).toEqual({
+      value: results,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+    expect(Object.keys(result)).toEqual(['events', 'failureEvents', 'results']);
+  });
+
+  it('serializes, clones and compares like a result built eagerly', () => {
+    const expected = eagerCopy(facts);
+    expect(JSON.stringify(evaluator.evaluate(facts))).toBe(JSON.stringify(expected));
+    expect(structuredClone(evaluator.evaluate(facts))).toStrictEqual(expected);
+    expect(evaluator.evaluate(facts)).toStrictEqual(expected);
+    expect({ ...evaluator.evaluate(facts) }).toStrictEqual(expected);
+  });
+
+  it('describes its own evaluation when read after later ones', () => {
+    const expected = eagerCopy(facts);
+    const first = evaluator.evaluate(facts);
+    evaluator.evaluate({ machineId: 'CNC-01', spindleLoad: 12, maintenanceMode: true });
+    expect(first).toStrictEqual(expected);
+    expect(first.results.find((r) => r.result)?.conditions[1]).toEqual(
+      expect.objectContaining({ fact: 'spindleLoad', factValue: 91, result: true }),
+    );
+  });
+
+  it('takes assignments like plain properties', () => {
+    const result = evaluator.evaluate(facts);
+    result.failureEvents = [];
+    result.results = [];
+    expect(result).toStrictEqual({ events: result.events, failureEvents: [], results: [] });
+  });
+
+  it('gives a fired event as the same object in events and in its rule’s result', () => {
+    for (const size of [1, machines.length]) {
+      const result = compileRuleSet({ ...file, rules: file.rules.slice(0, size) }, LOOPGATE_RULE_OPTIONS).evaluate({
+        ...facts,
+        machineId: 'CNC-00',
+      });
+      expect(result.events).toHaveLength(1);
+      expect(result.results.find((r) => r.result)?.event).toBe(result.events[0]);
+    }
+  });
+});
+
+describe('fact reads', () => {
+  it('resolves a plain path once per evaluation for every condition that reads it', () => {
+    let reads = 0;
+    const lot = {
+      get certificate() {
+        reads++;
+        return { moisture: 0.7 };
+      },
+    };
+    const rules: RuleDefinition[] = [0.5, 0.6, 0.8].map((limit, i) => ({
+      name: `r${i}`,
+      conditions: { all: [{ fact: 'lot', path: '$.certificate.moisture', operator: 'greaterThan', value: limit }] },
+      event: { type: `t${i}` },
+    }));
+    const result = compileRuleSet(ruleSet(rules)).evaluate({ lot });
+    expect(result.events.map((e) => e.type)).toEqual(['t0', 't1']);
+    expect(reads).toBe(1);
+  });
+
+  it('calls a custom path resolver for each condition, as the engine does', () => {
+    const pathResolver = vi.fn((value: object, path: string) => (value as Record<string, unknown>)[path]);
+    const rules: RuleDefinition[] = [85, 95].map((limit, i) => ({
+      name: `r${i}`,
+      conditions: { all: [{ fact: 'tags', path: 'Spindle/Load', operator: 'greaterThan', value: limit }] },
+      event: { type: `t${i}` },
+    }));
+    compileRuleSet(ruleSet(rules), { pathResolver }).evaluate({ tags: { 'Spindle/Load': 90 } });
+    expect(pathResolver).toHaveBeenCalledTimes(2);
+  });
+
+  it('compares a fact value as often as json-rules-engine does', async () => {
+    // parseFloat and `>` call toString and valueOf: the count shows which comparisons ran.
+    const counting = () => {
+      const calls = { count: 0 };
+      const load = {
+        valueOf: () => (calls.count++, 90),
+        toString: () => (calls.count++, '90'),
+      };
+      return { calls, facts: { load } };
+    };
+    // The first set always runs, the second because the first holds, the third not: the second fails.
+    const rule: RuleDefinition = {
+      name: 'r',
+      conditions: {
+        all: [
+          { fact: 'load', operator: 'greaterThan', value: 85, priority: 3 },
+          { not: { fact: 'load', operator: 'lessThan', value: 10 }, priority: 3 },
+          { any: [{ fact: 'load', operator: 'greaterThan', value: 95 }], priority: 2 },
+          { fact: 'load', operator: 'greaterThanInclusive', value: 100 },
+          { all: [{ fact: 'load', operator: 'lessThan', value: 50 }] },
+        ],
+      },
+      event: { type: 't' },
+    };
+    const viaEngine = counting();
+    await new Engine([structuredClone(rule) as never]).run(viaEngine.facts);
+    const compiled = counting();
+    compileRuleSet(ruleSet([rule])).evaluate(compiled.facts);
+    expect(viaEngine.calls.count).toBeGreaterThan(0);
+    expect(compiled.calls.count).toBe(viaEngine.calls.count);
+  });
+
+  it('fails like the engine when the event of a rule that did not fire reads a missing fact', async () => {
+    const file = ruleSet([
+      { ...overload, name: 'fires', conditions: { all: [] }, event: { type: 't' } },
+      { ...overload, name: 'does-not-fire' },
+    ]);
+    const facts = { machineId: 'CNC-01', spindleLoad: 91 };
+    await expect(new Engine(structuredClone(file.rules) as never, LOOPGATE_RULE_OPTIONS).run(facts)).rejects.toThrow(
+      'Undefined fact: compensatedFeedRate',
+    );
+    expect(() => compileRuleSet(file, LOOPGATE_RULE_OPTIONS).evaluate(facts)).toThrow(
+      'Undefined fact: compensatedFeedRate',
+    );
+  });
+});

@@ -1,20 +1,27 @@
-import type { ConditionResult, EvaluationResult, RuleEvent, RuleResult, RuleSetFile } from '@loopgate/contracts';
+import type { EvaluationResult, RuleEvent, RuleSetFile } from '@loopgate/contracts';
 import { parseRuleSetFile } from '../file/parse';
-import {
-  ConditionCompiler,
-  compileEvent,
-  deepFreeze,
-  type ConditionTest,
-  type ConditionTrace,
-} from './compile-conditions';
+import { ConditionCompiler, deepFreeze, type ConditionTest, type ConditionTrace } from './compile-conditions';
 import { EngineRunner, type EngineOptions } from './engine-runner';
 import { planIndex } from './equality-index';
 import { AsyncFactError, RuleSetCompileError } from './errors';
+import { evaluationResult, type RuleResultShape } from './evaluation-result';
 import { FactReader, FactSlots, type Facts } from './fact-reader';
 import { OperatorRegistry } from './operators';
+import { Outcomes } from './outcomes';
+import { Precomputation } from './precompute';
+import { RuleEventTemplate, type EventFactRead } from './rule-event';
+
+/** From this many conditions (rule roots included), by default, results are built when first read. */
+const LAZY_RESULTS_FROM = 256;
 
 /** json-rules-engine's engine options, custom operators and decorators, and facts known up front. */
-export type CompileOptions = EngineOptions;
+export interface CompileOptions extends EngineOptions {
+  /**
+   * `evaluate` builds failure events and per-condition results when they are first read. Default:
+   * from 256 conditions; below that, building them costs about what the lazy result itself costs.
+   */
+  lazyResults?: boolean;
+}
 
 /**
  * How Loopgate runs rule sets everywhere (gateway, palette, replay): event params may read facts,
@@ -43,14 +50,13 @@ export interface RuleSetEvaluator {
   eventsAsync(facts?: Facts): Promise<RuleEvent[]>;
 }
 
-interface CompiledRule {
-  name: string;
-  priority: number;
-  event: RuleEvent;
-  resolveEvent?: (facts: FactReader) => RuleEvent;
-  touchEvent?: (facts: FactReader) => void;
+interface CompiledRule extends RuleResultShape {
   test: ConditionTest;
   trace: ConditionTrace;
+  /** Its result is computed by the precomputation, before the rules run. */
+  precomputed: boolean;
+  /** Slots its event params read that no earlier rule's do: enough when every rule runs, in order. */
+  firstEventReads: number[];
 }
 
 /**
@@ -74,6 +80,11 @@ export function compileRuleSet(file: RuleSetFile, options: CompileOptions = {}):
 class CompiledRuleSet implements RuleSetEvaluator {
   readonly indexedRuleCount: number;
   private readonly rules: CompiledRule[];
+  /** Condition ids in use, rule roots included: the size of one evaluation's outcomes. */
+  private readonly outcomeCount: number;
+  /** What traced evaluation computes before the rules: see `Precomputation`. */
+  private readonly precomputation: Precomputation;
+  private readonly lazyResults: boolean;
   private readonly slots: FactSlots;
   private readonly reader: FactReader;
   private readonly allowUndefinedFacts: boolean;
@@ -98,25 +109,35 @@ class CompiledRuleSet implements RuleSetEvaluator {
       pathResolver: options.pathResolver,
     });
     const replace = Boolean(options.replaceFactsInEventParams);
-    const eventFactSlots: { name: string; plainPath: boolean }[] = [];
-    const written = ruleSet.rules.map((rule) => {
+    const eventFactSlots: EventFactRead[] = [];
+    const written = ruleSet.rules.map((rule): CompiledRule => {
       const conditions = compiler.compileRoot(rule.conditions);
-      const event = compileEvent(rule.event, replace, compiler);
-      eventFactSlots.push(...event.factSlots);
+      const event = new RuleEventTemplate(rule.event, replace, this.slots, options.pathResolver);
+      eventFactSlots.push(...event.factReads);
       return {
         name: rule.name,
         // Rule: `parseInt(options.priority || 1)`.
         priority: Number.parseInt(String(rule.priority || 1), 10),
-        event: event.event,
-        resolveEvent: event.resolve,
-        touchEvent: event.touch,
+        rootId: conditions.rootId,
+        event,
+        conditions: conditions.conditions,
         test: conditions.test,
         trace: conditions.trace,
+        precomputed: conditions.precomputed,
+        firstEventReads: [],
       };
     });
+    this.outcomeCount = compiler.idCount;
+    this.precomputation = new Precomputation(compiler.precomputedLeaves, compiler.combinations);
+    this.lazyResults = options.lazyResults ?? this.outcomeCount >= LAZY_RESULTS_FROM;
     // Engine.prioritizeRules: highest priority first; within a priority, as written.
     const order = written.map((_, i) => i).sort((a, b) => written[b].priority - written[a].priority || a - b);
     this.rules = order.map((i) => written[i]);
+    const eventReads = new Set<number>();
+    for (const rule of this.rules) {
+      rule.firstEventReads = rule.event.slots.filter((slot) => !eventReads.has(slot));
+      for (const slot of rule.firstEventReads) eventReads.add(slot);
+    }
     this.runner = new EngineRunner(ruleSet as RuleSetFile, options, order);
 
     const plan = planIndex(ruleSet.rules, this.slots, operators, (fact) => this.slots.enginePriority.get(fact));
@@ -159,28 +180,22 @@ class CompiledRuleSet implements RuleSetEvaluator {
   evaluate(facts?: Facts): EvaluationResult {
     const reader = this.acquire();
     try {
-      reader.begin(facts);
+      // A lazy result keeps this evaluation's values, to build failure events and condition results from.
+      reader.begin(facts, this.lazyResults);
       const rules = this.rules;
-      const results: RuleResult[] = new Array<RuleResult>(rules.length);
+      const outcomes = new Outcomes(this.outcomeCount);
+      this.precomputation.run(reader, outcomes);
       const events: RuleEvent[] = [];
-      const failureEvents: RuleEvent[] = [];
-      for (let i = 0; i < rules.length; i++) {
-        const rule = rules[i];
-        const recorded: ConditionResult[] = [];
-        const result = rule.trace(reader, recorded);
-        // The engine resolves event params for failed rules too.
-        const event = rule.resolveEvent ? rule.resolveEvent(reader) : rule.event;
-        results[i] = {
-          name: rule.name,
-          priority: rule.priority,
-          result: result as boolean,
-          event,
-          // Written by tree position; conditions the engine did not evaluate leave holes.
-          conditions: recorded.includes(undefined as never) ? recorded.filter(isPresent) : recorded,
-        };
-        (result ? events : failureEvents).push(event);
+      for (let p = 0; p < rules.length; p++) {
+        const rule = rules[p];
+        const result = rule.precomputed
+          ? outcomes.result(rule.rootId)
+          : outcomes.record(rule.rootId, rule.trace(reader, outcomes));
+        // The engine resolves event params for failed rules too, so their reads can fail the run.
+        readAll(reader, rule.firstEventReads);
+        if (result) events.push(rule.event.build(reader.values));
       }
-      return { events, failureEvents, results };
+      return evaluationResult(rules, outcomes, reader.values, events, this.lazyResults);
     } finally {
       this.release(reader);
     }
@@ -219,8 +234,9 @@ class CompiledRuleSet implements RuleSetEvaluator {
   private allEvents(reader: FactReader): RuleEvent[] {
     const fired: RuleEvent[] = [];
     for (const rule of this.rules) {
-      if (rule.test(reader)) fired.push(rule.resolveEvent ? rule.resolveEvent(reader) : rule.event);
-      else if (rule.touchEvent) rule.touchEvent(reader);
+      const result = rule.test(reader);
+      readAll(reader, rule.firstEventReads);
+      if (result) fired.push(rule.event.build(reader.values));
     }
     return fired;
   }
@@ -254,7 +270,7 @@ class CompiledRuleSet implements RuleSetEvaluator {
     const rules = this.rules;
     for (let k = 0; k < n; k++) {
       const rule = rules[candidates[k]];
-      if (rule.test(reader)) fired.push(rule.resolveEvent ? rule.resolveEvent(reader) : rule.event);
+      if (rule.test(reader)) fired.push(rule.event.resolve(reader));
     }
     return fired;
   }
@@ -276,6 +292,6 @@ class CompiledRuleSet implements RuleSetEvaluator {
   }
 }
 
-function isPresent(entry: ConditionResult | undefined): entry is ConditionResult {
-  return entry !== undefined;
+function readAll(reader: FactReader, slots: readonly number[]): void {
+  for (let i = 0; i < slots.length; i++) reader.read(slots[i]);
 }

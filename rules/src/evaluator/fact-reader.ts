@@ -1,5 +1,6 @@
 import { Fact } from 'json-rules-engine';
 import { AsyncFactError, UndefinedFactError } from './errors';
+import { compileFactPath, plainPathSegments, type PathResolver } from './fact-path';
 
 /** The facts one evaluation sees: a plain object of values, as passed to `engine.run(facts)`. */
 export type Facts = Record<string, unknown>;
@@ -21,6 +22,12 @@ interface EngineFactEntry {
   value: unknown;
 }
 
+/** A slot holding a path read inside another slot's fact value. */
+interface PathSlot {
+  base: number;
+  resolve: (factValue: unknown) => unknown;
+}
+
 const propertyIsEnumerable = Object.prototype.propertyIsEnumerable;
 const EMPTY_FACTS: Facts = Object.freeze(Object.create(null) as Facts);
 
@@ -33,10 +40,17 @@ export function isThenable(v: unknown): boolean {
   );
 }
 
-/** Facts the slots of a compiled rule set refer to, by name. */
+/**
+ * What a compiled rule set reads, by slot: facts by name, and values at a path inside a fact.
+ * Each slot is read at most once per evaluation, so conditions and event params share the reads.
+ */
 export class FactSlots {
+  /** The fact each slot reads (for a path slot, the fact the path starts from). */
   readonly names: string[] = [];
+  /** Set for path slots only. */
+  readonly paths: (PathSlot | undefined)[] = [];
   private readonly byName = new Map<string, number>();
+  private readonly byPath = new Map<string, number>();
   readonly engineFacts = new Map<string, EngineFactEntry>();
   readonly enginePriority = new Map<string, number>();
 
@@ -52,11 +66,37 @@ export class FactSlots {
   slot(name: string): number {
     let slot = this.byName.get(name);
     if (slot === undefined) {
-      slot = this.names.length;
-      this.names.push(name);
+      slot = this.add(name, undefined);
       this.byName.set(name, slot);
     }
     return slot;
+  }
+
+  /**
+   * `Almanac.factValue(fact, params, path)` as a slot. Plain property paths are shared by every
+   * reader; jsonpath expressions and custom resolvers get a slot per reader, so they run as often
+   * as in the engine.
+   */
+  valueSlot(name: string, path: string | undefined, resolver: PathResolver | undefined): number {
+    const base = this.slot(name);
+    if (!path) return base;
+    const segments = resolver ? undefined : plainPathSegments(path);
+    const key = segments ? `${base}:${JSON.stringify(segments)}` : undefined;
+    const known = key === undefined ? undefined : this.byPath.get(key);
+    if (known !== undefined) return known;
+    const slot = this.add(name, { base, resolve: compileFactPath(path, resolver) });
+    if (key !== undefined) this.byPath.set(key, slot);
+    return slot;
+  }
+
+  get count(): number {
+    return this.names.length;
+  }
+
+  private add(name: string, path: PathSlot | undefined): number {
+    this.names.push(name);
+    this.paths.push(path);
+    return this.names.length - 1;
   }
 }
 
@@ -68,7 +108,9 @@ export class FactReader {
   private facts: Facts = EMPTY_FACTS;
   private epoch = 0;
   private readonly stamps: number[];
-  private readonly values: unknown[];
+  /** This evaluation's values by slot; only slots read in this evaluation hold its values. */
+  private slotValues: unknown[];
+  private slotValuesKept = false;
   private scannedForEngineFacts = -1;
   /** Set while an evaluation runs, so a re-entrant call gets its own reader. */
   busy = false;
@@ -80,18 +122,30 @@ export class FactReader {
     private readonly allowUndefinedFacts: boolean,
     ruleCount: number,
   ) {
-    this.stamps = new Array<number>(slots.names.length).fill(-1);
-    this.values = new Array<unknown>(slots.names.length).fill(undefined);
+    this.stamps = new Array<number>(slots.count).fill(-1);
+    this.slotValues = new Array<unknown>(slots.count).fill(undefined);
     this.candidates = new Int32Array(ruleCount);
   }
 
-  /** Starts an evaluation over `input`, which `engine.run` would read with `for…in`. */
-  begin(input: unknown): void {
+  /** The values read so far in this evaluation, by slot (valid for slots `read` has returned). */
+  get values(): readonly unknown[] {
+    return this.slotValues;
+  }
+
+  /**
+   * Starts an evaluation over `input`, which `engine.run` would read with `for…in`. With
+   * `keepValues` its values go to a fresh array that the result may keep: the next evaluation writes elsewhere.
+   */
+  begin(input: unknown, keepValues = false): void {
     this.epoch++;
     if (this.epoch === 0x3fffffff) {
       this.stamps.fill(-1);
       this.scannedForEngineFacts = -1;
       this.epoch = 1;
+    }
+    if (keepValues || this.slotValuesKept) {
+      this.slotValues = new Array<unknown>(this.stamps.length).fill(undefined);
+      this.slotValuesKept = keepValues;
     }
     if (input === undefined || input === null) {
       this.facts = EMPTY_FACTS;
@@ -119,7 +173,7 @@ export class FactReader {
 
   /** The value of the fact in `slot`; throws as the engine would reject. */
   read(slot: number): unknown {
-    if (this.stamps[slot] === this.epoch) return this.values[slot];
+    if (this.stamps[slot] === this.epoch) return this.slotValues[slot];
     return this.load(slot);
   }
 
@@ -139,8 +193,13 @@ export class FactReader {
 
   private load(slot: number): unknown {
     const name = this.slots.names[slot];
+    const path = this.slots.paths[slot];
     let v: unknown;
-    if (propertyIsEnumerable.call(this.facts, name)) {
+    if (path !== undefined) {
+      v = path.resolve(this.read(path.base));
+      // The almanac resolves the path inside a `then`, so a promise found there is awaited.
+      if (isThenable(v)) throw new AsyncFactError(name);
+    } else if (propertyIsEnumerable.call(this.facts, name)) {
       v = this.facts[name];
       if (typeof v === 'function' || (v !== null && typeof v === 'object' && (v instanceof Fact || isThenable(v)))) {
         throw new AsyncFactError(name);
@@ -156,7 +215,7 @@ export class FactReader {
       }
     }
     this.stamps[slot] = this.epoch;
-    this.values[slot] = v;
+    this.slotValues[slot] = v;
     return v;
   }
 

@@ -72,19 +72,63 @@ function isNumeric(a: unknown): boolean {
   return typeof a === 'number' ? a === a : numberValidator(a);
 }
 
-/** Each built-in is `validator(a) && cb(a, b)` folded into one function, as `Operator.evaluate` does. */
-const BUILT_IN_EVALUATORS: Record<BuiltInOperator, OperatorEvaluator> = {
-  equal: (a, b) => a === b,
-  notEqual: (a, b) => a !== b,
-  in: (a, b) => (b as Indexable).indexOf(a) > -1,
-  notIn: (a, b) => (b as Indexable).indexOf(a) === -1,
-  contains: (a, b) => Array.isArray(a) && a.indexOf(b) > -1,
-  doesNotContain: (a, b) => Array.isArray(a) && a.indexOf(b) === -1,
-  lessThan: (a, b) => isNumeric(a) && (a as number) < (b as number),
-  lessThanInclusive: (a, b) => isNumeric(a) && (a as number) <= (b as number),
-  greaterThan: (a, b) => isNumeric(a) && (a as number) > (b as number),
-  greaterThanInclusive: (a, b) => isNumeric(a) && (a as number) >= (b as number),
-};
+const EQUAL = 1;
+const NOT_EQUAL = 2;
+const IN = 3;
+const NOT_IN = 4;
+const CONTAINS = 5;
+const DOES_NOT_CONTAIN = 6;
+const LESS_THAN = 7;
+const LESS_THAN_INCLUSIVE = 8;
+const GREATER_THAN = 9;
+const GREATER_THAN_INCLUSIVE = 10;
+
+/** Built-ins by number, so compiled conditions compare inline through `compareBuiltIn` (0 is none). */
+export const BUILT_IN_KIND: Readonly<Record<BuiltInOperator, number>> = Object.freeze({
+  equal: EQUAL,
+  notEqual: NOT_EQUAL,
+  in: IN,
+  notIn: NOT_IN,
+  contains: CONTAINS,
+  doesNotContain: DOES_NOT_CONTAIN,
+  lessThan: LESS_THAN,
+  lessThanInclusive: LESS_THAN_INCLUSIVE,
+  greaterThan: GREATER_THAN,
+  greaterThanInclusive: GREATER_THAN_INCLUSIVE,
+});
+
+/** Each built-in is `validator(a) && cb(a, b)` folded into one expression, as `Operator.evaluate` does. */
+export function compareBuiltIn(kind: number, a: unknown, b: unknown): boolean {
+  switch (kind) {
+    case EQUAL:
+      return a === b;
+    case NOT_EQUAL:
+      return a !== b;
+    case IN:
+      return (b as Indexable).indexOf(a) > -1;
+    case NOT_IN:
+      return (b as Indexable).indexOf(a) === -1;
+    case CONTAINS:
+      return Array.isArray(a) && a.indexOf(b) > -1;
+    case DOES_NOT_CONTAIN:
+      return Array.isArray(a) && a.indexOf(b) === -1;
+    case LESS_THAN:
+      return isNumeric(a) && (a as number) < (b as number);
+    case LESS_THAN_INCLUSIVE:
+      return isNumeric(a) && (a as number) <= (b as number);
+    case GREATER_THAN:
+      return isNumeric(a) && (a as number) > (b as number);
+    case GREATER_THAN_INCLUSIVE:
+      return isNumeric(a) && (a as number) >= (b as number);
+    default:
+      throw new Error(`Not a built-in operator: ${kind}`);
+  }
+}
+
+function builtInEvaluator(name: BuiltInOperator): OperatorEvaluator {
+  const kind = BUILT_IN_KIND[name];
+  return (a, b) => compareBuiltIn(kind, a, b);
+}
 
 const BUILT_IN_DECORATOR_DEFS: Record<BuiltInDecorator, { cb: DecoratorCallback; validator?: Validator }> = {
   someFact: { cb: (fv, jv, next) => (fv as ArrayLike).some((x) => next(x, jv)), validator: Array.isArray },
@@ -127,7 +171,7 @@ export class OperatorRegistry {
 
   constructor(custom: readonly CustomOperator[] = [], customDecorators: readonly CustomOperatorDecorator[] = []) {
     for (const name of BUILT_IN_OPERATORS)
-      this.operators.set(name, { evaluate: BUILT_IN_EVALUATORS[name], builtIn: name });
+      this.operators.set(name, { evaluate: builtInEvaluator(name), builtIn: name });
     for (const name of BUILT_IN_DECORATORS) this.decorators.set(name, BUILT_IN_DECORATOR_DEFS[name]);
     for (const op of custom) {
       if (!op.name) throw new Error('Missing operator name');
