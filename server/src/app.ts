@@ -1,16 +1,16 @@
 import 'reflect-metadata';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Logger, RequestMethod, ValidationPipe, type INestApplication, type LogLevel } from '@nestjs/common';
+import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { API_PREFIX } from '@loopgate/contracts';
 import { AppModule } from './app.module';
-import { applyHttpSecurity, inputHardening } from './auth/hardening/http-security';
+import { applyHttpSecurity } from './auth/hardening/http-security';
 import { nodeRedSecuritySettings } from './auth/node-red-admin-auth';
-import { ApiExceptionFilter, validationException } from './common/http-errors';
+import { configureApi } from './common/api-setup';
 import { loadConfig, type LoopgateConfig } from './config/config';
 import { HealthRegistry } from './health/health.module';
 import { embedNodeRed, flowInputsHealth, type EmbeddedNodeRed } from './red/node-red';
@@ -53,26 +53,7 @@ export async function startGateway(config: LoopgateConfig = loadConfig()): Promi
   app.enableShutdownHooks();
   app.disable('x-powered-by');
   applyHttpSecurity(app, config);
-  // Sizes are limited before anything parses a body.
-  app.use(API_PREFIX, express.json({ limit: '256kb', strict: true }));
-  app.use(API_PREFIX, express.urlencoded({ extended: false, limit: '64kb' }));
-  app.use(API_PREFIX, inputHardening());
-  app.setGlobalPrefix(API_PREFIX.slice(1), {
-    exclude: [
-      { path: 'health', method: RequestMethod.GET },
-      { path: 'metrics', method: RequestMethod.GET },
-    ],
-  });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      transform: true,
-      exceptionFactory: validationException,
-    }),
-  );
-  app.useGlobalFilters(new ApiExceptionFilter());
+  configureApi(app);
 
   const document = SwaggerModule.createDocument(
     app,
