@@ -298,6 +298,9 @@ describe('console pages against a stand-in gateway', () => {
     await page.keyboard.press('Tab');
     await form.getByLabel('Feeds into').selectOption({ label: 'ANY gate n2' });
     await page.getByText('The graph is a complete json-rules-engine rule.').waitFor();
+    // Read once, not polled: the rule list holds the rule the moment the canvas calls it complete.
+    expect(await page.getByLabel('Rule', { exact: true }).locator('option:checked').textContent()).toBe('rule-2');
+    await screenshot(page, 'rules-keyboard');
     await page.getByRole('tab', { name: 'JSON' }).click();
     const json = JSON.parse(await page.getByLabel('Rule set JSON').inputValue());
     expect(json.rules[1]).toEqual({

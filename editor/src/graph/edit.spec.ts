@@ -6,6 +6,7 @@ import {
   freshNodeId,
   moveInput,
   removeNodes,
+  sameExceptPositions,
   setOutput,
   withField,
 } from './edit';
@@ -60,6 +61,27 @@ describe('graph editing', () => {
       operator: 'equal',
       value: '',
     });
+  });
+
+  it('sees a graph whose nodes only moved as the same rule', () => {
+    const graph = toGraph(toolWearRule);
+    const moved = { ...graph, nodes: graph.nodes.map((n) => ({ ...n, position: { x: n.position.x + 40, y: 7 } })) };
+    expect(sameExceptPositions(graph, moved)).toBe(true);
+  });
+
+  it('sees a changed value as a different rule', () => {
+    const graph = toGraph(toolWearRule);
+    const edited = {
+      ...graph,
+      nodes: graph.nodes.map((n) => (n.id === 'c.all.0' ? { ...n, data: { ...n.data, value: 81 } } : n)),
+    } as typeof graph;
+    expect(sameExceptPositions(graph, edited)).toBe(false);
+  });
+
+  it('sees a new connection as a different rule', () => {
+    const graph = emptyRuleGraph('r');
+    graph.nodes.push({ id: 'n2', type: 'gate', position: { x: 0, y: 0 }, data: { gate: 'any' } });
+    expect(sameExceptPositions(graph, setOutput(graph, 'n2', 'event'))).toBe(false);
   });
 
   it('makes node ids that are not taken', () => {

@@ -9,6 +9,7 @@ import type {
   RuleGraphNode,
   XYPosition,
 } from './model';
+import { jsonEqual } from './json';
 import { operatorsFor } from './operators';
 
 /** A fresh node id that no node of the graph uses: `n1`, `n2`, … */
@@ -41,6 +42,18 @@ export function withField<T extends Record<string, unknown>, K extends string>(d
   if (value === undefined) delete next[key];
   else next[key] = value;
   return next as T;
+}
+
+/** Whether two graphs differ at most in where their nodes sit (what a drag changes), so they say the same rule. */
+export function sameExceptPositions(a: RuleGraph, b: RuleGraph): boolean {
+  return (
+    a.nodes.length === b.nodes.length &&
+    a.nodes.every((n, i) => {
+      const m = b.nodes[i];
+      return n.id === m.id && n.type === m.type && jsonEqual(n.data, m.data);
+    }) &&
+    jsonEqual(a.edges, b.edges)
+  );
 }
 
 export function addNode(graph: RuleGraph, node: RuleGraphNode): RuleGraph {

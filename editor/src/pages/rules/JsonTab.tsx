@@ -1,5 +1,5 @@
 import type { RuleSetFile } from '@loopgate/contracts';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { parseRuleSetJson } from './draft';
 
 interface JsonTabProps {
@@ -13,8 +13,13 @@ interface JsonTabProps {
 export function JsonTab({ content, readOnly, unfinished, onApply }: JsonTabProps) {
   const pretty = JSON.stringify(content, null, 2);
   const [text, setText] = useState(pretty);
+  const [shown, setShown] = useState(pretty);
   const [error, setError] = useState<string>();
-  useEffect(() => setText(pretty), [pretty]);
+  // A new file replaces the text in the same render (an effect would first show the older file for one commit).
+  if (shown !== pretty) {
+    setShown(pretty);
+    setText(pretty);
+  }
   const apply = () => {
     const parsed = parseRuleSetJson(text);
     if (!parsed.ok) return setError(parsed.message);

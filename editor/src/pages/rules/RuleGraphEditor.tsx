@@ -11,13 +11,23 @@ import {
   type Edge,
   type IsValidConnection,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent, type ReactNode } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type DragEvent,
+  type ReactNode,
+} from 'react';
 import {
   canConnect,
   freshNodeId,
   moveInput,
   nodeForPath,
   removeNodes,
+  sameExceptPositions,
   setOutput,
   toRule,
   type ConditionOutcome,
@@ -101,14 +111,24 @@ function Editor({
   const result = useMemo(() => toRule(graph), [graph]);
   const issues = result.success ? [] : result.issues;
 
-  // Report changes after a short pause (dragging moves nodes every frame), and on leaving.
+  // A change of the rule reaches the workspace before the browser paints, so its rule list, JSON, Validate and
+  // Submit never act on an older rule than the canvas shows; a drag only moves nodes (every frame) and waits for a pause.
   const latest = useRef({ graph, result, onGraph });
   latest.current = { graph, result, onGraph };
+  const reported = useRef(graph);
+  const report = useCallback(() => {
+    reported.current = latest.current.graph;
+    latest.current.onGraph(latest.current.graph, latest.current.result);
+  }, []);
+  useLayoutEffect(() => {
+    if (!sameExceptPositions(reported.current, graph)) report();
+  }, [graph, report]);
   useEffect(() => {
-    const timer = setTimeout(() => latest.current.onGraph(graph, result), 120);
+    const timer = setTimeout(report, 120);
     return () => clearTimeout(timer);
-  }, [graph, result]);
-  useEffect(() => () => latest.current.onGraph(latest.current.graph, latest.current.result), []);
+  }, [graph, report]);
+  // On leaving (another tab or rule), in the same commit, so the next view never opens on the older rule.
+  useLayoutEffect(() => report, [report]);
 
   const annotations = useMemo<CanvasAnnotations>(() => {
     const byPath = Object.fromEntries(Object.entries(result.paths).map(([id, path]) => [path, id]));
