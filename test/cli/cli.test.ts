@@ -4,12 +4,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { API_PREFIX } from '@loopgate/contracts';
+import { API_PREFIX, type FlowFile, type RuleSetFile, type RuleSetVersion } from '@loopgate/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NodeRedAdmin } from '../../server/src/cli/node-red-admin';
+import type { DeploymentRecord } from '../../server/src/deployments/deployment.types';
+import type { ApiClient } from '../../server/src/demo/api-client';
+import { DEMO_SITE_FILE } from '../../server/src/demo/stack';
 import { ADMIN_PASSWORD, startTestGateway, type TestGateway } from '../security/gateway';
+import { DEMO_PASSWORD, startTestStack, type DemoStack } from '../support/stack';
 
-const CLI = path.resolve(__dirname, '../../server/dist/cli/main.js');
+const REPO = path.resolve(__dirname, '../..');
+const CLI = path.join(REPO, 'server/dist/cli/main.js');
 
 interface Run {
   code: number;
@@ -140,6 +145,130 @@ describe('loopgate validate (process)', () => {
   it('exits 2 on bad usage', async () => {
     expect((await cli(['validate', 'no/such/path'])).code).toBe(2);
     expect((await cli(['frobnicate'])).code).toBe(2);
+  });
+});
+
+const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(path.join(REPO, file), 'utf8')) as T;
+
+describe("loopgate validate on the repository's own files, as CI runs it (process)", () => {
+  const args = ['validate', 'rules/sets', 'flows', '--site', DEMO_SITE_FILE];
+  const toolWear = 'flows/tool-wear-feed-rate.flow.json';
+  /** The repository's rule sets and flows, with the tool-wear flow's Opcenter output node changed. */
+  function withOpcenterNode(change: Record<string, unknown>): { dir: string; at: string } {
+    const flow = readJson<FlowFile>(toolWear);
+    const index = flow.nodes.findIndex((n) => n.type === 'opcenter-out');
+    flow.nodes[index] = { ...flow.nodes[index], ...change };
+    const files: Record<string, unknown> = { [toolWear]: flow };
+    for (const dir of ['rules/sets', 'flows'])
+      for (const name of fs.readdirSync(path.join(REPO, dir)))
+        files[`${dir}/${name}`] ??= readJson<unknown>(`${dir}/${name}`);
+    return { dir: project(files), at: `$.nodes[${index}]` };
+  }
+
+  it('passes the example flows and rule sets against the checked-in demo site, without its secrets', async () => {
+    const run = await cli(args, {}, REPO);
+    expect(run.stdout).toMatch(/^8 file\(s\) valid$/m);
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+  });
+
+  it('names file, path and code when a flow writes to a target the site does not configure', async () => {
+    const { dir, at } = withOpcenterNode({ instance: 'opcenter-elsewhere' });
+    const run = await cli(args, {}, dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`${toolWear}: ${at}.instance UNKNOWN_TARGET`);
+  });
+
+  it('names file, path and code when a flow writes an interlock parameter', async () => {
+    const { dir, at } = withOpcenterNode({ parameter: 'SpindleInterlock' });
+    const run = await cli(args, {}, dir);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toContain(`${toolWear}: ${at}.parameter SAFETY_INTERLOCK`);
+  });
+});
+
+describe('loopgate deploy of rule sets through the registry (process)', () => {
+  const id = 'tool-wear-feed-compensation';
+  let stack: DemoStack;
+  let engineer: Record<string, string>;
+  let reader: ApiClient;
+  /** The repository's rule set with the wear threshold of its shared condition changed. */
+  const withThreshold = (value: number): RuleSetFile => {
+    const file = readJson<RuleSetFile>(`rules/sets/${id}.json`);
+    const wearing = file.sharedConditions?.['tool-wearing'] as { all: { value: unknown }[] };
+    wearing.all[0].value = value;
+    return file;
+  };
+  const versions = () => reader.get<RuleSetVersion[]>(`/rulesets/${id}/versions`);
+  const deployments = async () => (await reader.get<{ deployments: DeploymentRecord[] }>('/deployments')).deployments;
+
+  beforeAll(async () => {
+    stack = await startTestStack({ flowFile: null });
+    engineer = { LOOPGATE_URL: stack.url, LOOPGATE_USER: 'engineer', LOOPGATE_PASSWORD: DEMO_PASSWORD };
+    reader = await stack.signIn('admin');
+  });
+  afterAll(async () => stack?.close());
+
+  it("publishes a changed rule set as a production version that waits for a second person's approval (exit 6)", async () => {
+    expect((await versions()).map((v) => [v.version, v.status])).toEqual([[1, 'published']]);
+    const dir = project({ [`rules/sets/${id}.json`]: withThreshold(0.65) });
+
+    const run = await cli(['deploy', '--comment', 'wear threshold 0.65'], engineer, dir);
+    expect(run.code).toBe(6);
+    expect(run.stderr).toContain(`rule set ${id}: new version 2 for production, needs a second person's approval`);
+    expect(run.stdout).toMatch(/NOT LIVE YET: 1 rule set version\(s\) wait for a second person's approval/);
+
+    const stored = (await versions()).find((v) => v.version === 2);
+    expect(stored).toMatchObject({ status: 'pending-approval', author: 'engineer', comment: 'wear threshold 0.65' });
+    expect(run.stdout).toContain(`rule set ${id} version 2 sha256:${stored?.checksum.slice(0, 12)}`);
+    expect((await reader.get<RuleSetVersion>(`/rulesets/${id}/versions/latest`)).version).toBe(1);
+
+    const [record] = await deployments();
+    expect(record).toMatchObject({
+      deployedBy: 'engineer',
+      comment: 'wear threshold 0.65',
+      items: [{ kind: 'rule-set', id, version: '2', checksum: stored?.checksum, result: 'pending-approval' }],
+    });
+
+    // Deploying again before anyone approves adds no second pending version and says it still waits.
+    const again = await cli(['--json', 'deploy'], engineer, dir);
+    expect(again.code).toBe(6);
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: false, pendingApproval: [{ id, version: '2' }] });
+    expect(await versions()).toHaveLength(2);
+    expect(await deployments()).toHaveLength(1);
+  });
+
+  it('goes live when a second engineer approves it; deploying the same file again writes nothing', async () => {
+    const approver = await stack.signIn('engineer2');
+    await approver.post(`/rulesets/${id}/versions/2/approve`, { password: DEMO_PASSWORD, meaning: 'approved' });
+    const dir = project({ [`rules/sets/${id}.json`]: withThreshold(0.65) });
+
+    const run = await cli(['--json', 'deploy'], engineer, dir);
+    expect(run.code).toBe(0);
+    const live = await reader.get<RuleSetVersion>(`/rulesets/${id}/versions/latest`);
+    expect(live).toMatchObject({ version: 2, status: 'published', approvedBy: 'engineer2' });
+    expect(JSON.parse(run.stdout)).toEqual({
+      ok: true,
+      changed: false,
+      items: [{ kind: 'rule-set', id, version: '2', checksum: live.checksum, result: 'unchanged' }],
+      pendingApproval: [],
+    });
+    expect(await versions()).toHaveLength(2);
+    expect(await deployments()).toHaveLength(1);
+  });
+
+  it('shows the rule-set diff against the live version on --dry-run and writes nothing', async () => {
+    const dir = project({ [`rules/sets/${id}.json`]: withThreshold(0.7) });
+    const run = await cli(['deploy', '--dry-run'], engineer, dir);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('dry run: nothing was deployed');
+    expect(run.stdout).toContain(
+      `rule set ${id}: new version 3 for production, needs a second person's approval, against live version 2:`,
+    );
+    expect(run.stdout).toMatch(
+      /~ condition in "tool-wearing" \$\.sharedConditions\['tool-wearing'\]\.all\[0\]: .*"value":0\.65.* → .*"value":0\.7/,
+    );
+    expect(await versions()).toHaveLength(2);
+    expect(await deployments()).toHaveLength(1);
   });
 });
 

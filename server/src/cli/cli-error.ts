@@ -11,6 +11,8 @@ export const EXIT = {
   conflict: 4,
   /** The gateway or Node-RED could not be reached or failed. */
   unavailable: 5,
+  /** Deployed, but rule set versions wait for a second person's approval: they are not live yet. */
+  pendingApproval: 6,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

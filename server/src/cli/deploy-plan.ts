@@ -1,5 +1,5 @@
 import type { FlowFile, NodeRedNode, RuleSetFile, RuleSetVersion } from '@loopgate/contracts';
-import { ruleSetChecksum } from '@loopgate/rules';
+import { diffRuleSets, ruleSetChecksum, type RuleSetChange } from '@loopgate/rules';
 import { FLOW_ID_ENV, toNodeRedFlows } from '../red/flow-file';
 import { checksumOf } from './project-files';
 
@@ -15,13 +15,19 @@ export interface FlowDiff {
   changed: string[];
 }
 
-/** How one rule set file differs from the registry's versions. */
+/** How one rule set file differs from what the registry holds for production. */
 export interface RuleSetDiff {
   id: string;
   checksum: string;
-  /** The registry's version with the same content, if there is one. */
+  /** The registry's production version that already has the file's content: published, or waiting for approval. */
   sameAs?: { version: number; status: RuleSetVersion['status'] };
+  /** The newest version number of any environment; a new version takes the next one. */
   latestVersion?: number;
+  /** The version production runs now (the newest published one). */
+  liveVersion?: number;
+  /** Without `sameAs`: the version the changes are against, the live one (or the newest, before any is live). */
+  comparedWith?: number;
+  changes?: RuleSetChange[];
 }
 
 function tabEnv(tab: NodeRedNode, name: string): string | undefined {
@@ -71,19 +77,29 @@ export function mergeFlows(runtime: readonly NodeRedNode[], files: readonly Flow
   return [...runtime.filter((n) => !replaced.has(n.id) && !incomingIds.has(n.id)), ...incoming];
 }
 
-/** Compares a rule set file with the registry's versions by content. */
+/**
+ * Compares a rule set file with the registry's production versions by content, the way the
+ * registry does: the file is unchanged when the newest production version (unless rejected) or the
+ * live one has its checksum; otherwise it becomes a new version, and `changes` says what differs.
+ */
 export function diffRuleSet(file: RuleSetFile, versions: readonly RuleSetVersion[]): RuleSetDiff {
   const checksum = ruleSetChecksum(file);
-  const same = [...versions].reverse().find((v) => ruleSetChecksum(v.content) === checksum);
+  const production = versions.filter((v) => v.environment === 'production').sort((a, b) => a.version - b.version);
+  const newest = production.filter((v) => v.status !== 'rejected').at(-1);
+  const live = production.filter((v) => v.status === 'published').at(-1);
+  const same = [newest, live].find((v) => v !== undefined && ruleSetChecksum(v.content) === checksum);
   const latest = versions.reduce<number | undefined>(
     (max, v) => (max === undefined || v.version > max ? v.version : max),
     undefined,
   );
+  const base = live ?? newest;
   return {
     id: file.id,
     checksum,
     ...(same ? { sameAs: { version: same.version, status: same.status } } : {}),
     ...(latest !== undefined ? { latestVersion: latest } : {}),
+    ...(live ? { liveVersion: live.version } : {}),
+    ...(!same && base ? { comparedWith: base.version, changes: diffRuleSets(base.content, file).changes } : {}),
   };
 }
 
@@ -102,7 +118,35 @@ export function describeFlowDiff(diff: FlowDiff): string {
   return `  flow ${diff.id} ${diff.version}${from}: ${parts.join(', ')}`;
 }
 
-export function describeRuleSetDiff(diff: RuleSetDiff): string {
-  if (diff.sameAs) return `  rule set ${diff.id}: unchanged (version ${diff.sameAs.version}, ${diff.sameAs.status})`;
-  return `  rule set ${diff.id}: new version${diff.latestVersion !== undefined ? ` after ${diff.latestVersion}` : ' (new rule set)'}`;
+const SIGN: Record<RuleSetChange['kind'], string> = { added: '+', removed: '-', changed: '~' };
+
+/** A value in one short line, so a changed threshold reads `80 → 85` and a whole rule stays readable. */
+function brief(value: unknown): string {
+  const text = JSON.stringify(value) ?? 'undefined';
+  return text.length > 100 ? `${text.slice(0, 99)}…` : text;
+}
+
+function describeChange(change: RuleSetChange): string {
+  const owner = change.rule ?? change.sharedCondition;
+  // A rule or shared condition is named by itself; what is inside one, by where it is.
+  const whole = change.subject === 'rule' || change.subject === 'shared-condition';
+  const subject = owner ? `${change.subject}${whole ? '' : ' in'} "${owner}"` : change.subject;
+  let values = '';
+  if (change.kind === 'added') values = `: ${brief(change.after)}`;
+  else if (change.kind === 'removed') values = `: ${brief(change.before)}`;
+  else if ('before' in change) values = `: ${brief(change.before)} → ${brief(change.after)}`;
+  return `    ${SIGN[change.kind]} ${subject} ${change.afterPath ?? change.beforePath ?? ''}${values}`;
+}
+
+/** One line per rule set and, for a new version, one line per change against production's live version. */
+export function describeRuleSetDiff(diff: RuleSetDiff): string[] {
+  if (diff.sameAs) {
+    const state = diff.sameAs.status === 'published' ? 'live' : "waiting for a second person's approval";
+    return [`  rule set ${diff.id}: unchanged (version ${diff.sameAs.version}, ${state})`];
+  }
+  const head = `  rule set ${diff.id}: new version ${(diff.latestVersion ?? 0) + 1} for production, needs a second person's approval`;
+  if (!diff.changes || diff.comparedWith === undefined)
+    return [`${head} (${diff.latestVersion === undefined ? 'new rule set' : 'no production version to compare with'})`];
+  const against = `${diff.comparedWith === diff.liveVersion ? 'live' : 'pending'} version ${diff.comparedWith}`;
+  return [`${head}, against ${against}:`, ...diff.changes.map(describeChange)];
 }

@@ -6,7 +6,7 @@ const targets = new Map<string, ConfiguredTarget>([
     'opcenter-line1',
     { kind: 'opcenter', actions: ['set-parameter', 'hold-lot'], interlocks: [{ parameter: '*Interlock*' }] },
   ],
-  ['cmms-main', { kind: 'cmms', problem: '$.clientSecret environment variable CMMS_SECRET is not set' }],
+  ['cmms-main', { kind: 'cmms', problem: 'no target definition is registered for cmms' }],
 ]);
 const context: FlowValidationContext = { targets, ruleSets: new Set(['tool-wear']) };
 

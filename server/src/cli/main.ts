@@ -27,7 +27,8 @@ interface GlobalOptions {
 
 const EXIT_HELP = `
 Exit codes: 0 ok, 1 issues found (invalid files, broken audit chain), 2 usage or configuration,
-3 not signed in or not allowed, 4 conflict (the runtime changed since it was read), 5 unreachable.
+3 not signed in or not allowed, 4 conflict (the runtime changed since it was read), 5 unreachable,
+6 deployed but rule set versions wait for a second person's approval (not live yet).
 
 Credentials: --token (LOOPGATE_TOKEN) with a session or service token, or --user (LOOPGATE_USER)
 with the password in LOOPGATE_PASSWORD.`;

@@ -1,35 +1,24 @@
+import * as fs from 'node:fs';
 import type { TargetKind } from '@loopgate/contracts';
 
-/**
- * The demo site's governance: what a plant's change control would configure. Flows cannot
- * change any of it; the gateway enforces it on every write-back.
- */
-export const DEMO_GUARDRAILS: Partial<Record<TargetKind, Record<string, unknown>>> = {
-  opcenter: {
-    interlocks: [{ parameter: 'SpindleInterlock' }, { parameter: '*Interlock*' }],
-    limits: [{ parameter: 'FeedRate', min: 600, max: 1500, maxStepPercent: 10, maxWrites: 60, windowSeconds: 60 }],
-    overrideHoldSeconds: 120,
-  },
-  opcua: {
-    interlocks: [{ parameter: '*SpindleInterlock' }],
-    limits: [{ parameter: '*FeedRate', min: 600, max: 1500, maxStepPercent: 10 }],
-    overrideHoldSeconds: 120,
-  },
-  aveva: {
-    limits: [{ parameter: '*FeedRate*', min: 600, max: 1500, maxStepPercent: 10 }],
-    overrideHoldSeconds: 120,
-  },
-};
+/** A target of the demo site file, as the gateway's site file holds it. */
+export interface DemoSiteTarget {
+  instance: string;
+  kind: TargetKind;
+  connection: unknown;
+  guardrails?: Record<string, unknown>;
+  approvals?: Record<string, unknown>[];
+}
 
-/** Changes that need a person in the demo: every lot release (QA), and any recipe step above 5 %. */
-export const DEMO_APPROVALS: Partial<Record<TargetKind, Record<string, unknown>[]>> = {
-  opcenter: [
-    { name: 'lot release needs QA', actions: ['release-lot'], requiresQuality: true },
-    { name: 'recipe step above 5 %', actions: ['set-parameter'], stepPercentAbove: 5 },
-  ],
-  factorytalk: [{ name: 'lot release needs QA', actions: ['release-lot'], requiresQuality: true }],
-  aveva: [{ name: 'lot release needs QA', actions: ['release-lot'], requiresQuality: true }],
-};
+/**
+ * The demo site's targets and governance (what a plant's change control would configure; flows
+ * cannot change any of it) from its one checked-in file, `docker/demo/site.json`: the compose demo
+ * mounts it, the in-process demo points its connections at its own simulators, and CI validates
+ * the example flows against it.
+ */
+export function readDemoSite(file: string): DemoSiteTarget[] {
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { targets: DemoSiteTarget[] }).targets;
+}
 
 /** Demo users, one per role, plus a second engineer for the two-person rule. */
 export const DEMO_USERS = [

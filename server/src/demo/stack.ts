@@ -6,9 +6,9 @@ import type { TargetKind } from '@loopgate/contracts';
 import { startGateway, type Gateway } from '../app';
 import { loadConfig, type LoopgateConfig } from '../config/config';
 import type { RunningSimulator } from '../targets/sim-kit';
-import { TARGET_DEFINITIONS } from '../targets/registry';
+import { targetDefinition } from '../targets/registry';
 import { ApiCallError, ApiClient } from './api-client';
-import { DEMO_APPROVALS, DEMO_GUARDRAILS, DEMO_PASSWORD, DEMO_USERS } from './demo-site';
+import { DEMO_PASSWORD, DEMO_USERS, readDemoSite } from './demo-site';
 import { publishRuleSets } from './rule-sets';
 
 /** The repository root, found from this file in `server/dist/demo` or `server/src/demo`. */
@@ -44,11 +44,14 @@ export interface DemoStack {
 
 export const DEMO_FLOW_FILE = path.join(REPO_ROOT, 'flows', 'tool-wear-feed-rate.flow.json');
 export const RULE_SETS_DIR = path.join(REPO_ROOT, 'rules', 'sets');
+/** The demo site (targets, guardrails, approvals), shared with the compose demo and CI's `loopgate validate`. */
+export const DEMO_SITE_FILE = path.join(REPO_ROOT, 'docker', 'demo', 'site.json');
 
 /**
- * Starts the whole demo in one process: every target's simulator (the OPC UA CNC cell on its
- * well-known port), a site file pointing at them with the demo's guardrails and approval rules,
- * the gateway with Node-RED running the demo flow, demo users, and the published rule sets.
+ * Starts the whole demo in one process: a simulator for each target of the demo site file (the
+ * OPC UA CNC cell on its well-known port), that site file pointed at them with its guardrails and
+ * approval rules, the gateway with Node-RED running the demo flow, demo users, and the published
+ * rule sets.
  */
 export async function startDemoStack(options: DemoStackOptions = {}): Promise<DemoStack> {
   const dataDir = path.resolve(options.dataDir ?? path.join(REPO_ROOT, 'data', 'demo'));
@@ -62,22 +65,16 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   // A new tool wears out in minutes rather than hours, so the demo shows a compensation within a minute.
   process.env.LOOPGATE_CNC_WEAR_PER_SECOND ??= '0.04';
   try {
-    for (const definition of TARGET_DEFINITIONS) {
-      if (!definition.simulator) continue;
-      const port =
-        definition.kind === 'opcua' ? (options.opcuaPort ?? 4840) : (options.simulatorPorts?.[definition.kind] ?? 0);
-      const sim = await definition.simulator.start({ port });
+    for (const target of readDemoSite(DEMO_SITE_FILE)) {
+      const { simulator } = targetDefinition(target.kind);
+      if (!simulator) throw new Error(`demo target ${target.instance}: ${target.kind} has no simulator`);
+      const port = target.kind === 'opcua' ? (options.opcuaPort ?? 4840) : (options.simulatorPorts?.[target.kind] ?? 0);
+      const sim = await simulator.start({ port });
       opened.push(sim);
-      simulators[definition.kind] = sim;
-      const instance = `${definition.kind}-demo`;
-      instances[definition.kind] = instance;
-      targets.push({
-        instance,
-        kind: definition.kind,
-        connection: definition.simulator.connection(sim),
-        ...(DEMO_GUARDRAILS[definition.kind] ? { guardrails: DEMO_GUARDRAILS[definition.kind] } : {}),
-        ...(DEMO_APPROVALS[definition.kind] ? { approvals: DEMO_APPROVALS[definition.kind] } : {}),
-      });
+      simulators[target.kind] = sim;
+      instances[target.kind] = target.instance;
+      // The file's connection points at the compose demo's simulators; here they run in this process.
+      targets.push({ ...target, connection: simulator.connection(sim) });
     }
     // The site file holds the simulators' credentials: readable by this user only.
     const siteFile = path.join(dataDir, 'site.json');

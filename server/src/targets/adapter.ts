@@ -119,6 +119,8 @@ export interface TargetAdapter {
 /** Builds an adapter from its validated configuration; each target folder exports one. */
 export interface TargetDefinition<C = unknown> {
   kind: TargetKind;
+  /** The actions its adapters support (their `capabilities.actions`), known without configuration or credentials. */
+  actions: readonly WriteBackAction[];
   /** Validates raw configuration (from the config file or environment), naming bad fields. */
   parseConfig(raw: unknown): C;
   create(instance: string, config: C): TargetAdapter;

@@ -69,7 +69,7 @@ async function plan(paths: string[], options: DeployOptions, gateway: GatewayCli
 function describePlan(plan: DeployPlan): string[] {
   return [
     ...(plan.revision ? [`runtime revision ${plan.revision}`] : []),
-    ...plan.ruleSets.map(describeRuleSetDiff),
+    ...plan.ruleSets.flatMap(describeRuleSetDiff),
     ...plan.flows.map(describeFlowDiff),
   ];
 }
@@ -86,10 +86,21 @@ export async function diffCommand(
   return EXIT.ok;
 }
 
+/** The rule set versions a deploy leaves waiting for a second person's approval, in words. */
+function pendingLines(items: readonly DeploymentItem[]): string[] {
+  const pending = items.filter((i) => i.result === 'pending-approval');
+  if (!pending.length) return [];
+  return [
+    `NOT LIVE YET: ${pending.length} rule set version(s) wait for a second person's approval, not their author's (exit code ${EXIT.pendingApproval}):`,
+    ...pending.map((i) => `  rule set ${i.id} version ${i.version} sha256:${i.checksum.slice(0, 12)}`),
+  ];
+}
+
 /**
- * `loopgate deploy`: validates, publishes changed rule sets as new versions (production versions
- * wait for a second person's approval), deploys the flow files to Node-RED at the revision it
- * read (a stale revision is refused), and records the deployment with every version and checksum.
+ * `loopgate deploy`: validates, publishes changed rule sets as new production versions (they wait
+ * for a second person's approval: exit code 6 until they are live), deploys the flow files to
+ * Node-RED at the revision it read (a stale revision is refused), and records the deployment with
+ * every version and checksum. When nothing changed it writes nothing.
  */
 export async function deployCommand(
   paths: string[],
@@ -105,37 +116,46 @@ export async function deployCommand(
   }
   for (const line of describePlan(result)) out.note(line);
 
-  out.progress(3, steps, `publishing ${result.ruleSets.filter((r) => !r.sameAs).length} rule set version(s)`);
+  const changedRuleSets = result.ruleSets.filter((r) => !r.sameAs);
+  const changedFlows = result.flows.filter((f) => !flowUnchanged(f));
+  if (changedRuleSets.length + changedFlows.length === 0) {
+    const items = [...result.ruleSets.flatMap(existingRuleSet), ...result.flows.map(flowItem)];
+    const pending = items.filter((i) => i.result === 'pending-approval');
+    out.result({ ok: true, changed: false, items, pendingApproval: pending }, () => [
+      'nothing to deploy: every file is unchanged; nothing was written',
+      ...pendingLines(items),
+    ]);
+    return pending.length ? EXIT.pendingApproval : EXIT.ok;
+  }
+
+  out.progress(3, steps, `publishing ${changedRuleSets.length} rule set version(s)`);
   const items: DeploymentItem[] = [];
   for (const [index, diff] of result.ruleSets.entries()) {
-    const { ruleSet } = report.ruleSets[index];
     if (diff.sameAs) {
-      items.push({
-        kind: 'rule-set',
-        id: diff.id,
-        version: String(diff.sameAs.version),
-        checksum: diff.checksum,
-        result: diff.sameAs.status === 'published' ? 'unchanged' : 'pending-approval',
-      });
+      items.push(...existingRuleSet(diff));
       continue;
     }
     const created = await gateway.request<RuleSetVersion>(
       'POST',
       ApiPaths.ruleSetVersions(diff.id),
-      { content: ruleSet, environment: 'production', ...(options.comment ? { comment: options.comment } : {}) },
+      {
+        content: report.ruleSets[index].ruleSet,
+        environment: 'production',
+        ...(options.comment ? { comment: options.comment } : {}),
+      },
       `publishing rule set ${diff.id}`,
     );
     items.push({
       kind: 'rule-set',
       id: diff.id,
       version: String(created.version),
-      checksum: diff.checksum,
+      // The registry's checksum, so the record names exactly the version it stored.
+      checksum: created.checksum,
       result: created.status === 'published' ? 'deployed' : 'pending-approval',
     });
   }
 
   let revisionAfter: string | undefined;
-  const changedFlows = result.flows.filter((f) => !flowUnchanged(f));
   out.progress(
     4,
     steps,
@@ -149,14 +169,7 @@ export async function deployCommand(
         report.flows.map((f) => f.flow),
       ),
     );
-  for (const diff of result.flows)
-    items.push({
-      kind: 'flow',
-      id: diff.id,
-      version: diff.version,
-      checksum: diff.checksum,
-      result: flowUnchanged(diff) ? 'unchanged' : 'deployed',
-    });
+  items.push(...result.flows.map(flowItem));
 
   out.progress(5, steps, 'recording the deployment');
   const record = await gateway.request<DeploymentRecord>(
@@ -171,9 +184,24 @@ export async function deployCommand(
     },
     'recording the deployment',
   );
-  out.result({ ok: true, deployment: record }, () => [
+  const pending = items.filter((i) => i.result === 'pending-approval');
+  out.result({ ok: true, changed: true, deployment: record, pendingApproval: pending }, () => [
     `deployment ${record.id} by ${record.deployedBy}`,
     ...items.map((i) => `  ${i.kind} ${i.id} ${i.version} ${i.result} sha256:${i.checksum.slice(0, 12)}`),
+    ...pendingLines(items),
   ]);
-  return EXIT.ok;
+  return pending.length ? EXIT.pendingApproval : EXIT.ok;
+}
+
+/** A rule set whose content the registry already has: live, or still waiting for approval. */
+function existingRuleSet(diff: RuleSetDiff): DeploymentItem[] {
+  if (!diff.sameAs) return [];
+  const { version, status } = diff.sameAs;
+  const result = status === 'published' ? 'unchanged' : 'pending-approval';
+  return [{ kind: 'rule-set', id: diff.id, version: String(version), checksum: diff.checksum, result }];
+}
+
+function flowItem(diff: FlowDiff): DeploymentItem {
+  const result = flowUnchanged(diff) ? 'unchanged' : 'deployed';
+  return { kind: 'flow', id: diff.id, version: diff.version, checksum: diff.checksum, result };
 }

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { FlowFile, RuleSetFile } from '@loopgate/contracts';
 import { ruleSetChecksum, validateRuleSetFile } from '@loopgate/rules';
 import { ConfigError, loadConfig, type SiteConfig } from '../../config/config';
-import { createTargetAdapter } from '../../targets/registry';
+import { TARGET_DEFINITIONS } from '../../targets/registry';
 import { CliError, EXIT } from '../cli-error';
 import { interlocksOf, validateFlowFile, type ConfiguredTarget } from '../flow-validation';
 import { formatIssue, type FileIssue, type Output } from '../output';
@@ -21,10 +21,11 @@ export interface ValidationReport {
   ruleSets: ValidRuleSet[];
 }
 
-/** Reads the site file the way the gateway does and learns each target's actions from its adapter. */
-export async function configuredTargets(
-  siteFile: string | undefined,
-): Promise<Map<string, ConfiguredTarget> | undefined> {
+/**
+ * Reads the site file the way the gateway does and learns each target's actions from its kind's
+ * definition, so connections and their secrets are neither resolved nor needed (a CI step has none).
+ */
+export function configuredTargets(siteFile: string | undefined): Map<string, ConfiguredTarget> | undefined {
   if (!siteFile) return undefined;
   let site: SiteConfig;
   try {
@@ -35,22 +36,13 @@ export async function configuredTargets(
   }
   const targets = new Map<string, ConfiguredTarget>();
   for (const target of site.targets) {
-    const interlocks = interlocksOf(target.guardrails);
-    try {
-      const adapter = createTargetAdapter({
-        instance: target.instance,
-        kind: target.kind,
-        connection: target.connection,
-      });
-      targets.set(target.instance, { kind: target.kind, actions: adapter.capabilities.actions, interlocks });
-      await adapter.close();
-    } catch (error) {
-      const issues = (error as { issues?: { path: string; message: string }[] }).issues;
-      const problem = issues?.length
-        ? issues.map((i) => `${i.path} ${i.message}`).join('; ')
-        : (error as Error).message;
-      targets.set(target.instance, { kind: target.kind, problem });
-    }
+    const definition = TARGET_DEFINITIONS.find((d) => d.kind === target.kind);
+    targets.set(
+      target.instance,
+      definition
+        ? { kind: target.kind, actions: definition.actions, interlocks: interlocksOf(target.guardrails) }
+        : { kind: target.kind, problem: `no target definition is registered for ${target.kind}` },
+    );
   }
   return targets;
 }
@@ -61,7 +53,7 @@ export async function configuredTargets(
  */
 export async function validateProject(paths: string[], options: ValidateOptions): Promise<ValidationReport> {
   const { files, issues } = readProjectFiles(paths);
-  const targets = await configuredTargets(options.site ?? process.env.LOOPGATE_SITE_FILE);
+  const targets = configuredTargets(options.site ?? process.env.LOOPGATE_SITE_FILE);
   const ruleSets: ValidRuleSet[] = [];
   const flows: ValidFlow[] = [];
   const ruleSetIds = new Set<string>();

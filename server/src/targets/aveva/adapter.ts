@@ -15,7 +15,12 @@ import {
 import type { AvevaConfig } from './config';
 import { AvevaTransport, type HistorianValue, type MesRecord } from './transport';
 
-const ACTIONS: readonly WriteBackAction[] = ['set-parameter', 'hold-lot', 'release-lot', 'update-work-order-status'];
+export const ACTIONS: readonly WriteBackAction[] = [
+  'set-parameter',
+  'hold-lot',
+  'release-lot',
+  'update-work-order-status',
+];
 
 /** AVEVA MES lot status while on hold, and after release. */
 export const AVEVA_LOT_HOLD_STATUS = 'Hold';

@@ -1,5 +1,5 @@
 import type { TargetDefinition } from '../adapter';
-import { AvevaAdapter } from './adapter';
+import { ACTIONS, AvevaAdapter } from './adapter';
 import { parseAvevaConfig, type AvevaConfig } from './config';
 import { avevaSimulatorDefinition } from './simulator';
 
@@ -9,6 +9,7 @@ export { parseAvevaConfig, type AvevaConfig } from './config';
 /** AVEVA MES / System Platform, as registered in `TARGET_DEFINITIONS`. */
 export const avevaTarget: TargetDefinition<AvevaConfig> = {
   kind: 'aveva',
+  actions: ACTIONS,
   parseConfig: (raw) => parseAvevaConfig(raw),
   create: (instance, config) => new AvevaAdapter(instance, config),
   simulator: avevaSimulatorDefinition,

@@ -15,7 +15,7 @@ import {
 import type { CmmsConfig } from './config';
 import { CmmsTransport, type MaximoWorkOrder } from './transport';
 
-const ACTIONS: readonly WriteBackAction[] = ['create-maintenance-work-order', 'update-work-order-status'];
+export const ACTIONS: readonly WriteBackAction[] = ['create-maintenance-work-order', 'update-work-order-status'];
 
 /** Work order fields the gateway can read, by Loopgate's parameter name. */
 const READABLE = new Set(['status', 'description', 'assetnum', 'worktype', 'wopriority']);

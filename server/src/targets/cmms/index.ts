@@ -1,5 +1,5 @@
 import type { TargetDefinition } from '../adapter';
-import { CmmsAdapter } from './adapter';
+import { ACTIONS, CmmsAdapter } from './adapter';
 import { parseCmmsConfig, type CmmsConfig } from './config';
 import { cmmsSimulatorDefinition } from './simulator';
 
@@ -9,6 +9,7 @@ export { parseCmmsConfig, type CmmsConfig } from './config';
 /** A CMMS with Maximo-style object-structure REST, as registered in `TARGET_DEFINITIONS`. */
 export const cmmsTarget: TargetDefinition<CmmsConfig> = {
   kind: 'cmms',
+  actions: ACTIONS,
   parseConfig: (raw) => parseCmmsConfig(raw),
   create: (instance, config) => new CmmsAdapter(instance, config),
   simulator: cmmsSimulatorDefinition,

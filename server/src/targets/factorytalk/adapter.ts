@@ -16,7 +16,7 @@ import {
 import type { FactoryTalkConfig } from './config';
 import { FactoryTalkTransport, type FtResource } from './transport';
 
-const ACTIONS: readonly WriteBackAction[] = ['set-parameter', 'reroute-work-order', 'update-work-order-status'];
+export const ACTIONS: readonly WriteBackAction[] = ['set-parameter', 'reroute-work-order', 'update-work-order-status'];
 
 /** Work-order fields the gateway can read, by Loopgate's parameter name. */
 const WORK_ORDER_FIELDS = ['status', 'workCenter'] as const;

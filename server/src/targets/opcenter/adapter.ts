@@ -32,7 +32,7 @@ const FIELDS: Record<string, Record<string, string>> = {
   'material-lot': { status: 'Status' },
 };
 
-const ACTIONS: readonly WriteBackAction[] = [
+export const ACTIONS: readonly WriteBackAction[] = [
   'set-parameter',
   'update-work-order-status',
   'reroute-work-order',

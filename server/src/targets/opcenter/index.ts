@@ -1,5 +1,5 @@
 import type { TargetDefinition } from '../adapter';
-import { OpcenterAdapter } from './adapter';
+import { ACTIONS, OpcenterAdapter } from './adapter';
 import { parseOpcenterConfig, type OpcenterConfig } from './config';
 import { opcenterSimulatorDefinition } from './simulator';
 
@@ -9,6 +9,7 @@ export { parseOpcenterConfig, type OpcenterConfig } from './config';
 /** Siemens Opcenter Execution, as registered in `TARGET_DEFINITIONS`. */
 export const opcenterTarget: TargetDefinition<OpcenterConfig> = {
   kind: 'opcenter',
+  actions: ACTIONS,
   parseConfig: (raw) => parseOpcenterConfig(raw),
   create: (instance, config) => new OpcenterAdapter(instance, config),
   simulator: opcenterSimulatorDefinition,

@@ -14,7 +14,7 @@ import {
 import type { OpcuaConfig } from './config';
 import { OpcuaTransport, type NodeState } from './transport';
 
-const ACTIONS: readonly WriteBackAction[] = ['set-parameter'];
+export const ACTIONS: readonly WriteBackAction[] = ['set-parameter'];
 
 /** A full OPC UA node id as text: `ns=1;s=…`, `nsu=urn:…;s=…`, `i=2259`. */
 const FULL_NODE_ID = /^(?:(?:ns=\d+|nsu=[^;]+);)?[isgb]=/;

@@ -1,5 +1,5 @@
 import type { TargetDefinition } from '../adapter';
-import { OpcuaAdapter } from './adapter';
+import { ACTIONS, OpcuaAdapter } from './adapter';
 import { parseOpcuaConfig, type OpcuaConfig } from './config';
 import { cncCellSimulatorDefinition } from './simulator';
 
@@ -10,6 +10,7 @@ export { CNC_CELL_NAMESPACE_URI, CNC_CELL_NODE_IDS, startCncCellSimulator } from
 /** OPC UA setpoints (node-opcua), as registered in `TARGET_DEFINITIONS`. */
 export const opcuaTarget: TargetDefinition<OpcuaConfig> = {
   kind: 'opcua',
+  actions: ACTIONS,
   parseConfig: (raw) => parseOpcuaConfig(raw),
   create: (instance, config) => new OpcuaAdapter(instance, config),
   simulator: cncCellSimulatorDefinition,
