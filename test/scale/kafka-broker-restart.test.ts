@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaCommandBus } from '../../server/src/gateway/bus/kafka';
+import { KafkaCommandTopic } from '../../server/src/gateway/bus/kafka';
 import { ensureServices, servicesScript } from '../support/services';
 import {
   awaitStableGroup,
@@ -26,7 +26,7 @@ const ENV = {
 };
 let env: Record<string, string>;
 let brokers: string[];
-const open: KafkaCommandBus[] = [];
+const open: KafkaCommandTopic[] = [];
 
 beforeAll(async () => {
   env = { ...ENV, LOOPGATE_SERVICES_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-kafka-restart-')) };
@@ -46,7 +46,7 @@ describe('Kafka broker restart during a burst', () => {
     const recorder = new DeliveryRecorder(() => Math.floor(Math.random() * 3));
     open.push(...(await startWorkers(2, busOptions(brokers, names), recorder)));
     await awaitStableGroup(brokers, names.groupId, 2);
-    const publisher = new KafkaCommandBus(busOptions(brokers, names, { clientId: 'publisher' }));
+    const publisher = new KafkaCommandTopic(busOptions(brokers, names, { clientId: 'publisher' }));
     open.push(publisher);
 
     const keyList = Array.from({ length: 20 }, (_, i) => `aveva-1|equipment-attribute|Line${i}.Oven|Setpoint`);

@@ -1,11 +1,12 @@
 /**
- * The Kafka command bus against a real Kafka 3.9 broker: per-key order across partitions with
- * several workers in one group, Java-compatible placement, offsets committed only past handled
- * records, and a worker leaving mid-burst.
+ * The command topic under the Kafka command bus, against a real Kafka 3.9 broker: per-key order
+ * across partitions with several workers in one group, Java-compatible placement, offsets
+ * committed only past handled records, and a worker leaving mid-burst. (The outbox relay that
+ * feeds it: kafka-outbox-relay.test.ts.)
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { KafkaCommandBus, partitionForKey } from '../../server/src/gateway/bus/kafka';
+import { KafkaCommandTopic, partitionForKey } from '../../server/src/gateway/bus/kafka';
 import { ensureServices } from '../support/services';
 import {
   awaitStableGroup,
@@ -18,7 +19,7 @@ import {
 } from './support/bus-fixtures';
 
 let brokers: string[];
-const open: KafkaCommandBus[] = [];
+const open: KafkaCommandTopic[] = [];
 
 beforeAll(async () => {
   ({ brokers } = (await ensureServices(['kafka'])).kafka);
@@ -36,7 +37,7 @@ function keys(count: number): string[] {
 }
 
 async function publishBurst(
-  publisher: KafkaCommandBus,
+  publisher: KafkaCommandTopic,
   keyList: string[],
   perKey: number,
 ): Promise<Map<string, string[]>> {
@@ -53,13 +54,13 @@ async function publishBurst(
   return expected;
 }
 
-describe('Kafka command bus', () => {
+describe('Kafka command topic', () => {
   it('delivers every key in publish order across 12 partitions, each command once, one worker per key', async () => {
     const names = uniqueNames('order');
     const recorder = new DeliveryRecorder(() => Math.floor(Math.random() * 3));
     open.push(...(await startWorkers(3, busOptions(brokers, names), recorder)));
     const owned = await awaitStableGroup(brokers, names.groupId, 3);
-    const publisher = new KafkaCommandBus(busOptions(brokers, names, { clientId: 'publisher' }));
+    const publisher = new KafkaCommandTopic(busOptions(brokers, names, { clientId: 'publisher' }));
     open.push(publisher);
 
     const keyList = keys(40);
@@ -81,7 +82,7 @@ describe('Kafka command bus', () => {
 
   it('writes each key to the partition the Java client computes', async () => {
     const names = uniqueNames('placement');
-    const publisher = new KafkaCommandBus(busOptions(brokers, names, { clientId: 'publisher' }));
+    const publisher = new KafkaCommandTopic(busOptions(brokers, names, { clientId: 'publisher' }));
     open.push(publisher);
     const keyList = keys(24);
     await publishBurst(publisher, keyList, 2);
@@ -118,7 +119,7 @@ describe('Kafka command bus', () => {
     let release: () => void = () => undefined;
     const gate = new Promise<void>((resolve) => (release = resolve));
     const handled: string[] = [];
-    const worker = new KafkaCommandBus(busOptions(brokers, names, { clientId: 'worker' }));
+    const worker = new KafkaCommandTopic(busOptions(brokers, names, { clientId: 'worker' }));
     open.push(worker);
     await worker.start(async (c) => {
       if (c.orderingKey === blockedKey) await gate;
@@ -170,7 +171,7 @@ describe('Kafka command bus', () => {
     const workers = await startWorkers(2, busOptions(brokers, names), recorder);
     open.push(...workers);
     await awaitStableGroup(brokers, names.groupId, 2);
-    const publisher = new KafkaCommandBus(busOptions(brokers, names, { clientId: 'publisher' }));
+    const publisher = new KafkaCommandTopic(busOptions(brokers, names, { clientId: 'publisher' }));
     open.push(publisher);
 
     const keyList = keys(16);
@@ -201,7 +202,7 @@ describe('Kafka command bus', () => {
     const options = busOptions(brokers, names);
     open.push(...(await startWorkers(1, options, recorder)));
     await awaitStableGroup(brokers, names.groupId, 1);
-    const publisher = new KafkaCommandBus(busOptions(brokers, names, { clientId: 'publisher' }));
+    const publisher = new KafkaCommandTopic(busOptions(brokers, names, { clientId: 'publisher' }));
     open.push(publisher);
 
     // 40 waves of one command per key, 100 ms apart: a burst of about 4 s.
@@ -224,7 +225,7 @@ describe('Kafka command bus', () => {
       60_000,
       () => `${recorder.applied.size} applied`,
     );
-    const late = new KafkaCommandBus({ ...options, clientId: 'worker-late' });
+    const late = new KafkaCommandTopic({ ...options, clientId: 'worker-late' });
     open.push(late);
     await late.start(recorder.handler('worker-late'));
     await burst;
@@ -242,7 +243,7 @@ describe('Kafka command bus', () => {
   it('skips a record that is not a command and handles the ones after it', async () => {
     const names = uniqueNames('garbage');
     const handled: string[] = [];
-    const worker = new KafkaCommandBus(busOptions(brokers, names, { clientId: 'worker' }));
+    const worker = new KafkaCommandTopic(busOptions(brokers, names, { clientId: 'worker' }));
     open.push(worker);
     await worker.start(async (c) => void handled.push(c.commandId));
     await awaitStableGroup(brokers, names.groupId, 1);
@@ -268,7 +269,7 @@ describe('Kafka command bus', () => {
 
   it('refuses to publish once stopped', async () => {
     const names = uniqueNames('stopped');
-    const bus = new KafkaCommandBus(busOptions(brokers, names));
+    const bus = new KafkaCommandTopic(busOptions(brokers, names));
     await bus.start(async () => undefined);
     await bus.stop();
     await expect(bus.publish(command('k', 0))).rejects.toMatchObject({ code: 'BUS_STOPPED' });

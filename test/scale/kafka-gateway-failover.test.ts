@@ -172,7 +172,8 @@ describe('Kafka bus failover between two gateway processes (kill -9 mid-burst)',
     );
     expect(victim.child.signalCode).toBe('SIGKILL');
 
-    // The database is the truth: the survivor's API overlays its in-memory copy of commands it accepted.
+    // Wait on the database itself, then check that the survivor's API says the same (it accepted
+    // every command, and must not answer from its own memory of those the victim applied).
     const states = async () =>
       (await store.query('SELECT id, request_id, state, reason_code FROM writeback_commands')) as CommandRow[];
     const deadline = Date.now() + 90_000;
@@ -186,6 +187,12 @@ describe('Kafka bus failover between two gateway processes (kill -9 mid-burst)',
     expect(
       outcomes.filter((o) => o.state !== 'applied').map((o) => `${o.request_id}: ${o.state} ${o.reason_code ?? ''}`),
     ).toEqual([]);
+
+    const listed = await api.outcomes();
+    expect(listed).toHaveLength(BURST);
+    expect(listed.filter((o) => o.state !== 'applied').map((o) => `${o.requestId}: ${o.state}`)).toEqual([]);
+    const one = outcomes[0];
+    expect(await api.get(`/writebacks/${one.id}`)).toMatchObject({ commandId: one.id, state: 'applied' });
 
     expect(await api.verifyAudit()).toMatchObject({ ok: true });
     const audit = await api.audit();

@@ -120,7 +120,7 @@ async function startHarness(pathName: PathName, svc: Services): Promise<Harness>
   const topic = `bench.commands.${randomBytes(4).toString('hex')}`;
   const bus: CommandBus =
     pathName === 'kafka-postgres'
-      ? new KafkaCommandBus({
+      ? new KafkaCommandBus(store, {
           brokers: svc.kafkaBrokers,
           topic,
           groupId: `bench-${topic}`,

@@ -35,9 +35,10 @@ export class StoreMaintenance implements OnModuleInit, OnApplicationShutdown {
     this.checkpointer.start();
   }
 
-  /** Waits for pending commits, then stops the checkpointer; safe to call twice. */
+  /** Waits for pending commits, then stops the checkpointer and the store's own session; safe to call twice. */
   async close(): Promise<void> {
     await this.store.drain();
+    await this.store.close();
     await this.checkpointer.stop();
   }
 

@@ -81,7 +81,7 @@ function combine(...observers: EngineObserver[]): EngineObserver {
       provide: COMMAND_BUS,
       inject: [LOOPGATE_CONFIG, GATEWAY_STORE],
       useFactory: (config: LoopgateConfig, store: GatewayStore): CommandBus => {
-        if (config.bus === 'kafka') return kafkaBusFromConfig(config, engineLogger);
+        if (config.bus === 'kafka') return kafkaBusFromConfig(config, store, engineLogger);
         return new OutboxBus(store, { logger: engineLogger });
       },
     },

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { AssignerProtocol, Kafka, logLevel } from 'kafkajs';
 import type { BusCommand } from '../../../server/src/gateway/bus/command-bus';
-import { KafkaCommandBus, type KafkaBusOptions } from '../../../server/src/gateway/bus/kafka';
+import { KafkaCommandTopic, type KafkaBusOptions } from '../../../server/src/gateway/bus/kafka';
 
 export const quiet = { warn: () => undefined, error: () => undefined };
 
@@ -120,10 +120,10 @@ export function startWorkers(
   count: number,
   options: KafkaBusOptions,
   recorder: DeliveryRecorder,
-): Promise<KafkaCommandBus[]> {
+): Promise<KafkaCommandTopic[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, i) => {
-      const bus = new KafkaCommandBus({ ...options, clientId: `worker-${i}` });
+      const bus = new KafkaCommandTopic({ ...options, clientId: `worker-${i}` });
       await bus.start(recorder.handler(`worker-${i}`));
       return bus;
     }),

@@ -90,7 +90,7 @@ export class ApprovalsController {
   @Get()
   @RequirePermission('read')
   @ApiOperation({ summary: 'Commands waiting for a signature, oldest first' })
-  list(): ApprovalList {
-    return { approvals: this.writebacks.approvals() };
+  async list(): Promise<ApprovalList> {
+    return { approvals: await this.writebacks.approvals() };
   }
 }

@@ -1,5 +1,5 @@
 import { backOff } from 'exponential-backoff';
-import type { GatewayStore } from '../engine/ports';
+import type { GatewayStore, OutboxAdd } from '../engine/ports';
 import { CONSOLE_LOGGER, type EngineLogger } from '../engine/ports';
 import type { BusCommand, CommandBus, CommandHandler } from './command-bus';
 
@@ -13,9 +13,11 @@ export interface OutboxBusOptions {
  * The default command bus: a durable outbox table in the gateway's database, dispatched by
  * in-process workers. Each ordering key is a FIFO with one command in flight; keys run in
  * parallel. After a crash, `start` reloads the outbox in publish order and delivers it again.
+ * Only this process dispatches from it, so the engine may trust its own memory of commands.
  */
 export class OutboxBus implements CommandBus {
   readonly name = 'outbox' as const;
+  readonly sharedAcrossProcesses = false;
   private readonly queues = new Map<string, BusCommand[]>();
   private readonly queued = new Set<string>();
   private readonly running = new Set<string>();
@@ -35,9 +37,9 @@ export class OutboxBus implements CommandBus {
     this.logger = options.logger ?? CONSOLE_LOGGER;
   }
 
-  /** Resolves once the outbox row is committed; a store commit in the same tick shares its transaction. */
-  async publish(command: BusCommand): Promise<void> {
-    await this.store.commit([{ kind: 'outbox-add', command, onCommitted: () => this.push(command) }]);
+  /** Committed, the row joins its key's queue in this process. */
+  outboxRow(command: BusCommand): OutboxAdd {
+    return { kind: 'outbox-add', command, onCommitted: () => this.push(command) };
   }
 
   async start(handler: CommandHandler): Promise<void> {

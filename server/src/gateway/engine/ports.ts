@@ -1,4 +1,4 @@
-import type { AuditRecord, ControlState, ReasonCode } from '@loopgate/contracts';
+import type { AuditRecord, CommandState, ControlState, ReasonCode } from '@loopgate/contracts';
 import type { AuditEntry } from '../../common/audit.port';
 import type { TargetAdapter } from '../../targets/adapter';
 import type { BusCommand } from '../bus/command-bus';
@@ -7,14 +7,32 @@ import type { Command } from '../domain/command';
 import type { GuardrailPolicy } from '../domain/guardrails';
 import type { KeyWriteState } from '../domain/override-detection';
 
-/** One change the store makes; a `commit` runs its changes in one transaction. */
+/**
+ * One change the store makes; a `commit` runs its changes in one transaction. A `command` change
+ * with `expectState` commits only while the stored command is still in that state (otherwise the
+ * commit fails with `CommandConflictError`): for transitions two gateway processes may race for.
+ */
 export type StoreChange =
-  | { kind: 'command'; command: Command }
+  | { kind: 'command'; command: Command; expectState?: CommandState }
   | { kind: 'audit'; entry: AuditEntry }
   | { kind: 'key-state'; state: KeyWriteState }
   | { kind: 'control'; key: string; value: unknown; actor: string }
   | { kind: 'outbox-add'; command: BusCommand; onCommitted?: (seq: number) => void }
   | { kind: 'outbox-remove'; commandId: string };
+
+export type OutboxAdd = Extract<StoreChange, { kind: 'outbox-add' }>;
+
+/** A guarded command change found the stored command moved on (another signer, process or sweep was first). */
+export class CommandConflictError extends Error {
+  constructor(
+    readonly commandId: string,
+    readonly expected: CommandState,
+    readonly found: CommandState | undefined,
+  ) {
+    super(`command ${commandId} is ${found ?? 'missing'}, not ${expected}`);
+    this.name = 'CommandConflictError';
+  }
+}
 
 export interface CommitResult {
   /** The audit records appended, in the order of the `audit` changes. */
@@ -41,6 +59,37 @@ export interface GatewayStore {
   /** Ordering keys and times of commands accepted since `since` (ISO), for the rate guardrails after a restart. */
   loadAcceptedSince(since: string): Promise<{ orderingKey: string; decidedAt: string }[]>;
   loadOutbox(): Promise<OutboxRow[]>;
+  /**
+   * One relay step of the transactional outbox, at most one at a time across every gateway process
+   * on the database: under the relay lock, hands the oldest rows (at most `limit`, in sequence
+   * order) to `relay` and, once it resolves, removes them. Resolves `undefined` without calling
+   * `relay` while another process holds the lock; when `relay` throws, the rows stay.
+   */
+  relayOutbox(limit: number, relay: (rows: OutboxRow[]) => Promise<void>): Promise<RelayStep | undefined>;
+  /** Commands in `state`, oldest first (pending approvals, for the console and the expiry sweep). */
+  findCommandsInState(state: CommandState, limit?: number): Promise<Command[]>;
+  /** Commands queued or dispatching, per target instance. */
+  countQueuedByTarget(): Promise<Map<string, number>>;
+  /** Whether a command on `orderingKey` is queued or dispatching. */
+  hasQueuedOnKey(orderingKey: string): Promise<boolean>;
+  loadKeyState(orderingKey: string): Promise<KeyWriteState | undefined>;
+  /**
+   * Holds `orderingKey` for one dispatch, across every gateway process on the database: resolves
+   * once no other process holds it (or rejects when `signal` aborts); release it when done.
+   */
+  claimKey(orderingKey: string, signal: AbortSignal): Promise<KeyClaim>;
+}
+
+export interface RelayStep {
+  /** Rows handed to the relay and removed. */
+  relayed: number;
+  /** Whether rows may be left (the step took `limit` rows). */
+  more: boolean;
+}
+
+export interface KeyClaim {
+  /** Lets the key go; a later claim of this process is ordered after it, awaited or not. */
+  release(): Promise<void>;
 }
 
 /** A configured target as the engine uses it. */

@@ -431,7 +431,7 @@ describe('approvals', () => {
       reasonCode: 'APPROVAL_REQUIRED',
       approval: { rule: 'lot release', requiresQuality: true },
     });
-    expect(h.engine.pendingApprovals().map((c) => c.id)).toEqual([outcome.commandId]);
+    expect((await h.engine.pendingApprovals()).map((c) => c.id)).toEqual([outcome.commandId]);
     const hash = outcome.approval!.recordHash!;
     await expect(
       h.engine.decide(outcome.commandId, OPERATOR, signature('olivia', 'approved', hash)),

@@ -29,6 +29,7 @@ import { OverrideTracker } from '../domain/override-detection';
 import { auditEntryFor, type AuditDetails } from './audit-entries';
 import { CommandDispatcher, DispatchInterrupted, type DispatchContext } from './dispatcher';
 import {
+  CommandConflictError,
   CONSOLE_LOGGER,
   type EngineLogger,
   type EngineObserver,
@@ -85,6 +86,12 @@ const targetKey = (instance: string) => `target:${instance}`;
  * `requestId`), applies guardrails and approval rules, queues commands on the bus in order, and
  * dispatches them to targets; approvals, reverts, pause and the kill switch act on it.
  *
+ * On a bus only this process dispatches from (the outbox), the engine's memory of unfinished
+ * commands is the newest version and reads are served from it. On a bus shared with other
+ * gateway processes (Kafka), another process may have moved any command on: the stored command
+ * is the truth, each dispatch holds its ordering key across processes (`claimKey`) and starts
+ * from the stored command, and control state and queue depths are refreshed from the store.
+ *
  * @example
  * const engine = new WriteBackEngine({ store, bus, targets });
  * await engine.start();
@@ -101,8 +108,23 @@ export class WriteBackEngine {
   private readonly dispatcher: CommandDispatcher;
   private readonly overrides = new OverrideTracker();
   private readonly history = new WriteHistory();
-  /** Commands not in a terminal state: the current version of each. */
+  /** Whether other gateway processes dispatch from the bus too: then `active` stays empty and the store is read. */
+  private readonly shared: boolean;
+  /** Commands not in a terminal state: the current version of each (only when the bus is not shared). */
   private readonly active = new Map<string, Command>();
+  /** Per ordering key, the dispatch running in this process (shared bus: a redelivery waits its turn). */
+  private readonly keyTurns = new Map<string, Promise<void>>();
+  /** Commands a signer is deciding now, so a second signature or the expiry sweep does not race it. */
+  private readonly deciding = new Set<string>();
+  /** Shared bus: queued and dispatching commands per target, as last counted in the store. */
+  private queuedCounts = new Map<string, number>();
+  /** Shared bus: per key, the command whose write this process applied last (it watches that key for overrides). */
+  private readonly writtenHere = new Map<string, string>();
+  /** Control changes made here: started, and still being stored. A refresh that overlaps one is dropped. */
+  private controlVersion = 0;
+  private controlChanges = 0;
+  private halt = new AbortController();
+  private sweeping = false;
   private readonly inflightSubmits = new Map<string, Promise<SubmitResult>>();
   private readonly shadowOverride = new Map<string, boolean>();
   private readonly appliedTimes = new Map<string, number[]>();
@@ -116,6 +138,7 @@ export class WriteBackEngine {
   constructor(private readonly options: EngineOptions) {
     this.store = options.store;
     this.bus = options.bus;
+    this.shared = options.bus.sharedAcrossProcesses;
     for (const target of options.targets) this.targets.set(target.instance, target);
     this.observer = options.observer ?? {};
     this.logger = options.logger ?? CONSOLE_LOGGER;
@@ -125,35 +148,32 @@ export class WriteBackEngine {
 
   /** Loads durable state (control, active commands, key states, recent writes) and starts dispatch. */
   async start(): Promise<void> {
-    const control = await this.store.loadControl();
-    const stop = control.get(STOP_KEY) as ControlState | undefined;
-    if (stop?.stopped) this.control = stop;
+    this.halt = new AbortController();
     this.gate.setStopped(this.control.stopped);
-    for (const [key, value] of control) {
-      if (!key.startsWith('target:')) continue;
-      const instance = key.slice('target:'.length);
-      const state = value as { paused?: boolean; shadow?: boolean };
-      if (state.paused) this.gate.setPaused(instance, true);
-      if (typeof state.shadow === 'boolean') this.shadowOverride.set(instance, state.shadow);
+    this.applyControl(await this.store.loadControl());
+    if (!this.shared) {
+      for (const command of await this.store.loadActiveCommands()) this.active.set(command.id, command);
+    } else {
+      this.queuedCounts = await this.store.countQueuedByTarget();
     }
-    for (const command of await this.store.loadActiveCommands()) this.active.set(command.id, command);
     this.overrides.load(await this.store.loadKeyStates());
     const since = new Date(this.now() - 24 * 3600_000).toISOString();
     for (const row of await this.store.loadAcceptedSince(since))
       this.history.record(row.orderingKey, Date.parse(row.decidedAt));
 
     await this.bus.start((command) => this.handle(command));
-    // Queued commands the bus does not hold (published to another bus, or lost between commit and publish).
-    const outboxIds = new Set((await this.store.loadOutbox()).map((row) => row.commandId));
-    if (this.bus.name === 'outbox') {
+    if (!this.shared) {
+      // Queued commands the outbox does not hold (queued while another bus was configured) join it again.
+      // Never on a shared bus: a command relayed to it has left the outbox, and a second publish would come late.
+      const outboxIds = new Set((await this.store.loadOutbox()).map((row) => row.commandId));
       for (const command of this.active.values()) {
         if ((command.state === 'queued' || command.state === 'dispatching') && !outboxIds.has(command.id)) {
-          await this.bus.publish(this.busCommand(command));
+          await this.store.commit([this.bus.outboxRow(this.busCommand(command))]);
         }
       }
     }
     const interval = this.options.sweepIntervalMs ?? 1000;
-    this.sweeper = setInterval(() => void this.expirePendingApprovals(), interval);
+    this.sweeper = setInterval(() => void this.sweep(), interval);
     this.sweeper.unref();
     const watchEvery = this.options.overrideWatchIntervalMs ?? 5000;
     if (watchEvery > 0) {
@@ -167,6 +187,7 @@ export class WriteBackEngine {
   async stop(): Promise<void> {
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.watcher) clearInterval(this.watcher);
+    this.halt.abort(new DispatchInterrupted());
     this.gate.close();
     await this.bus.stop();
     this.started = false;
@@ -194,8 +215,22 @@ export class WriteBackEngine {
 
   private async accept(request: WriteBackRequest, actor: Actor, revertOf?: Command): Promise<SubmitResult> {
     const existing = await this.store.findCommandByRequestId(request.requestId);
-    if (existing) return { created: false, outcome: toOutcome(this.active.get(existing.id) ?? existing) };
+    if (existing) return { created: false, outcome: toOutcome(this.current(existing)) };
+    try {
+      return await this.acceptNew(request, actor, revertOf);
+    } catch (error) {
+      // Another gateway process stored the same requestId at the same moment: its command is the one.
+      // When the store cannot say (it is down), the original failure is the answer.
+      const winner = this.shared
+        ? await this.store.findCommandByRequestId(request.requestId).catch(() => undefined)
+        : undefined;
+      if (winner) return { created: false, outcome: toOutcome(winner) };
+      throw error;
+    }
+  }
 
+  /** A request seen for the first time: refused, pending approval or queued, and stored. */
+  private async acceptNew(request: WriteBackRequest, actor: Actor, revertOf?: Command): Promise<SubmitResult> {
     const now = this.now();
     const at = new Date(now).toISOString();
     const runtime = this.targets.get(request.target.instance);
@@ -303,39 +338,65 @@ export class WriteBackEngine {
     );
   }
 
-  /** Stores a queued command with its audit and its bus message; they commit together on the outbox bus. */
+  /**
+   * Stores a queued command with its audit and its outbox row in one transaction (the
+   * transactional outbox): the bus has it exactly when it is stored. `expectState` guards a
+   * transition another signer or process may make first.
+   */
   private async enqueue(
     command: Command,
     outcome: AuditOutcome,
     details: AuditDetails,
-    extra: StoreChange[] = [],
+    expectState?: Command['state'],
   ): Promise<void> {
     this.history.record(command.orderingKey, Date.parse(command.decidedAt ?? command.updatedAt));
-    this.active.set(command.id, command);
-    const changes: StoreChange[] = [
-      ...extra,
-      { kind: 'command', command },
+    await this.stored(command, [
+      expectState ? { kind: 'command', command, expectState } : { kind: 'command', command },
       { kind: 'audit', entry: auditEntryFor(command, outcome, details) },
-    ];
-    if (this.bus.name === 'outbox') {
-      // Called in the same tick, the outbox row joins the command's transaction (group commit).
-      await Promise.all([this.store.commit(changes), this.bus.publish(this.busCommand(command))]);
-    } else {
-      await this.store.commit(changes);
-      await this.bus.publish(this.busCommand(command));
-    }
+      this.bus.outboxRow(this.busCommand(command)),
+    ]);
     this.observer.outcome?.(command);
+  }
+
+  /**
+   * Commits `changes` (which store `command`). Without a shared bus, `command` is the current
+   * version from before the commit, so a dispatch the commit starts finds it; a failed commit
+   * puts the previous version back.
+   */
+  private async stored(command: Command, changes: StoreChange[]): Promise<void> {
+    if (this.shared) {
+      await this.store.commit(changes);
+      return;
+    }
+    const previous = this.active.get(command.id);
+    if (!isTerminal(command)) this.active.set(command.id, command);
+    try {
+      await this.store.commit(changes);
+    } catch (error) {
+      if (previous) this.active.set(command.id, previous);
+      else this.active.delete(command.id);
+      throw error;
+    }
+    if (isTerminal(command)) this.active.delete(command.id);
   }
 
   // ------------------------------------------------------------------------------------------
   // Reads
 
+  /** The newest version of a command: this process's own while only it dispatches, else the stored one. */
   async get(commandId: string): Promise<Command | undefined> {
+    if (this.shared) return this.store.findCommand(commandId);
     return this.active.get(commandId) ?? (await this.store.findCommand(commandId));
   }
 
+  /** The newest version of a command read from the store (lists read many at once). */
+  current(stored: Command): Command {
+    return this.shared ? stored : (this.active.get(stored.id) ?? stored);
+  }
+
   /** Commands waiting for a signature, oldest first. */
-  pendingApprovals(): Command[] {
+  async pendingApprovals(): Promise<Command[]> {
+    if (this.shared) return this.store.findCommandsInState('pending-approval');
     return [...this.active.values()]
       .filter((c) => c.state === 'pending-approval')
       .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
@@ -367,8 +428,33 @@ export class WriteBackEngine {
     return command;
   }
 
-  /** Records a signature: `approved` queues the command in order, `rejected` ends it. */
+  /**
+   * Records a signature: `approved` queues the command in order, `rejected` ends it. Only one
+   * decision lands: a second one (here or in another gateway process) is refused as NOT_PENDING.
+   */
   async decide(
+    commandId: string,
+    actor: Actor,
+    signature: ElectronicSignature,
+    comment?: string,
+  ): Promise<WriteBackOutcome> {
+    if (this.deciding.has(commandId)) {
+      throw new UserError('NOT_PENDING', `command ${commandId} is being decided by another signer`, 409);
+    }
+    this.deciding.add(commandId);
+    try {
+      return await this.record(commandId, actor, signature, comment);
+    } catch (error) {
+      if (error instanceof CommandConflictError) {
+        throw new UserError('NOT_PENDING', `command ${commandId} is ${error.found}, not waiting for approval`, 409);
+      }
+      throw error;
+    } finally {
+      this.deciding.delete(commandId);
+    }
+  }
+
+  private async record(
     commandId: string,
     actor: Actor,
     signature: ElectronicSignature,
@@ -384,12 +470,12 @@ export class WriteBackEngine {
         { approval, decidedAt: at, reasonCode: undefined, message: comment },
         at,
       );
-      await this.enqueue(queued, 'approved', {
-        actor: actor.id,
-        signature,
-        reasonCode: undefined,
-        message: comment ?? 'approved',
-      });
+      await this.enqueue(
+        queued,
+        'approved',
+        { actor: actor.id, signature, reasonCode: undefined, message: comment ?? 'approved' },
+        'pending-approval',
+      );
       return toOutcome(this.active.get(queued.id) ?? queued);
     }
     const rejected = moveTo(
@@ -398,16 +484,38 @@ export class WriteBackEngine {
       { approval, decidedAt: at, reasonCode: 'APPROVAL_REJECTED', message: comment ?? 'rejected by signer' },
       at,
     );
-    await this.persist(rejected, [
-      { kind: 'audit', entry: auditEntryFor(rejected, 'rejected', { actor: actor.id, signature }) },
-    ]);
+    await this.persist(
+      rejected,
+      [{ kind: 'audit', entry: auditEntryFor(rejected, 'rejected', { actor: actor.id, signature }) }],
+      'pending-approval',
+    );
     this.observer.finished?.(rejected, undefined);
     return toOutcome(rejected);
   }
 
+  /** Periodic work: approval expiry; on a shared bus also what other processes changed (control, queue depths). */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      if (this.shared) {
+        const version = this.controlVersion;
+        const control = await this.store.loadControl();
+        if (version === this.controlVersion && this.controlChanges === 0) this.applyControl(control);
+        this.queuedCounts = await this.store.countQueuedByTarget();
+      }
+      await this.expirePendingApprovals();
+    } catch (error) {
+      this.logger.warn(`sweep failed: ${(error as Error).message}`);
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
   private async expirePendingApprovals(): Promise<void> {
     const now = this.now();
-    for (const command of this.pendingApprovals()) {
+    for (const command of await this.pendingApprovals()) {
+      if (this.deciding.has(command.id)) continue;
       if (command.approval && Date.parse(command.approval.expiresAt) <= now) {
         try {
           await this.expireApproval(command);
@@ -418,8 +526,9 @@ export class WriteBackEngine {
     }
   }
 
+  /** Ends a pending approval as expired, unless a signer (here or in another process) decided it first. */
   private async expireApproval(command: Command): Promise<void> {
-    if (this.active.get(command.id)?.state !== 'pending-approval') return;
+    if (!this.shared && this.active.get(command.id)?.state !== 'pending-approval') return;
     const at = new Date(this.now()).toISOString();
     const expired = moveTo(
       command,
@@ -427,8 +536,12 @@ export class WriteBackEngine {
       { reasonCode: 'APPROVAL_EXPIRED', message: 'no signature before the approval window closed', decidedAt: at },
       at,
     );
-    this.active.set(expired.id, expired);
-    await this.persist(expired, [{ kind: 'audit', entry: auditEntryFor(expired, 'expired') }]);
+    try {
+      await this.persist(expired, [{ kind: 'audit', entry: auditEntryFor(expired, 'expired') }], 'pending-approval');
+    } catch (error) {
+      if (error instanceof CommandConflictError) return;
+      throw error;
+    }
     this.observer.refused?.(expired.target.instance, 'APPROVAL_EXPIRED');
     this.observer.finished?.(expired, undefined);
   }
@@ -494,7 +607,7 @@ export class WriteBackEngine {
   async stopAll(actor: Actor, reason?: string): Promise<ControlState> {
     this.gate.setStopped(true);
     this.control = { stopped: true, stoppedBy: actor.id, stoppedAt: new Date(this.now()).toISOString() };
-    await this.store.commit([
+    await this.commitControl([
       { kind: 'control', key: STOP_KEY, value: this.control, actor: actor.id },
       {
         kind: 'audit',
@@ -507,7 +620,7 @@ export class WriteBackEngine {
 
   async resumeAll(actor: Actor): Promise<ControlState> {
     this.control = { stopped: false };
-    await this.store.commit([
+    await this.commitControl([
       { kind: 'control', key: STOP_KEY, value: this.control, actor: actor.id },
       { kind: 'audit', entry: this.controlAudit('KILL_SWITCH', 'dispatch resumed', actor) },
     ]);
@@ -551,8 +664,35 @@ export class WriteBackEngine {
     };
   }
 
-  /** Commands accepted for `instance` and not yet finished (queued or in flight). */
+  /**
+   * Applies stored control state: the kill switch, and pause and shadow mode per target. At start,
+   * and on a shared bus at every sweep, so a pause made through another gateway process holds here too.
+   */
+  private applyControl(stored: Map<string, unknown>): void {
+    const stop = stored.get(STOP_KEY) as ControlState | undefined;
+    if ((stop?.stopped ?? false) !== this.control.stopped) {
+      this.control = stop?.stopped ? stop : { stopped: false };
+      this.gate.setStopped(this.control.stopped);
+      this.observer.control?.(this.controlState());
+    }
+    for (const instance of this.targets.keys()) {
+      const state = stored.get(targetKey(instance)) as { paused?: boolean; shadow?: boolean } | undefined;
+      let changed = false;
+      if ((state?.paused ?? false) !== this.gate.isPaused(instance)) {
+        this.gate.setPaused(instance, state?.paused ?? false);
+        changed = true;
+      }
+      if (typeof state?.shadow === 'boolean' && state.shadow !== this.shadowOverride.get(instance)) {
+        this.shadowOverride.set(instance, state.shadow);
+        changed = true;
+      }
+      if (changed) this.observer.target?.(instance);
+    }
+  }
+
+  /** Commands accepted for `instance` and not yet finished (queued or in flight); on a shared bus, as last counted in the store. */
   queueDepth(instance: string): number {
+    if (this.shared) return this.queuedCounts.get(instance) ?? 0;
     let depth = 0;
     for (const command of this.active.values()) {
       if (command.target.instance === instance && (command.state === 'queued' || command.state === 'dispatching'))
@@ -572,7 +712,7 @@ export class WriteBackEngine {
       paused: this.gate.isPaused(instance),
       ...(this.shadowOverride.has(instance) ? { shadow: this.shadowOverride.get(instance) } : {}),
     };
-    await this.store.commit([
+    await this.commitControl([
       { kind: 'control', key: targetKey(instance), value, actor: actor.id },
       {
         kind: 'audit',
@@ -583,6 +723,18 @@ export class WriteBackEngine {
       },
     ]);
     this.observer.target?.(instance);
+  }
+
+  /** Stores a control change made here; a refresh of control state that overlaps it is not applied. */
+  private async commitControl(changes: StoreChange[]): Promise<void> {
+    this.controlVersion += 1;
+    this.controlChanges += 1;
+    try {
+      await this.store.commit(changes);
+    } finally {
+      this.controlChanges -= 1;
+      this.controlVersion += 1;
+    }
   }
 
   private controlAudit(code: ReasonCode, message: string, actor: Actor): AuditEntry {
@@ -596,11 +748,61 @@ export class WriteBackEngine {
   // ------------------------------------------------------------------------------------------
   // Dispatch
 
-  /** The bus handler: resolves once the command is in a terminal state, stored. */
+  /**
+   * The bus handler: resolves once the command is in a terminal state, stored. A delivery of a
+   * command already finished (a redelivery, a duplicate from the relay) does nothing.
+   */
   private async handle(message: BusCommand): Promise<void> {
-    const command = this.active.get(message.commandId) ?? (await this.store.findCommand(message.commandId));
+    if (!this.shared) {
+      await this.dispatchCommand(
+        this.active.get(message.commandId) ?? (await this.store.findCommand(message.commandId)),
+      );
+      return;
+    }
+    // Another process may have dispatched this command, or still be dispatching its key: take the key
+    // (here and across processes) first, then start from what is stored, read-before-retry included.
+    await this.inTurn(message.orderingKey, async () => {
+      const claim = await this.store.claimKey(message.orderingKey, this.halt.signal);
+      try {
+        // The last write to the key may be another process's: override detection compares with it.
+        const [command, keyState] = await Promise.all([
+          this.store.findCommand(message.commandId),
+          this.store.loadKeyState(message.orderingKey),
+        ]);
+        if (keyState && command && !isTerminal(command)) this.overrides.load([keyState]);
+        await this.dispatchCommand(command);
+      } finally {
+        // Not awaited: the store orders this process's next claim after the release.
+        claim
+          .release()
+          .catch((error: unknown) =>
+            this.logger.warn(
+              `releasing ${message.orderingKey} failed (its session ended): ${(error as Error).message}`,
+            ),
+          );
+      }
+    });
+  }
+
+  /** Runs `work` after the previous work on `key` in this process has finished. */
+  private async inTurn(key: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.keyTurns.get(key);
+    let done!: () => void;
+    const turn = new Promise<void>((resolve) => (done = resolve));
+    const mine = (previous ?? Promise.resolve()).then(() => turn);
+    this.keyTurns.set(key, mine);
+    try {
+      await previous;
+      await work();
+    } finally {
+      done();
+      if (this.keyTurns.get(key) === mine) this.keyTurns.delete(key);
+    }
+  }
+
+  private async dispatchCommand(command: Command | undefined): Promise<void> {
     if (!command || isTerminal(command) || command.state === 'pending-approval') return;
-    this.active.set(command.id, command);
+    if (!this.shared) this.active.set(command.id, command);
     const runtime = this.targets.get(command.target.instance);
     if (!runtime) {
       await this.finish(
@@ -627,7 +829,7 @@ export class WriteBackEngine {
       overrides: this.overrides,
       isShadow: (instance) => this.isShadow(instance),
       save: async (command) => {
-        this.active.set(command.id, command);
+        if (!this.shared) this.active.set(command.id, command);
         await this.store.commit([{ kind: 'command', command }]);
         this.observer.outcome?.(command);
         return command;
@@ -677,12 +879,14 @@ export class WriteBackEngine {
     this.watching = true;
     try {
       const since = this.now() - (this.options.overrideWatchWindowSeconds ?? 3600) * 1000;
-      const busy = () => new Set([...this.active.values()].map((c) => c.orderingKey));
+      const busy = this.shared ? undefined : this.busyKeys();
       const candidates = this.overrides
         .keysWrittenSince(since)
-        .filter((s) => !busy().has(s.key))
+        // On a shared bus each process watches the keys it wrote last.
+        .filter((s) => (busy ? !busy.has(s.key) : this.writtenHere.get(s.key) === s.commandId))
         .slice(0, 200);
       for (const state of candidates) {
+        if (this.shared && !(await this.stillWrittenHere(state.key, state.commandId))) continue;
         const command = await this.get(state.commandId);
         const runtime = command && this.targets.get(command.target.instance);
         if (!command || !runtime || !runtime.adapter.capabilities.readBack || command.parameter === undefined) continue;
@@ -695,7 +899,8 @@ export class WriteBackEngine {
           continue;
         }
         // A write may have started on the key while reading: its dispatch judges the value.
-        if (busy().has(state.key) || this.overrides.get(state.key)?.commandId !== state.commandId) continue;
+        if (this.shared ? await this.store.hasQueuedOnKey(state.key) : this.busyKeys().has(state.key)) continue;
+        if (this.overrides.get(state.key)?.commandId !== state.commandId) continue;
         const observed = this.overrides.observe(state.key, value, this.now(), runtime.policy.overrideHoldSeconds);
         if (observed) await this.auditOverride(command, observed.written, observed.found, observed.state.holdUntil);
       }
@@ -704,6 +909,24 @@ export class WriteBackEngine {
     } finally {
       this.watching = false;
     }
+  }
+
+  private busyKeys(): Set<string> {
+    return new Set([...this.active.values()].map((c) => c.orderingKey));
+  }
+
+  /**
+   * Shared bus: whether this process's write is still the last one stored for the key and nothing
+   * is queued on it; refreshes the key's state (another process may have noticed an override).
+   */
+  private async stillWrittenHere(key: string, commandId: string): Promise<boolean> {
+    const stored = await this.store.loadKeyState(key);
+    if (stored) this.overrides.load([stored]);
+    if (stored?.commandId !== commandId) {
+      this.writtenHere.delete(key);
+      return false;
+    }
+    return !(await this.store.hasQueuedOnKey(key));
   }
 
   private async finish(
@@ -724,6 +947,7 @@ export class WriteBackEngine {
         done.appliedAt ?? at,
       );
       changes.push({ kind: 'key-state', state: keyState });
+      if (this.shared) this.writtenHere.set(done.orderingKey, done.id);
       const times = this.appliedTimes.get(done.target.instance) ?? [];
       times.push(this.now());
       this.appliedTimes.set(done.target.instance, times.length > 10_000 ? times.slice(-5_000) : times);
@@ -740,10 +964,11 @@ export class WriteBackEngine {
   }
 
   /** Stores a command with other changes; terminal commands leave the active set once stored. */
-  private async persist(command: Command, changes: StoreChange[]): Promise<void> {
-    if (!isTerminal(command)) this.active.set(command.id, command);
-    await this.store.commit([{ kind: 'command', command }, ...changes]);
-    if (isTerminal(command)) this.active.delete(command.id);
+  private async persist(command: Command, changes: StoreChange[], expectState?: Command['state']): Promise<void> {
+    await this.stored(command, [
+      expectState ? { kind: 'command', command, expectState } : { kind: 'command', command },
+      ...changes,
+    ]);
     this.observer.outcome?.(command);
   }
 

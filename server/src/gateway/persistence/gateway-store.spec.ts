@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { dataSourceOptions } from '../../database/data-source';
 import { ChainVerifier } from '../domain/audit-chain';
 import type { Command } from '../domain/command';
+import { CommandConflictError } from '../engine/ports';
 import { GATEWAY_ENTITIES } from './entities';
 import { StoreFencedError, TypeOrmGatewayStore } from './gateway-store';
 import { rowToAudit } from './row-mappers';
@@ -108,6 +109,61 @@ describe.each([
     await store.commit([{ kind: 'outbox-remove', commandId: 'b' }]);
     expect(seen).toEqual(['a', 'b', 'c']);
     expect((await store.loadOutbox()).map((row) => row.commandId)).toEqual(['a', 'c']);
+  });
+
+  it('commits a guarded command change only while the stored state is the expected one', async () => {
+    const { store } = await open(native);
+    const pending = { ...command('c1', 'r1'), state: 'pending-approval' as const };
+    await store.commit([{ kind: 'command', command: pending }]);
+    const approved = { ...pending, state: 'queued' as const };
+    const rejected = { ...pending, state: 'rejected' as const };
+    // Same batch: the second decision sees the first one's version.
+    const [first, second] = await Promise.allSettled([
+      store.commit([{ kind: 'command', command: approved, expectState: 'pending-approval' }]),
+      store.commit([
+        { kind: 'command', command: rejected, expectState: 'pending-approval' },
+        { kind: 'audit', entry: { outcome: 'rejected', actor: 'x', lineage: {} } },
+      ]),
+    ]);
+    expect(first.status).toBe('fulfilled');
+    expect(second).toMatchObject({ status: 'rejected', reason: expect.any(CommandConflictError) });
+    // A later batch: checked against the stored row.
+    await expect(
+      store.commit([{ kind: 'command', command: rejected, expectState: 'pending-approval' }]),
+    ).rejects.toMatchObject({ found: 'queued', expected: 'pending-approval' });
+    expect((await store.findCommand('c1'))?.state).toBe('queued');
+    expect((await store.loadOutbox()).length).toBe(0);
+  });
+
+  it('relays the outbox in sequence order and removes rows only once relayed', async () => {
+    const { store } = await open(native);
+    for (const id of ['a', 'b', 'c'])
+      await store.commit([{ kind: 'outbox-add', command: { commandId: id, orderingKey: 'k', targetInstance: 't' } }]);
+    await expect(
+      store.relayOutbox(2, async () => {
+        throw new Error('broker down');
+      }),
+    ).rejects.toThrow('broker down');
+    expect((await store.loadOutbox()).map((row) => row.commandId)).toEqual(['a', 'b', 'c']);
+
+    const relayed: string[][] = [];
+    const relay = async (rows: { commandId: string }[]) => void relayed.push(rows.map((row) => row.commandId));
+    expect(await store.relayOutbox(2, relay)).toEqual({ relayed: 2, more: true });
+    expect(await store.relayOutbox(2, relay)).toEqual({ relayed: 1, more: false });
+    expect(relayed).toEqual([['a', 'b'], ['c']]);
+    expect(await store.loadOutbox()).toEqual([]);
+  });
+
+  it('counts queued commands per target and finds them by state and key', async () => {
+    const { store } = await open(native);
+    const queued = command('c1', 'r1');
+    const pending = { ...command('c2', 'r2'), state: 'pending-approval' as const };
+    const applied = { ...command('c3', 'r3'), state: 'applied' as const };
+    await store.commit([queued, pending, applied].map((c) => ({ kind: 'command' as const, command: c })));
+    expect(await store.countQueuedByTarget()).toEqual(new Map([['t', 1]]));
+    expect((await store.findCommandsInState('pending-approval')).map((c) => c.id)).toEqual(['c2']);
+    expect(await store.hasQueuedOnKey(queued.orderingKey)).toBe(true);
+    expect(await store.hasQueuedOnKey('other')).toBe(false);
   });
 
   it('writes nothing once fenced', async () => {

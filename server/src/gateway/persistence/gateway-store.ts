@@ -1,12 +1,21 @@
-import type { AuditRecord } from '@loopgate/contracts';
+import type { AuditRecord, CommandState } from '@loopgate/contracts';
 import { In, type DataSource, type QueryRunner } from 'typeorm';
 import type { AuditEntry } from '../../common/audit.port';
 import type { Command } from '../domain/command';
 import type { KeyWriteState } from '../domain/override-detection';
 import { sealRecord } from '../domain/audit-chain';
 import type { BusCommand } from '../bus/command-bus';
-import type { CommitResult, GatewayStore, OutboxRow, StoreChange } from '../engine/ports';
+import {
+  CommandConflictError,
+  type CommitResult,
+  type GatewayStore,
+  type KeyClaim,
+  type OutboxRow,
+  type RelayStep,
+  type StoreChange,
+} from '../engine/ports';
 import { CommandEntity, ControlEntity, KeyStateEntity, OutboxEntity } from './entities';
+import { OUTBOX_RELAY_LOCK, PostgresKeyClaims, type PgSession } from './key-claims';
 import {
   AUDIT_COLUMNS,
   auditToRow,
@@ -26,6 +35,7 @@ interface PendingCommit {
 }
 
 const ACTIVE_STATES = ['pending-approval', 'queued', 'dispatching'];
+const QUEUED_STATES = ['queued', 'dispatching'];
 const ACCEPTED_STATES = ['queued', 'dispatching', 'applied', 'reverted', 'shadow', 'failed'];
 const KEY_STATE_COLUMNS = [
   'ordering_key',
@@ -57,6 +67,8 @@ export class TypeOrmGatewayStore implements GatewayStore {
   private fenced = false;
   private statements?: ReturnType<typeof prepareStatements>;
   private readonly lookups: Partial<Record<'id' | 'request_id', NativeStatement>> = {};
+  private readonly claims?: PostgresKeyClaims;
+  private relaying = false;
   readonly dialect: Dialect;
 
   constructor(
@@ -66,6 +78,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
     private readonly allowNative = true,
   ) {
     this.dialect = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+    if (this.dialect === 'postgres') this.claims = new PostgresKeyClaims(() => this.openSession());
   }
 
   commit(changes: StoreChange[]): Promise<CommitResult> {
@@ -88,6 +101,11 @@ export class TypeOrmGatewayStore implements GatewayStore {
     while (this.pending.length > 0 || this.flushing || this.scheduled) {
       await (this.flushing ?? new Promise((resolve) => setImmediate(resolve)));
     }
+  }
+
+  /** Ends the key-claim session if one is out of the pool (claims still held); after `drain`. */
+  async close(): Promise<void> {
+    await this.claims?.close();
   }
 
   private schedule(): void {
@@ -170,6 +188,10 @@ export class TypeOrmGatewayStore implements GatewayStore {
     const at = new Date(this.now()).toISOString();
     // Synchronous: nothing else runs on the connection while the batch is written.
     db.transaction(() => {
+      for (const [id, expected] of changes.guards) {
+        const found = (statements.commandState.get(id) as { state: CommandState } | undefined)?.state;
+        if (found !== expected) throw new CommandConflictError(id, expected, found);
+      }
       for (const command of changes.commands.values()) statements.command.run(commandToRow(command));
       for (const command of changes.outboxAdds) {
         statements.outboxAdd.run({
@@ -201,6 +223,13 @@ export class TypeOrmGatewayStore implements GatewayStore {
     try {
       await runner.startTransaction();
       const at = new Date(this.now()).toISOString();
+      let head: { sequence: number; hash: string } | undefined;
+      if (this.dialect === 'postgres' && (changes.audits.length > 0 || changes.outboxAdds.length > 0)) {
+        // Locked first: outbox rows take their sequence numbers in commit order across gateway
+        // processes, so the relay never reads a row while an earlier one is still uncommitted.
+        head = await this.readHead(runner, true);
+      }
+      if (changes.guards.size > 0) await this.checkGuards(runner, changes.guards);
       if (changes.commands.size > 0) {
         const columns = [...COMMAND_COLUMNS];
         await this.run(
@@ -259,11 +288,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
         );
       }
       if (changes.audits.length > 0) {
-        // FOR UPDATE serialises appends across gateway processes sharing one PostgreSQL database.
-        const lock = this.dialect === 'postgres' ? ' FOR UPDATE' : '';
-        const [head] = (await runner.query(
-          `SELECT "sequence", "hash" FROM "audit_chain_head" WHERE "id" = 1${lock}`,
-        )) as { sequence: number; hash: string }[];
+        head ??= await this.readHead(runner, this.dialect === 'postgres');
         const sealed = this.seal(changes.audits, head, at, results);
         await this.run(
           runner,
@@ -282,6 +307,29 @@ export class TypeOrmGatewayStore implements GatewayStore {
       throw error;
     } finally {
       await runner.release();
+    }
+  }
+
+  /** The audit chain head; `forUpdate` serialises appends across gateway processes sharing one PostgreSQL database. */
+  private async readHead(runner: QueryRunner, forUpdate: boolean): Promise<{ sequence: number; hash: string }> {
+    const [head] = (await runner.query(
+      `SELECT "sequence", "hash" FROM "audit_chain_head" WHERE "id" = 1${forUpdate ? ' FOR UPDATE' : ''}`,
+    )) as { sequence: number; hash: string }[];
+    return head;
+  }
+
+  /** Guarded command changes: the stored state must still be the expected one (rows locked until commit). */
+  private async checkGuards(runner: QueryRunner, guards: Map<string, CommandState>): Promise<void> {
+    const ids = [...guards.keys()];
+    const marks = ids.map((_id, i) => (this.dialect === 'postgres' ? `$${i + 1}` : '?')).join(',');
+    const lock = this.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const rows = (await runner.query(
+      `SELECT "id", "state" FROM "writeback_commands" WHERE "id" IN (${marks})${lock}`,
+      ids,
+    )) as { id: string; state: CommandState }[];
+    const found = new Map(rows.map((row) => [row.id, row.state]));
+    for (const [id, expected] of guards) {
+      if (found.get(id) !== expected) throw new CommandConflictError(id, expected, found.get(id));
     }
   }
 
@@ -385,10 +433,133 @@ export class TypeOrmGatewayStore implements GatewayStore {
       targetInstance: row.targetInstance,
     }));
   }
+
+  async relayOutbox(limit: number, relay: (rows: OutboxRow[]) => Promise<void>): Promise<RelayStep | undefined> {
+    return this.dialect === 'postgres' ? this.relayPostgres(limit, relay) : this.relaySqlite(limit, relay);
+  }
+
+  /**
+   * One transaction holds the relay lock (PostgreSQL releases it at commit, or when a crashed
+   * process's session ends) and takes the rows out; a failed publish rolls them back in. Its commit
+   * does not wait for the disk: a removal lost in a crash only means the rows are published again.
+   */
+  private async relayPostgres(
+    limit: number,
+    relay: (rows: OutboxRow[]) => Promise<void>,
+  ): Promise<RelayStep | undefined> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.startTransaction();
+      const [{ locked }] = (await runner.query(
+        `SELECT pg_try_advisory_xact_lock($1, $2) AS "locked", set_config('synchronous_commit', 'off', true)`,
+        [...OUTBOX_RELAY_LOCK],
+      )) as { locked: boolean }[];
+      if (!locked) {
+        await runner.rollbackTransaction();
+        return undefined;
+      }
+      const [taken] = (await runner.query(
+        `DELETE FROM "writeback_outbox" WHERE "seq" IN (SELECT "seq" FROM "writeback_outbox" ORDER BY "seq" LIMIT $1)
+         RETURNING "seq", "command_id", "ordering_key", "target_instance"`,
+        [limit],
+      )) as [Record<string, unknown>[], number];
+      const rows = taken.map(rowToOutbox).sort((a, b) => a.seq - b.seq);
+      if (rows.length > 0) await relay(rows);
+      await runner.commitTransaction();
+      return { relayed: rows.length, more: rows.length === limit };
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** SQLite has one gateway process: steps only need to take turns inside it. */
+  private async relaySqlite(
+    limit: number,
+    relay: (rows: OutboxRow[]) => Promise<void>,
+  ): Promise<RelayStep | undefined> {
+    if (this.relaying) return undefined;
+    this.relaying = true;
+    try {
+      const rows = (
+        (await this.dataSource.query(
+          'SELECT "seq", "command_id", "ordering_key", "target_instance" FROM "writeback_outbox" ORDER BY "seq" LIMIT ?',
+          [limit],
+        )) as Record<string, unknown>[]
+      ).map(rowToOutbox);
+      if (rows.length > 0) {
+        await relay(rows);
+        await this.commit(rows.map((row) => ({ kind: 'outbox-remove', commandId: row.commandId })));
+      }
+      return { relayed: rows.length, more: rows.length === limit };
+    } finally {
+      this.relaying = false;
+    }
+  }
+
+  async findCommandsInState(state: CommandState, limit = 1000): Promise<Command[]> {
+    const rows = await this.dataSource
+      .getRepository(CommandEntity)
+      .find({ where: { state }, order: { receivedAt: 'ASC', id: 'ASC' }, take: limit });
+    return rows.map((row) => rowToCommand(row as unknown as Record<string, unknown>));
+  }
+
+  async countQueuedByTarget(): Promise<Map<string, number>> {
+    const rows = await this.dataSource
+      .getRepository(CommandEntity)
+      .createQueryBuilder('c')
+      .select('c.targetInstance', 'target')
+      .addSelect('COUNT(*)', 'n')
+      .where('c.state IN (:...states)', { states: QUEUED_STATES })
+      .groupBy('c.targetInstance')
+      .getRawMany<{ target: string; n: string | number }>();
+    return new Map(rows.map((row) => [row.target, Number(row.n)]));
+  }
+
+  async hasQueuedOnKey(orderingKey: string): Promise<boolean> {
+    const found = await this.dataSource
+      .getRepository(CommandEntity)
+      .findOne({ where: { state: In(QUEUED_STATES), orderingKey }, select: { id: true } });
+    return found !== null;
+  }
+
+  async loadKeyState(orderingKey: string): Promise<KeyWriteState | undefined> {
+    const row = await this.dataSource.getRepository(KeyStateEntity).findOne({ where: { orderingKey } });
+    return row ? rowToKeyState(row as unknown as Record<string, unknown>) : undefined;
+  }
+
+  /** PostgreSQL: an advisory lock across gateway processes. SQLite has one process, whose engine orders its own keys. */
+  async claimKey(orderingKey: string, signal: AbortSignal): Promise<KeyClaim> {
+    if (this.claims) return this.claims.claim(orderingKey, signal);
+    signal.throwIfAborted();
+    return { release: async () => undefined };
+  }
+
+  /** A pooled connection for the key claims: released with an error, it ends instead of going back to the pool. */
+  private async openSession(): Promise<{ session: PgSession; release: (error?: Error) => void }> {
+    const driver = this.dataSource.driver as unknown as {
+      obtainMasterConnection(): Promise<[PgSession, (error?: Error) => void]>;
+    };
+    const [session, release] = await driver.obtainMasterConnection();
+    return { session, release };
+  }
+}
+
+function rowToOutbox(row: Record<string, unknown>): OutboxRow {
+  return {
+    seq: Number(row.seq),
+    commandId: String(row.command_id),
+    orderingKey: String(row.ordering_key),
+    targetInstance: String(row.target_instance),
+  };
 }
 
 interface CollectedChanges {
   commands: Map<string, Command>;
+  /** Expected stored states of guarded commands not written earlier in the same batch. */
+  guards: Map<string, CommandState>;
   outboxAdds: BusCommand[];
   outboxRemoves: string[];
   keyStates: Map<string, KeyWriteState>;
@@ -396,10 +567,14 @@ interface CollectedChanges {
   audits: { entry: AuditEntry; owner: number }[];
 }
 
-/** Folds a batch into one set of changes: the last version of each row wins, audits keep their order. */
+/**
+ * Folds a batch into one set of changes: the last version of each row wins, audits keep their
+ * order. A guarded command written earlier in the batch is checked against that version here.
+ */
 function collect(batch: PendingCommit[]): CollectedChanges {
   const changes: CollectedChanges = {
     commands: new Map(),
+    guards: new Map(),
     outboxAdds: [],
     outboxRemoves: [],
     keyStates: new Map(),
@@ -409,9 +584,17 @@ function collect(batch: PendingCommit[]): CollectedChanges {
   batch.forEach((item, owner) => {
     for (const change of item.changes) {
       switch (change.kind) {
-        case 'command':
-          changes.commands.set(change.command.id, change.command);
+        case 'command': {
+          const { command, expectState } = change;
+          if (expectState !== undefined) {
+            const earlier = changes.commands.get(command.id);
+            if (earlier && earlier.state !== expectState)
+              throw new CommandConflictError(command.id, expectState, earlier.state);
+            if (!earlier && !changes.guards.has(command.id)) changes.guards.set(command.id, expectState);
+          }
+          changes.commands.set(command.id, command);
           break;
+        }
         case 'outbox-add':
           changes.outboxAdds.push(change.command);
           break;
@@ -482,6 +665,7 @@ function prepareStatements(db: NativeDatabase) {
   const values = (columns: readonly string[]) => columns.map((c) => `@${c}`).join(',');
   return {
     command: db.prepare(upsertSql('writeback_commands', COMMAND_COLUMNS, 'id', COMMAND_MUTABLE_COLUMNS)),
+    commandState: db.prepare('SELECT "state" FROM "writeback_commands" WHERE "id" = ?'),
     outboxAdd: db.prepare(
       `INSERT INTO "writeback_outbox" (${names(OUTBOX_COLUMNS)}) VALUES (${values(OUTBOX_COLUMNS)})`,
     ),

@@ -64,15 +64,13 @@ export class WriteBackService implements OnApplicationBootstrap, BeforeApplicati
 
   async list(query: WriteBackQueryDto): Promise<WriteBackList> {
     const { commands, nextBefore } = await this.commands.list({ ...query, limit: query.limit ?? 100 });
-    // Commands in flight: the engine's version is newer than the stored one.
-    const outcomes = await Promise.all(
-      commands.map(async (stored) => toOutcome((await this.engine.get(stored.id)) ?? stored)),
-    );
+    // Commands in flight: the engine's version is newer than the stored one, unless the bus is shared.
+    const outcomes = commands.map((stored) => toOutcome(this.engine.current(stored)));
     return { outcomes, ...(nextBefore ? { nextBefore } : {}) };
   }
 
-  approvals(): WriteBackOutcome[] {
-    return this.engine.pendingApprovals().map(toOutcome);
+  async approvals(): Promise<WriteBackOutcome[]> {
+    return (await this.engine.pendingApprovals()).map(toOutcome);
   }
 
   /**

@@ -1,12 +1,24 @@
-import type { AuditRecord } from '@loopgate/contracts';
+import type { AuditRecord, CommandState } from '@loopgate/contracts';
 import { GENESIS_HASH, sealRecord } from '../domain/audit-chain';
 import type { Command } from '../domain/command';
 import type { KeyWriteState } from '../domain/override-detection';
-import type { CommitResult, GatewayStore, OutboxRow, StoreChange } from '../engine/ports';
+import {
+  CommandConflictError,
+  type CommitResult,
+  type GatewayStore,
+  type KeyClaim,
+  type OutboxRow,
+  type RelayStep,
+  type StoreChange,
+} from '../engine/ports';
 
 const clone = <T>(value: T): T => structuredClone(value);
 
-/** An in-memory GatewayStore for engine unit tests: each commit is one atomic step. */
+/**
+ * An in-memory GatewayStore for engine unit tests: each commit is one atomic step. Several engines
+ * on one store stand for gateway processes on one database: the relay lock and key claims hold
+ * across them.
+ */
 export class MemoryGatewayStore implements GatewayStore {
   readonly commands = new Map<string, Command>();
   readonly audit: AuditRecord[] = [];
@@ -14,12 +26,23 @@ export class MemoryGatewayStore implements GatewayStore {
   readonly keyStates = new Map<string, KeyWriteState>();
   readonly control = new Map<string, unknown>();
   private seq = 0;
+  private relayLocked = false;
+  private readonly claimed = new Map<string, { done: Promise<void>; end: () => void }>();
   /** Makes the next commits fail, as a database that is down. */
   failCommits = false;
 
   async commit(changes: StoreChange[]): Promise<CommitResult> {
     await Promise.resolve();
     if (this.failCommits) throw new Error('database unavailable');
+    const states = new Map<string, CommandState>();
+    for (const change of changes) {
+      if (change.kind !== 'command') continue;
+      const current = states.get(change.command.id) ?? this.commands.get(change.command.id)?.state;
+      if (change.expectState !== undefined && current !== change.expectState) {
+        throw new CommandConflictError(change.command.id, change.expectState, current);
+      }
+      states.set(change.command.id, change.command.state);
+    }
     const result: CommitResult = { audit: [] };
     for (const change of changes) {
       switch (change.kind) {
@@ -100,5 +123,88 @@ export class MemoryGatewayStore implements GatewayStore {
 
   async loadOutbox() {
     return this.outbox.map((row) => ({ ...row }));
+  }
+
+  async relayOutbox(limit: number, relay: (rows: OutboxRow[]) => Promise<void>): Promise<RelayStep | undefined> {
+    if (this.relayLocked) return undefined;
+    this.relayLocked = true;
+    try {
+      const rows = this.outbox.slice(0, limit).map((row) => ({ ...row }));
+      if (rows.length > 0) {
+        await relay(rows);
+        if (this.failCommits) throw new Error('database unavailable');
+        const relayed = new Set(rows.map((row) => row.seq));
+        for (let i = this.outbox.length - 1; i >= 0; i--) if (relayed.has(this.outbox[i].seq)) this.outbox.splice(i, 1);
+      }
+      return { relayed: rows.length, more: rows.length === limit };
+    } finally {
+      this.relayLocked = false;
+    }
+  }
+
+  async findCommandsInState(state: CommandState, limit = 1000) {
+    return [...this.commands.values()]
+      .filter((c) => c.state === state)
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
+      .slice(0, limit)
+      .map(clone);
+  }
+
+  async countQueuedByTarget() {
+    const counts = new Map<string, number>();
+    for (const c of this.commands.values()) {
+      if (c.state === 'queued' || c.state === 'dispatching')
+        counts.set(c.target.instance, (counts.get(c.target.instance) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  async hasQueuedOnKey(orderingKey: string) {
+    return [...this.commands.values()].some(
+      (c) => c.orderingKey === orderingKey && (c.state === 'queued' || c.state === 'dispatching'),
+    );
+  }
+
+  async loadKeyState(orderingKey: string) {
+    const state = this.keyStates.get(orderingKey);
+    return state ? clone(state) : undefined;
+  }
+
+  /** One holder per key across every engine on this store; later claims wait their turn. */
+  async claimKey(orderingKey: string, signal: AbortSignal): Promise<KeyClaim> {
+    for (;;) {
+      signal.throwIfAborted();
+      const held = this.claimed.get(orderingKey);
+      if (!held) break;
+      await new Promise<void>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason as Error);
+        signal.addEventListener('abort', onAbort, { once: true });
+        void held.done.then(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        });
+      });
+    }
+    let end!: () => void;
+    const claim = { done: new Promise<void>((resolve) => (end = resolve)), end: () => end() };
+    this.claimed.set(orderingKey, claim);
+    return {
+      release: async () => {
+        if (this.claimed.get(orderingKey) === claim) this.claimed.delete(orderingKey);
+        claim.end();
+      },
+    };
+  }
+
+  /** Ends every claim, as the database does for the sessions of a gateway process that died. */
+  dropClaims(): void {
+    const held = [...this.claimed.values()];
+    this.claimed.clear();
+    for (const claim of held) claim.end();
+  }
+
+  /** Whether an engine holds a claim on `orderingKey` now. */
+  isClaimed(orderingKey: string): boolean {
+    return this.claimed.has(orderingKey);
   }
 }

@@ -1,12 +1,13 @@
 import { ConfigError, type LoopgateConfig } from '../../../config/config';
-import type { EngineLogger } from '../../engine/ports';
+import type { EngineLogger, GatewayStore } from '../../engine/ports';
 import { KafkaCommandBus } from './kafka-bus';
 
-export { DEFAULT_COMMAND_TOPIC, DEFAULT_GROUP_ID, KafkaCommandBus, type KafkaBusOptions } from './kafka-bus';
+export { DEFAULT_COMMAND_TOPIC, DEFAULT_GROUP_ID, KafkaCommandTopic, type KafkaBusOptions } from './command-topic';
+export { KafkaCommandBus, type KafkaCommandBusOptions } from './kafka-bus';
 export { partitionForKey } from './partitioner';
 
 /**
- * The Kafka command bus as configured by `LOOPGATE_BUS=kafka`, `LOOPGATE_KAFKA_BROKERS`
+ * The Kafka command bus (relaying `store`'s outbox) as configured by `LOOPGATE_BUS=kafka`, `LOOPGATE_KAFKA_BROKERS`
  * (comma-separated `host:port`) and optionally `LOOPGATE_KAFKA_TOPIC`, `LOOPGATE_KAFKA_GROUP_ID`,
  * `LOOPGATE_KAFKA_SESSION_TIMEOUT_MS`.
  *
@@ -14,6 +15,7 @@ export { partitionForKey } from './partitioner';
  */
 export function kafkaBusFromConfig(
   config: Pick<LoopgateConfig, 'kafkaBrokers' | 'kafkaTopic' | 'kafkaGroupId' | 'kafkaSessionTimeoutMs'>,
+  store: Pick<GatewayStore, 'relayOutbox'>,
   logger: EngineLogger,
 ): KafkaCommandBus {
   const brokers = (config.kafkaBrokers ?? '')
@@ -24,7 +26,7 @@ export function kafkaBusFromConfig(
     throw new ConfigError(['LOOPGATE_KAFKA_BROKERS: set the Kafka brokers (host:port,...) when LOOPGATE_BUS=kafka']);
   const invalid = brokers.filter((b) => !/^[^\s:/]+:\d{1,5}$/.test(b));
   if (invalid.length) throw new ConfigError([`LOOPGATE_KAFKA_BROKERS: "${invalid.join(', ')}" is not host:port`]);
-  return new KafkaCommandBus({
+  return new KafkaCommandBus(store, {
     brokers,
     logger,
     ...(config.kafkaTopic ? { topic: config.kafkaTopic } : {}),
