@@ -17,7 +17,7 @@ import {
 /** Where the read-back of `command` looks and what it expects, as the gateway computes it. */
 export function readBackOf(adapter: TargetAdapter, command: TargetWrite): ExpectedReadBack | null {
   if (adapter.expectedAfter) return adapter.expectedAfter(command);
-  if (command.value === undefined) return null;
+  if (command.parameter === undefined || command.value === undefined) return null;
   return { address: { object: command.object, parameter: command.parameter }, value: command.value };
 }
 

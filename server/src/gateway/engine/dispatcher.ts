@@ -8,6 +8,7 @@ import type {
   TargetWrite,
   WriteResult,
 } from '../../targets/adapter';
+import { lockIfNeeded, readBackOf, releaseIfHeld } from '../../targets/write-cycle';
 import type { Command } from '../domain/command';
 import type { ControlGate } from '../domain/control-gate';
 import {
@@ -233,9 +234,7 @@ export class CommandDispatcher {
 
   /** Where a read shows the write's effect: the adapter says, or the command's own parameter. */
   private expectedOf(runtime: TargetRuntime, write: TargetWrite): ExpectedReadBack | null {
-    if (runtime.adapter.expectedAfter) return runtime.adapter.expectedAfter(write);
-    if (write.parameter === undefined || write.value === undefined) return null;
-    return { address: { object: write.object, parameter: write.parameter }, value: write.value };
+    return readBackOf(runtime.adapter, write);
   }
 
   /** After an unknown outcome: did the earlier attempt land? Creates are looked up by external reference. */
@@ -284,15 +283,12 @@ export class CommandDispatcher {
   }
 
   private async acquireLock(runtime: TargetRuntime, write: TargetWrite): Promise<TargetLock | undefined> {
-    if (!runtime.adapter.capabilities.locks || !runtime.adapter.acquireLock) return undefined;
-    const address: TargetAddress = { object: write.object, ...(write.parameter ? { parameter: write.parameter } : {}) };
-    return runtime.adapter.acquireLock(address);
+    return lockIfNeeded(runtime.adapter, addressOf(write));
   }
 
   private async releaseLock(runtime: TargetRuntime, write: TargetWrite, lock: TargetLock): Promise<void> {
-    const address: TargetAddress = { object: write.object, ...(write.parameter ? { parameter: write.parameter } : {}) };
     try {
-      await runtime.adapter.releaseLock?.(address, lock);
+      await releaseIfHeld(runtime.adapter, addressOf(write), lock);
     } catch (error) {
       // The lock expires at the target on its own; a failed release is noted, not fatal.
       this.ctx.noteFailure(runtime.instance, 'LOCK_RELEASE_FAILED', (error as Error).message);
@@ -391,4 +387,9 @@ export class CommandDispatcher {
   private iso(): string {
     return new Date(this.ctx.now()).toISOString();
   }
+}
+
+/** The object and parameter a write locks: what the target knows a record by. */
+function addressOf(write: TargetWrite): TargetAddress {
+  return { object: write.object, ...(write.parameter ? { parameter: write.parameter } : {}) };
 }
