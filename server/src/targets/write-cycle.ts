@@ -10,7 +10,7 @@ import {
 } from './adapter';
 
 /*
- * The steps the gateway's dispatcher takes around an adapter, for the contract suite and the bench:
+ * The steps around an adapter, shared by the gateway's dispatcher, the contract suite and the bench:
  * lock where the target needs it, write, release, and where to read the result back.
  */
 
