@@ -24,7 +24,10 @@ describe('palette manifest', () => {
     for (const type of NODE_TYPES) {
       const html = fs.readFileSync(path.join(root, 'src', type, `${type}.html`), 'utf8');
       expect(html).toContain(`data-help-name="${type}"`);
-      expect(html.includes(`registerType('${type}'`) || html.includes(`writeBackOutput('${type}'`), type).toBe(true);
+      const registers = ['registerType', 'writeBackOutput', 'objectNode'].some((fn) =>
+        html.includes(`${fn}('${type}'`),
+      );
+      expect(registers, type).toBe(true);
     }
   });
 
