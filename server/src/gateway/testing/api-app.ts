@@ -1,13 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ValidationPipe, type INestApplication } from '@nestjs/common';
+import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { API_PREFIX, type Role } from '@loopgate/contracts';
-import express from 'express';
 import { DataSource } from 'typeorm';
-import { ApiExceptionFilter, validationException } from '../../common/http-errors';
+import { configureApi } from '../../common/api-setup';
 import { LoopgateConfig, SiteConfig, type TargetInstanceConfig } from '../../config/config';
 import { ConfigModule } from '../../config/config.module';
 import { dataSourceOptions } from '../../database/data-source';
@@ -52,18 +51,7 @@ export async function createGatewayTestApp(
     throw error;
   }
   const app = moduleRef.createNestApplication({ bodyParser: false, logger: false });
-  app.use(API_PREFIX, express.json({ limit: '256kb', strict: true }));
-  app.setGlobalPrefix(API_PREFIX.slice(1), { exclude: ['health', 'metrics'] });
-  app.useGlobalPipes(
-    new ValidationPipe({
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      transform: true,
-      exceptionFactory: validationException,
-    }),
-  );
-  app.useGlobalFilters(new ApiExceptionFilter());
+  configureApi(app);
   app.enableShutdownHooks();
   await app.listen(0, '127.0.0.1');
   const { port } = app.getHttpServer().address() as { port: number };
