@@ -7,11 +7,6 @@ import type { SignatureService } from './principal';
 const RECORD_HASH = /^[a-f0-9]{64}$/;
 const MEANINGS: readonly ElectronicSignature['meaning'][] = ['approved', 'rejected', 'reviewed', 'authored'];
 
-/** True when `signature` was given for the record with this hash and no other. */
-export function signatureBindsTo(signature: Pick<ElectronicSignature, 'recordHash'>, recordHash: string): boolean {
-  return RECORD_HASH.test(recordHash) && signature.recordHash === recordHash;
-}
-
 /**
  * Electronic signatures (21 CFR Part 11 style): the signer enters their password again, the
  * meaning is recorded, and the signature carries the SHA-256 of the record it signs. A wrong

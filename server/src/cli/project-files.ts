@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FlowFile, RuleSetFile } from '@loopgate/contracts';
+import { canonicalJson } from '@loopgate/rules';
 import { isFlowFile } from '../red/flow-file';
 import { CliError, EXIT } from './cli-error';
 import type { FileIssue } from './output';
@@ -52,24 +53,10 @@ export function readProjectFiles(paths: string[]): { files: ProjectFile[]; issue
   return { files, issues };
 }
 
-/** Any JSON value with object keys sorted, so equal content has an equal checksum however it was written. */
-export function canonical(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(canonical);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
-        .map((key) => [key, canonical((value as Record<string, unknown>)[key])]),
-    );
-  }
-  return value;
-}
-
-/** SHA-256 (hex) of the canonical JSON. */
+/** SHA-256 (hex) of the canonical JSON (keys sorted), so equal content has an equal checksum however it was written. */
 export function checksumOf(value: unknown): string {
   return createHash('sha256')
-    .update(JSON.stringify(canonical(value)), 'utf8')
+    .update(JSON.stringify(canonicalJson(value)), 'utf8')
     .digest('hex');
 }
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as argon2 from 'argon2';
 
 /** Session tokens start with this; anything else presented as a bearer token is looked up as a service token. */
@@ -13,11 +13,6 @@ export function newOpaqueToken(prefix: typeof SESSION_TOKEN_PREFIX | typeof SERV
 /** Tokens carry 256 bits of entropy, so a fast hash is enough to store them; passwords get Argon2id. */
 export function hashToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** Constant-time comparison of two hex digests. */
-export function sameDigest(a: string, b: string): boolean {
-  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
 /** OWASP's Argon2id baseline: 19 MiB, 2 passes, 1 lane. */

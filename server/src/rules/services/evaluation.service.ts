@@ -48,6 +48,9 @@ export class RuleEvaluation {
 
   /** A version's evaluator by number, or `latest` (the newest published production version). */
   async load(ruleSetId: string, version: number | 'latest'): Promise<LoadedVersion> {
+    // A numbered version is immutable: a cached one needs no read of the store.
+    const known = version === 'latest' ? undefined : this.cached(`${ruleSetId}@${version}`);
+    if (known) return known;
     const entity =
       version === 'latest'
         ? await this.versions.live(ruleSetId, 'production')
@@ -60,17 +63,22 @@ export class RuleEvaluation {
       );
     }
     const key = `${entity.ruleSetId}@${entity.version}`;
-    const cached = this.cache.get(key);
-    if (cached) {
-      // Most recently used last, so the oldest goes first.
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached;
-    }
+    const cached = this.cached(key);
+    if (cached) return cached;
     const loaded = { ruleSetId: entity.ruleSetId, version: entity.version, evaluator: this.compileStored(entity) };
     this.cache.set(key, loaded);
     if (this.cache.size > CACHE_SIZE) this.cache.delete(this.cache.keys().next().value as string);
     return loaded;
+  }
+
+  /** A cached version, moved to most recently used (last), so the oldest goes first. */
+  private cached(key: string): LoadedVersion | undefined {
+    const cached = this.cache.get(key);
+    if (cached) {
+      this.cache.delete(key);
+      this.cache.set(key, cached);
+    }
+    return cached;
   }
 
   /** Compiles rule set content that is not (yet) a version, e.g. a draft under replay. */
