@@ -1,8 +1,36 @@
 import type { ValidationIssue } from '@loopgate/contracts';
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { IsInt, IsNumber, IsOptional, Max, Min, validateSync, type ValidationError } from 'class-validator';
 import { UserError } from '../common/errors';
 import { Secret } from './secret';
+
+/** `@IsUrl` options for a target's HTTP(S) base URL: host names without a TLD (`mes01`) are fine. */
+export const HTTP_URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+
+/** An environment variable name, as `*Env` credential fields take. */
+export const ENV_VAR_NAME = /^[A-Z_][A-Z0-9_]*$/;
+
+/** Request timeout when a connection block sets none. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Fields every target's `connection` block has; each kind's class extends it (class-validator
+ * applies the inherited decorators, and `forbidNonWhitelisted` knows the inherited fields).
+ */
+export class TargetConnection {
+  /** Writes per second the adapter lets through; each kind has its own default. */
+  @IsOptional()
+  @IsNumber()
+  @Min(0.1)
+  @Max(1000)
+  writesPerSecond?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(50)
+  @Max(300_000)
+  requestTimeoutMs?: number;
+}
 
 /** A target's configuration is wrong; `issues` name each bad field by path, never its value. */
 export class TargetConfigError extends UserError {

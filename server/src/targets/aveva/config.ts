@@ -1,18 +1,23 @@
-import { IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, IsUrl, Matches } from 'class-validator';
 import type { Secret } from '../secret';
-import { parseConfigClass, resolveSecret } from '../target-config';
-
-const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  ENV_VAR_NAME,
+  HTTP_URL_OPTIONS,
+  parseConfigClass,
+  resolveSecret,
+  TargetConnection,
+} from '../target-config';
 
 /** The `connection` block of an `aveva` target in the gateway's configuration. */
-export class AvevaConnection {
+export class AvevaConnection extends TargetConnection {
   /** Base URL of the System Platform / MES web API, e.g. `https://aveva-mes.plant.local`. */
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(HTTP_URL_OPTIONS)
   baseUrl: string;
 
   /** Base URL of the Historian REST API; default `baseUrl`. */
   @IsOptional()
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(HTTP_URL_OPTIONS)
   historianUrl?: string;
 
   /** The service account Loopgate writes as; AVEVA records it with every write. */
@@ -28,21 +33,8 @@ export class AvevaConnection {
   /** Name of the environment variable holding the password. */
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name' })
+  @Matches(ENV_VAR_NAME, { message: 'must be an environment variable name' })
   passwordEnv?: string;
-
-  /** Writes per second the adapter lets through. */
-  @IsOptional()
-  @IsNumber()
-  @Min(0.1)
-  @Max(1000)
-  writesPerSecond?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(50)
-  @Max(300_000)
-  requestTimeoutMs?: number;
 }
 
 export interface AvevaConfig {
@@ -72,6 +64,6 @@ export function parseAvevaConfig(raw: unknown, env: NodeJS.ProcessEnv = process.
     username: c.username,
     password: resolveSecret({ value: c.password, envName: c.passwordEnv }, '$.password', env),
     writesPerSecond: c.writesPerSecond ?? AVEVA_DEFAULT_WRITES_PER_SECOND,
-    requestTimeoutMs: c.requestTimeoutMs ?? 10_000,
+    requestTimeoutMs: c.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   };
 }

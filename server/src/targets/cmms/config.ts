@@ -1,13 +1,18 @@
-import { IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsNotEmpty, IsOptional, IsString, IsUrl, Matches } from 'class-validator';
 import type { Secret } from '../secret';
-import { parseConfigClass, resolveSecret } from '../target-config';
-
-const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  ENV_VAR_NAME,
+  HTTP_URL_OPTIONS,
+  parseConfigClass,
+  resolveSecret,
+  TargetConnection,
+} from '../target-config';
 
 /** The `connection` block of a `cmms` target (Maximo-style object-structure REST) in the gateway's configuration. */
-export class CmmsConnection {
+export class CmmsConnection extends TargetConnection {
   /** Base URL of the CMMS server, e.g. `https://maximo.plant.local`; the API is under `{baseUrl}/maximo/oslc`. */
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(HTTP_URL_OPTIONS)
   baseUrl: string;
 
   /** The API key itself; prefer `apiKeyEnv`. */
@@ -18,7 +23,7 @@ export class CmmsConnection {
   /** Name of the environment variable holding the API key. */
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name' })
+  @Matches(ENV_VAR_NAME, { message: 'must be an environment variable name' })
   apiKeyEnv?: string;
 
   /** The site whose work orders Loopgate creates and reads, e.g. `BEDFORD`. */
@@ -31,19 +36,6 @@ export class CmmsConnection {
   @IsString()
   @IsNotEmpty()
   workType?: string;
-
-  /** Writes per second the adapter lets through. */
-  @IsOptional()
-  @IsNumber()
-  @Min(0.1)
-  @Max(1000)
-  writesPerSecond?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(50)
-  @Max(300_000)
-  requestTimeoutMs?: number;
 }
 
 export interface CmmsConfig {
@@ -72,6 +64,6 @@ export function parseCmmsConfig(raw: unknown, env: NodeJS.ProcessEnv = process.e
     siteId: c.siteId,
     workType: c.workType ?? 'PM',
     writesPerSecond: c.writesPerSecond ?? CMMS_DEFAULT_WRITES_PER_SECOND,
-    requestTimeoutMs: c.requestTimeoutMs ?? 10_000,
+    requestTimeoutMs: c.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   };
 }

@@ -1,11 +1,18 @@
-import { IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import type { Secret } from '../secret';
-import { parseConfigClass, resolveSecret } from '../target-config';
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  ENV_VAR_NAME,
+  HTTP_URL_OPTIONS,
+  parseConfigClass,
+  resolveSecret,
+  TargetConnection,
+} from '../target-config';
 
 /** The `connection` block of a `factorytalk` target in the gateway's configuration. */
-export class FactoryTalkConnection {
+export class FactoryTalkConnection extends TargetConnection {
   /** Base URL of ProductionCentre's REST API host; paths `/api/workorders` and `/api/recipes` are below it. */
-  @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
+  @IsUrl(HTTP_URL_OPTIONS)
   baseUrl: string;
 
   @IsString()
@@ -20,15 +27,8 @@ export class FactoryTalkConnection {
   /** Name of the environment variable holding the password. */
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name' })
+  @Matches(ENV_VAR_NAME, { message: 'must be an environment variable name' })
   passwordEnv?: string;
-
-  /** Modifications per second the adapter lets through (default 25). */
-  @IsOptional()
-  @IsNumber()
-  @Min(0.1)
-  @Max(1000)
-  writesPerSecond?: number;
 
   /** How long a lock is asked for; the server may grant less (default 30 s). */
   @IsOptional()
@@ -36,12 +36,6 @@ export class FactoryTalkConnection {
   @Min(1)
   @Max(3600)
   lockTtlSeconds?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(50)
-  @Max(300_000)
-  requestTimeoutMs?: number;
 }
 
 export interface FactoryTalkConfig {
@@ -68,6 +62,6 @@ export function parseFactoryTalkConfig(raw: unknown, env: NodeJS.ProcessEnv = pr
     password: resolveSecret({ value: c.password, envName: c.passwordEnv }, '$.password', env),
     writesPerSecond: c.writesPerSecond ?? 25,
     lockTtlSeconds: c.lockTtlSeconds ?? 30,
-    requestTimeoutMs: c.requestTimeoutMs ?? 10_000,
+    requestTimeoutMs: c.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   };
 }

@@ -1,18 +1,23 @@
-import { IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import type { Secret } from '../secret';
-import { parseConfigClass, resolveSecret } from '../target-config';
-
-const URL_OPTIONS = { require_tld: false, require_protocol: true, protocols: ['http', 'https'] };
+import {
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  ENV_VAR_NAME,
+  HTTP_URL_OPTIONS,
+  parseConfigClass,
+  resolveSecret,
+  TargetConnection,
+} from '../target-config';
 
 /** The `connection` block of an `opcenter` target in the gateway's configuration. */
-export class OpcenterConnection {
+export class OpcenterConnection extends TargetConnection {
   /** Base URL of the Opcenter MOM server, e.g. `https://opcenter.plant.local`. */
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(HTTP_URL_OPTIONS)
   baseUrl: string;
 
   /** OAuth client-credentials token endpoint; default `{baseUrl}/sit-auth/OAuth/Token`. */
   @IsOptional()
-  @IsUrl(URL_OPTIONS)
+  @IsUrl(HTTP_URL_OPTIONS)
   tokenUrl?: string;
 
   /** The Opcenter application whose commands and entities are used, e.g. `OpcenterEXDS`. */
@@ -32,15 +37,8 @@ export class OpcenterConnection {
   /** Name of the environment variable holding the client secret. */
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name' })
+  @Matches(ENV_VAR_NAME, { message: 'must be an environment variable name' })
   clientSecretEnv?: string;
-
-  /** Commands per second the adapter lets through; keep under the MOM queue's rate (20/s by default). */
-  @IsOptional()
-  @IsNumber()
-  @Min(0.1)
-  @Max(1000)
-  writesPerSecond?: number;
 
   /** Commands in flight at once; 1 keeps commands in order across objects too. */
   @IsOptional()
@@ -48,12 +46,6 @@ export class OpcenterConnection {
   @Min(1)
   @Max(16)
   maxConcurrentWrites?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(50)
-  @Max(300_000)
-  requestTimeoutMs?: number;
 }
 
 export interface OpcenterConfig {
@@ -89,6 +81,6 @@ export function parseOpcenterConfig(raw: unknown, env: NodeJS.ProcessEnv = proce
     clientSecret: resolveSecret({ value: c.clientSecret, envName: c.clientSecretEnv }, '$.clientSecret', env),
     writesPerSecond: c.writesPerSecond ?? OPCENTER_DEFAULT_WRITES_PER_SECOND,
     maxConcurrentWrites: c.maxConcurrentWrites ?? 1,
-    requestTimeoutMs: c.requestTimeoutMs ?? 10_000,
+    requestTimeoutMs: c.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
   };
 }

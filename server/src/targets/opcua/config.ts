@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import type { Secret } from '../secret';
-import { parseConfigClass, resolveSecret, TargetConfigError } from '../target-config';
+import { ENV_VAR_NAME, parseConfigClass, resolveSecret, TargetConfigError, TargetConnection } from '../target-config';
 
 export const OPCUA_SECURITY_MODES = ['None', 'Sign', 'SignAndEncrypt'] as const;
 export type OpcuaSecurityMode = (typeof OPCUA_SECURITY_MODES)[number];
@@ -19,7 +19,7 @@ export type OpcuaSecurityPolicy = (typeof OPCUA_SECURITY_POLICIES)[number];
 const NODE_ID = /^(?:(?:ns=\d+|nsu=[^;]+);)?[isgb]=.+$/;
 
 /** The `connection` block of an `opcua` target in the gateway's configuration. */
-export class OpcuaConnection {
+export class OpcuaConnection extends TargetConnection {
   /** The server's endpoint, e.g. `opc.tcp://cnc-cell-01.plant.local:4840`. */
   @IsString()
   @Matches(/^opc\.tcp:\/\/[^\s/:]+(?::\d{1,5})?(?:\/\S*)?$/, { message: 'must be an opc.tcp:// endpoint URL' })
@@ -61,7 +61,7 @@ export class OpcuaConnection {
   /** Name of the environment variable holding the password. */
   @IsOptional()
   @IsString()
-  @Matches(/^[A-Z_][A-Z0-9_]*$/, { message: 'must be an environment variable name' })
+  @Matches(ENV_VAR_NAME, { message: 'must be an environment variable name' })
   passwordEnv?: string;
 
   /** A node whose value must read Good for the target to be healthy (e.g. the PLC link status). */
@@ -75,19 +75,6 @@ export class OpcuaConnection {
   @IsString()
   @IsNotEmpty()
   pkiDir?: string;
-
-  /** Writes per second the adapter lets through. */
-  @IsOptional()
-  @IsNumber()
-  @Min(0.1)
-  @Max(1000)
-  writesPerSecond?: number;
-
-  @IsOptional()
-  @IsInt()
-  @Min(50)
-  @Max(300_000)
-  requestTimeoutMs?: number;
 
   /** Time to open the channel and the session (certificates, handshake), apart from each request's. */
   @IsOptional()
