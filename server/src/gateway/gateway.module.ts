@@ -1,5 +1,11 @@
 import { Logger, Module } from '@nestjs/common';
-import { ConfigError, LOOPGATE_CONFIG, type LoopgateConfig, type TargetInstanceConfig } from '../config/config';
+import {
+  ConfigError,
+  LOOPGATE_CONFIG,
+  resolveSecrets,
+  type LoopgateConfig,
+  type TargetInstanceConfig,
+} from '../config/config';
 import { createTargetAdapter } from '../targets/registry';
 import { TargetConfigError } from '../targets/target-config';
 import { ApprovalsController, WriteBacksController } from './api/writebacks.controller';
@@ -28,10 +34,14 @@ import { WriteBackService } from './services/writeback.service';
 const logger = new Logger('Gateway');
 const engineLogger: EngineLogger = { warn: (m) => logger.warn(m), error: (m) => logger.error(m) };
 
-/** Adapters from the target registry; a bad connection fails the start, naming the field. */
-function defaultAdapterFactory(target: TargetInstanceConfig) {
+/**
+ * Adapters from the target registry, with `{ "env": "NAME" }` secrets resolved from the environment;
+ * a bad connection fails the start, naming the field.
+ */
+export function defaultAdapterFactory(target: TargetInstanceConfig, env: NodeJS.ProcessEnv = process.env) {
   try {
-    return createTargetAdapter({ instance: target.instance, kind: target.kind, connection: target.connection });
+    const connection = resolveSecrets(target.connection, env);
+    return createTargetAdapter({ instance: target.instance, kind: target.kind, connection });
   } catch (error) {
     if (error instanceof TargetConfigError) {
       throw new ConfigError(
@@ -75,7 +85,7 @@ function combine(...observers: EngineObserver[]): EngineObserver {
   imports: [AuditModule],
   controllers: [WriteBacksController, ApprovalsController, TargetsController, ControlController, OutcomesController],
   providers: [
-    { provide: TARGET_ADAPTER_FACTORY, useValue: defaultAdapterFactory },
+    { provide: TARGET_ADAPTER_FACTORY, useValue: (target: TargetInstanceConfig) => defaultAdapterFactory(target) },
     { provide: TARGET_RUNTIMES, inject: [LOOPGATE_CONFIG, TARGET_ADAPTER_FACTORY], useFactory: runtimesFrom },
     {
       provide: COMMAND_BUS,
