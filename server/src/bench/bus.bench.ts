@@ -26,10 +26,11 @@ import { KafkaCommandBus } from '../gateway/bus/kafka';
 import { OutboxBus } from '../gateway/bus/outbox-bus';
 import type { Command } from '../gateway/domain/command';
 import { DEFAULT_POLICY } from '../gateway/domain/guardrails';
-import { WriteBackEngine, type Actor } from '../gateway/engine/writeback-engine';
+import { WriteBackEngine } from '../gateway/engine/writeback-engine';
 import { GATEWAY_ENTITIES } from '../gateway/persistence/entities';
 import { TypeOrmGatewayStore } from '../gateway/persistence/gateway-store';
 import { FakeTarget } from '../gateway/testing/fake-target';
+import { benchRequest, log, percentile, quiet, submitAll, submitAtRate } from './bench-common';
 
 const COMMANDS = Number(process.env.LOOPGATE_BENCH_COMMANDS ?? 4_000);
 const KEYS = Number(process.env.LOOPGATE_BENCH_KEYS ?? 200);
@@ -37,10 +38,6 @@ const RATE = Number(process.env.LOOPGATE_BENCH_RATE ?? 200);
 const SECONDS = Number(process.env.LOOPGATE_BENCH_SECONDS ?? 8);
 /** Requests outstanding at once in the throughput phase. */
 const WINDOW = 1_000;
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const SERVICE: Actor = { id: 'token:bench', permissions: ['writeback:submit'] };
-const quiet = { warn: (m: string) => log(`warn: ${m}`), error: (m: string) => log(`error: ${m}`) };
 
 const PATHS = ['outbox-sqlite', 'outbox-postgres', 'kafka-postgres'] as const;
 type PathName = (typeof PATHS)[number];
@@ -180,29 +177,7 @@ async function startHarness(pathName: PathName, svc: Services): Promise<Harness>
 let sequence = 0;
 function request(key: number): WriteBackRequest {
   sequence += 1;
-  return {
-    requestId: `bench-bus-${sequence}-${randomBytes(3).toString('hex')}`,
-    lineage: {
-      inferenceId: `inf-${sequence}`,
-      modelId: 'wear-v3',
-      ruleSetId: 'tool-wear',
-      ruleSetVersion: 3,
-      ruleName: 'feed compensation',
-    },
-    target: { kind: 'opcenter', instance: 'bench-sim' },
-    object: { type: 'recipe-parameter', id: `CNC-${String(key).padStart(3, '0')}/OP20` },
-    action: 'set-parameter',
-    parameter: 'FeedRate',
-    value: 1000 + (sequence % 500) + sequence / 1e6,
-    reason: 'bench',
-    notAfter: new Date(Date.now() + 600_000).toISOString(),
-    initiator: 'ai',
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return benchRequest(`bench-bus-${sequence}-${randomBytes(3).toString('hex')}`, sequence, key);
 }
 
 async function throughput(
@@ -211,18 +186,8 @@ async function throughput(
 ): Promise<{ commandsPerSecond: number; applied: number; seconds: number }> {
   const h = await startHarness(pathName, svc);
   try {
-    const finished: Promise<Command>[] = [];
     const started = performance.now();
-    let next = 0;
-    const client = async () => {
-      while (next < COMMANDS) {
-        const r = request(next++ % KEYS);
-        finished.push(h.done(r.requestId));
-        await h.engine.submit(r, SERVICE);
-      }
-    };
-    await Promise.all(Array.from({ length: WINDOW }, client));
-    const commands = await Promise.all(finished);
+    const commands = await submitAll(h, COMMANDS, WINDOW, (i) => request(i % KEYS));
     const seconds = (performance.now() - started) / 1000;
     const applied = commands.filter((c) => c.state === 'applied').length;
     if (applied !== COMMANDS) log(`warning: ${COMMANDS - applied} commands did not apply`);
@@ -241,25 +206,7 @@ async function latency(
     // The first second warms up (consumer-group join, connections, JIT) and is not measured.
     const warmup = RATE;
     const total = warmup + RATE * SECONDS;
-    const latencies: number[] = [];
-    const pending: Promise<void>[] = [];
-    const started = performance.now();
-    for (let i = 0; i < total; i++) {
-      // Open-loop schedule: request i is due at i / RATE seconds, whatever the gateway does.
-      const wait = started + (i * 1000) / RATE - performance.now();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      const r = request(i % KEYS);
-      const sent = performance.now();
-      const done = h.done(r.requestId);
-      pending.push(
-        h.engine.submit(r, SERVICE).then(async () => {
-          const command = await done;
-          if (command.state === 'applied' && i >= warmup) latencies.push(performance.now() - sent);
-        }),
-      );
-    }
-    await Promise.all(pending);
-    latencies.sort((a, b) => a - b);
+    const { latencies } = await submitAtRate(h, RATE, total, (i) => request(i % KEYS), warmup);
     return {
       completed: latencies.length,
       p50Ms: percentile(latencies, 50),

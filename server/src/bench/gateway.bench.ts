@@ -18,11 +18,12 @@ import { dataSourceOptions } from '../database/data-source';
 import { OutboxBus } from '../gateway/bus/outbox-bus';
 import { DEFAULT_POLICY } from '../gateway/domain/guardrails';
 import type { Command } from '../gateway/domain/command';
-import { WriteBackEngine, type Actor } from '../gateway/engine/writeback-engine';
+import { WriteBackEngine } from '../gateway/engine/writeback-engine';
 import { GATEWAY_ENTITIES } from '../gateway/persistence/entities';
 import { TypeOrmGatewayStore } from '../gateway/persistence/gateway-store';
 import { WalCheckpointer } from '../gateway/persistence/wal-checkpointer';
 import { FakeTarget } from '../gateway/testing/fake-target';
+import { benchRequest, log, percentile, quiet, submitAll, submitAtRate } from './bench-common';
 
 const COMMANDS = Number(process.env.LOOPGATE_BENCH_COMMANDS ?? 20_000);
 const KEYS = Number(process.env.LOOPGATE_BENCH_KEYS ?? 200);
@@ -30,10 +31,6 @@ const RATE = Number(process.env.LOOPGATE_BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.LOOPGATE_BENCH_SECONDS ?? 10);
 /** Requests outstanding at once in the throughput phase (callers waiting for their 202). */
 const WINDOW = 2_000;
-
-const log = (line: string) => process.stderr.write(`${line}\n`);
-const SERVICE: Actor = { id: 'token:bench', permissions: ['writeback:submit'] };
-const quiet = { warn: (m: string) => log(`warn: ${m}`), error: (m: string) => log(`error: ${m}`) };
 
 interface Harness {
   engine: WriteBackEngine;
@@ -96,29 +93,7 @@ async function stopHarness(h: Harness): Promise<void> {
 let sequence = 0;
 function request(key: number): WriteBackRequest {
   sequence += 1;
-  return {
-    requestId: `bench-${sequence}`,
-    lineage: {
-      inferenceId: `inf-${sequence}`,
-      modelId: 'wear-v3',
-      ruleSetId: 'tool-wear',
-      ruleSetVersion: 3,
-      ruleName: 'feed compensation',
-    },
-    target: { kind: 'opcenter', instance: 'bench-sim' },
-    object: { type: 'recipe-parameter', id: `CNC-${String(key).padStart(3, '0')}/OP20` },
-    action: 'set-parameter',
-    parameter: 'FeedRate',
-    value: 1000 + (sequence % 500) + sequence / 1e6,
-    reason: 'bench',
-    notAfter: new Date(Date.now() + 600_000).toISOString(),
-    initiator: 'ai',
-  };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+  return benchRequest(`bench-${sequence}`, sequence, key);
 }
 
 async function throughput(): Promise<{
@@ -129,19 +104,9 @@ async function throughput(): Promise<{
 }> {
   const h = await startHarness();
   try {
-    const finished: Promise<Command>[] = [];
     const cpu = process.cpuUsage();
     const started = performance.now();
-    let next = 0;
-    const client = async () => {
-      while (next < COMMANDS) {
-        const r = request(next++ % KEYS);
-        finished.push(h.done(r.requestId));
-        await h.engine.submit(r, SERVICE);
-      }
-    };
-    await Promise.all(Array.from({ length: WINDOW }, client));
-    const commands = await Promise.all(finished);
+    const commands = await submitAll(h, COMMANDS, WINDOW, (i) => request(i % KEYS));
     const seconds = (performance.now() - started) / 1000;
     const used = process.cpuUsage(cpu);
     const applied = commands.filter((c) => c.state === 'applied').length;
@@ -169,27 +134,7 @@ async function latency(): Promise<{
   const h = await startHarness();
   try {
     const total = RATE * SECONDS;
-    const latencies: number[] = [];
-    const pending: Promise<void>[] = [];
-    const started = performance.now();
-    for (let i = 0; i < total; i++) {
-      // Open-loop schedule: request i is due at i / RATE seconds, whatever the gateway does.
-      const due = started + (i * 1000) / RATE;
-      const wait = due - performance.now();
-      if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-      const r = request(i % KEYS);
-      const sent = performance.now();
-      const done = h.done(r.requestId);
-      pending.push(
-        h.engine.submit(r, SERVICE).then(async () => {
-          const command = await done;
-          if (command.state === 'applied') latencies.push(performance.now() - sent);
-        }),
-      );
-    }
-    await Promise.all(pending);
-    const elapsed = (performance.now() - started) / 1000;
-    latencies.sort((a, b) => a - b);
+    const { latencies, seconds: elapsed } = await submitAtRate(h, RATE, total, (i) => request(i % KEYS));
     return {
       offered: RATE,
       completed: latencies.length,

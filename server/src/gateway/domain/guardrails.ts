@@ -1,4 +1,5 @@
 import type { Isa95ObjectType, ParameterValue, ReasonCode, WriteBackAction } from '@loopgate/contracts';
+import type { Command } from './command';
 import { stepBetween } from './values';
 import { matchesPattern } from './wildcard';
 
@@ -59,6 +60,19 @@ export interface GuardrailSubject {
   initiator: 'ai' | 'human';
   /** A revert writes a prior value back: hard stops apply, step/rate/approval do not. */
   isRevert: boolean;
+}
+
+/** The guardrail view of a command. */
+export function subjectOf(command: Command): GuardrailSubject {
+  return {
+    action: command.action,
+    objectType: command.object.type,
+    objectId: command.object.id,
+    parameter: command.parameter,
+    value: command.value,
+    initiator: command.initiator,
+    isRevert: command.revertOf !== undefined,
+  };
 }
 
 /** Why a command was refused: a stable reason code and a sentence for people. */

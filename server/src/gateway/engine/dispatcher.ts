@@ -11,13 +11,7 @@ import type {
 import { lockIfNeeded, readBackOf, releaseIfHeld } from '../../targets/write-cycle';
 import type { Command } from '../domain/command';
 import type { ControlGate } from '../domain/control-gate';
-import {
-  checkExpiry,
-  checkRecordState,
-  checkStep,
-  type GuardrailSubject,
-  type RetryPolicy,
-} from '../domain/guardrails';
+import { checkExpiry, checkRecordState, checkStep, subjectOf, type RetryPolicy } from '../domain/guardrails';
 import type { OverrideTracker } from '../domain/override-detection';
 import { classifyFailure, NotConfirmedError } from '../domain/retry-policy';
 import { valuesEqual } from '../domain/values';
@@ -79,18 +73,6 @@ export interface DispatchContext {
 }
 
 const CREATE_ACTIONS = new Set(['create-maintenance-work-order', 'create-quality-event']);
-
-function subjectOf(command: Command): GuardrailSubject {
-  return {
-    action: command.action,
-    objectType: command.object.type,
-    objectId: command.object.id,
-    parameter: command.parameter,
-    value: command.value,
-    initiator: command.initiator,
-    isRevert: command.revertOf !== undefined,
-  };
-}
 
 /**
  * Applies one command to its target: gate, expiry, prior read, override detection, step check,

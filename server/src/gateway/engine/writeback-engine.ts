@@ -22,7 +22,7 @@ import {
   checkInterlock,
   effectiveNotAfter,
   WriteHistory,
-  type GuardrailSubject,
+  subjectOf,
   type Refusal,
 } from '../domain/guardrails';
 import { OverrideTracker } from '../domain/override-detection';
@@ -278,7 +278,7 @@ export class WriteBackEngine {
     const target = runtime as TargetRuntime;
 
     if (!revertOf) {
-      const subject = this.subjectOf(command);
+      const subject = subjectOf(command);
       let prior: { value: ParameterValue | null | undefined } | undefined;
       if (approvalNeedsPrior(target.approvals, subject) && command.parameter !== undefined) {
         prior = await this.readQuietly(target, command);
@@ -322,7 +322,7 @@ export class WriteBackEngine {
     if (!runtime.adapter.capabilities.actions.includes(command.action)) {
       return { code: 'UNSUPPORTED_ACTION', message: `${runtime.instance} does not support ${command.action}` };
     }
-    const subject = this.subjectOf(command);
+    const subject = subjectOf(command);
     const isRevert = subject.isRevert;
     return (
       checkExpiry(command.notAfter, now) ??
@@ -976,18 +976,6 @@ export class WriteBackEngine {
     const list = this.lastErrors.get(instance) ?? [];
     list.unshift({ time: new Date(this.now()).toISOString(), code, message });
     this.lastErrors.set(instance, list.slice(0, LAST_ERRORS));
-  }
-
-  private subjectOf(command: Command): GuardrailSubject {
-    return {
-      action: command.action,
-      objectType: command.object.type,
-      objectId: command.object.id,
-      parameter: command.parameter,
-      value: command.value,
-      initiator: command.initiator,
-      isRevert: command.revertOf !== undefined,
-    };
   }
 
   private busCommand(command: Command): BusCommand {

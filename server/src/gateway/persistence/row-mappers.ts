@@ -24,9 +24,15 @@ const parse = <T>(raw: unknown): T | undefined =>
   raw === null || raw === undefined ? undefined : (JSON.parse(String(raw)) as T);
 const opt = <T>(raw: unknown): T | undefined => (raw === null || raw === undefined ? undefined : (raw as T));
 /** Reads a column from a raw (snake_case) row or an entity (camelCase). */
+const camelNames = new Map<string, string>();
 const col = (row: Row, snake: string): unknown => {
   if (snake in row) return row[snake];
-  return row[snake.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())];
+  let camel = camelNames.get(snake);
+  if (camel === undefined) {
+    camel = snake.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
+    camelNames.set(snake, camel);
+  }
+  return row[camel];
 };
 
 export const COMMAND_COLUMNS = [
@@ -103,6 +109,16 @@ export function commandToRow(c: Command): Row {
   };
 }
 
+/** Optional text fields of a command, read only when non-empty. */
+const OPTIONAL_TEXT = [
+  ['revertOf', 'revert_of'],
+  ['revertedBy', 'reverted_by'],
+  ['mesTransactionId', 'mes_transaction_id'],
+  ['eventTime', 'event_time'],
+  ['decidedAt', 'decided_at'],
+  ['appliedAt', 'applied_at'],
+] as const;
+
 export function rowToCommand(row: Row): Command {
   const value = decodeValue(opt<string>(col(row, 'value_json')));
   const command: Command = {
@@ -135,20 +151,12 @@ export function rowToCommand(row: Row): Command {
   if (prior !== undefined) command.priorValue = prior;
   const next = decodeValue(opt<string>(col(row, 'new_value_json')));
   if (next !== undefined) command.newValue = next;
-  const revertOf = opt<string>(col(row, 'revert_of'));
-  if (revertOf) command.revertOf = revertOf;
-  const revertedBy = opt<string>(col(row, 'reverted_by'));
-  if (revertedBy) command.revertedBy = revertedBy;
   const approval = parse<ApprovalInfo>(col(row, 'approval_json'));
   if (approval) command.approval = approval;
-  const mes = opt<string>(col(row, 'mes_transaction_id'));
-  if (mes) command.mesTransactionId = mes;
-  const eventTime = opt<string>(col(row, 'event_time'));
-  if (eventTime) command.eventTime = eventTime;
-  const decidedAt = opt<string>(col(row, 'decided_at'));
-  if (decidedAt) command.decidedAt = decidedAt;
-  const appliedAt = opt<string>(col(row, 'applied_at'));
-  if (appliedAt) command.appliedAt = appliedAt;
+  for (const [key, column] of OPTIONAL_TEXT) {
+    const text = opt<string>(col(row, column));
+    if (text) command[key] = text;
+  }
   return command;
 }
 
