@@ -45,3 +45,15 @@ export function Modal({ open, title, onClose, children, role = 'dialog', wide }:
     </dialog>
   );
 }
+
+/** A dialog's buttons: Cancel first, then the dialog's own actions. */
+export function DialogActions({ onCancel, children }: { onCancel: () => void; children: ReactNode }) {
+  return (
+    <div className="form-actions">
+      <button type="button" className="button" onClick={onCancel}>
+        Cancel
+      </button>
+      {children}
+    </div>
+  );
+}

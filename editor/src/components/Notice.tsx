@@ -31,3 +31,13 @@ export function formatValue(value: unknown): string {
   if (typeof value === 'string') return value;
   return JSON.stringify(value);
 }
+
+/** A form's error, announced at once; nothing when there is none. */
+export function ErrorText({ error }: { error: string | undefined }) {
+  if (!error) return null;
+  return (
+    <p className="error-text" role="alert">
+      {error}
+    </p>
+  );
+}

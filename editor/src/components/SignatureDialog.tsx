@@ -2,7 +2,8 @@ import type { SignatureRequest } from '@loopgate/contracts';
 import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { errorText } from '../api/client';
 import { getSession } from '../api/session';
-import { Modal } from './Modal';
+import { DialogActions, Modal } from './Modal';
+import { ErrorText } from './Notice';
 
 interface SignatureDialogProps {
   open: boolean;
@@ -98,15 +99,8 @@ export function SignatureDialog({
         />
         <label htmlFor={`${id}-comment`}>Comment (optional)</label>
         <textarea id={`${id}-comment`} rows={2} value={comment} onChange={(e) => setComment(e.target.value)} />
-        {error && (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="form-actions">
-          <button type="button" className="button" onClick={close}>
-            Cancel
-          </button>
+        <ErrorText error={error} />
+        <DialogActions onCancel={close}>
           <button
             type="submit"
             className={meaning === 'approved' ? 'button button-primary' : 'button button-danger'}
@@ -114,7 +108,7 @@ export function SignatureDialog({
           >
             {busy ? 'Signing…' : meaning === 'approved' ? 'Sign and approve' : 'Sign and reject'}
           </button>
-        </div>
+        </DialogActions>
       </form>
     </Modal>
   );

@@ -46,7 +46,6 @@ export interface NodeDataByType {
   event: EventNodeData;
 }
 export type RuleNodeType = keyof NodeDataByType;
-export const RULE_NODE_TYPES: readonly RuleNodeType[] = ['fact', 'gate', 'ref', 'event'];
 
 export interface XYPosition {
   x: number;

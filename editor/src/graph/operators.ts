@@ -14,9 +14,6 @@ export const BUILT_IN_OPERATORS = [
   'doesNotContain',
 ] as const;
 
-/** json-rules-engine 7's operator decorators, written `decorator:operator`. */
-export const OPERATOR_DECORATORS = ['someFact', 'someValue', 'everyFact', 'everyValue', 'swap', 'not'] as const;
-
 const BY_TYPE: Record<FactType, readonly string[]> = {
   number: ['equal', 'notEqual', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'in', 'notIn'],
   string: ['equal', 'notEqual', 'in', 'notIn'],

@@ -98,10 +98,7 @@ export class GatewayClient {
 
   /** A published version, or the latest published one. */
   getRuleSetVersion(ruleSetId: string, version: number | 'latest', signal?: AbortSignal): Promise<RuleSetVersion> {
-    const path =
-      version === 'latest'
-        ? `${ApiPaths.ruleSetVersions(ruleSetId)}/latest`
-        : ApiPaths.ruleSetVersion(ruleSetId, version);
+    const path = version === 'latest' ? ApiPaths.ruleSetLatest(ruleSetId) : ApiPaths.ruleSetVersion(ruleSetId, version);
     return this.request<RuleSetVersion>('GET', path, undefined, signal);
   }
 

@@ -16,9 +16,12 @@ export function typedProperty(def: Record<string, unknown>, prop: string, defaul
   };
 }
 
+/** typedInput types whose empty value means "nothing to evaluate". */
+const EMPTY_MEANS_UNSET = new Set(['str', 'msg', 'env', 'flow', 'global', 'num', 'jsonata', 'json']);
+
 /** True when the property has nothing to evaluate (an empty string or an empty message path). */
 export function isUnset(prop: TypedValue): boolean {
-  return prop.value === '' && ['str', 'msg', 'env', 'flow', 'global', 'num', 'jsonata', 'json'].includes(prop.type);
+  return prop.value === '' && EMPTY_MEANS_UNSET.has(prop.type);
 }
 
 /**

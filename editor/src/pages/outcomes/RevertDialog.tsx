@@ -1,8 +1,8 @@
 import type { WriteBackOutcome } from '@loopgate/contracts';
 import { useState, type FormEvent } from 'react';
 import { errorText } from '../../api/client';
-import { Modal } from '../../components/Modal';
-import { formatValue } from '../../components/Notice';
+import { DialogActions, Modal } from '../../components/Modal';
+import { ErrorText, formatValue } from '../../components/Notice';
 
 interface RevertDialogProps {
   outcome: WriteBackOutcome | undefined;
@@ -52,19 +52,12 @@ export function RevertDialog({ outcome, onRevert, onClose }: RevertDialogProps) 
             value={reason}
             onChange={(e) => setReason(e.target.value)}
           />
-          {error && (
-            <p className="error-text" role="alert">
-              {error}
-            </p>
-          )}
-          <div className="form-actions">
-            <button type="button" className="button" onClick={close}>
-              Cancel
-            </button>
+          <ErrorText error={error} />
+          <DialogActions onCancel={close}>
             <button type="submit" className="button button-warn" disabled={busy || reason.trim().length < 3}>
               {busy ? 'Reverting…' : 'Revert now'}
             </button>
-          </div>
+          </DialogActions>
         </form>
       )}
     </Modal>

@@ -2,6 +2,7 @@ import type { TargetStatus } from '@loopgate/contracts';
 import { useState } from 'react';
 import { errorText } from '../../api/client';
 import { gateway } from '../../api/endpoints';
+import { ErrorText } from '../../components/Notice';
 
 interface TargetControlsProps {
   targets: TargetStatus[];
@@ -30,11 +31,7 @@ export function TargetControls({ targets, mayControl, onChanged }: TargetControl
       <header className="panel-header">
         <h2 id="targets-title">Targets</h2>
       </header>
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       <ul className="target-list">
         {targets.map((t) => (
           <li key={t.instance} className="target-row" data-target={t.instance}>

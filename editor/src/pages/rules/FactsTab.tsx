@@ -1,5 +1,6 @@
 import { FACT_TYPES, type FactDefinition, type FactType } from '@loopgate/contracts';
 import { useState, type FormEvent } from 'react';
+import { ErrorText } from '../../components/Notice';
 
 interface FactsTabProps {
   facts: FactDefinition[];
@@ -113,11 +114,7 @@ export function FactsTab({ facts, readOnly, onChange }: FactsTabProps) {
               Add fact
             </button>
           </div>
-          {error && (
-            <p className="error-text" role="alert">
-              {error}
-            </p>
-          )}
+          <ErrorText error={error} />
         </form>
       )}
     </div>

@@ -1,6 +1,7 @@
 import type { RuleSetFile } from '@loopgate/contracts';
 import { useState } from 'react';
 import { parseRuleSetJson } from './draft';
+import { ErrorText } from '../../components/Notice';
 
 interface JsonTabProps {
   content: RuleSetFile;
@@ -51,11 +52,7 @@ export function JsonTab({ content, readOnly, unfinished, onApply }: JsonTabProps
         onChange={(e) => setText(e.target.value)}
         aria-invalid={error ? true : undefined}
       />
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {!readOnly && (
         <div className="form-actions">
           <button type="button" className="button" onClick={() => setText(pretty)} disabled={text === pretty}>

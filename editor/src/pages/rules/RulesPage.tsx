@@ -3,8 +3,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { gateway } from '../../api/endpoints';
 import { useResource } from '../../api/hooks';
 import { can, getSession } from '../../api/session';
-import { Modal } from '../../components/Modal';
-import { Notice } from '../../components/Notice';
+import { DialogActions, Modal } from '../../components/Modal';
+import { ErrorText, Notice } from '../../components/Notice';
 import { followLink, navigate } from '../../router';
 import { loadDraft, localDraftIds, newRuleSet, saveDraft } from './draft';
 import { RuleSetWorkspace } from './RuleSetWorkspace';
@@ -142,19 +142,12 @@ function NewRuleSetDialog({
         />
         <label htmlFor="new-description">Description</label>
         <textarea id="new-description" rows={2} value={description} onChange={(e) => setDescription(e.target.value)} />
-        {error && (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="form-actions">
-          <button type="button" className="button" onClick={onClose}>
-            Cancel
-          </button>
+        <ErrorText error={error} />
+        <DialogActions onCancel={onClose}>
           <button type="submit" className="button button-primary">
             Create draft
           </button>
-        </div>
+        </DialogActions>
       </form>
     </Modal>
   );

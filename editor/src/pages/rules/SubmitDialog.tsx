@@ -2,8 +2,9 @@ import type { RuleSetFile, RuleSetVersion, ValidationIssue } from '@loopgate/con
 import { useEffect, useState } from 'react';
 import { ApiError, errorText } from '../../api/client';
 import { gateway } from '../../api/endpoints';
-import { Modal } from '../../components/Modal';
+import { DialogActions, Modal } from '../../components/Modal';
 import { ReplayReport } from './ReplayReport';
+import { ErrorText } from '../../components/Notice';
 
 interface SubmitDialogProps {
   open: boolean;
@@ -84,15 +85,8 @@ export function SubmitDialog({ open, content, onIssues, onSubmitted, onClose }: 
         <p className="notice notice-ok">✓ The gateway validated the draft: no issues.</p>
       )}
       {open && <ReplayReport ruleSetId={content.id} request={{ content }} />}
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="form-actions">
-        <button type="button" className="button" onClick={onClose}>
-          Cancel
-        </button>
+      <ErrorText error={error} />
+      <DialogActions onCancel={onClose}>
         <button
           type="button"
           className="button button-primary"
@@ -101,7 +95,7 @@ export function SubmitDialog({ open, content, onIssues, onSubmitted, onClose }: 
         >
           {busy ? 'Submitting…' : 'Submit for approval'}
         </button>
-      </div>
+      </DialogActions>
     </Modal>
   );
 }

@@ -2,7 +2,7 @@ import type { EvaluationResult, FactDefinition, RuleSetVersion } from '@loopgate
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { errorText } from '../../api/client';
 import { gateway } from '../../api/endpoints';
-import { formatValue } from '../../components/Notice';
+import { ErrorText, formatValue } from '../../components/Notice';
 
 interface TestRunPanelProps {
   ruleSetId: string;
@@ -137,11 +137,7 @@ export function TestRunPanel({ ruleSetId, facts, versions, ruleName, draftDiffer
           </button>
         )}
       </div>
-      {error && (
-        <p className="error-text" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText error={error} />
       {result && (
         <div className="test-result" role="status" data-testid="test-result">
           {ruleResult ? (

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, errorText } from '../../api/client';
 import { gateway } from '../../api/endpoints';
 import { setSession } from '../../api/session';
+import { ErrorText } from '../../components/Notice';
 
 function signInMessage(error: unknown): string {
   if (error instanceof ApiError) {
@@ -77,11 +78,7 @@ export function SignInPage() {
           value={password}
           onChange={(e) => setPassword(e.target.value)}
         />
-        {error && (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText error={error} />
         <button type="submit" className="button button-primary button-block" disabled={busy}>
           {busy ? 'Signing in…' : 'Sign in'}
         </button>

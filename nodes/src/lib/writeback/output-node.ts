@@ -54,6 +54,8 @@ export function registerWriteBackOutput(RED: NodeAPI, kind: TargetKind): void {
     const parsed = parseOutputConfig(def, spec);
     const configProblem = parsed.success ? undefined : describeIssues(parsed.issues);
     const hierarchy = hierarchyFor(RED, def.hierarchy);
+    // Config nodes are created before the nodes that use them (and restart them when redeployed).
+    const gateway = gatewayFor(RED, def.gateway);
     if (configProblem) this.status({ fill: 'red', shape: 'ring', text: `config: ${configProblem}`.slice(0, 80) });
     else if ('problem' in hierarchy) this.status({ fill: 'red', shape: 'ring', text: hierarchy.problem });
     const inFlight = new Set<AbortController>();
@@ -78,7 +80,6 @@ export function registerWriteBackOutput(RED: NodeAPI, kind: TargetKind): void {
         return fail(msg, done, 'INVALID_CONFIG', 'config', configProblem ?? 'invalid configuration', parsed.issues);
       }
       if ('problem' in hierarchy) return fail(msg, done, 'INVALID_CONFIG', 'config', hierarchy.problem);
-      const gateway = gatewayFor(RED, def.gateway);
       if ('problem' in gateway) {
         this.status({ fill: 'red', shape: 'ring', text: gateway.problem });
         return fail(msg, done, 'INVALID_CONFIG', 'config', gateway.problem);
