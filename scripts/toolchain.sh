@@ -34,11 +34,24 @@ loopgate_use_node() {
 loopgate_install() {
   local stamp=node_modules/.loopgate-installed
   if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ "$(cat "$stamp")" != "$(node -p process.version)" ]; then
-    # npm ci refuses a lock that lacks other platforms' optional packages (swc, rollup), which some
-    # npm 11 releases write themselves; npm install then follows the lock for everything it has.
-    if ! { [ -f package-lock.json ] && npm ci --no-audit --no-fund 2>/dev/null; }; then
-      npm install --no-audit --no-fund || return 1
-    fi
+    # Strict: the lock is the install. A lock that npm ci refuses is a defect to fix, not to work around.
+    npm ci --no-audit --no-fund || return 1
     node -p process.version > "$stamp"
   fi
+}
+
+# Fails when package.json and the lock disagree, or when resolving again would change the lock.
+loopgate_check_lock() {
+  local before
+  before="$(mktemp)"
+  cp package-lock.json "$before"
+  npm install --package-lock-only --ignore-scripts --no-audit --no-fund >/dev/null || { rm -f "$before"; return 1; }
+  if ! cmp -s "$before" package-lock.json; then
+    echo "loopgate: package-lock.json is not what npm resolves from package.json; run 'npm install --package-lock-only' and commit it" >&2
+    diff -u "$before" package-lock.json | head -40 >&2
+    cp "$before" package-lock.json
+    rm -f "$before"
+    return 1
+  fi
+  rm -f "$before"
 }
