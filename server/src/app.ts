@@ -48,6 +48,8 @@ export async function startGateway(config: LoopgateConfig = loadConfig()): Promi
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forConfig(config), {
     logger: LOG_LEVELS[config.logLevel],
     bodyParser: false,
+    // A failed start rejects, so the caller reports it (main.ts: one line and a documented exit code).
+    abortOnError: false,
     ...(tls ? { httpsOptions: tls } : {}),
   });
   app.enableShutdownHooks();

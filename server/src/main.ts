@@ -1,25 +1,31 @@
 #!/usr/bin/env node
 import { startGateway } from './app';
 import { ConfigError, loadConfig } from './config/config';
+import { EXIT_CODES, preflight, UnreachableError } from './config/preflight';
 
-/** `npm start`: the gateway alone, with real endpoints from configuration. */
+/**
+ * `npm start`: the gateway alone, with real endpoints from configuration. A configuration that is
+ * invalid or could lose commands exits 2, an unreachable database or Kafka exits 3, one line per problem.
+ */
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`loopgate: ${error.message}\n`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfig();
+  await preflight(config);
   await startGateway(config);
 }
 
-main().catch((error: unknown) => {
+function refuse(error: unknown): never {
+  if (error instanceof ConfigError) {
+    for (const problem of error.problems) process.stderr.write(`loopgate: ${problem}\n`);
+    process.exit(EXIT_CODES.config);
+  }
+  if (error instanceof UnreachableError) {
+    process.stderr.write(`loopgate: ${error.message}\n`);
+    process.exit(EXIT_CODES.unreachable);
+  }
   process.stderr.write(
     `loopgate: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
-  process.exit(1);
-});
+  process.exit(EXIT_CODES.failure);
+}
+
+main().catch(refuse);

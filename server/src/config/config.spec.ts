@@ -66,6 +66,25 @@ describe('loadConfig', () => {
   });
 });
 
+describe('shared bus', () => {
+  it('refuses the Kafka bus on per-process SQLite, naming LOOPGATE_BUS', () => {
+    const problems = errorOf(() => loadConfig({ LOOPGATE_BUS: 'kafka', LOOPGATE_KAFKA_BROKERS: 'k:9092' })).problems;
+    expect(problems).toEqual([expect.stringMatching(/^LOOPGATE_BUS: kafka needs a database every gateway shares/)]);
+  });
+
+  it('refuses the Kafka bus without brokers', () => {
+    const problems = errorOf(() =>
+      loadConfig({ LOOPGATE_BUS: 'kafka', LOOPGATE_DATABASE_URL: 'postgres://u:p@h/db' }),
+    ).problems;
+    expect(problems).toEqual([expect.stringMatching(/^LOOPGATE_KAFKA_BROKERS: /)]);
+  });
+
+  it('accepts the Kafka bus on a shared PostgreSQL database', () => {
+    const env = { LOOPGATE_BUS: 'kafka', LOOPGATE_KAFKA_BROKERS: 'k:9092', LOOPGATE_DATABASE_URL: 'postgres://h/db' };
+    expect(loadConfig(env).bus).toBe('kafka');
+  });
+});
+
 describe('resolveSecrets', () => {
   it('replaces { env: NAME } with the variable and leaves other values alone', () => {
     expect(resolveSecrets({ url: 'http://x', secret: { env: 'S' }, nested: [{ env: 'S' }] }, { S: 'shh' })).toEqual({

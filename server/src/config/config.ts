@@ -344,6 +344,7 @@ export function loadConfig(
 /** Settings that only make sense together: TLS certificate and key, the OpenID Connect client. */
 function crossFieldProblems(config: LoopgateConfig): string[] {
   const problems: string[] = [];
+  if (config.bus === 'kafka') problems.push(...sharedBusProblems(config));
   if (Boolean(config.tlsCert) !== Boolean(config.tlsKey))
     problems.push('LOOPGATE_TLS_CERT, LOOPGATE_TLS_KEY: set both or neither');
   for (const field of ['tlsCert', 'tlsKey'] as const) {
@@ -362,6 +363,30 @@ function crossFieldProblems(config: LoopgateConfig): string[] {
         );
       }
     }
+  }
+  return problems;
+}
+
+/**
+ * A shared bus hands a command to whichever gateway owns its partition, and that gateway must find
+ * it in the database: with per-process SQLite it never would, and the command would stay queued forever.
+ */
+function sharedBusProblems(config: LoopgateConfig): string[] {
+  const problems: string[] = [];
+  if (!config.databaseUrl) {
+    problems.push(
+      'LOOPGATE_BUS: kafka needs a database every gateway shares (set LOOPGATE_DATABASE_URL); per-process SQLite would lose commands',
+    );
+  }
+  const brokers = (config.kafkaBrokers ?? '')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
+  if (brokers.length === 0) {
+    problems.push('LOOPGATE_KAFKA_BROKERS: set the Kafka brokers (host:port,...) when LOOPGATE_BUS=kafka');
+  } else {
+    const invalid = brokers.filter((b) => !/^[^\s:/]+:\d{1,5}$/.test(b));
+    if (invalid.length) problems.push(`LOOPGATE_KAFKA_BROKERS: "${invalid.join(', ')}" is not host:port`);
   }
   return problems;
 }

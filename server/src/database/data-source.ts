@@ -16,6 +16,8 @@ export function dataSourceOptions(config: Pick<LoopgateConfig, 'dataDir' | 'data
       migrations: MIGRATIONS,
       migrationsRun: true,
       synchronize: false,
+      // A refused or silent server is reported within seconds, not after the driver's own long wait.
+      connectTimeoutMS: 5_000,
       extra: { max: 10 },
     };
   }

@@ -64,11 +64,23 @@ export function targetDefinition(kind: TargetKind): TargetDefinition {
  * });
  */
 export function createTargetAdapter(raw: unknown): TargetAdapter {
+  const { instance, definition, connection } = parseTargetInstance(raw);
+  return definition.create(instance, connection);
+}
+
+/**
+ * Validates an instance configuration (secrets included) without building its adapter, so a start-up
+ * check opens no connection. Throws `TargetConfigError` like `createTargetAdapter`.
+ */
+export function parseTargetInstance(raw: unknown): {
+  instance: string;
+  definition: TargetDefinition;
+  connection: unknown;
+} {
   const config = parseConfigClass(TargetInstanceConfigSchema, raw, '$');
   const definition = targetDefinition(config.kind);
-  let connection: unknown;
   try {
-    connection = definition.parseConfig(config.connection);
+    return { instance: config.instance, definition, connection: definition.parseConfig(config.connection) };
   } catch (error) {
     if (error instanceof TargetConfigError) {
       // Definitions validate `connection` on its own; put their issue paths under `$.connection`.
@@ -78,5 +90,4 @@ export function createTargetAdapter(raw: unknown): TargetAdapter {
     }
     throw error;
   }
-  return definition.create(config.instance, connection);
 }
