@@ -6,7 +6,9 @@ import {
   Module,
   type OnApplicationShutdown,
   type OnModuleInit,
+  Optional,
 } from '@nestjs/common';
+import { Registry } from 'prom-client';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AUDIT_WRITER } from '../common/audit.port';
@@ -18,7 +20,7 @@ import { WalCheckpointer } from './persistence/wal-checkpointer';
 import { AuditService, AuditWriterService } from './services/audit.service';
 import { GATEWAY_STORE } from './services/tokens';
 
-/** SQLite WAL checkpoints in a worker thread, so their fsync never stalls dispatch. */
+/** SQLite WAL checkpoints in a worker thread (their fsync never stalls dispatch), bounded in size, with a metric. */
 @Injectable()
 export class StoreMaintenance implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('GatewayStore');
@@ -27,8 +29,9 @@ export class StoreMaintenance implements OnModuleInit, OnApplicationShutdown {
   constructor(
     dataSource: DataSource,
     @Inject(GATEWAY_STORE) private readonly store: TypeOrmGatewayStore,
+    @Optional() registry?: Registry,
   ) {
-    this.checkpointer = new WalCheckpointer(dataSource, 200, (message) => this.logger.warn(message));
+    this.checkpointer = new WalCheckpointer(dataSource, 200, (message) => this.logger.warn(message), { registry });
   }
 
   onModuleInit(): void {

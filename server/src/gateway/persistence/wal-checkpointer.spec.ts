@@ -1,0 +1,128 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { dataSourceOptions } from '../../database/data-source';
+import { WalCheckpointer, walCheckpointDecision } from './wal-checkpointer';
+
+const LIMITS = { idleMs: 2_000, ceilingBytes: 1_000_000 };
+
+describe('walCheckpointDecision', () => {
+  it('leaves an empty WAL alone', () => {
+    expect(walCheckpointDecision({ bytes: 0, idleForMs: 60_000 }, LIMITS)).toBeUndefined();
+  });
+
+  it('leaves a WAL below the ceiling alone while writes go on', () => {
+    expect(walCheckpointDecision({ bytes: 500_000, idleForMs: 1_999 }, LIMITS)).toBeUndefined();
+  });
+
+  it('truncates once writes have stopped for idleMs', () => {
+    expect(walCheckpointDecision({ bytes: 500_000, idleForMs: 2_000 }, LIMITS)).toBe('TRUNCATE');
+  });
+
+  it('truncates at the ceiling even while writes go on', () => {
+    expect(walCheckpointDecision({ bytes: 1_000_000, idleForMs: 0 }, LIMITS)).toBe('TRUNCATE');
+  });
+});
+
+describe('WalCheckpointer on a SQLite file', () => {
+  let dir: string;
+  let dataSource: DataSource;
+  let checkpointer: WalCheckpointer | undefined;
+  let clock: number;
+  let registry: Registry;
+  let errors: string[];
+
+  const walBytes = () => {
+    try {
+      return fs.statSync(path.join(dir, 'loopgate.db-wal')).size;
+    } catch {
+      return 0;
+    }
+  };
+  const writeRows = async (n: number) => {
+    for (let i = 0; i < n; i++) await dataSource.query('INSERT INTO filler (body) VALUES (?)', ['x'.repeat(2_000)]);
+  };
+  const start = (ceilingBytes: number) => {
+    checkpointer = new WalCheckpointer(dataSource, 3_600_000, (m) => errors.push(m), {
+      // The timer never fires in a test: each check is called and awaited.
+      checkEveryMs: 3_600_000,
+      idleMs: 2_000,
+      ceilingBytes,
+      now: () => clock,
+      registry,
+    });
+    expect(checkpointer.start()).toBe(true);
+    return checkpointer;
+  };
+
+  beforeEach(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-wal-'));
+    dataSource = await new DataSource({ ...dataSourceOptions({ dataDir: dir }), migrations: [] }).initialize();
+    await dataSource.query('CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT)');
+    clock = 1_000_000;
+    registry = new Registry();
+    errors = [];
+  });
+
+  afterEach(async () => {
+    await checkpointer?.stop();
+    checkpointer = undefined;
+    await dataSource.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('does not reset the WAL while writes go on below the ceiling', async () => {
+    const wal = start(64 * 1024 * 1024);
+    await writeRows(200);
+    expect(await wal.check()).toBeUndefined();
+    clock += 1_000;
+    await writeRows(50);
+    expect(await wal.check()).toBeUndefined();
+    expect(wal.bytes).toBeGreaterThan(400_000);
+  });
+
+  it('truncates the WAL to nothing once writes stop for idleMs', async () => {
+    const wal = start(64 * 1024 * 1024);
+    await writeRows(200);
+    await wal.check();
+    expect(walBytes()).toBeGreaterThan(400_000);
+    clock += 2_000;
+    expect(await wal.check()).toMatchObject({ mode: 'TRUNCATE', busy: 0 });
+    expect(walBytes()).toBe(0);
+    expect(wal.bytes).toBe(0);
+    expect((await dataSource.query('SELECT COUNT(*) AS n FROM filler'))[0].n).toBe(200);
+  });
+
+  it('truncates at the ceiling under continuous writes', async () => {
+    const wal = start(256 * 1024);
+    for (let round = 0; round < 5; round++) {
+      await writeRows(100);
+      clock += 100;
+      await wal.check();
+      expect(walBytes()).toBeLessThan(256 * 1024 + 100 * 4_200);
+    }
+    expect(errors).toEqual([]);
+  });
+
+  it('reports the WAL size as loopgate_sqlite_wal_bytes', async () => {
+    const wal = start(64 * 1024 * 1024);
+    await writeRows(100);
+    await wal.check();
+    const metric = await registry.getSingleMetric('loopgate_sqlite_wal_bytes')!.get();
+    expect(metric.values[0].value).toBe(walBytes());
+    expect(metric.values[0].value).toBeGreaterThan(0);
+  });
+
+  it('does nothing on a database that is not a SQLite file', async () => {
+    const memory = await new DataSource({
+      ...dataSourceOptions({ dataDir: dir }),
+      database: ':memory:',
+      migrations: [],
+    }).initialize();
+    expect(new WalCheckpointer(memory).start()).toBe(false);
+    await memory.destroy();
+  });
+});
