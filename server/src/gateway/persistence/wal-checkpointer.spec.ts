@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Registry } from 'prom-client';
-import { DataSource } from 'typeorm';
+import { DataSource, type DataSourceOptions } from 'typeorm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dataSourceOptions } from '../../database/data-source';
 import { WalCheckpointer, walCheckpointDecision } from './wal-checkpointer';
@@ -121,7 +121,7 @@ describe('WalCheckpointer on a SQLite file', () => {
       ...dataSourceOptions({ dataDir: dir }),
       database: ':memory:',
       migrations: [],
-    }).initialize();
+    } as DataSourceOptions).initialize();
     expect(new WalCheckpointer(memory).start()).toBe(false);
     await memory.destroy();
   });
