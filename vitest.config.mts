@@ -18,6 +18,8 @@ const shared = {
   resolve: {
     alias: {
       '@loopgate/contracts': here('./contracts/src/index.ts'),
+      // The more specific alias first: vite matches aliases in order, by prefix.
+      '@loopgate/rules/core': here('./rules/src/core.ts'),
       '@loopgate/rules': here('./rules/src/index.ts'),
     },
   },

@@ -10,7 +10,10 @@ export default defineConfig({
   // plugin-react's types come from the root's vite 8 (vitest's); this build runs the workspace's vite 7.
   plugins: [react() as unknown as PluginOption],
   resolve: {
-    alias: { '@loopgate/contracts': here('../contracts/src/index.ts') },
+    alias: {
+      '@loopgate/contracts': here('../contracts/src/index.ts'),
+      '@loopgate/rules/core': here('../rules/src/core.ts'),
+    },
   },
   build: {
     outDir: here('./dist'),

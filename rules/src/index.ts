@@ -1,6 +1,7 @@
 /**
  * @loopgate/rules — rule set files and their compiled evaluator. Pure TypeScript: the palette's
- * rule node, the gateway and the CLI use it alike.
+ * rule node, the gateway and the CLI use it alike; the console imports the browser-safe
+ * `@loopgate/rules/core` (everything here but the checksum).
  *
  * @example
  * import { LOOPGATE_RULE_OPTIONS, compileRuleSet, validateRuleSetFile } from '@loopgate/rules';
@@ -16,34 +17,6 @@
  * toolWear.evaluate(facts).results[0].conditions; // per-condition results for the console's test run
  */
 
-// The compiled evaluator.
-export {
-  LOOPGATE_RULE_OPTIONS,
-  compileRuleSet,
-  type CompileOptions,
-  type RuleSetEvaluator,
-} from './evaluator/evaluator';
-export { AsyncFactError, RuleSetCompileError, UndefinedFactError } from './evaluator/errors';
-export type { EngineFact, Facts } from './evaluator/fact-reader';
-export type { PathResolver } from './evaluator/fact-path';
-export {
-  BUILT_IN_DECORATORS,
-  BUILT_IN_OPERATORS,
-  type BuiltInDecorator,
-  type BuiltInOperator,
-  type CustomOperator,
-  type CustomOperatorDecorator,
-} from './evaluator/operators';
-
-// The file format.
-export { MAX_CONDITION_DEPTH, RULE_SET_ID_PATTERN, parseRuleSetFile, type ParseOptions } from './file/parse';
-export { validateRuleSet, validateRuleSetFile, type RuleSetValidationOptions } from './file/validate';
-export {
-  RULE_SET_MIGRATIONS,
-  migrateRuleSetFile,
-  type MigratedRuleSet,
-  type MigrationOptions,
-  type RuleSetMigration,
-} from './file/migrate';
-export { canonicalJson, canonicalRuleSet, ruleSetChecksum, serializeRuleSet } from './file/canonical';
-export { diffRuleSets, type ChangeKind, type ChangeSubject, type RuleSetChange, type RuleSetDiff } from './file/diff';
+export * from './core';
+// Server-side only: node:crypto.
+export { ruleSetChecksum } from './file/checksum';

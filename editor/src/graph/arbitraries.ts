@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Condition, RuleDefinition, TopLevelCondition } from '@loopgate/contracts';
-import { BUILT_IN_OPERATORS } from './operators';
+import { BUILT_IN_OPERATORS } from '@loopgate/rules/core';
 
 /** Generators of every rule json-rules-engine's format allows, for the property tests. */
 const text = fc.string({ minLength: 1, maxLength: 10 });

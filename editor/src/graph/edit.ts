@@ -1,4 +1,5 @@
 import type { FactDefinition, FactType } from '@loopgate/contracts';
+import { jsonEqual, operatorsFor } from '@loopgate/rules/core';
 import type {
   EventNodeData,
   FactNodeData,
@@ -9,8 +10,6 @@ import type {
   RuleGraphNode,
   XYPosition,
 } from './model';
-import { jsonEqual } from './json';
-import { operatorsFor } from './operators';
 
 /** A fresh node id that no node of the graph uses: `n1`, `n2`, … */
 export function freshNodeId(graph: RuleGraph): string {

@@ -1,31 +1,20 @@
 /** JSON paths inside one rule, the addresses validation issues and test results use. */
+import { indexPath, isPathWithin } from '@loopgate/rules/core';
+
+export { isPathWithin, ruleRelativePath } from '@loopgate/rules/core';
 
 export const CONDITIONS_PATH = '$.conditions';
 export const EVENT_PATH = '$.event';
 
 /** The path of the `index`-th input of a gate: `$.conditions.all[2]`, or `$.conditions.not` for `not`. */
 export function childPath(parentPath: string, gate: 'all' | 'any' | 'not', index: number): string {
-  return gate === 'not' ? `${parentPath}.not` : `${parentPath}.${gate}[${index}]`;
+  return gate === 'not' ? `${parentPath}.not` : indexPath(`${parentPath}.${gate}`, index);
 }
 
 /** A stable node id for a path: `$.conditions.all[0]` → `c.all.0`; `$.event` → `event`. */
 export function nodeIdForPath(path: string): string {
   if (path === EVENT_PATH) return 'event';
   return 'c' + path.slice(CONDITIONS_PATH.length).replace(/\[(\d+)\]/g, '.$1');
-}
-
-/** Whether `prefix` addresses `path` itself or something inside it (at a segment boundary). */
-export function isPathWithin(path: string, prefix: string): boolean {
-  if (!path.startsWith(prefix)) return false;
-  const next = path.charAt(prefix.length);
-  return next === '' || next === '.' || next === '[';
-}
-
-/** `$.rules[3].conditions.any[0]` → `$.conditions.any[0]` for rule 3; undefined for another rule. */
-export function ruleRelativePath(ruleSetPath: string, ruleIndex: number): string | undefined {
-  const prefix = `$.rules[${ruleIndex}]`;
-  if (!isPathWithin(ruleSetPath, prefix)) return undefined;
-  return '$' + ruleSetPath.slice(prefix.length);
 }
 
 /**

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { RuleSetFile } from '@loopgate/contracts';
 import { describe, expect, it } from 'vitest';
-import { canonicalRuleSet, ruleSetChecksum, serializeRuleSet } from './canonical';
+import { canonicalRuleSet, serializeRuleSet } from './canonical';
+import { ruleSetChecksum } from './checksum';
 import { parseRuleSetFile } from './parse';
 
 const file: RuleSetFile = {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Condition, FactDefinition, RuleDefinition, RuleEvent, RuleSetFile } from '@loopgate/contracts';
 
 /** Fixed key orders: what a reader looks for first comes first; nested conditions come last. */
@@ -107,14 +106,4 @@ export function canonicalRuleSet(file: RuleSetFile): RuleSetFile {
  */
 export function serializeRuleSet(file: RuleSetFile): string {
   return `${JSON.stringify(canonicalRuleSet(file), null, 2)}\n`;
-}
-
-/**
- * SHA-256 (hex) of the canonical file text: equal for equal rule sets however they were written,
- * and equal to `sha256sum rules/sets/<id>.json` for a file saved by `serializeRuleSet`.
- *
- * @example ruleSetChecksum(file) // 'c0ffee…' (64 hex digits)
- */
-export function ruleSetChecksum(file: RuleSetFile): string {
-  return createHash('sha256').update(serializeRuleSet(file), 'utf8').digest('hex');
 }

@@ -1,7 +1,6 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { Condition, RuleSetFile } from '@loopgate/contracts';
 import { canonicalJson, canonicalRuleSet } from './canonical';
-import { indexPath, propertyPath } from './json-path';
+import { indexPath, jsonEqual, propertyPath } from './json-path';
 
 export type ChangeKind = 'added' | 'removed' | 'changed';
 
@@ -59,16 +58,14 @@ function commonAnchors(a: readonly unknown[], b: readonly unknown[]): [number, n
   const table = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
   for (let i = n - 1; i >= 0; i--) {
     for (let j = m - 1; j >= 0; j--) {
-      table[i][j] = isDeepStrictEqual(a[i], b[j])
-        ? table[i + 1][j + 1] + 1
-        : Math.max(table[i + 1][j], table[i][j + 1]);
+      table[i][j] = jsonEqual(a[i], b[j]) ? table[i + 1][j + 1] + 1 : Math.max(table[i + 1][j], table[i][j + 1]);
     }
   }
   const anchors: [number, number][] = [];
   let i = 0;
   let j = 0;
   while (i < n && j < m) {
-    if (isDeepStrictEqual(a[i], b[j])) {
+    if (jsonEqual(a[i], b[j])) {
       anchors.push([i, j]);
       i++;
       j++;
@@ -92,7 +89,7 @@ class Differ {
     pathB: string,
     owner: Pick<RuleSetChange, 'rule' | 'sharedCondition'>,
   ): void {
-    if (isDeepStrictEqual(a, b)) return;
+    if (jsonEqual(a, b)) return;
     const kind = kindOf(a);
     if (kind !== kindOf(b)) {
       this.push({
@@ -106,7 +103,7 @@ class Differ {
       });
       return;
     }
-    if (!isDeepStrictEqual(ownFields(a), ownFields(b))) {
+    if (!jsonEqual(ownFields(a), ownFields(b))) {
       this.push({
         kind: 'changed',
         subject: 'condition',
@@ -171,7 +168,7 @@ class Differ {
       const j = afterIndex.get(x.name);
       const owner = subject === 'rule' ? { rule: x.name } : {};
       if (j === undefined) this.push({ kind: 'removed', subject, ...owner, beforePath: indexPath(base, i), before: x });
-      else if (!isDeepStrictEqual(x, after[j])) onChanged(x, after[j], indexPath(base, i), indexPath(base, j));
+      else if (!jsonEqual(x, after[j])) onChanged(x, after[j], indexPath(base, i), indexPath(base, j));
     });
     after.forEach((y, j) => {
       if (!beforeIndex.has(y.name)) {
@@ -201,7 +198,7 @@ export function diffRuleSets(before: RuleSetFile, after: RuleSetFile): RuleSetDi
   const b = canonicalRuleSet(after);
   const differ = new Differ();
   for (const key of ['schemaVersion', 'id', 'name', 'description'] as const) {
-    if (!isDeepStrictEqual(a[key], b[key])) {
+    if (!jsonEqual(a[key], b[key])) {
       differ.changes.push({
         kind: 'changed',
         subject: 'rule-set',
@@ -237,7 +234,7 @@ export function diffRuleSets(before: RuleSetFile, after: RuleSetFile): RuleSetDi
         afterPath: pathName,
         after: sharedB[name],
       });
-    else if (!isDeepStrictEqual(sharedA[name], sharedB[name])) {
+    else if (!jsonEqual(sharedA[name], sharedB[name])) {
       differ.changes.push({
         kind: 'changed',
         subject: 'shared-condition',
@@ -262,7 +259,7 @@ export function diffRuleSets(before: RuleSetFile, after: RuleSetFile): RuleSetDi
       });
     }
     differ.conditions(x.conditions, y.conditions, `${pathA}.conditions`, `${pathB}.conditions`, { rule: x.name });
-    if (!isDeepStrictEqual(canonicalJson(x.event), canonicalJson(y.event))) {
+    if (!jsonEqual(canonicalJson(x.event), canonicalJson(y.event))) {
       differ.changes.push({
         kind: 'changed',
         subject: 'event',
@@ -278,7 +275,7 @@ export function diffRuleSets(before: RuleSetFile, after: RuleSetFile): RuleSetDi
   const kept = (list: { name: string }[], other: Set<string>) => list.map((r) => r.name).filter((n) => other.has(n));
   const orderA = kept(a.rules, new Set(b.rules.map((r) => r.name)));
   const orderB = kept(b.rules, new Set(a.rules.map((r) => r.name)));
-  if (!isDeepStrictEqual(orderA, orderB)) {
+  if (!jsonEqual(orderA, orderB)) {
     differ.changes.push({
       kind: 'changed',
       subject: 'rule-order',
@@ -291,7 +288,7 @@ export function diffRuleSets(before: RuleSetFile, after: RuleSetFile): RuleSetDi
   const count = (subject: ChangeSubject, kind: ChangeKind) =>
     differ.changes.filter((c) => c.subject === subject && c.kind === kind).length;
   return {
-    identical: isDeepStrictEqual(a, b),
+    identical: jsonEqual(a, b),
     changes: differ.changes,
     summary: {
       rules: { added: count('rule', 'added'), removed: count('rule', 'removed'), changed: count('rule', 'changed') },

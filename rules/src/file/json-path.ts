@@ -38,3 +38,37 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;
 }
+
+/** Whether `prefix` addresses `path` itself or something inside it (at a segment boundary). */
+export function isPathWithin(path: string, prefix: string): boolean {
+  if (!path.startsWith(prefix)) return false;
+  const next = path.charAt(prefix.length);
+  return next === '' || next === '.' || next === '[';
+}
+
+/**
+ * A rule set path made relative to one of its rules; undefined for a path of another rule.
+ *
+ * @example ruleRelativePath('$.rules[3].conditions.any[0]', 3) // '$.conditions.any[0]'
+ */
+export function ruleRelativePath(ruleSetPath: string, ruleIndex: number): string | undefined {
+  const prefix = indexPath('$.rules', ruleIndex);
+  if (!isPathWithin(ruleSetPath, prefix)) return undefined;
+  return '$' + ruleSetPath.slice(prefix.length);
+}
+
+/** Deep equality of JSON values; object key order is ignored, as JSON objects are unordered. */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null)
+    return Number.isNaN(a) && Number.isNaN(b);
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  if (Array.isArray(a))
+    return a.length === (b as unknown[]).length && a.every((x, i) => jsonEqual(x, (b as unknown[])[i]));
+  const ka = Object.keys(a).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every(
+    (k) => Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+  );
+}

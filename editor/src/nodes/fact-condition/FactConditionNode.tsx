@@ -1,6 +1,7 @@
 import { Handle, Position, type Node, type NodeProps } from '@xyflow/react';
 import { formatValue } from '../../components/Notice';
-import { operatorLabel, type FactNodeData } from '../../graph';
+import { operatorLabel } from '@loopgate/rules/core';
+import type { FactNodeData } from '../../graph';
 import { annotationClasses, useAnnotations } from '../canvas-context';
 import { NodeFooter } from '../NodeFooter';
 

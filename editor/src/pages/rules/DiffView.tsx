@@ -1,6 +1,6 @@
 import type { RuleSetFile, RuleSetVersion } from '@loopgate/contracts';
 import { useEffect, useId, useMemo, useState } from 'react';
-import { diffRuleSets, type ChangeKind, type RuleLayout } from '../../graph';
+import { ruleSetChanges, type ChangeKind, type RuleLayout } from '../../graph';
 import { ReadOnlyGraph } from './ReadOnlyGraph';
 
 export const DRAFT = -1;
@@ -35,7 +35,7 @@ export function DiffView({ versions, draft, layouts, initialFrom, initialTo }: D
   const content = (v: number) => (v === DRAFT ? draft : sorted.find((x) => x.version === v)?.content);
   const before = content(from);
   const after = content(to);
-  const diff = useMemo(() => (before && after ? diffRuleSets(before, after) : undefined), [before, after]);
+  const diff = useMemo(() => (before && after ? ruleSetChanges(before, after) : undefined), [before, after]);
   const [ruleName, setRuleName] = useState<string>();
   const changedRules = diff?.rules.filter((r) => r.status !== 'unchanged') ?? [];
   const shownRule = diff?.rules.find((r) => r.name === ruleName) ?? changedRules[0] ?? diff?.rules[0];

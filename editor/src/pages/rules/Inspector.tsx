@@ -1,8 +1,7 @@
 import { TARGET_KINDS, WRITE_BACK_ACTIONS, type FactDefinition } from '@loopgate/contracts';
+import { operatorsFor, valueKind } from '@loopgate/rules/core';
 import { useEffect, useId, useState } from 'react';
 import {
-  operatorsFor,
-  valueKind,
   withField,
   type EventNodeData,
   type FactNodeData,

@@ -7,6 +7,7 @@ import type {
 } from '@loopgate/contracts';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError, errorText } from '../../api/client';
+import { jsonEqual } from '@loopgate/rules/core';
 import { gateway } from '../../api/endpoints';
 import { useResource } from '../../api/hooks';
 import { can, getSession } from '../../api/session';
@@ -14,7 +15,6 @@ import { Notice } from '../../components/Notice';
 import {
   conditionOutcomes,
   emptyRuleGraph,
-  jsonEqual,
   ruleRelativePath,
   toGraph,
   type GraphIssue,

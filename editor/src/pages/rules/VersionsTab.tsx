@@ -5,7 +5,7 @@ import { can, getSession } from '../../api/session';
 import { Notice, Time } from '../../components/Notice';
 import { SignatureDialog } from '../../components/SignatureDialog';
 import { StateBadge } from '../../components/StateBadge';
-import { diffRuleSets } from '../../graph';
+import { ruleSetChanges } from '../../graph';
 import { ReplayReport } from './ReplayReport';
 
 interface VersionsTabProps {
@@ -172,7 +172,7 @@ function ChangeSummary({ before, after }: { before: RuleSetFile | undefined; aft
         First published version of this rule set: {after.rules.length} rule(s), {after.facts.length} fact(s).
       </p>
     );
-  const diff = diffRuleSets(before, after);
+  const diff = ruleSetChanges(before, after);
   return (
     <p>
       Against the published version: <span className="change-text-added">+{diff.conditions.added}</span> /{' '}

@@ -1,18 +1,5 @@
 import type { FactDefinition, FactType } from '@loopgate/contracts';
-
-/** json-rules-engine's built-in operators. */
-export const BUILT_IN_OPERATORS = [
-  'equal',
-  'notEqual',
-  'lessThan',
-  'lessThanInclusive',
-  'greaterThan',
-  'greaterThanInclusive',
-  'in',
-  'notIn',
-  'contains',
-  'doesNotContain',
-] as const;
+import { BUILT_IN_OPERATORS } from '../evaluator/operators';
 
 const BY_TYPE: Record<FactType, readonly string[]> = {
   number: ['equal', 'notEqual', 'lessThan', 'lessThanInclusive', 'greaterThan', 'greaterThanInclusive', 'in', 'notIn'],

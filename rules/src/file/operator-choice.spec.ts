@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { operatorLabel, operatorsFor, valueKind } from './operators';
+import { operatorLabel, operatorsFor, valueKind } from './operator-choice';
 
 const load = { name: 'spindleLoad', type: 'number' as const };
 const state = { name: 'machineState', type: 'string' as const };
