@@ -1,8 +1,10 @@
 // Copies each node's editor files (html, icons, locales) next to its compiled js, as Node-RED
-// expects, and checks that every node listed in package.json has both halves.
+// expects, checks that every node listed in package.json has both halves, and generates the
+// examples (Import → Examples) from the flow files in ../flows/.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
+const { writeExamples } = require('./examples');
 
 const root = path.resolve(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -26,6 +28,7 @@ if (missing.length > 0) {
   console.error(`node-red-contrib-loopgate: missing after build (run tsc -b first):\n  ${missing.join('\n  ')}`);
   process.exit(1);
 }
+const examples = writeExamples(path.join(root, 'examples'));
 console.log(
-  `node-red-contrib-loopgate: copied ${copied} editor assets for ${Object.keys(pkg['node-red'].nodes).length} nodes`,
+  `node-red-contrib-loopgate: copied ${copied} editor assets for ${Object.keys(pkg['node-red'].nodes).length} nodes, generated ${examples.length} examples`,
 );

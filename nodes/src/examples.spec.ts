@@ -22,6 +22,9 @@ import loopgateKafkaIn from './loopgate-kafka-in/loopgate-kafka-in';
 import { eventually } from './testing/flow';
 import { FakeGateway } from './testing/fake-gateway';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { exampleFiles } = require('../scripts/examples.js') as { exampleFiles(): Record<string, unknown[]> };
+
 const repo = path.resolve(__dirname, '..', '..');
 const requireCore = createRequire(require.resolve('@node-red/nodes/package.json'));
 // The helper loads catch nodes itself, from the runtime under test.
@@ -84,8 +87,7 @@ describe('flow files and examples', () => {
   it.each(FLOW_IDS)("%s: the example is the flow file's nodes, and every rule set it names exists", (id) => {
     const file = flowFile(id);
     expect(file).toMatchObject({ schemaVersion: 1, id });
-    const example = JSON.parse(fs.readFileSync(path.join(repo, 'nodes', 'examples', `${id}.json`), 'utf8')) as unknown;
-    expect(example).toEqual(file.nodes);
+    expect(exampleFiles()[`${id}.json`]).toEqual(file.nodes);
     for (const ruleSetId of file.ruleSets ?? []) expect(ruleSet(ruleSetId).id).toBe(ruleSetId);
     const ruleNodes = file.nodes.filter((n) => n.type === 'loopgate-rule');
     expect(ruleNodes.map((n) => n.ruleSet)).toEqual(file.ruleSets);
@@ -94,6 +96,11 @@ describe('flow files and examples', () => {
     const tab = file.nodes.find((n) => n.type === 'tab');
     expect(tab?.id).toBe(id);
     for (const node of file.nodes) if (node.type !== 'tab') expect(node.z, node.id).toBe(id);
+  });
+
+  it('generates one example per flow file, and nothing else', () => {
+    const flows = fs.readdirSync(path.join(repo, 'flows')).filter((f) => f.endsWith('.flow.json'));
+    expect(Object.keys(exampleFiles()).sort()).toEqual(flows.map((f) => f.replace('.flow.json', '.json')).sort());
   });
 
   it("subscribes the demo flow to the CNC simulator's spindle load instead of polling", () => {

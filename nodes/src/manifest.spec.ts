@@ -4,6 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { NODE_TYPES } from './index';
 import { TARGETS } from './lib/writeback/catalog';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { exampleFiles } = require('../scripts/examples.js') as {
+  exampleFiles(): Record<string, { type: string }[]>;
+};
+
 const root = path.resolve(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
   'node-red': { nodes: Record<string, string> };
@@ -36,10 +41,9 @@ describe('palette manifest', () => {
   });
 
   it('ships an example flow for Import → Examples for each use case', () => {
-    const examples = fs.readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.json'));
-    expect(examples.length).toBeGreaterThanOrEqual(4);
-    for (const file of examples) {
-      const nodes = JSON.parse(fs.readFileSync(path.join(root, 'examples', file), 'utf8')) as { type: string }[];
+    const examples = exampleFiles();
+    expect(Object.keys(examples).length).toBeGreaterThanOrEqual(4);
+    for (const [file, nodes] of Object.entries(examples)) {
       expect(Array.isArray(nodes), file).toBe(true);
       for (const node of nodes)
         if (
