@@ -30,7 +30,7 @@ export class OutboxBus implements CommandBus {
   private stopping = false;
 
   constructor(
-    private readonly store: Pick<GatewayStore, 'commit' | 'loadOutbox'>,
+    private readonly store: Pick<GatewayStore, 'commit' | 'loadOutbox' | 'loadActiveCommands'>,
     options: OutboxBusOptions = {},
   ) {
     this.concurrency = options.concurrency ?? 1024;
@@ -45,7 +45,20 @@ export class OutboxBus implements CommandBus {
   async start(handler: CommandHandler): Promise<void> {
     this.stopping = false;
     this.handler = handler;
-    for (const row of await this.store.loadOutbox()) this.push(row);
+    const rows = await this.store.loadOutbox();
+    // Queued commands the outbox does not hold (queued while another bus was configured) join it again.
+    const held = new Set(rows.map((row) => row.commandId));
+    for (const command of await this.store.loadActiveCommands()) {
+      if ((command.state !== 'queued' && command.state !== 'dispatching') || held.has(command.id)) continue;
+      const message = {
+        commandId: command.id,
+        orderingKey: command.orderingKey,
+        targetInstance: command.target.instance,
+      };
+      await this.store.commit([{ kind: 'outbox-add', command: message }]);
+      rows.push({ ...message, seq: Number.MAX_SAFE_INTEGER });
+    }
+    for (const row of rows) this.push(row);
     for (const key of this.queues.keys()) this.schedule(key);
   }
 

@@ -12,6 +12,9 @@ interface Waiter {
  * for the next attempt at once, and waiting commands go on in their order when resumed.
  */
 export class ControlGate {
+  /** The engine's clock (epoch ms), for deadlines. */
+  constructor(private readonly now: () => number = Date.now) {}
+
   private stopped = false;
   private readonly paused = new Set<string>();
   private waiters: Waiter[] = [];
@@ -50,7 +53,7 @@ export class ControlGate {
     if (this.state(target) === 'open') return Promise.resolve('open');
     return new Promise((resolve) => {
       const waiter: Waiter = { target, resolve };
-      const delay = deadline - Date.now();
+      const delay = deadline - this.now();
       waiter.timer = setTimeout(() => this.settle(waiter, 'deadline'), Math.max(0, Math.min(delay, 2 ** 31 - 1)));
       this.waiters.push(waiter);
     });

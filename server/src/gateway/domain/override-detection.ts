@@ -27,8 +27,17 @@ export interface OverrideObservation {
 export class OverrideTracker {
   private readonly states = new Map<string, KeyWriteState>();
 
+  /** A cache of the stored key states: at most `maxKeys`, the least recently set dropped first. */
+  constructor(private readonly maxKeys = 10_000) {}
+
   load(states: Iterable<KeyWriteState>): void {
-    for (const state of states) this.states.set(state.key, state);
+    for (const state of states) this.put(state);
+  }
+
+  private put(state: KeyWriteState): void {
+    this.states.delete(state.key);
+    this.states.set(state.key, state);
+    if (this.states.size > this.maxKeys) this.states.delete(this.states.keys().next().value as string);
   }
 
   get(key: string): KeyWriteState | undefined {
@@ -39,7 +48,7 @@ export class OverrideTracker {
   recordWrite(key: string, value: ParameterValue | null, commandId: string, at: string): KeyWriteState {
     const previous = this.states.get(key);
     const state: KeyWriteState = { key, value, commandId, writtenAt: at, holdUntil: previous?.holdUntil };
-    this.states.set(key, state);
+    this.put(state);
     return state;
   }
 
@@ -58,7 +67,7 @@ export class OverrideTracker {
       overriddenWith: found,
       holdUntil: new Date(now + holdSeconds * 1000).toISOString(),
     };
-    this.states.set(key, next);
+    this.put(next);
     return { state: next, written: state.value, found };
   }
 

@@ -67,6 +67,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
   private fenced = false;
   private statements?: ReturnType<typeof prepareStatements>;
   private readonly lookups: Partial<Record<'id' | 'request_id', NativeStatement>> = {};
+  private keyStateLookup?: NativeStatement;
   private readonly claims?: PostgresKeyClaims;
   private relaying = false;
   readonly dialect: Dialect;
@@ -525,9 +526,20 @@ export class TypeOrmGatewayStore implements GatewayStore {
     return found !== null;
   }
 
+  /** Read before every dispatch: a prepared statement where SQLite allows. */
   async loadKeyState(orderingKey: string): Promise<KeyWriteState | undefined> {
-    const row = await this.dataSource.getRepository(KeyStateEntity).findOne({ where: { orderingKey } });
-    return row ? rowToKeyState(row as unknown as Record<string, unknown>) : undefined;
+    const native = this.nativeSqlite();
+    let row: Record<string, unknown> | undefined;
+    if (native) {
+      this.keyStateLookup ??= native.prepare('SELECT * FROM "writeback_key_states" WHERE "ordering_key" = ?');
+      row = this.keyStateLookup.get(orderingKey) as Record<string, unknown> | undefined;
+    } else {
+      [row] = (await this.dataSource.query(
+        placeholders(this.dialect, 'SELECT * FROM "writeback_key_states" WHERE "ordering_key" = ?'),
+        [orderingKey],
+      )) as Record<string, unknown>[];
+    }
+    return row ? rowToKeyState(row) : undefined;
   }
 
   /** PostgreSQL: an advisory lock across gateway processes. SQLite has one process, whose engine orders its own keys. */

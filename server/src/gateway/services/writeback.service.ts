@@ -64,8 +64,7 @@ export class WriteBackService implements OnApplicationBootstrap, BeforeApplicati
 
   async list(query: WriteBackQueryDto): Promise<WriteBackList> {
     const { commands, nextBefore } = await this.commands.list({ ...query, limit: query.limit ?? 100 });
-    // Commands in flight: the engine's version is newer than the stored one, unless the bus is shared.
-    const outcomes = commands.map((stored) => toOutcome(this.engine.current(stored)));
+    const outcomes = commands.map(toOutcome);
     return { outcomes, ...(nextBefore ? { nextBefore } : {}) };
   }
 

@@ -69,6 +69,8 @@ export class EngineHarness {
     for (const adapter of this.adapters) adapter.kill();
     // A crash: the old engine is abandoned, not drained (its calls to the target never answer).
     void this.engine.stop();
+    // The dead process's database sessions end, and its key claims with them.
+    if (this.store instanceof MemoryGatewayStore) this.store.dropClaims();
     this.engine = this.build();
     await this.engine.start();
   }

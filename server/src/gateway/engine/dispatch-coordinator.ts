@@ -1,0 +1,142 @@
+import type { AuditOutcome } from '@loopgate/contracts';
+import type { BusCommand } from '../bus/command-bus';
+import { isTerminal, moveTo, type Command } from '../domain/command';
+import { auditEntryFor, type AuditDetails } from './audit-entries';
+import type { EngineContext } from './context';
+import type { DispatchControl } from './dispatch-control';
+import { CommandDispatcher, DispatchInterrupted, type DispatchContext } from './dispatcher';
+import type { OverrideWatch } from './override-watch';
+import type { StoreChange } from './ports';
+import type { TargetStatistics } from './target-statistics';
+
+/**
+ * The bus handler: for each delivered command, takes its ordering key (in this process and, through
+ * the store, across every process), starts from the stored command and the stored key state, runs
+ * the dispatcher and stores what it decided. A command already finished (a redelivery, a duplicate
+ * from the relay) does nothing. One code path whether one process or many dispatch from the bus.
+ */
+export class DispatchCoordinator {
+  private readonly dispatcher: CommandDispatcher;
+  /** Per ordering key, the dispatch running in this process (a redelivery waits its turn). */
+  private readonly keyTurns = new Map<string, Promise<void>>();
+  private halt = new AbortController();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly control: DispatchControl,
+    private readonly overrides: OverrideWatch,
+    private readonly stats: TargetStatistics,
+  ) {
+    this.dispatcher = new CommandDispatcher(this.dispatchContext());
+  }
+
+  start(): void {
+    this.halt = new AbortController();
+  }
+
+  /** Ends dispatches waiting on a key claim or a gate. */
+  stop(): void {
+    this.halt.abort(new DispatchInterrupted());
+  }
+
+  /** Resolves once the command is in a terminal state, stored. */
+  handle = async (message: BusCommand): Promise<void> => {
+    await this.inTurn(message.orderingKey, async () => {
+      const claim = await this.ctx.store.claimKey(message.orderingKey, this.halt.signal);
+      try {
+        const command = await this.ctx.store.findCommand(message.commandId);
+        if (!command || isTerminal(command) || command.state === 'pending-approval') return;
+        // The last write to the key may be another process's: override detection compares with it.
+        await this.overrides.refresh(message.orderingKey);
+        await this.dispatch(command);
+      } finally {
+        // Not awaited: the store orders this process's next claim after the release.
+        claim
+          .release()
+          .catch((error: unknown) =>
+            this.ctx.logger.warn(
+              `releasing ${message.orderingKey} failed (its session ended): ${(error as Error).message}`,
+            ),
+          );
+      }
+    });
+  };
+
+  /** Runs `work` after the previous work on `key` in this process has finished. */
+  private async inTurn(key: string, work: () => Promise<void>): Promise<void> {
+    const previous = this.keyTurns.get(key);
+    let done!: () => void;
+    const turn = new Promise<void>((resolve) => (done = resolve));
+    const mine = (previous ?? Promise.resolve()).then(() => turn);
+    this.keyTurns.set(key, mine);
+    try {
+      await previous;
+      await work();
+    } finally {
+      done();
+      if (this.keyTurns.get(key) === mine) this.keyTurns.delete(key);
+    }
+  }
+
+  private async dispatch(command: Command): Promise<void> {
+    const runtime = this.ctx.targets.get(command.target.instance);
+    if (!runtime) {
+      await this.finish(
+        command,
+        'failed',
+        { reasonCode: 'UNKNOWN_TARGET', message: `target ${command.target.instance} is no longer configured` },
+        'failed',
+      );
+      return;
+    }
+    try {
+      await this.dispatcher.dispatch(command, runtime);
+    } catch (error) {
+      if (error instanceof DispatchInterrupted) throw error;
+      this.ctx.logger.error(`dispatch of ${command.id} failed: ${(error as Error).stack ?? String(error)}`);
+      throw error;
+    }
+  }
+
+  private dispatchContext(): DispatchContext {
+    return {
+      now: () => this.ctx.now(),
+      gate: this.control.gate,
+      overrides: this.overrides.tracker,
+      isShadow: (instance) => this.control.isShadow(instance),
+      save: (command) => this.ctx.journal.save(command),
+      audit: async (command, outcome, details) => {
+        await this.ctx.journal.append([auditEntryFor(command, outcome, details)]);
+      },
+      finish: (command, state, patch, outcome, details) => this.finish(command, state, patch, outcome, details),
+      overridden: (command, written, found, holdUntil) => this.overrides.audit(command, written, found, holdUntil),
+      noteFailure: (instance, code, message) => this.stats.noteFailure(instance, code, message),
+    };
+  }
+
+  /** Ends a command in a terminal state: stored with its audit record (and the key's last write). */
+  async finish(
+    command: Command,
+    state: Command['state'],
+    patch: Partial<Command>,
+    outcome: AuditOutcome,
+    details: AuditDetails = {},
+  ): Promise<Command> {
+    const at = new Date(this.ctx.now()).toISOString();
+    const done = moveTo(command, state, { decidedAt: command.decidedAt ?? at, ...patch }, at);
+    const extra: StoreChange[] = [];
+    if (state === 'applied' || state === 'reverted') {
+      extra.push({ kind: 'key-state', state: this.overrides.written(done, done.appliedAt ?? at) });
+    }
+    if (state === 'rejected' && done.reasonCode) this.ctx.observer.refused?.(done.target.instance, done.reasonCode);
+    if (state === 'failed' && done.reasonCode)
+      this.stats.noteFailure(done.target.instance, done.reasonCode, done.message ?? '');
+    await this.ctx.journal.record(done, outcome, details, { extra });
+    this.stats.finished(done, command.state === 'queued' || command.state === 'dispatching');
+    const latency = done.appliedAt
+      ? Date.parse(done.appliedAt) - Date.parse(done.eventTime ?? done.receivedAt)
+      : undefined;
+    this.ctx.observer.finished?.(done, latency);
+    return done;
+  }
+}

@@ -1,0 +1,237 @@
+import type { ParameterValue, WriteBackRequest } from '@loopgate/contracts';
+import { v7 as uuidv7 } from 'uuid';
+import { UserError } from '../../common/errors';
+import { orderingKeyOf } from '../bus/command-bus';
+import { approvalNeedsPrior, requiredApproval } from '../domain/approval-policy';
+import { toOutcome, type Command } from '../domain/command';
+import {
+  checkBounds,
+  checkExpiry,
+  checkInterlock,
+  effectiveNotAfter,
+  subjectOf,
+  type Refusal,
+  type WriteHistory,
+} from '../domain/guardrails';
+import { commandRecordHash } from './command-hash';
+import type { Actor, EngineContext, SubmitResult } from './context';
+import type { OverrideWatch } from './override-watch';
+import type { TargetRuntime } from './ports';
+import type { TargetStatistics } from './target-statistics';
+
+/**
+ * Requests coming in: each `requestId` is accepted once; the guardrails that need no value from the
+ * target refuse at once, approval rules make a command wait for a person, the rest is queued with
+ * its audit record and outbox row in one transaction. A revert is a request the gateway makes.
+ */
+export class Intake {
+  private readonly inflight = new Map<string, Promise<SubmitResult>>();
+
+  constructor(
+    private readonly ctx: EngineContext,
+    private readonly history: WriteHistory,
+    private readonly overrides: OverrideWatch,
+    private readonly stats: TargetStatistics,
+    private readonly revertTtlSeconds = 300,
+  ) {}
+
+  /** Accepts a request once: a second request with the same `requestId` returns the first command. */
+  async submit(request: WriteBackRequest, actor: Actor, revertOf?: Command): Promise<SubmitResult> {
+    const running = this.inflight.get(request.requestId);
+    if (running) return { created: false, outcome: (await running).outcome };
+    const promise = this.accept(request, actor, revertOf);
+    this.inflight.set(request.requestId, promise);
+    try {
+      return await promise;
+    } finally {
+      this.inflight.delete(request.requestId);
+    }
+  }
+
+  /**
+   * Writes an applied command's prior value back through the same ordered path, as a new command
+   * linked to the original (`revertOf` / `revertedBy`). Reverting twice returns the first revert.
+   */
+  async revert(commandId: string, reason: string, actor: Actor): Promise<SubmitResult> {
+    const original = await this.ctx.store.findCommand(commandId);
+    if (!original) throw new UserError('NOT_FOUND', `no command ${commandId}`, 404);
+    if (original.revertedBy) {
+      const revert = await this.ctx.store.findCommand(original.revertedBy);
+      if (revert) return { created: false, outcome: toOutcome(revert) };
+    }
+    if ((original.state !== 'applied' && original.state !== 'reverted') || original.action !== 'set-parameter') {
+      throw new UserError(
+        'NOT_REVERTIBLE',
+        `command ${commandId} is ${original.state} (${original.action}); only applied parameter writes can be reverted`,
+        409,
+      );
+    }
+    if (original.priorValue === undefined || original.priorValue === null) {
+      throw new UserError('NOT_REVERTIBLE', `command ${commandId} has no prior value to write back`, 409);
+    }
+    const request: WriteBackRequest = {
+      requestId: `revert:${original.id}`,
+      lineage: original.lineage,
+      target: original.target,
+      object: original.object,
+      action: 'set-parameter',
+      ...(original.parameter !== undefined ? { parameter: original.parameter } : {}),
+      value: original.priorValue,
+      reason,
+      notAfter: new Date(this.ctx.now() + this.revertTtlSeconds * 1000).toISOString(),
+      initiator: 'human',
+    };
+    const result = await this.submit(request, actor, original);
+    if (result.created) {
+      await this.ctx.journal.save({
+        ...original,
+        revertedBy: result.outcome.commandId,
+        updatedAt: new Date(this.ctx.now()).toISOString(),
+      });
+    }
+    return result;
+  }
+
+  private async accept(request: WriteBackRequest, actor: Actor, revertOf?: Command): Promise<SubmitResult> {
+    const existing = await this.ctx.store.findCommandByRequestId(request.requestId);
+    if (existing) return { created: false, outcome: toOutcome(existing) };
+    try {
+      return await this.acceptNew(request, actor, revertOf);
+    } catch (error) {
+      // Another gateway process stored the same requestId at the same moment: its command is the one.
+      // When the store cannot say (it is down), the original failure is the answer.
+      const winner = await this.ctx.store.findCommandByRequestId(request.requestId).catch(() => undefined);
+      if (winner) return { created: false, outcome: toOutcome(winner) };
+      throw error;
+    }
+  }
+
+  /** A request seen for the first time: refused, pending approval or queued, and stored. */
+  private async acceptNew(request: WriteBackRequest, actor: Actor, revertOf?: Command): Promise<SubmitResult> {
+    const now = this.ctx.now();
+    const at = new Date(now).toISOString();
+    const runtime = this.ctx.targets.get(request.target.instance);
+    const orderingKey = orderingKeyOf(
+      request.target.instance,
+      request.object.type,
+      request.object.id,
+      request.parameter,
+    );
+    let command: Command = {
+      // Time-ordered ids keep inserts at the right edge of the primary-key index.
+      id: uuidv7(),
+      requestId: request.requestId,
+      state: 'queued',
+      target: request.target,
+      object: request.object,
+      action: request.action,
+      ...(request.parameter !== undefined ? { parameter: request.parameter } : {}),
+      ...(request.value !== undefined ? { value: request.value } : {}),
+      ...(request.details ? { details: request.details } : {}),
+      orderingKey,
+      reason: request.reason,
+      notAfter: runtime
+        ? effectiveNotAfter(runtime.policy, request.notAfter, now)
+        : new Date(request.notAfter).toISOString(),
+      initiator: request.initiator,
+      requestedBy: actor.id,
+      lineage: request.lineage ?? {},
+      ...(revertOf ? { revertOf: revertOf.id } : {}),
+      attempts: 0,
+      ...(request.eventTime ? { eventTime: new Date(request.eventTime).toISOString() } : {}),
+      receivedAt: at,
+      updatedAt: at,
+    };
+
+    if (runtime && command.initiator === 'ai' && !revertOf) await this.overrides.refresh(orderingKey);
+    const refusal = this.refusal(command, runtime, now);
+    if (refusal) {
+      const state = refusal.code === 'EXPIRED' ? 'expired' : 'rejected';
+      command = { ...command, state, reasonCode: refusal.code, message: refusal.message, decidedAt: at };
+      await this.ctx.journal.record(command, state, { actor: actor.id });
+      this.ctx.observer.refused?.(command.target.instance, refusal.code);
+      this.ctx.observer.finished?.(command, undefined);
+      return { created: true, outcome: toOutcome(command) };
+    }
+    const target = runtime as TargetRuntime;
+
+    if (!revertOf) {
+      const subject = subjectOf(command);
+      let prior: { value: ParameterValue | null | undefined } | undefined;
+      if (approvalNeedsPrior(target.approvals, subject) && command.parameter !== undefined) {
+        prior = await this.readQuietly(target, command);
+      }
+      const approval = requiredApproval(target.approvals, subject, prior);
+      if (approval) {
+        const expiresAt = new Date(
+          Math.min(Date.parse(command.notAfter), now + approval.expiresAfterSeconds * 1000),
+        ).toISOString();
+        command = {
+          ...command,
+          state: 'pending-approval',
+          reasonCode: 'APPROVAL_REQUIRED',
+          message: `approval required by rule "${approval.rule}"`,
+          ...(prior && prior.value !== undefined ? { priorValue: prior.value } : {}),
+          approval: { rule: approval.rule, requiresQuality: approval.requiresQuality, expiresAt },
+        };
+        command = { ...command, approval: { ...command.approval!, recordHash: commandRecordHash(command) } };
+        await this.ctx.journal.record(command, 'pending', { actor: actor.id });
+        this.ctx.observer.refused?.(command.target.instance, 'APPROVAL_REQUIRED');
+        return { created: true, outcome: toOutcome(command) };
+      }
+    }
+
+    command = { ...command, decidedAt: at };
+    this.history.record(command.orderingKey, now);
+    await this.ctx.journal.record(command, 'accepted', { actor: actor.id }, { enqueue: true });
+    this.stats.queued(command);
+    return { created: true, outcome: toOutcome(command) };
+  }
+
+  /** The guardrails that need no value from the target; checked before anything is queued. */
+  private refusal(command: Command, runtime: TargetRuntime | undefined, now: number): Refusal | undefined {
+    if (!runtime) {
+      return { code: 'UNKNOWN_TARGET', message: `no target instance "${command.target.instance}" is configured` };
+    }
+    if (runtime.kind !== command.target.kind) {
+      return {
+        code: 'UNKNOWN_TARGET',
+        message: `target instance "${runtime.instance}" is a ${runtime.kind}, not a ${command.target.kind}`,
+      };
+    }
+    if (!runtime.adapter.capabilities.actions.includes(command.action)) {
+      return { code: 'UNSUPPORTED_ACTION', message: `${runtime.instance} does not support ${command.action}` };
+    }
+    const subject = subjectOf(command);
+    const held = this.overrides.tracker;
+    return (
+      checkExpiry(command.notAfter, now) ??
+      checkInterlock(runtime.policy, subject) ??
+      checkBounds(runtime.policy, subject) ??
+      this.history.check(runtime.policy, subject, command.orderingKey, now) ??
+      (command.initiator === 'ai' && !subject.isRevert && held.isHeld(command.orderingKey, now)
+        ? {
+            code: 'OVERRIDE_HOLD',
+            message: `an operator overrode this value; AI writes are held until ${held.get(command.orderingKey)?.holdUntil}`,
+          }
+        : undefined)
+    );
+  }
+
+  /** Reads the current value for an approval decision; unknown when the target does not answer. */
+  private async readQuietly(
+    runtime: TargetRuntime,
+    command: Command,
+  ): Promise<{ value: ParameterValue | null | undefined } | undefined> {
+    try {
+      const result = await runtime.adapter.read({
+        object: command.object,
+        ...(command.parameter ? { parameter: command.parameter } : {}),
+      });
+      return { value: result.value };
+    } catch (error) {
+      this.stats.noteFailure(runtime.instance, 'PRIOR_READ_FAILED', (error as Error).message);
+      return undefined;
+    }
+  }
+}
