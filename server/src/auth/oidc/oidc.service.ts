@@ -148,7 +148,7 @@ export class OidcService {
         expectedNonce: pending.nonce,
         idTokenExpected: true,
       });
-      claims = (tokens.claims() ?? {}) as Record<string, unknown>;
+      claims = await this.withUserInfo(client, configuration, tokens.access_token, tokens.claims() ?? {});
     } catch (error) {
       this.logger.warn(`code exchange failed: ${(error as Error).message}`);
       throw new UserError('OIDC_FAILED', 'the identity provider did not confirm the sign-in', 401);
@@ -172,6 +172,25 @@ export class OidcService {
       roles,
     });
     return { user, returnTo: pending.returnTo };
+  }
+
+  /**
+   * The ID token's claims, completed from the UserInfo endpoint when the user name or roles claim
+   * is missing: a provider that follows OpenID Connect Core 5.4 returns scope claims only there.
+   */
+  private async withUserInfo(
+    client: typeof OpenIdClient,
+    configuration: OpenIdClient.Configuration,
+    accessToken: string,
+    idToken: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> {
+    const wanted = [this.settings.oidcUsernameClaim, this.settings.oidcRolesClaim];
+    if (wanted.every((claim) => idToken[claim] !== undefined)) return idToken;
+    if (!configuration.serverMetadata().userinfo_endpoint || typeof idToken.sub !== 'string') return idToken;
+    // fetchUserInfo refuses an answer about another subject than the ID token's.
+    const userInfo = await client.fetchUserInfo(configuration, accessToken, idToken.sub);
+    // The signed ID token wins where both say something.
+    return { ...userInfo, ...idToken };
   }
 
   private client(): Promise<typeof OpenIdClient> {
