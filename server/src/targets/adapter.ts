@@ -11,6 +11,12 @@ export interface TargetCapabilities {
   readBack: boolean;
   /** Modifying a record needs an explicit lock (acquire → modify → release). */
   locks: boolean;
+  /**
+   * What one MES lock covers, where `locks` is true. `object`: the whole record (a FactoryTalk recipe
+   * or work order), so writes to any of its parameters take turns behind one lock. Absent: the
+   * parameter alone.
+   */
+  lockScope?: 'object';
   /** Creates carry an external reference and can be looked up before a retry. */
   idempotentCreate: boolean;
 }
@@ -67,15 +73,19 @@ export type TargetFailureKind =
   | 'unknown';
 
 export class TargetError extends Error {
+  /** For `locked`: who holds the lock, as the MES names them (e.g. `operator-console`), where it says. */
+  readonly heldBy?: string;
+
   constructor(
     readonly kind: TargetFailureKind,
     /** Stable code, e.g. `NOT_WRITABLE`, `TYPE_MISMATCH`, `HTTP_503`, `TIMEOUT`. */
     readonly code: string,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; heldBy?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'TargetError';
+    if (options?.heldBy) this.heldBy = options.heldBy;
   }
 }
 

@@ -105,6 +105,45 @@ describe('HTTP simulator kit', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
   });
 
+  const get = () => fetch(`${sim.url}/things/EQ-1`, { headers: { authorization: 'kit-secret' } });
+
+  it('answers 503 to everything during an outage window (outageMs), then serves again', async () => {
+    expect((await post(`${sim.url}/__admin/faults`, { outageMs: 60_000 })).status).toBe(200);
+    expect((await put(30)).status).toBe(503);
+    expect((await get()).status).toBe(503);
+    expect(sim.ledger()).toHaveLength(0);
+    sim.faults.set({ outageUntil: Date.now() - 1 });
+    expect((await put(31)).status).toBe(200);
+  });
+
+  it('fails reads but not writes at readErrorRate 1: the change lands, its confirming read fails', async () => {
+    sim.faults.set({ readErrorRate: 1 });
+    expect((await put(32)).status).toBe(200);
+    expect((await get()).status).toBe(503);
+    expect(sim.ledger().map((e) => e.value)).toEqual([32]);
+  });
+
+  it('holds requests while frozen and applies them on thaw, even when the client gave up', async () => {
+    sim.faults.set({ frozen: true });
+    const gaveUp = fetch(`${sim.url}/things/EQ-1`, {
+      method: 'PUT',
+      headers: { authorization: 'kit-secret', 'content-type': 'application/json' },
+      body: JSON.stringify({ value: 33 }),
+      signal: AbortSignal.timeout(100),
+    });
+    await expect(gaveUp).rejects.toThrow();
+    expect(sim.ledger()).toHaveLength(0);
+    const waiting = put(34);
+    sim.faults.set({ frozen: false });
+    expect((await waiting).status).toBe(200);
+    expect(sim.ledger().map((e) => e.value)).toEqual([33, 34]);
+  });
+
+  it('holds a timed operator lock (POST /__admin/lock with ttlMs)', async () => {
+    await post(`${sim.url}/__admin/lock`, { object: 'EQ-1', ttlMs: 60_000 });
+    expect(sim.store.activeLock('EQ-1')).toMatchObject({ holder: 'operator-console', expiresAt: expect.any(Number) });
+  });
+
   it('refuses every API request with 401 under an auth failure, admin requests still work', async () => {
     await post(`${sim.url}/__admin/faults`, { authFailure: true });
     expect((await put(16)).status).toBe(401);
@@ -182,5 +221,28 @@ describe('FaultHandle', () => {
     faults.set({ errorRate: 0.5 });
     expect(faults.shouldError()).toBe(true);
     expect(faults.shouldError()).toBe(false);
+  });
+});
+
+describe('FaultHandle outage windows', () => {
+  it('fails every request inside the window by the simulator clock, none after it', () => {
+    let now = 10_000;
+    const faults = new FaultHandle(
+      () => 0.99,
+      () => now,
+    );
+    faults.set({ outageMs: 60_000 });
+    expect(faults.shouldError()).toBe(true);
+    now += 59_999;
+    expect(faults.shouldError(false)).toBe(true);
+    now += 1;
+    expect(faults.shouldError()).toBe(false);
+  });
+
+  it('fails only reads at readErrorRate', () => {
+    const faults = new FaultHandle(() => 0);
+    faults.set({ readErrorRate: 1 });
+    expect(faults.shouldError(true)).toBe(false);
+    expect(faults.shouldError(false)).toBe(true);
   });
 });

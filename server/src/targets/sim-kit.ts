@@ -74,6 +74,17 @@ export interface FaultSettings {
   dropRate: number;
   /** Every API request (token endpoint included) answers 401, as with revoked credentials. */
   authFailure: boolean;
+  /** Until this time (epoch ms, the simulator's clock) every API request answers `errorStatus`: an outage window. */
+  outageUntil: number | null;
+  /**
+   * The MES stops answering: requests wait, unanswered, until it thaws; then they are processed in
+   * arrival order, changes applied even when the client gave up waiting (as a queued transaction would).
+   */
+  frozen: boolean;
+  /** Share of reads (non-mutating requests) answered `errorStatus`: confirming reads fail while writes land. */
+  readErrorRate: number;
+  /** Share of changes sent with a lock token whose lock the server has just expired (targets with locks). */
+  lockExpiryRate: number;
 }
 
 export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
@@ -82,28 +93,48 @@ export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
   errorStatus: 503,
   dropRate: 0,
   authFailure: false,
+  outageUntil: null,
+  frozen: false,
+  readErrorRate: 0,
+  lockExpiryRate: 0,
 });
+
+/** `POST /__admin/faults` also takes `outageMs`: an outage window from now. */
+export type FaultChanges = Partial<FaultSettings> & { outageMs?: number };
 
 /** Programmatic fault injection, the same settings as `POST /__admin/faults`. */
 export class FaultHandle {
   private settings: FaultSettings = { ...NO_FAULTS };
+  private thawed: (() => void)[] = [];
 
-  constructor(private readonly random: () => number = Math.random) {}
+  constructor(
+    private readonly random: () => number = Math.random,
+    private readonly now: () => number = Date.now,
+  ) {}
 
-  /** Merges `changes` into the current settings and returns the result. */
-  set(changes: Partial<FaultSettings>): FaultSettings {
-    const next = { ...this.settings, ...changes };
-    for (const rate of ['errorRate', 'dropRate'] as const) {
+  /** Merges `changes` into the current settings and returns the result; `outageMs` opens an outage window from now. */
+  set(changes: FaultChanges): FaultSettings {
+    const { outageMs, ...rest } = changes;
+    const next = { ...this.settings, ...rest };
+    if (outageMs !== undefined) {
+      if (!(outageMs >= 0)) throw new RangeError('outageMs must be 0 or more');
+      next.outageUntil = this.now() + outageMs;
+    }
+    for (const rate of ['errorRate', 'dropRate', 'readErrorRate', 'lockExpiryRate'] as const) {
       if (!(next[rate] >= 0 && next[rate] <= 1)) throw new RangeError(`${rate} must be between 0 and 1`);
     }
     if (!(next.latencyMs >= 0)) throw new RangeError('latencyMs must be 0 or more');
     if (!(next.errorStatus >= 500 && next.errorStatus <= 599)) throw new RangeError('errorStatus must be a 5xx');
+    if (next.outageUntil !== null && !Number.isFinite(next.outageUntil))
+      throw new RangeError('outageUntil must be a time');
     this.settings = next;
+    if (!next.frozen) this.thaw();
     return this.current();
   }
 
   clear(): void {
     this.settings = { ...NO_FAULTS };
+    this.thaw();
   }
 
   current(): FaultSettings {
@@ -111,13 +142,33 @@ export class FaultHandle {
   }
 
   /** Rolls the dice for this request: should it fail with a 5xx before anything is applied? */
-  shouldError(): boolean {
-    return this.settings.errorRate > 0 && this.random() < this.settings.errorRate;
+  shouldError(mutating = true): boolean {
+    const { outageUntil, errorRate, readErrorRate } = this.settings;
+    if (outageUntil !== null && this.now() < outageUntil) return true;
+    if (errorRate > 0 && this.random() < errorRate) return true;
+    return !mutating && readErrorRate > 0 && this.random() < readErrorRate;
   }
 
   /** Should this mutating request lose its connection after it was applied? */
   shouldDrop(): boolean {
     return this.settings.dropRate > 0 && this.random() < this.settings.dropRate;
+  }
+
+  /** Should the server treat this change's lock as just expired? */
+  shouldExpireLock(): boolean {
+    return this.settings.lockExpiryRate > 0 && this.random() < this.settings.lockExpiryRate;
+  }
+
+  /** Resolves at once, or when a frozen MES thaws. */
+  whenAnswering(): Promise<void> {
+    if (!this.settings.frozen) return Promise.resolve();
+    return new Promise((resolve) => this.thawed.push(resolve));
+  }
+
+  private thaw(): void {
+    const waiting = this.thawed;
+    this.thawed = [];
+    for (const resolve of waiting) resolve();
   }
 }
 
@@ -232,8 +283,8 @@ export interface SimulatorControl {
   readonly faults: FaultHandle;
   /** An operator changes a value by hand at the console (appears in the ledger as `operator`). */
   operatorEdit(object: string, parameter: string, value: ParameterValue): void;
-  /** Someone (by default the operator console) holds the object's lock until `unlock`. */
-  lock(object: string, holder?: string): void;
+  /** Someone (by default the operator console) holds the object's lock until `unlock`, or for `ttlMs`. */
+  lock(object: string, holder?: string, ttlMs?: number): void;
   unlock(object: string): void;
   setRecordState(object: string, state: RecordState): void;
   /** Back to the seed: objects, locks, ledger, faults and counters. */
@@ -424,8 +475,8 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
       else store.get(object).fields[parameter] = value;
       ledger.append({ object, parameter, value, operation: 'operator-edit', source: 'operator' });
     },
-    lock(object, holder = 'operator-console') {
-      store.lock(object, holder, null);
+    lock(object, holder = 'operator-console', ttlMs) {
+      store.lock(object, holder, ttlMs ?? null);
     },
     unlock(object) {
       store.unlock(object);
@@ -457,7 +508,7 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
         return { status: 200, body: faults.current() };
       case 'POST /__admin/faults':
         try {
-          return { status: 200, body: faults.set(b as Partial<FaultSettings>) };
+          return { status: 200, body: faults.set(b as FaultChanges) };
         } catch (error) {
           throw new SimHttpError(400, 'BadRequest', (error as Error).message);
         }
@@ -465,7 +516,11 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
         control.operatorEdit(str(b.object, 'object'), str(b.parameter, 'parameter'), parameterValue(b.value));
         return { status: 204 };
       case 'POST /__admin/lock':
-        control.lock(str(b.object, 'object'), typeof b.holder === 'string' ? b.holder : undefined);
+        control.lock(
+          str(b.object, 'object'),
+          typeof b.holder === 'string' ? b.holder : undefined,
+          typeof b.ttlMs === 'number' ? b.ttlMs : undefined,
+        );
         return { status: 204 };
       case 'POST /__admin/unlock':
         control.unlock(str(b.object, 'object'));
@@ -502,9 +557,11 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
       headers: request.headers,
       body: await readBody(request),
     };
+    await faults.whenAnswering();
     const settings = faults.current();
     if (settings.authFailure) throw new SimHttpError(401, 'Unauthorized', 'credentials refused');
-    if (faults.shouldError()) throw new SimHttpError(settings.errorStatus, 'ServiceUnavailable', 'injected failure');
+    if (faults.shouldError(route.mutating === true || route.public === true))
+      throw new SimHttpError(settings.errorStatus, 'ServiceUnavailable', 'injected failure');
     if (!route.public && !options.authorize(simRequest))
       throw new SimHttpError(401, 'Unauthorized', 'credentials refused');
     const answer = await route.handle(simRequest);

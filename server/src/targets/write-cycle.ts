@@ -21,6 +21,19 @@ export function readBackOf(adapter: TargetAdapter, command: TargetWrite): Expect
   return { address: { object: command.object, parameter: command.parameter }, value: command.value };
 }
 
+/**
+ * The MES lock an address falls under, as a key: writes with the same key take turns. The object
+ * for a target whose lock covers the whole record (`lockScope: 'object'`), else the parameter.
+ *
+ * @example lockScopeOf(factoryTalk, { object: { type: 'recipe-parameter', id: 'RCP-1' }, parameter: 'FeedRate' })
+ * // 'ft-line1|recipe-parameter|RCP-1'
+ */
+export function lockScopeOf(adapter: Pick<TargetAdapter, 'instance' | 'capabilities'>, address: TargetAddress): string {
+  const object = `${adapter.instance}|${address.object.type}|${address.object.id}`;
+  if (adapter.capabilities.locks && adapter.capabilities.lockScope === 'object') return object;
+  return address.parameter === undefined ? object : `${object}|${address.parameter}`;
+}
+
 /** Takes the lock the way the gateway does when the target needs one; `undefined` otherwise. */
 export async function lockIfNeeded(adapter: TargetAdapter, address: TargetAddress): Promise<TargetLock | undefined> {
   if (!adapter.capabilities.locks || !adapter.acquireLock) return undefined;

@@ -1,5 +1,6 @@
 import { healthOf } from '../write-cycle';
 import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
+import { Mutex } from 'async-mutex';
 import Bottleneck from 'bottleneck';
 import {
   TargetError,
@@ -13,6 +14,7 @@ import {
   type TargetWrite,
   type WriteResult,
 } from '../adapter';
+import { GATEWAY_PROCESS_ID } from '../process-identity';
 import type { FactoryTalkConfig } from './config';
 import { FactoryTalkTransport, type FtResource } from './transport';
 
@@ -48,23 +50,29 @@ export class FactoryTalkAdapter implements TargetAdapter {
     actions: ACTIONS,
     readBack: true,
     locks: true,
+    // ProductionCentre locks the whole recipe or work order, not one parameter.
+    lockScope: 'object',
     idempotentCreate: false,
   };
   readonly rateLimit: number;
   private readonly limiter: Bottleneck;
   private readonly transport: FactoryTalkTransport;
   private readonly label: string;
-  /** The name our locks are held under, so reads can tell them from the operator console's. */
-  private readonly holder: string;
+  /** The name this process's locks are held under: one per gateway process, so processes never share a lock. */
+  readonly holder: string;
+  /** Per recipe or work order: this process's writes take turns for the MES lock instead of contending for it. */
+  private readonly turns = new Map<string, Mutex>();
+  private readonly turnReleases = new Map<string, () => void>();
 
   constructor(
     readonly instance: string,
     config: FactoryTalkConfig,
     private readonly now: () => number = Date.now,
+    processId: string = GATEWAY_PROCESS_ID,
   ) {
     this.rateLimit = config.writesPerSecond;
     this.label = `FactoryTalk ${instance}`;
-    this.holder = `loopgate:${instance}`;
+    this.holder = `loopgate:${instance}:${processId}`;
     this.transport = new FactoryTalkTransport(config, this.label);
     this.limiter = new Bottleneck({ minTime: Math.ceil(1000 / config.writesPerSecond) });
   }
@@ -85,13 +93,49 @@ export class FactoryTalkAdapter implements TargetAdapter {
     return this.readResult(value, workOrder.recordState, workOrder.lock);
   }
 
+  /**
+   * Takes the recipe's or work order's lock for this process. A second write of this process to the
+   * same record waits its turn here; a lock held by someone else fails `locked` with `heldBy`.
+   */
   async acquireLock(address: TargetAddress): Promise<TargetLock> {
-    const lock = await this.transport.acquireLock(resourceOf(address), this.holder);
-    return { token: lock.lockToken, expiresAt: Date.parse(lock.expiresAt) };
+    const resource = resourceOf(address);
+    const key = `${resource.kind}/${resource.id}`;
+    let turn = this.turns.get(key);
+    if (!turn) this.turns.set(key, (turn = new Mutex()));
+    const release = await turn.acquire();
+    try {
+      const lock = await this.transport.acquireLock(resource, this.holder);
+      const expiresAt = Date.parse(lock.expiresAt);
+      // A turn never outlives its lock: a caller that never releases does not block the record for good.
+      const timer = setTimeout(() => this.endTurn(key, lock.lockToken), Math.max(0, expiresAt - this.now()));
+      timer.unref();
+      this.turnReleases.set(lock.lockToken, () => {
+        clearTimeout(timer);
+        release();
+      });
+      return { token: lock.lockToken, expiresAt };
+    } catch (error) {
+      release();
+      if (!turn.isLocked()) this.turns.delete(key);
+      throw error;
+    }
   }
 
   async releaseLock(address: TargetAddress, lock: TargetLock): Promise<void> {
-    await this.transport.releaseLock(resourceOf(address), lock.token);
+    const resource = resourceOf(address);
+    try {
+      await this.transport.releaseLock(resource, lock.token);
+    } finally {
+      this.endTurn(`${resource.kind}/${resource.id}`, lock.token);
+    }
+  }
+
+  private endTurn(key: string, token: string): void {
+    const release = this.turnReleases.get(token);
+    if (!release) return;
+    this.turnReleases.delete(token);
+    release();
+    if (!this.turns.get(key)?.isLocked()) this.turns.delete(key);
   }
 
   async write(command: TargetWrite): Promise<WriteResult> {

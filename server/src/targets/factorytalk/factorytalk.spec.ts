@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TargetAddress, TargetWrite } from '../adapter';
+import { lockScopeOf, writeAsGateway } from '../write-cycle';
 import { describeTargetContract, expectNoSecrets, failureOf, harnessFromDefinition } from '../contract-suite';
 import { TargetConfigError } from '../target-config';
 import { FactoryTalkAdapter } from './adapter';
@@ -128,6 +129,69 @@ describe('FactoryTalk locks', () => {
       adapter.write({ ...reroute('CELL-A', 'forged'), lock: { token: 'forged', expiresAt: Date.now() + 10_000 } }),
     );
     expect(failure).toMatchObject({ kind: 'locked', code: 'LOCK_INVALID' });
+  });
+});
+
+describe('FactoryTalk lock scope and holders', () => {
+  let sim: FactoryTalkSimulator;
+  let adapter: FactoryTalkAdapter;
+  beforeAll(async () => {
+    sim = await startFactoryTalkSimulator({ maxLockTtlMs: 5_000 });
+    adapter = new FactoryTalkAdapter('ft-scope', configFor(sim), Date.now, 'process-a');
+  });
+  afterAll(async () => {
+    await adapter.close();
+    await sim.close();
+  });
+  beforeEach(() => sim.reset());
+
+  const setParameter = (parameter: string, value: number, externalRef: string): TargetWrite => ({
+    action: 'set-parameter',
+    object: RECIPE.object,
+    parameter,
+    value,
+    externalRef,
+    reason: 'test',
+  });
+
+  it('declares the whole recipe or work order as its lock scope', () => {
+    expect(adapter.capabilities.lockScope).toBe('object');
+    const feed = lockScopeOf(adapter, RECIPE);
+    expect(lockScopeOf(adapter, { ...RECIPE, parameter: 'SpindleSpeed' })).toBe(feed);
+    expect(lockScopeOf(adapter, IN_PROGRESS)).not.toBe(feed);
+  });
+
+  it('holds locks under one holder id per gateway process, not one shared name', async () => {
+    const other = new FactoryTalkAdapter('ft-scope', configFor(sim), Date.now, 'process-b');
+    expect(other.holder).not.toBe(adapter.holder);
+    const lock = await adapter.acquireLock(RECIPE);
+    const failure = await failureOf(other.acquireLock(RECIPE));
+    await adapter.releaseLock(RECIPE, lock);
+    await other.close();
+    expect(failure).toMatchObject({ kind: 'locked', code: 'LOCKED_BY_OTHER', heldBy: adapter.holder });
+  });
+
+  it('names the operator console as the holder of a lock it holds', async () => {
+    sim.lock('RCP-CNC-01', 'operator-console');
+    const failure = await failureOf(adapter.acquireLock(RECIPE));
+    expect(failure).toMatchObject({ kind: 'locked', heldBy: 'operator-console' });
+  });
+
+  it('lets writes of one process to two parameters of one recipe take turns: 100 writes, none contend', async () => {
+    const writes = Array.from({ length: 100 }, (_, i) =>
+      writeAsGateway(adapter, setParameter(i % 2 ? 'SpindleSpeed' : 'FeedRate', 1000 + i, `w-${i}`)),
+    );
+    const results = await Promise.allSettled(writes);
+    expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
+    expect(sim.ledger()).toHaveLength(100);
+    expect(sim.store.find('RCP-CNC-01')?.lock).toBeUndefined();
+  });
+
+  it('expires a lock between acquire and change at lockExpiryRate 1', async () => {
+    sim.faults.set({ lockExpiryRate: 1 });
+    const failure = await failureOf(writeAsGateway(adapter, setParameter('FeedRate', 1111, 'expiring')));
+    expect(failure).toMatchObject({ kind: 'locked', code: 'LOCK_EXPIRED' });
+    expect(sim.ledger()).toHaveLength(0);
   });
 });
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ParameterValue } from '@loopgate/contracts';
 import {
+  FaultHandle,
   SimHttpError,
   SimLedger,
   SimObjectStore,
@@ -80,6 +81,7 @@ export async function startFactoryTalkSimulator(
   const secret = options.secret ?? randomBytes(16).toString('hex');
   const maxLockTtlMs = options.maxLockTtlMs ?? 30_000;
   const store = new SimObjectStore(seed);
+  const faults = new FaultHandle();
   const ledger = new SimLedger();
   /** Every lock token ever issued, so an expired one is told apart from a forged one. */
   const issued = new Map<string, { object: string; expiresAt: number }>();
@@ -114,6 +116,12 @@ export async function startFactoryTalkSimulator(
     const token = request.headers['x-lock-token'];
     const lock = store.activeLock(object.id);
     if (typeof token === 'string' && token.length > 0) {
+      if (lock?.token === token && faults.shouldExpireLock()) {
+        // The server's timeout ran out between the lock and the change.
+        store.unlock(object.id);
+        issued.set(token, { object: object.id, expiresAt: Date.now() });
+        throw new SimHttpError(409, 'LockExpired', `the lock on ${object.id} expired`);
+      }
       if (lock?.token === token) return;
       const known = issued.get(token);
       if (known?.object === object.id && known.expiresAt <= Date.now()) {
@@ -175,6 +183,7 @@ export async function startFactoryTalkSimulator(
 
   const sim = await startHttpSimulator({
     ledger,
+    faults,
     name: 'factorytalk',
     port: options.port,
     store,

@@ -141,7 +141,11 @@ export class FactoryTalkTransport {
     const answer: HttpAnswer = await sendHttp(this.target, call);
     if (answer.status < 400) return answer.body as T;
     const failure = failureOf(this.target, call, answer);
-    const known = CODES[mesError(answer.body).code ?? ''];
-    throw known ? new TargetError(known.kind, known.code, failure.message) : failure;
+    const said = mesError(answer.body);
+    const known = CODES[said.code ?? ''];
+    if (!known) throw failure;
+    // ProductionCentre names the holder in its message: "WO-2001 is locked by operator-console".
+    const heldBy = known.kind === 'locked' ? /locked by (\S+)/.exec(said.message ?? '')?.[1] : undefined;
+    throw new TargetError(known.kind, known.code, failure.message, heldBy ? { heldBy } : undefined);
   }
 }
