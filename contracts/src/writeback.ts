@@ -90,6 +90,8 @@ export const COMMAND_STATES = [
   'pending-approval',
   'queued',
   'dispatching',
+  /** The write may have landed (sent, answer lost, or the confirming read failed): read until the target tells. */
+  'reconciling',
   'applied',
   'shadow',
   'rejected',
@@ -140,6 +142,12 @@ export const REASON_CODES = [
   'RETRIES_EXHAUSTED',
   'REVERT',
   'INTERNAL_ERROR',
+  /** The target does not answer (5xx, refused, silent): the key's queue waits. */
+  'TARGET_UNAVAILABLE',
+  /** A write may have landed: the command is `reconciling` until a read tells. */
+  'OUTCOME_UNKNOWN',
+  /** A value changed at the target that no write of the gateway explains. */
+  'EXTERNAL_CHANGE',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

@@ -5,6 +5,7 @@ const LABELS: Record<string, string> = {
   pending: 'Pending',
   queued: 'Queued',
   dispatching: 'Dispatching',
+  reconciling: 'Reconciling',
   applied: 'Applied',
   accepted: 'Accepted',
   approved: 'Approved',
@@ -27,6 +28,7 @@ export function stateTone(state: string): 'pending' | 'active' | 'ok' | 'bad' | 
       return 'pending';
     case 'queued':
     case 'dispatching':
+    case 'reconciling':
       return 'active';
     case 'applied':
     case 'accepted':

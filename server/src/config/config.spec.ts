@@ -66,6 +66,34 @@ describe('loadConfig', () => {
   });
 });
 
+describe('processing strategy in the site file', () => {
+  const target = (processing: unknown) => ({
+    targets: [{ instance: 'ft', kind: 'factorytalk', connection: {}, processing }],
+  });
+
+  it('accepts attempts as a number or "unlimited", outage and exhausted', () => {
+    const config = loadConfig({
+      LOOPGATE_SITE_FILE: siteFile(target({ attempts: 'unlimited', outage: 'hold', exhausted: 'quarantine' })),
+    });
+    expect(config.site.targets[0].processing).toMatchObject({ attempts: 'unlimited', exhausted: 'quarantine' });
+    const counted = loadConfig({ LOOPGATE_SITE_FILE: siteFile(target({ attempts: 5, maxDelayMs: 10_000 })) });
+    expect(counted.site.targets[0].processing).toMatchObject({ attempts: 5, maxDelayMs: 10_000 });
+  });
+
+  it('names each bad field', () => {
+    const problems = errorOf(() =>
+      loadConfig({ LOOPGATE_SITE_FILE: siteFile(target({ attempts: 'forever', outage: 'panic', colour: 1 })) }),
+    ).problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^site\.targets\[0\]\.processing\.attempts: /),
+        expect.stringMatching(/^site\.targets\[0\]\.processing\.outage: /),
+        expect.stringMatching(/^site\.targets\[0\]\.processing\.colour: /),
+      ]),
+    );
+  });
+});
+
 describe('shared bus', () => {
   it('refuses the Kafka bus on per-process SQLite, naming LOOPGATE_BUS', () => {
     const problems = errorOf(() => loadConfig({ LOOPGATE_BUS: 'kafka', LOOPGATE_KAFKA_BROKERS: 'k:9092' })).problems;

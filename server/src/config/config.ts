@@ -15,10 +15,56 @@ import {
   Min,
   MinLength,
   ValidateNested,
+  Validate,
   validateSync,
+  ValidatorConstraint,
   type ValidationError,
+  type ValidatorConstraintInterface,
 } from 'class-validator';
 import { TARGET_KINDS, type TargetKind } from '@loopgate/contracts';
+
+@ValidatorConstraint({ name: 'attempts' })
+class AttemptsConstraint implements ValidatorConstraintInterface {
+  validate(value: unknown): boolean {
+    return value === 'unlimited' || (Number.isInteger(value) && (value as number) >= 1 && (value as number) <= 1000);
+  }
+  defaultMessage(): string {
+    return 'attempts must be a whole number from 1 to 1000, or "unlimited"';
+  }
+}
+
+/**
+ * `site.targets[].processing`: what the gateway does when the target fails (see `ProcessingStrategy`).
+ * Default: unlimited attempts until `notAfter`, backoff 250 ms … 30 s, an outage holds the key's queue.
+ */
+export class ProcessingConfig {
+  /** A number of attempts, or `"unlimited"` (until the command's `notAfter`). */
+  @IsOptional()
+  @Validate(AttemptsConstraint)
+  attempts?: number | 'unlimited';
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(600_000)
+  initialDelayMs?: number;
+
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3_600_000)
+  maxDelayMs?: number;
+
+  /** `hold`: an outage (5xx, no answer, a lock someone else holds) waits without spending attempts; `retry`: it spends them. */
+  @IsOptional()
+  @IsIn(['hold', 'retry'])
+  outage?: 'hold' | 'retry';
+
+  /** When attempts run out: `fail`, or `quarantine` for an operator to retry or discard. */
+  @IsOptional()
+  @IsIn(['fail', 'quarantine'])
+  exhausted?: 'fail' | 'quarantine';
+}
 
 /** One configured write-back target: its connection (validated by the target's own schema) and its governance. */
 export class TargetInstanceConfig {
@@ -45,6 +91,11 @@ export class TargetInstanceConfig {
   @IsOptional()
   @IsBoolean()
   shadow?: boolean;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => ProcessingConfig)
+  processing?: ProcessingConfig;
 }
 
 /** The site file (`LOOPGATE_SITE_FILE`): what flows cannot change. */

@@ -16,6 +16,7 @@ import { COMMAND_BUS, type CommandBus } from './bus/command-bus';
 import { kafkaBusFromConfig } from './bus/kafka';
 import { OutboxBus } from './bus/outbox-bus';
 import { parseTargetGovernance } from './config/target-governance';
+import { processingStrategyOf } from './domain/retry-policy';
 import type { EngineLogger, EngineObserver, GatewayStore, TargetRuntime } from './engine/ports';
 import { WriteBackEngine } from './engine/writeback-engine';
 import { CommandRepository } from './persistence/command.repository';
@@ -64,6 +65,10 @@ function runtimesFrom(config: LoopgateConfig, factory: TargetAdapterFactory): Ta
     policy: governance[index].policy,
     approvals: governance[index].approvals,
     shadow: target.shadow ?? false,
+    processing: processingStrategyOf(
+      target.processing,
+      target.guardrails?.retry ? governance[index].policy.retry : undefined,
+    ),
   }));
 }
 

@@ -14,6 +14,8 @@ export function outcomeStatus(outcome: Pick<WriteBackOutcome, 'state' | 'reasonC
       return { fill: 'yellow', shape: 'ring', text: 'waiting for approval' };
     case 'dispatching':
       return { fill: 'blue', shape: 'dot', text: 'dispatching' };
+    case 'reconciling':
+      return { fill: 'yellow', shape: 'dot', text: 'reconciling: outcome unknown, reading the MES' };
     case 'applied':
       return {
         fill: 'green',

@@ -53,7 +53,9 @@ export interface Command {
 const NEXT: Record<CommandState, readonly CommandState[]> = {
   'pending-approval': ['queued', 'rejected', 'expired'],
   queued: ['dispatching', 'applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'],
-  dispatching: ['applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'],
+  dispatching: ['reconciling', 'applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'],
+  // Only a read ends it: applied or reverted when the value is there, else back to writing, failed or expired.
+  reconciling: ['dispatching', 'applied', 'failed', 'expired', 'reverted'],
   applied: [],
   shadow: [],
   rejected: [],
@@ -82,6 +84,11 @@ export function moveTo(command: Command, to: CommandState, patch: Partial<Comman
   if (command.state !== to && !canMove(command.state, to))
     throw new IllegalTransitionError(command.id, command.state, to);
   return { ...command, ...patch, state: to, updatedAt: at };
+}
+
+/** Accepted and not finished: waiting its turn, being written, or being reconciled; it holds its key. */
+export function isInQueue(state: CommandState): boolean {
+  return state === 'queued' || state === 'dispatching' || state === 'reconciling';
 }
 
 export function isTerminal(command: Command): boolean {

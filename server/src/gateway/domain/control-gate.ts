@@ -19,6 +19,7 @@ export class ControlGate {
   private readonly paused = new Set<string>();
   private waiters: Waiter[] = [];
   private closed = false;
+  private readonly sleepers = new Set<() => void>();
 
   state(target: string): GateState {
     if (this.stopped) return 'stopped';
@@ -59,9 +60,27 @@ export class ControlGate {
     });
   }
 
+  /** Waits `ms` (a backoff); resolves `closed` at once when the gateway shuts down meanwhile. */
+  sleep(ms: number): Promise<'slept' | 'closed'> {
+    if (this.closed) return Promise.resolve('closed');
+    return new Promise((resolve) => {
+      const sleeper = () => {
+        this.sleepers.delete(sleeper);
+        clearTimeout(timer);
+        resolve('closed');
+      };
+      const timer = setTimeout(() => {
+        this.sleepers.delete(sleeper);
+        resolve('slept');
+      }, ms);
+      this.sleepers.add(sleeper);
+    });
+  }
+
   /** Releases every waiter with `closed`; used at shutdown. */
   close(): void {
     this.closed = true;
+    for (const sleeper of [...this.sleepers]) sleeper();
     for (const waiter of [...this.waiters]) this.settle(waiter, 'closed');
   }
 

@@ -50,3 +50,94 @@ export function classifyFailure(error: unknown): FailureClass {
       return { retry: true, readFirst: true, exhausted: 'RETRIES_EXHAUSTED', message };
   }
 }
+
+/**
+ * How the gateway processes one target's commands when things go wrong (site configuration
+ * `targets[].processing`), in the manner of store-and-forward: by default an outage delays a key's
+ * queue and never fails it, and `notAfter` always wins (expired, never applied late).
+ */
+export interface ProcessingStrategy {
+  /** Attempts a command may spend; `unlimited`: until its `notAfter`. What spends one: see `outage`. */
+  attempts: number | 'unlimited';
+  /** Backoff between attempts: exponential from `initialDelayMs` up to `maxDelayMs`, with full jitter. */
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /**
+   * A target that answers 5xx, refuses connections or does not answer, or a lock someone else holds:
+   * `hold` waits (the key's queue holds, the target is reported down) without spending attempts;
+   * `retry` spends an attempt on each, as any other failure.
+   */
+  outage: 'hold' | 'retry';
+  /** When attempts run out: `fail` the command, or `quarantine` it until an operator retries or discards it. */
+  exhausted: 'fail' | 'quarantine';
+}
+
+export const DEFAULT_PROCESSING: Readonly<ProcessingStrategy> = Object.freeze({
+  attempts: 'unlimited',
+  initialDelayMs: 250,
+  maxDelayMs: 30_000,
+  outage: 'hold',
+  exhausted: 'fail',
+});
+
+/** The strategy for a target: its `processing` block, else the older `guardrails.retry` (attempts and delays). */
+export function processingStrategyOf(
+  processing: Partial<ProcessingStrategy> | undefined,
+  legacyRetry?: { maxAttempts: number; initialDelayMs: number; maxDelayMs: number },
+): ProcessingStrategy {
+  const legacy: Partial<ProcessingStrategy> = legacyRetry
+    ? {
+        attempts: legacyRetry.maxAttempts,
+        initialDelayMs: legacyRetry.initialDelayMs,
+        maxDelayMs: legacyRetry.maxDelayMs,
+      }
+    : {};
+  return { ...DEFAULT_PROCESSING, ...legacy, ...(processing ?? {}) };
+}
+
+/** Whether a failure means the target (or its lock) is unavailable, rather than this command's write going wrong. */
+export function isOutage(error: unknown): boolean {
+  return error instanceof TargetError && (error.kind === 'transient' || error.kind === 'locked');
+}
+
+/** What to do after a failed attempt. */
+export type NextStep =
+  | { kind: 'retry'; delayMs: number; spendsAttempt: boolean; outage: boolean }
+  | { kind: 'give-up'; state: 'failed' | 'quarantined'; reason: ReasonCode; message: string }
+  | { kind: 'final' }
+  | { kind: 'expired' };
+
+/**
+ * Decides after a failed attempt, from the strategy and the failure's kind alone: retry after a
+ * backoff (bounded so it never sleeps past `notAfter`), give up, or stop.
+ *
+ * @example nextStep(DEFAULT_PROCESSING, new TargetError('transient', 'HTTP_503', 'busy'), { spent: 9, waits: 40 }, now, notAfter)
+ * // { kind: 'retry', spendsAttempt: false, outage: true, delayMs: ... }
+ */
+export function nextStep(
+  strategy: ProcessingStrategy,
+  error: unknown,
+  tries: { spent: number; waits: number },
+  now: number,
+  notAfter: number,
+  random: () => number = Math.random,
+): NextStep {
+  const failure = classifyFailure(error);
+  if (!failure.retry) return { kind: 'final' };
+  if (now >= notAfter) return { kind: 'expired' };
+  const outage = isOutage(error);
+  const spendsAttempt = !(outage && strategy.outage === 'hold');
+  const spent = tries.spent + (spendsAttempt ? 1 : 0);
+  if (spendsAttempt && strategy.attempts !== 'unlimited' && spent >= strategy.attempts) {
+    return {
+      kind: 'give-up',
+      state: strategy.exhausted === 'quarantine' ? 'quarantined' : 'failed',
+      reason: failure.exhausted,
+      message: `${failure.message} (after ${spent} attempts)`,
+    };
+  }
+  const step = tries.spent + tries.waits;
+  const ceiling = Math.min(strategy.maxDelayMs, strategy.initialDelayMs * 2 ** Math.min(step, 30));
+  const delayMs = Math.max(1, Math.min(Math.round(random() * ceiling), notAfter - now));
+  return { kind: 'retry', delayMs, spendsAttempt, outage };
+}

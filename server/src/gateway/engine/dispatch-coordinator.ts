@@ -1,6 +1,6 @@
 import type { AuditOutcome } from '@loopgate/contracts';
 import type { BusCommand } from '../bus/command-bus';
-import { isTerminal, moveTo, type Command } from '../domain/command';
+import { isInQueue, isTerminal, moveTo, type Command } from '../domain/command';
 import { auditEntryFor, type AuditDetails } from './audit-entries';
 import type { EngineContext } from './context';
 import type { DispatchControl } from './dispatch-control';
@@ -132,7 +132,7 @@ export class DispatchCoordinator {
     if (state === 'failed' && done.reasonCode)
       this.stats.noteFailure(done.target.instance, done.reasonCode, done.message ?? '');
     await this.ctx.journal.record(done, outcome, details, { extra });
-    this.stats.finished(done, command.state === 'queued' || command.state === 'dispatching');
+    this.stats.finished(done, isInQueue(command.state));
     const latency = done.appliedAt
       ? Date.parse(done.appliedAt) - Date.parse(done.eventTime ?? done.receivedAt)
       : undefined;

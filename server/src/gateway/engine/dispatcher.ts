@@ -1,19 +1,25 @@
 import type { AuditOutcome, CommandState, ParameterValue, ReasonCode } from '@loopgate/contracts';
-import { backOff } from 'exponential-backoff';
-import type {
-  ExpectedReadBack,
-  ReadResult,
-  TargetAddress,
-  TargetLock,
-  TargetWrite,
-  WriteResult,
+import {
+  TargetError,
+  type ExpectedReadBack,
+  type ReadResult,
+  type TargetAddress,
+  type TargetLock,
+  type TargetWrite,
+  type WriteResult,
 } from '../../targets/adapter';
 import { lockIfNeeded, readBackOf, releaseIfHeld } from '../../targets/write-cycle';
 import type { Command } from '../domain/command';
 import type { ControlGate } from '../domain/control-gate';
-import { checkExpiry, checkRecordState, checkStep, subjectOf, type RetryPolicy } from '../domain/guardrails';
+import { checkExpiry, checkRecordState, checkStep, subjectOf } from '../domain/guardrails';
 import type { OverrideTracker } from '../domain/override-detection';
-import { classifyFailure, NotConfirmedError } from '../domain/retry-policy';
+import {
+  classifyFailure,
+  nextStep,
+  NotConfirmedError,
+  processingStrategyOf,
+  type ProcessingStrategy,
+} from '../domain/retry-policy';
 import { valuesEqual } from '../domain/values';
 import type { AuditDetails } from './audit-entries';
 import type { TargetRuntime } from './ports';
@@ -28,9 +34,67 @@ export class DispatchInterrupted extends Error {
 
 /** A command ran out of time while waiting (pause, kill switch, backoff): expired, never applied late. */
 class ExpiredWhileWaiting extends Error {
-  constructor(readonly notAfter: string) {
-    super(`not applied before ${notAfter}; dropped as stale`);
+  constructor(
+    readonly notAfter: string,
+    waitingFor?: string,
+  ) {
+    super(`not applied before ${notAfter}; dropped as stale${waitingFor ? ` (was ${waitingFor})` : ''}`);
   }
+}
+
+/** Attempts ran out under the processing strategy: failed, or quarantined for an operator. */
+class GaveUp extends Error {
+  constructor(
+    readonly state: 'failed' | 'quarantined',
+    readonly code: ReasonCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Attempts spent and waits so far, and what the command is waiting for (audited once per reason). */
+interface Tries {
+  spent: number;
+  waits: number;
+  waitingFor?: string;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Ends dispatch at once: shutdown, a refusal, stale, or out of attempts. */
+function isFinal(error: unknown): boolean {
+  return (
+    error instanceof DispatchInterrupted ||
+    error instanceof DispatchRefusal ||
+    error instanceof ExpiredWhileWaiting ||
+    error instanceof GaveUp
+  );
+}
+
+/**
+ * Whether a failed attempt may have changed the target: the write's answer was lost (`unknown`), or
+ * the write was acknowledged and the read meant to confirm it failed. A read that answered with
+ * another value (`NotConfirmedError`) is known: the write did not hold.
+ */
+function mayHaveLanded(phase: AttemptPhase, error: unknown): boolean {
+  if (phase === 'lock') return false;
+  if (phase === 'confirm') return !(error instanceof NotConfirmedError) && classifyFailure(error).retry;
+  const failure = classifyFailure(error);
+  return failure.retry && failure.readFirst;
+}
+
+/** What a waiting command waits for, in words an operator reads in the audit. */
+function waitReason(error: unknown): { code: ReasonCode; message: string } {
+  if (error instanceof TargetError && error.kind === 'locked') {
+    return {
+      code: 'LOCK_UNAVAILABLE',
+      message: error.heldBy ? `waiting for lock held by ${error.heldBy}` : `waiting for the lock (${error.code})`,
+    };
+  }
+  return { code: 'TARGET_UNAVAILABLE', message: `waiting for the target to answer (${messageOf(error)})` };
 }
 
 /** A refusal decided during dispatch (record locked, step, hold): final, not retried. */
@@ -74,34 +138,42 @@ export interface DispatchContext {
 
 const CREATE_ACTIONS = new Set(['create-maintenance-work-order', 'create-quality-event']);
 
+/** Where a write attempt was when it failed: what the failure says about whether the write landed. */
+type AttemptPhase = 'lock' | 'write' | 'confirm';
+
 /**
  * Applies one command to its target: gate, expiry, prior read, override detection, step check,
- * shadow, then the write with retries (exponential backoff with full jitter), lock handling,
- * read-before-retry on unknown outcomes, and confirmation by read-back.
- * Resolves with the command in a terminal state, stored.
+ * shadow, then the write under the target's processing strategy (`ProcessingStrategy`): an outage
+ * or a lock someone else holds waits (the key's queue holds) until the target answers or
+ * `notAfter` passes; a write that may have landed is `reconciling`, read with backoff and never
+ * written again until a read tells; confirmation by read-back. Resolves with the command in a
+ * terminal state, stored.
  */
 export class CommandDispatcher {
   constructor(private readonly ctx: DispatchContext) {}
 
   async dispatch(initial: Command, runtime: TargetRuntime): Promise<Command> {
     let command = initial;
+    const strategy = runtime.processing ?? processingStrategyOf(undefined, runtime.policy.retry);
+    const tries: Tries = { spent: 0, waits: 0 };
     try {
       await this.waitGate(command);
-      const expired = checkExpiry(command.notAfter, this.ctx.now());
-      if (expired) throw new ExpiredWhileWaiting(command.notAfter);
-
       const write = this.targetWrite(command);
       const isCreate = CREATE_ACTIONS.has(command.action);
-      // A restart after a write was sent: the outcome is unknown until read.
-      let uncertain = command.attempts > 0;
       const expected = isCreate ? null : this.expectedOf(runtime, write);
 
-      if (uncertain) {
-        const landed = await this.withRetry(runtime, command, () => this.checkLanded(runtime, write, expected));
-        if (landed) return await this.applied(command, runtime, landed, command.priorValue);
+      // A write was sent before (a restart, or a reconciliation cut short): the outcome is unknown until read.
+      if (command.attempts > 0 || command.state === 'reconciling') {
+        const known = await this.reconcile(command, runtime, strategy, write, expected, 'a write was sent before');
+        command = known.command;
+        if (known.landed) return await this.applied(command, runtime, known.landed, command.priorValue);
       }
+      if (checkExpiry(command.notAfter, this.ctx.now())) throw new ExpiredWhileWaiting(command.notAfter);
+
       if (expected) {
-        const read = await this.withRetry(runtime, command, () => runtime.adapter.read(expected.address));
+        const read = await this.persistently(runtime, command, strategy, tries, () =>
+          runtime.adapter.read(expected.address),
+        );
         command = { ...command, priorValue: read.value };
         await this.decideOnPrior(command, runtime, read);
       }
@@ -120,55 +192,157 @@ export class CommandDispatcher {
         );
       }
 
-      let sent = false;
-      const attemptWrite = () =>
-        this.withRetry(runtime, command, async () => {
-          await this.waitGate(command);
-          if (checkExpiry(command.notAfter, this.ctx.now())) throw new ExpiredWhileWaiting(command.notAfter);
-          if (uncertain) {
-            const landed = await this.checkLanded(runtime, write, expected);
-            if (landed) return landed;
-          }
-          const lock = await this.acquireLock(runtime, write);
-          try {
-            if (command.attempts === 0 || command.state !== 'dispatching') {
-              // Durable before the write is sent, so a restart knows to read before writing again.
-              command = await this.ctx.save({
-                ...command,
-                state: 'dispatching',
-                attempts: command.attempts + 1,
-                updatedAt: this.iso(),
-              });
-            } else {
-              command = { ...command, attempts: command.attempts + 1 };
-            }
-            sent = false;
-            const written = await runtime.adapter.write({ ...write, ...(lock ? { lock } : {}) });
-            sent = true;
-            return await this.confirm(runtime, write, expected, written);
-          } catch (error) {
-            const failure = classifyFailure(error);
-            if (sent || (failure.retry && failure.readFirst)) uncertain = true;
-            throw error;
-          } finally {
-            if (lock) await this.releaseLock(runtime, write, lock);
-          }
-        });
-      let result: WriteResult;
-      try {
-        result = await attemptWrite();
-      } catch (error) {
-        // The last attempt may have landed after all: a truthful outcome needs one more look.
-        if (uncertain && !(error instanceof DispatchInterrupted)) {
-          const landed = await this.checkLanded(runtime, write, expected).catch(() => null);
-          if (landed) return await this.applied(command, runtime, landed, command.priorValue);
+      for (;;) {
+        await this.waitGate(command);
+        if (checkExpiry(command.notAfter, this.ctx.now())) {
+          throw new ExpiredWhileWaiting(command.notAfter, tries.waitingFor);
         }
-        throw error;
+        let phase: AttemptPhase = 'lock';
+        let lock: TargetLock | undefined;
+        try {
+          lock = await this.acquireLock(runtime, write);
+          // Durable before the write is sent, so a restart knows to read before writing again.
+          command = await this.ctx.save({
+            ...command,
+            state: 'dispatching',
+            attempts: command.attempts + 1,
+            updatedAt: this.iso(),
+          });
+          phase = 'write';
+          const written = await runtime.adapter.write({ ...write, ...(lock ? { lock } : {}) });
+          phase = 'confirm';
+          const result = await this.confirm(runtime, write, expected, written);
+          return await this.applied(command, runtime, result, command.priorValue);
+        } catch (error) {
+          if (isFinal(error)) throw error;
+          if (lock) {
+            // Reconciling only reads, and waiting must not keep the record from the operator console.
+            await this.releaseLock(runtime, write, lock);
+            lock = undefined;
+          }
+          let failure = error;
+          if (mayHaveLanded(phase, error)) {
+            const why =
+              phase === 'confirm'
+                ? `the write was acknowledged but the confirming read failed: ${messageOf(error)}`
+                : `the answer to the write was lost: ${messageOf(error)}`;
+            const known = await this.reconcile(command, runtime, strategy, write, expected, why);
+            command = known.command;
+            if (known.landed) return await this.applied(command, runtime, known.landed, command.priorValue);
+            // Read and not there: this attempt did not land, so writing again cannot apply it twice.
+            failure = new NotConfirmedError('the target shows the write did not land');
+          }
+          await this.afterFailure(runtime, command, strategy, tries, failure);
+        } finally {
+          if (lock) await this.releaseLock(runtime, write, lock);
+        }
       }
-      return await this.applied(command, runtime, result, command.priorValue);
     } catch (error) {
       return await this.failed(command, error);
     }
+  }
+
+  /**
+   * Reads the target until it tells whether the write landed; nothing is written meanwhile and
+   * `notAfter` does not end it (the value may be there). Stored as `reconciling` so the console shows
+   * it and a restart reads again; resolves with the result when it landed, `null` when it did not.
+   */
+  private async reconcile(
+    initial: Command,
+    runtime: TargetRuntime,
+    strategy: ProcessingStrategy,
+    write: TargetWrite,
+    expected: ExpectedReadBack | null,
+    why: string,
+  ): Promise<{ command: Command; landed: WriteResult | null }> {
+    let command = initial;
+    let reads = 0;
+    for (;;) {
+      try {
+        const landed = await this.checkLanded(runtime, write, expected);
+        if (command.state === 'reconciling' && !landed && (expected || CREATE_ACTIONS.has(write.action))) {
+          await this.ctx.audit(command, 'retried', {
+            reasonCode: 'OUTCOME_UNKNOWN',
+            message: 'reconciled: the target does not show the write, it did not land',
+          });
+        }
+        return { command, landed };
+      } catch (error) {
+        if (isFinal(error)) throw error;
+        this.ctx.noteFailure(runtime.instance, 'OUTCOME_UNKNOWN', messageOf(error));
+        if (command.state !== 'reconciling') {
+          command = await this.ctx.save({ ...command, state: 'reconciling', updatedAt: this.iso() });
+          await this.ctx.audit(command, 'pending', {
+            reasonCode: 'OUTCOME_UNKNOWN',
+            message: `outcome unknown (${why}); reading the target until it tells, nothing is written meanwhile`,
+          });
+        }
+        reads += 1;
+        const ceiling = Math.min(strategy.maxDelayMs, strategy.initialDelayMs * 2 ** Math.min(reads, 30));
+        if ((await this.ctx.gate.sleep(Math.max(1, Math.round(Math.random() * ceiling)))) === 'closed') {
+          throw new DispatchInterrupted();
+        }
+      }
+    }
+  }
+
+  /** Runs a read (or other step that writes nothing) until it answers, under the processing strategy. */
+  private async persistently<T>(
+    runtime: TargetRuntime,
+    command: Command,
+    strategy: ProcessingStrategy,
+    tries: Tries,
+    step: () => Promise<T>,
+  ): Promise<T> {
+    for (;;) {
+      try {
+        return await step();
+      } catch (error) {
+        if (isFinal(error)) throw error;
+        await this.afterFailure(runtime, command, strategy, tries, error);
+      }
+    }
+  }
+
+  /**
+   * After a failed attempt: throws what ends the command (a final failure, attempts run out,
+   * `notAfter` passed), else audits the wait where it is news and sleeps the backoff.
+   */
+  private async afterFailure(
+    runtime: TargetRuntime,
+    command: Command,
+    strategy: ProcessingStrategy,
+    tries: Tries,
+    error: unknown,
+  ): Promise<void> {
+    const notAfter = Date.parse(command.notAfter);
+    const step = nextStep(strategy, error, tries, this.ctx.now(), notAfter);
+    if (step.kind === 'final') throw error;
+    if (step.kind === 'expired') throw new ExpiredWhileWaiting(command.notAfter, tries.waitingFor);
+    if (step.kind === 'give-up') throw new GaveUp(step.state, step.reason, step.message);
+    const failure = classifyFailure(error);
+    if (!failure.retry) throw error;
+    this.ctx.noteFailure(runtime.instance, failure.exhausted, failure.message);
+    if (step.spendsAttempt) {
+      tries.spent += 1;
+      const of = strategy.attempts === 'unlimited' ? '' : ` of ${strategy.attempts}`;
+      await this.ctx.audit(command, 'retried', {
+        reasonCode: failure.exhausted,
+        message: `attempt ${tries.spent}${of} failed (${failure.message}); retrying`,
+      });
+    } else {
+      tries.waits += 1;
+      const waitingFor = waitReason(error);
+      // One record per new reason to wait, not one per backoff.
+      if (waitingFor.message !== tries.waitingFor) {
+        tries.waitingFor = waitingFor.message;
+        await this.ctx.audit(command, 'retried', {
+          reasonCode: waitingFor.code,
+          message: `${waitingFor.message}; the key's queue waits until ${command.notAfter}`,
+        });
+      }
+    }
+    if ((await this.ctx.gate.sleep(step.delayMs)) === 'closed') throw new DispatchInterrupted();
   }
 
   /**
@@ -277,36 +451,6 @@ export class CommandDispatcher {
     }
   }
 
-  /** Runs `attempt` with exponential backoff and full jitter; each retry is audited as `retried`. */
-  private withRetry<T>(runtime: TargetRuntime, command: Command, attempt: () => Promise<T>): Promise<T> {
-    const policy: RetryPolicy = runtime.policy.retry;
-    return backOff(attempt, {
-      numOfAttempts: policy.maxAttempts,
-      startingDelay: policy.initialDelayMs,
-      maxDelay: policy.maxDelayMs,
-      timeMultiple: 2,
-      jitter: 'full',
-      retry: async (error: unknown, next: number) => {
-        if (
-          error instanceof ExpiredWhileWaiting ||
-          error instanceof DispatchInterrupted ||
-          error instanceof DispatchRefusal
-        ) {
-          return false;
-        }
-        const failure = classifyFailure(error);
-        if (!failure.retry) return false;
-        this.ctx.noteFailure(runtime.instance, failure.exhausted, failure.message);
-        if (checkExpiry(command.notAfter, this.ctx.now())) return false;
-        await this.ctx.audit(command, 'retried', {
-          reasonCode: failure.exhausted,
-          message: `attempt ${next - 1} of ${policy.maxAttempts} failed (${failure.message}); retrying`,
-        });
-        return true;
-      },
-    });
-  }
-
   private async waitGate(command: Command): Promise<void> {
     const result = await this.ctx.gate.waitOpen(command.target.instance, Date.parse(command.notAfter));
     if (result === 'deadline') throw new ExpiredWhileWaiting(command.notAfter);
@@ -351,6 +495,10 @@ export class CommandDispatcher {
         { reasonCode: error.code, message: error.message },
         error.state === 'rejected' ? 'rejected' : 'failed',
       );
+    }
+    if (error instanceof GaveUp) {
+      // Quarantine is not offered yet: attempts that run out fail the command, truthfully named.
+      return this.ctx.finish(command, 'failed', { reasonCode: error.code, message: error.message }, 'failed');
     }
     const failure = classifyFailure(error);
     if (failure.retry) {

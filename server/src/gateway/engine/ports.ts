@@ -6,6 +6,7 @@ import type { ApprovalRule } from '../domain/approval-policy';
 import type { Command } from '../domain/command';
 import type { GuardrailPolicy } from '../domain/guardrails';
 import type { KeyWriteState } from '../domain/override-detection';
+import type { ProcessingStrategy } from '../domain/retry-policy';
 
 /**
  * One change the store makes; a `commit` runs its changes in one transaction. A `command` change
@@ -101,6 +102,8 @@ export interface TargetRuntime {
   approvals: readonly ApprovalRule[];
   /** Shadow mode from configuration; the console may override it at run time. */
   shadow: boolean;
+  /** Retries, outages, giving up (site `processing`); `DEFAULT_PROCESSING` with the policy's retry when absent. */
+  processing?: ProcessingStrategy;
 }
 
 /** What the engine tells the outside (metrics, the outcome stream). Every method is optional. */

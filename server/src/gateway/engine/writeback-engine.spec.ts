@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { FakeTarget } from '../testing/fake-target';
 import {
   EngineHarness,
@@ -238,17 +238,40 @@ describe('pause and kill switch', () => {
 });
 
 describe('retries and effectively-once', () => {
-  it('retries transient failures and applies once', async () => {
+  it('waits out transient failures, audited once as waiting, and applies once', async () => {
     const { fake, h, store } = await start();
     fake.failNext('transient', 'transient');
     const outcome = await h.submitAndSettle(setRequest(fake, { value: 1010 }));
     expect(outcome.state).toBe('applied');
     expect(fake.appliedTo(FEED)).toHaveLength(1);
-    expect(outcomesOf(store, outcome.commandId)).toEqual(['accepted', 'retried', 'retried', 'applied']);
+    expect(outcomesOf(store, outcome.commandId)).toEqual(['accepted', 'retried', 'applied']);
+    expect(store.audit.find((r) => r.commandId === outcome.commandId && r.outcome === 'retried')).toMatchObject({
+      reasonCode: 'TARGET_UNAVAILABLE',
+      message: expect.stringMatching(/^waiting for the target to answer/),
+    });
   });
 
-  it('ends as failed with RETRIES_EXHAUSTED when transient failures outlast the limit', async () => {
+  it('holds the key through an outage longer than the attempts: an outage delays, it does not fail', async () => {
     const { fake, h } = await start();
+    fake.failNext(...Array.from({ length: 12 }, () => 'transient' as const));
+    expect(await h.submitAndSettle(setRequest(fake, { value: 1010 }))).toMatchObject({ state: 'applied' });
+    expect(fake.calls.write).toBe(13);
+    expect(fake.appliedTo(FEED)).toHaveLength(1);
+  });
+
+  it('ends as expired when the outage outlasts notAfter, never applied late', async () => {
+    const { fake, h } = await start();
+    fake.failNext(...Array.from({ length: 10_000 }, () => 'transient' as const));
+    const notAfter = new Date(Date.now() + 150).toISOString();
+    expect(await h.submitAndSettle(setRequest(fake, { value: 1010, notAfter }))).toMatchObject({
+      state: 'expired',
+      reasonCode: 'EXPIRED',
+    });
+    expect(fake.appliedTo(FEED)).toHaveLength(0);
+  });
+
+  it('ends as failed with RETRIES_EXHAUSTED when outages spend attempts (outage: retry)', async () => {
+    const { fake, h } = await start({ processing: { outage: 'retry' } });
     fake.failNext('transient', 'transient', 'transient', 'transient');
     expect(await h.submitAndSettle(setRequest(fake))).toMatchObject({
       state: 'failed',
@@ -346,13 +369,31 @@ describe('retries and effectively-once', () => {
     });
   });
 
-  it('fails with LOCK_UNAVAILABLE while the operator console holds the lock', async () => {
+  it('waits for a lock the operator console holds, says so, and applies once it is released', async () => {
+    const fake = new FakeTarget({ capabilities: { locks: true } });
+    const { h, store } = await start({ fake });
+    fake.holdOperatorLock(FEED);
+    const { outcome } = await h.engine.submit(setRequest(fake, { value: 1010 }), SERVICE);
+    await vi.waitFor(() =>
+      expect(store.audit.find((r) => r.commandId === outcome.commandId && r.outcome === 'retried')).toMatchObject({
+        reasonCode: 'LOCK_UNAVAILABLE',
+        message: expect.stringMatching(/^waiting for lock held by operator-console/),
+      }),
+    );
+    expect(fake.calls.write).toBe(0);
+    fake.releaseOperatorLock(FEED);
+    expect(await h.settle(outcome.commandId)).toMatchObject({ state: 'applied', newValue: 1010 });
+    expect(fake.appliedTo(FEED)).toHaveLength(1);
+  });
+
+  it('expires, never writes, while the operator console holds the lock past notAfter', async () => {
     const fake = new FakeTarget({ capabilities: { locks: true } });
     const { h } = await start({ fake });
     fake.holdOperatorLock(FEED);
-    expect(await h.submitAndSettle(setRequest(fake))).toMatchObject({
-      state: 'failed',
-      reasonCode: 'LOCK_UNAVAILABLE',
+    const notAfter = new Date(Date.now() + 150).toISOString();
+    expect(await h.submitAndSettle(setRequest(fake, { notAfter }))).toMatchObject({
+      state: 'expired',
+      message: expect.stringContaining('waiting for lock held by operator-console'),
     });
     expect(fake.calls.write).toBe(0);
   });

@@ -34,9 +34,9 @@ interface PendingCommit {
   reject: (error: unknown) => void;
 }
 
-const ACTIVE_STATES = ['pending-approval', 'queued', 'dispatching'];
-const QUEUED_STATES = ['queued', 'dispatching'];
-const ACCEPTED_STATES = ['queued', 'dispatching', 'applied', 'reverted', 'shadow', 'failed'];
+const ACTIVE_STATES = ['pending-approval', 'queued', 'dispatching', 'reconciling'];
+const QUEUED_STATES = ['queued', 'dispatching', 'reconciling'];
+const ACCEPTED_STATES = ['queued', 'dispatching', 'reconciling', 'applied', 'reverted', 'shadow', 'failed'];
 const KEY_STATE_COLUMNS = [
   'ordering_key',
   'value_json',

@@ -63,6 +63,7 @@ export class FakeTarget {
   private readonly scripted: FakeFault[] = [];
   private readonly lockHolders = new Map<string, string>();
   private seq = 0;
+  private failingReads = 0;
 
   constructor(private readonly options: FakeTargetOptions = {}) {
     this.instance = options.instance ?? 'fake-1';
@@ -79,6 +80,18 @@ export class FakeTarget {
   /** The next writes (or lock acquisitions) fail with these faults, in order. */
   failNext(...faults: FakeFault[]): void {
     this.scripted.push(...faults);
+  }
+
+  /** The next `count` reads answer 503 (confirming reads failing while writes land). */
+  failReadsNext(count: number): void {
+    this.failingReads = Math.max(0, this.failingReads + count);
+  }
+
+  /** @internal Whether this read fails. */
+  readFails(): boolean {
+    if (this.failingReads === 0) return false;
+    this.failingReads -= 1;
+    return true;
   }
 
   /** A hand edit at the operator console. */
@@ -144,7 +157,8 @@ export class FakeTarget {
   lock(address: TargetAddress, holder: string): TargetLock {
     const key = addressKey(address);
     const current = this.lockHolders.get(key);
-    if (current && current !== holder) throw new TargetError('locked', 'LOCKED', `record locked by ${current}`);
+    if (current && current !== holder)
+      throw new TargetError('locked', 'LOCKED', `record locked by ${current}`, { heldBy: current });
     this.lockHolders.set(key, holder);
     return { token: `${holder}@${key}`, expiresAt: Date.now() + 30_000 };
   }
@@ -192,6 +206,7 @@ export class FakeTargetAdapter implements TargetAdapter {
   async read(address: TargetAddress): Promise<ReadResult> {
     if (this.dead) return NEVER;
     this.target.calls.read += 1;
+    if (this.target.readFails()) throw new TargetError('transient', 'HTTP_503', 'service unavailable');
     const record = this.target.records.get(address.object.id) ?? {};
     const value = this.target.get(address);
     await this.target.delay();
@@ -232,7 +247,8 @@ export class FakeTargetAdapter implements TargetAdapter {
     if (this.dead) return NEVER;
     this.target.calls.acquireLock += 1;
     const fault = this.target.nextFault({ ...address, action: 'set-parameter', externalRef: '', reason: '' }, true);
-    if (fault === 'locked') throw new TargetError('locked', 'LOCKED', 'lock held by the operator console');
+    if (fault === 'locked')
+      throw new TargetError('locked', 'LOCKED', 'lock held by the operator console', { heldBy: 'operator-console' });
     return this.target.lock(address, 'gateway');
   }
 

@@ -4,6 +4,7 @@ import { ChainVerifier } from '../domain/audit-chain';
 import { toOutcome } from '../domain/command';
 import { DEFAULT_POLICY, type GuardrailPolicy } from '../domain/guardrails';
 import type { ApprovalRule } from '../domain/approval-policy';
+import { processingStrategyOf, type ProcessingStrategy } from '../domain/retry-policy';
 import type { GatewayStore, TargetRuntime } from '../engine/ports';
 import { WriteBackEngine, type Actor, type EngineOptions } from '../engine/writeback-engine';
 import { FakeTarget, type FakeTargetAdapter } from './fake-target';
@@ -23,6 +24,8 @@ export interface HarnessTarget {
   policy?: Partial<GuardrailPolicy>;
   approvals?: ApprovalRule[];
   shadow?: boolean;
+  /** The target's processing strategy; absent: the default with the policy's attempts and delays. */
+  processing?: Partial<ProcessingStrategy>;
 }
 
 /** An engine on a store and fake targets; `restart()` builds a new engine on the same store and targets. */
@@ -40,14 +43,18 @@ export class EngineHarness {
 
   build(): WriteBackEngine {
     this.adapters = this.targets.map((t) => t.fake.connect());
-    const runtimes: TargetRuntime[] = this.targets.map((t, i) => ({
-      instance: t.fake.instance,
-      kind: t.fake.kind,
-      adapter: this.adapters[i],
-      policy: { ...DEFAULT_POLICY, retry: FAST_RETRY, ...t.policy },
-      approvals: t.approvals ?? [],
-      shadow: t.shadow ?? false,
-    }));
+    const runtimes: TargetRuntime[] = this.targets.map((t, i) => {
+      const policy = { ...DEFAULT_POLICY, retry: FAST_RETRY, ...t.policy };
+      return {
+        instance: t.fake.instance,
+        kind: t.fake.kind,
+        adapter: this.adapters[i],
+        policy,
+        approvals: t.approvals ?? [],
+        shadow: t.shadow ?? false,
+        processing: processingStrategyOf(t.processing, policy.retry),
+      };
+    });
     return new WriteBackEngine({
       store: this.store,
       bus: new OutboxBus(this.store, { logger: quiet }),

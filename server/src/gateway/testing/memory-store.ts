@@ -98,7 +98,7 @@ export class MemoryGatewayStore implements GatewayStore {
 
   async loadActiveCommands() {
     return [...this.commands.values()]
-      .filter((c) => ['pending-approval', 'queued', 'dispatching'].includes(c.state))
+      .filter((c) => ['pending-approval', 'queued', 'dispatching', 'reconciling'].includes(c.state))
       .map(clone);
   }
 
@@ -116,7 +116,7 @@ export class MemoryGatewayStore implements GatewayStore {
         (c) =>
           c.decidedAt &&
           c.decidedAt >= since &&
-          ['queued', 'dispatching', 'applied', 'reverted', 'shadow', 'failed'].includes(c.state),
+          ['queued', 'dispatching', 'reconciling', 'applied', 'reverted', 'shadow', 'failed'].includes(c.state),
       )
       .map((c) => ({ orderingKey: c.orderingKey, decidedAt: c.decidedAt as string }));
   }
@@ -153,7 +153,7 @@ export class MemoryGatewayStore implements GatewayStore {
   async countQueuedByTarget() {
     const counts = new Map<string, number>();
     for (const c of this.commands.values()) {
-      if (c.state === 'queued' || c.state === 'dispatching')
+      if (c.state === 'queued' || c.state === 'dispatching' || c.state === 'reconciling')
         counts.set(c.target.instance, (counts.get(c.target.instance) ?? 0) + 1);
     }
     return counts;
@@ -161,7 +161,9 @@ export class MemoryGatewayStore implements GatewayStore {
 
   async hasQueuedOnKey(orderingKey: string) {
     return [...this.commands.values()].some(
-      (c) => c.orderingKey === orderingKey && (c.state === 'queued' || c.state === 'dispatching'),
+      (c) =>
+        c.orderingKey === orderingKey &&
+        (c.state === 'queued' || c.state === 'dispatching' || c.state === 'reconciling'),
     );
   }
 
