@@ -71,11 +71,11 @@ describe('processing strategy in the site file', () => {
     targets: [{ instance: 'ft', kind: 'factorytalk', connection: {}, processing }],
   });
 
-  it('accepts attempts as a number or "unlimited", outage and exhausted', () => {
+  it('accepts attempts as a number or "unlimited", and outage', () => {
     const config = loadConfig({
-      LOOPGATE_SITE_FILE: siteFile(target({ attempts: 'unlimited', outage: 'hold', exhausted: 'quarantine' })),
+      LOOPGATE_SITE_FILE: siteFile(target({ attempts: 'unlimited', outage: 'retry' })),
     });
-    expect(config.site.targets[0].processing).toMatchObject({ attempts: 'unlimited', exhausted: 'quarantine' });
+    expect(config.site.targets[0].processing).toMatchObject({ attempts: 'unlimited', outage: 'retry' });
     const counted = loadConfig({ LOOPGATE_SITE_FILE: siteFile(target({ attempts: 5, maxDelayMs: 10_000 })) });
     expect(counted.site.targets[0].processing).toMatchObject({ attempts: 5, maxDelayMs: 10_000 });
   });

@@ -59,11 +59,6 @@ export class ProcessingConfig {
   @IsOptional()
   @IsIn(['hold', 'retry'])
   outage?: 'hold' | 'retry';
-
-  /** When attempts run out: `fail`, or `quarantine` for an operator to retry or discard. */
-  @IsOptional()
-  @IsIn(['fail', 'quarantine'])
-  exhausted?: 'fail' | 'quarantine';
 }
 
 /** One configured write-back target: its connection (validated by the target's own schema) and its governance. */

@@ -74,9 +74,9 @@ describe('processing strategy', () => {
   const dropped = new NotConfirmedError('read-back shows the old value');
   const max = () => 0.999_999;
 
-  it('defaults to unlimited attempts, an outage holds, attempts run out by failing', () => {
+  it('defaults to unlimited attempts and an outage that holds', () => {
     expect(processingStrategyOf(undefined)).toEqual(DEFAULT_PROCESSING);
-    expect(DEFAULT_PROCESSING).toMatchObject({ attempts: 'unlimited', outage: 'hold', exhausted: 'fail' });
+    expect(DEFAULT_PROCESSING).toMatchObject({ attempts: 'unlimited', outage: 'hold' });
   });
 
   it('takes attempts and delays from the older guardrails.retry, the processing block over both', () => {
@@ -106,17 +106,7 @@ describe('processing strategy', () => {
     expect(nextStep(strategy, outage, { spent: 1, waits: 0 }, NOW, NOT_AFTER)).toMatchObject({ spendsAttempt: true });
     expect(nextStep(strategy, outage, { spent: 2, waits: 0 }, NOW, NOT_AFTER)).toMatchObject({
       kind: 'give-up',
-      state: 'failed',
       reason: 'RETRIES_EXHAUSTED',
-    });
-  });
-
-  it('quarantines instead of failing when configured', () => {
-    const strategy = processingStrategyOf({ attempts: 2, exhausted: 'quarantine' });
-    expect(nextStep(strategy, dropped, { spent: 1, waits: 0 }, NOW, NOT_AFTER)).toMatchObject({
-      kind: 'give-up',
-      state: 'quarantined',
-      reason: 'NOT_CONFIRMED',
     });
   });
 

@@ -68,8 +68,6 @@ export interface ProcessingStrategy {
    * `retry` spends an attempt on each, as any other failure.
    */
   outage: 'hold' | 'retry';
-  /** When attempts run out: `fail` the command, or `quarantine` it until an operator retries or discards it. */
-  exhausted: 'fail' | 'quarantine';
 }
 
 export const DEFAULT_PROCESSING: Readonly<ProcessingStrategy> = Object.freeze({
@@ -77,7 +75,6 @@ export const DEFAULT_PROCESSING: Readonly<ProcessingStrategy> = Object.freeze({
   initialDelayMs: 250,
   maxDelayMs: 30_000,
   outage: 'hold',
-  exhausted: 'fail',
 });
 
 /** The strategy for a target: its `processing` block, else the older `guardrails.retry` (attempts and delays). */
@@ -103,7 +100,7 @@ export function isOutage(error: unknown): boolean {
 /** What to do after a failed attempt. */
 export type NextStep =
   | { kind: 'retry'; delayMs: number; spendsAttempt: boolean; outage: boolean }
-  | { kind: 'give-up'; state: 'failed' | 'quarantined'; reason: ReasonCode; message: string }
+  | { kind: 'give-up'; reason: ReasonCode; message: string }
   | { kind: 'final' }
   | { kind: 'expired' };
 
@@ -131,7 +128,6 @@ export function nextStep(
   if (spendsAttempt && strategy.attempts !== 'unlimited' && spent >= strategy.attempts) {
     return {
       kind: 'give-up',
-      state: strategy.exhausted === 'quarantine' ? 'quarantined' : 'failed',
       reason: failure.exhausted,
       message: `${failure.message} (after ${spent} attempts)`,
     };

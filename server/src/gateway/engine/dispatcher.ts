@@ -42,10 +42,9 @@ class ExpiredWhileWaiting extends Error {
   }
 }
 
-/** Attempts ran out under the processing strategy: failed, or quarantined for an operator. */
+/** Attempts ran out under the processing strategy. */
 class GaveUp extends Error {
   constructor(
-    readonly state: 'failed' | 'quarantined',
     readonly code: ReasonCode,
     message: string,
   ) {
@@ -319,7 +318,7 @@ export class CommandDispatcher {
     const step = nextStep(strategy, error, tries, this.ctx.now(), notAfter);
     if (step.kind === 'final') throw error;
     if (step.kind === 'expired') throw new ExpiredWhileWaiting(command.notAfter, tries.waitingFor);
-    if (step.kind === 'give-up') throw new GaveUp(step.state, step.reason, step.message);
+    if (step.kind === 'give-up') throw new GaveUp(step.reason, step.message);
     const failure = classifyFailure(error);
     if (!failure.retry) throw error;
     this.ctx.noteFailure(runtime.instance, failure.exhausted, failure.message);
@@ -497,7 +496,6 @@ export class CommandDispatcher {
       );
     }
     if (error instanceof GaveUp) {
-      // Quarantine is not offered yet: attempts that run out fail the command, truthfully named.
       return this.ctx.finish(command, 'failed', { reasonCode: error.code, message: error.message }, 'failed');
     }
     const failure = classifyFailure(error);
