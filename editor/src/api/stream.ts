@@ -63,6 +63,8 @@ const RANK: Record<CommandState, number> = {
   'pending-approval': 0,
   queued: 1,
   dispatching: 2,
+  // Either way round: a reconciled write that did not land is written again.
+  reconciling: 2,
   applied: 3,
   shadow: 3,
   rejected: 3,

@@ -110,6 +110,15 @@ describe('processing strategy', () => {
     });
   });
 
+  it('spends an attempt on a write that did not hold, even under hold', () => {
+    const strategy = processingStrategyOf({ attempts: 2 });
+    expect(nextStep(strategy, dropped, { spent: 0, waits: 0 }, NOW, NOT_AFTER)).toMatchObject({ spendsAttempt: true });
+    expect(nextStep(strategy, dropped, { spent: 1, waits: 0 }, NOW, NOT_AFTER)).toMatchObject({
+      kind: 'give-up',
+      reason: 'NOT_CONFIRMED',
+    });
+  });
+
   it('lets notAfter win: expired once it has passed, whatever the attempts left', () => {
     expect(nextStep(DEFAULT_PROCESSING, outage, { spent: 0, waits: 0 }, NOT_AFTER, NOT_AFTER)).toEqual({
       kind: 'expired',
