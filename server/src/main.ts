@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { startGateway } from './app';
 import { ConfigError, loadConfig } from './config/config';
 import { EXIT_CODES, preflight, UnreachableError } from './config/preflight';
 
@@ -10,6 +9,8 @@ import { EXIT_CODES, preflight, UnreachableError } from './config/preflight';
 async function main(): Promise<void> {
   const config = loadConfig();
   await preflight(config);
+  // Loaded only once the checks pass, so a refusal comes without loading NestJS and Node-RED.
+  const { startGateway } = await import('./app.js');
   await startGateway(config);
 }
 
