@@ -2,11 +2,12 @@
 # Starts, stops and reports the services the integration tests need, on 127.0.0.1 only, without Docker:
 #   PostgreSQL (Debian package, private cluster)  127.0.0.1:55432  db/user/password loopgate
 #   Mosquitto  (Debian package)                   127.0.0.1:11883  anonymous
-#   Apache Kafka 3.9.1 KRaft (Maven Central jars) 127.0.0.1:19092  controller 19093
+#   Apache Kafka 3.9.1 KRaft (Maven Central jars) 127.0.0.1:19092  controller 19093, SASL_SSL 19094
 # Usage: scripts/services.sh up|down|status|env [postgres|mosquitto|kafka|all]...
 # Idempotent: `up` leaves running services alone and returns once each one is ready.
 # State, config and logs live in ${LOOPGATE_SERVICES_DIR:-~/.cache/loopgate/services}; ports can be
-# moved with LOOPGATE_PG_PORT, LOOPGATE_MQTT_PORT, LOOPGATE_KAFKA_PORT, LOOPGATE_KAFKA_CONTROLLER_PORT.
+# moved with LOOPGATE_PG_PORT, LOOPGATE_MQTT_PORT, LOOPGATE_KAFKA_PORT, LOOPGATE_KAFKA_CONTROLLER_PORT,
+# LOOPGATE_KAFKA_SASL_PORT.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -20,7 +21,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 . "$here/services/kafka.sh"
 
 usage() {
-  sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+  sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
   exit 2
 }
 
@@ -72,7 +73,17 @@ case "$action" in
       case "$s" in
         postgres) echo "export LOOPGATE_DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@$SERVICES_HOST:$PG_PORT/$PG_DB" ;;
         mosquitto) echo "export LOOPGATE_MQTT_URL=mqtt://$SERVICES_HOST:$MQTT_PORT" ;;
-        kafka) echo "export LOOPGATE_KAFKA_BROKERS=$SERVICES_HOST:$KAFKA_PORT" ;;
+        kafka)
+          echo "export LOOPGATE_KAFKA_BROKERS=$SERVICES_HOST:$KAFKA_PORT"
+          # The same broker's SASL_SSL listener: SCRAM-SHA-512, the CA file of its self-signed certificate.
+          echo "export LOOPGATE_KAFKA_SASL_BROKERS=$SERVICES_HOST:$KAFKA_SASL_PORT"
+          echo "export LOOPGATE_KAFKA_SASL_MECHANISM=scram-sha-512"
+          echo "export LOOPGATE_KAFKA_SASL_USERNAME=$KAFKA_SASL_USER"
+          if [ -s "$(kafka_tls_dir)/sasl.password" ]; then
+            echo "export LOOPGATE_KAFKA_SASL_PASSWORD=$(cat "$(kafka_tls_dir)/sasl.password")"
+          fi
+          echo "export LOOPGATE_KAFKA_CA_FILE=$(kafka_tls_dir)/ca.pem"
+          ;;
       esac
     done
     ;;

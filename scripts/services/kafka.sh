@@ -35,20 +35,63 @@ kafka_java_cmd() {
     -cp "$KAFKA_LIBS/*")
 }
 
-kafka_write_config() {
-  local dir
+kafka_tls_dir() { echo "$(kafka_dir)/tls"; }
+
+# The SASL_SSL listener's secrets, made once: a keystore with a self-signed certificate for
+# 127.0.0.1/localhost (its PEM is the clients' CA file) and the SCRAM user's password.
+kafka_ensure_secrets() {
+  local tls
+  tls="$(kafka_tls_dir)"
+  mkdir -p "$tls" && chmod 700 "$tls"
+  [ -s "$tls/store.password" ] || head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$tls/store.password"
+  [ -s "$tls/sasl.password" ] || head -c 18 /dev/urandom | base64 | tr '+/' '-_' >"$tls/sasl.password"
+  chmod 600 "$tls/store.password" "$tls/sasl.password"
+  if [ ! -s "$tls/broker.p12" ] || [ ! -s "$tls/ca.pem" ]; then
+    rm -f "$tls/broker.p12" "$tls/ca.pem"
+    log "kafka: generating the SASL_SSL listener's self-signed certificate"
+    keytool -genkeypair -noprompt -alias broker -keyalg RSA -keysize 2048 -validity 3650 \
+      -dname "CN=localhost, O=Loopgate services" -ext "SAN=ip:$SERVICES_HOST,dns:localhost" \
+      -storetype PKCS12 -keystore "$tls/broker.p12" -storepass "$(cat "$tls/store.password")" >/dev/null 2>&1 ||
+      die "keytool could not create $tls/broker.p12"
+    keytool -exportcert -rfc -alias broker -keystore "$tls/broker.p12" -storepass "$(cat "$tls/store.password")" \
+      -file "$tls/ca.pem" >/dev/null 2>&1 || die "keytool could not export $tls/ca.pem"
+  fi
+}
+
+# Creates the SCRAM user through the plaintext listener, once per data directory.
+kafka_ensure_scram_user() {
+  local dir marker
   dir="$(kafka_dir)"
-  mkdir -p "$dir/data" "$dir/logs"
-  cat >"$dir/server.properties" <<EOF
+  marker="$dir/data/.loopgate-scram-$KAFKA_SASL_USER"
+  [ -f "$marker" ] && return 0
+  kafka_java_cmd
+  "${KAFKA_JAVA[@]}" kafka.admin.ConfigCommand --bootstrap-server "$SERVICES_HOST:$KAFKA_PORT" --alter \
+    --entity-type users --entity-name "$KAFKA_SASL_USER" \
+    --add-config "SCRAM-SHA-512=[iterations=8192,password=$(cat "$(kafka_tls_dir)/sasl.password")]" \
+    >"$dir/logs/scram.log" 2>&1 || die "kafka: could not create the SCRAM user, see $dir/logs/scram.log"
+  touch "$marker"
+  log "kafka: SCRAM-SHA-512 user $KAFKA_SASL_USER ready on $SERVICES_HOST:$KAFKA_SASL_PORT (SASL_SSL)"
+}
+
+kafka_render_config() {
+  local dir tls
+  dir="$(kafka_dir)"
+  tls="$(kafka_tls_dir)"
+  cat <<EOF
 # loopgate services: single combined broker/controller, loopback only (tests and local runs)
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$SERVICES_HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$SERVICES_HOST:$KAFKA_PORT,CONTROLLER://$SERVICES_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$SERVICES_HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$SERVICES_HOST:$KAFKA_PORT,CONTROLLER://$SERVICES_HOST:$KAFKA_CONTROLLER_PORT,SASL_SSL://$SERVICES_HOST:$KAFKA_SASL_PORT
+advertised.listeners=PLAINTEXT://$SERVICES_HOST:$KAFKA_PORT,SASL_SSL://$SERVICES_HOST:$KAFKA_SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_SSL:SASL_SSL
+listener.name.sasl_ssl.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.ssl.keystore.type=PKCS12
+listener.name.sasl_ssl.ssl.keystore.location=$tls/broker.p12
+listener.name.sasl_ssl.ssl.keystore.password=$(cat "$tls/store.password")
 log.dirs=$dir/data
 num.partitions=12
 default.replication.factor=1
@@ -62,6 +105,14 @@ auto.create.topics.enable=false
 log.retention.hours=24
 log.segment.bytes=67108864
 EOF
+}
+
+kafka_write_config() {
+  local dir
+  dir="$(kafka_dir)"
+  mkdir -p "$dir/data" "$dir/logs"
+  kafka_render_config >"$dir/server.properties"
+  chmod 600 "$dir/server.properties"
   cat >"$dir/log4j.properties" <<EOF
 log4j.rootLogger=INFO, file
 log4j.appender.file=org.apache.log4j.RollingFileAppender
@@ -93,14 +144,21 @@ kafka_ready_or_dead() {
 kafka_up() {
   kafka_ensure_java
   kafka_resolve_jars
+  kafka_ensure_secrets
   local dir
   dir="$(kafka_dir)"
   if pid_alive "$(kafka_pidfile)" kafka.Kafka; then
-    wait_until 120 "kafka" kafka_ready_or_dead || die "kafka (pid $(cat "$(kafka_pidfile)")) not ready, see $dir/logs/server.log"
-    return
+    if [ "$(kafka_render_config)" = "$(cat "$dir/server.properties" 2>/dev/null)" ]; then
+      wait_until 120 "kafka" kafka_ready_or_dead || die "kafka (pid $(cat "$(kafka_pidfile)")) not ready, see $dir/logs/server.log"
+      kafka_ensure_scram_user
+      return
+    fi
+    # A broker started from an older configuration (e.g. before the SASL_SSL listener): restart it once.
+    log "kafka: the running broker's configuration is out of date; restarting it (data kept)"
+    kafka_down
   fi
-  if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT"; then
-    die "port $KAFKA_PORT or $KAFKA_CONTROLLER_PORT is taken by another process"
+  if port_open "$KAFKA_PORT" || port_open "$KAFKA_CONTROLLER_PORT" || port_open "$KAFKA_SASL_PORT"; then
+    die "port $KAFKA_PORT, $KAFKA_CONTROLLER_PORT or $KAFKA_SASL_PORT is taken by another process"
   fi
   kafka_write_config
   kafka_java_cmd
@@ -116,6 +174,7 @@ kafka_up() {
   echo $! >"$(kafka_pidfile)"
   ln -sfn "$dir/logs/server.log" "$SERVICES_DIR/logs/kafka.log"
   wait_until 120 "kafka $SERVICES_HOST:$KAFKA_PORT" kafka_ready_or_dead || die "kafka not ready after 120s, see $dir/logs/server.log"
+  kafka_ensure_scram_user
 }
 
 kafka_down() {
@@ -125,7 +184,7 @@ kafka_down() {
 
 kafka_status() {
   if pid_alive "$(kafka_pidfile)" kafka.Kafka && kafka_ready 3; then
-    echo "kafka      running  pid=$(cat "$(kafka_pidfile)") brokers=$SERVICES_HOST:$KAFKA_PORT"
+    echo "kafka      running  pid=$(cat "$(kafka_pidfile)") brokers=$SERVICES_HOST:$KAFKA_PORT sasl_ssl=$SERVICES_HOST:$KAFKA_SASL_PORT"
   else
     echo "kafka      stopped"
     return 1

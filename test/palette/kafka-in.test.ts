@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 /**
  * loopgate-kafka-in against a real Kafka broker (scripts/services.sh): inferences consumed,
  * normalised by ai-score, and offsets committed only once the flow acknowledged them.
@@ -7,15 +8,16 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import aiScoreNode from '../../nodes/src/ai-score/ai-score';
 import kafkaInNode from '../../nodes/src/loopgate-kafka-in/loopgate-kafka-in';
-import { Inbox } from '../../nodes/src/testing/flow';
-import { ensureServices } from '../support/services';
+import { eventually, Inbox, statusLog } from '../../nodes/src/testing/flow';
+import { ensureServices, type KafkaSaslSslEndpoint } from '../support/services';
 
 let brokers: string[];
+let sasl: KafkaSaslSslEndpoint | undefined;
 let admin: Admin;
 let kafka: Kafka;
 
 beforeAll(async () => {
-  ({ brokers } = (await ensureServices(['kafka'])).kafka);
+  ({ brokers, saslSsl: sasl } = (await ensureServices(['kafka'])).kafka);
   kafka = new Kafka({ clientId: 'loopgate-palette-test', brokers, logLevel: logLevel.NOTHING });
   admin = kafka.admin();
   await admin.connect();
@@ -93,5 +95,61 @@ describe('loopgate-kafka-in with a real broker', () => {
 
     const secondRun = await load(topic, groupId, true);
     expect(((await secondRun.next(60_000)).inference as { inferenceId: string }).inferenceId).toBe('k-unacked');
+  });
+});
+
+describe("loopgate-kafka-in over SASL_SSL (SCRAM-SHA-512, the broker's self-signed certificate)", () => {
+  // The core tls-config node holds the CA file; the SASL user is the node's credentials.
+  const tlsNode = () => {
+    const core = createRequire(require.resolve('@node-red/nodes/package.json'));
+    return core('./core/network/05-tls.js') as unknown;
+  };
+
+  async function loadSecure(topic: string, password: string) {
+    if (!sasl) throw new Error('scripts/services.sh env describes no SASL_SSL listener');
+    await helper.load(
+      [kafkaInNode, aiScoreNode, tlsNode()],
+      [
+        { id: 'tls', type: 'tls-config', ca: sasl.caFile, verifyservercert: true },
+        {
+          id: 'k',
+          type: 'loopgate-kafka-in',
+          brokers: sasl.brokers.join(','),
+          topic,
+          groupId: `${topic}-group`,
+          fromBeginning: true,
+          commit: 'send',
+          usetls: true,
+          tls: 'tls',
+          saslMechanism: sasl.mechanism,
+          wires: [['ai']],
+        },
+        { id: 'ai', type: 'ai-score', wires: [['out'], ['bad']] },
+        { id: 'out', type: 'helper' },
+        { id: 'bad', type: 'helper' },
+      ],
+      { k: { username: sasl.username, password } },
+    );
+    return { out: new Inbox(helper.getNode('out')), status: statusLog(helper.getNode('k')) };
+  }
+
+  it('consumes inferences through the authenticated, encrypted listener and commits them', async () => {
+    const topic = await topicWith([inference('s-1')]);
+    const { out } = await loadSecure(topic, sasl!.password);
+    expect(((await out.next(60_000)).inference as { inferenceId: string }).inferenceId).toBe('s-1');
+    const deadline = Date.now() + 15_000;
+    while ((await committed(`${topic}-group`, topic)) !== '1' && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
+    expect(await committed(`${topic}-group`, topic)).toBe('1');
+  });
+
+  it('shows a refused SASL sign-in in its status, not an outage', async () => {
+    const topic = await topicWith([inference('s-2')]);
+    const { status } = await loadSecure(topic, 'not-the-password');
+    await eventually(
+      () => status.some((s) => s.text?.startsWith('SASL sign-in refused')),
+      'the refused sign-in in the status',
+      30_000,
+    );
   });
 });

@@ -29,7 +29,16 @@ export interface PostgresEndpoint {
 export interface ServiceEndpoints {
   postgres: PostgresEndpoint;
   mosquitto: { url: string };
-  kafka: { brokers: string[] };
+  kafka: { brokers: string[]; saslSsl?: KafkaSaslSslEndpoint };
+}
+
+/** The same broker's SASL_SSL listener: SCRAM user and the CA file of its self-signed certificate. */
+export interface KafkaSaslSslEndpoint {
+  brokers: string[];
+  mechanism: 'scram-sha-512';
+  username: string;
+  password: string;
+  caFile: string;
 }
 
 /** Runs `scripts/services.sh <args>`; `env` can move the services dir and ports (a private instance). */
@@ -73,6 +82,16 @@ export function parseServiceEnv(text: string): Partial<ServiceEndpoints> {
   if (mqtt) endpoints.mosquitto = { url: mqtt };
   const kafka = vars.get('LOOPGATE_KAFKA_BROKERS');
   if (kafka) endpoints.kafka = { brokers: kafka.split(',') };
+  const sasl = vars.get('LOOPGATE_KAFKA_SASL_BROKERS');
+  const password = vars.get('LOOPGATE_KAFKA_SASL_PASSWORD');
+  if (endpoints.kafka && sasl && password)
+    endpoints.kafka.saslSsl = {
+      brokers: sasl.split(','),
+      mechanism: 'scram-sha-512',
+      username: vars.get('LOOPGATE_KAFKA_SASL_USERNAME') ?? '',
+      password,
+      caFile: vars.get('LOOPGATE_KAFKA_CA_FILE') ?? '',
+    };
   return endpoints;
 }
 

@@ -1,7 +1,7 @@
 import helper from 'node-red-node-test-helper';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { eventually, Inbox, statusLog } from '../testing/flow';
-import kafkaInNode, { decodeValue, parseKafkaInConfig } from './loopgate-kafka-in';
+import kafkaInNode, { decodeValue, kafkaSecurity, parseKafkaInConfig } from './loopgate-kafka-in';
 
 type EachMessage = (payload: unknown) => Promise<void>;
 
@@ -32,12 +32,20 @@ const kafka = vi.hoisted(() => {
       this.disconnected = true;
     }
   }
-  return { consumers: [] as FakeConsumer[], failConnect: false, FakeConsumer };
+  return {
+    consumers: [] as FakeConsumer[],
+    clients: [] as Record<string, unknown>[],
+    failConnect: false,
+    FakeConsumer,
+  };
 });
 
 vi.mock('kafkajs', () => ({
   logLevel: { NOTHING: 0 },
   Kafka: class {
+    constructor(options: Record<string, unknown>) {
+      kafka.clients.push(options);
+    }
     consumer(options: { groupId: string }) {
       const consumer = new kafka.FakeConsumer(options, kafka.failConnect);
       kafka.consumers.push(consumer);
@@ -81,6 +89,37 @@ describe('parseKafkaInConfig', () => {
   });
 });
 
+describe('parseKafkaInConfig: TLS and SASL', () => {
+  const user = { username: 'edge-7', password: 's3cret' };
+
+  it.each([
+    [{ ...config, saslMechanism: 'gssapi' }, user, 'unknown SASL mechanism gssapi'],
+    [{ ...config, saslMechanism: 'scram-sha-512' }, {}, 'SASL needs a user name and password'],
+    [{ ...config, saslMechanism: 'scram-sha-512' }, { username: 'edge-7' }, 'SASL needs a user name and password'],
+    [{ ...config, saslMechanism: 'plain' }, user, 'SASL PLAIN sends the password in clear text: use TLS'],
+  ])('rejects %j with credentials %j', (def, credentials, problem) => {
+    expect(parseKafkaInConfig(def, credentials)).toEqual({ problem });
+  });
+
+  it('takes the SASL user from the credentials and the TLS configuration only when TLS is on', () => {
+    expect(
+      parseKafkaInConfig({ ...config, usetls: true, tls: 'tls-1', saslMechanism: 'scram-sha-512' }, user),
+    ).toMatchObject({ config: { tls: true, tlsConfigId: 'tls-1', sasl: { mechanism: 'scram-sha-512', ...user } } });
+    const plain = parseKafkaInConfig({ ...config, usetls: false, tls: 'tls-1' });
+    expect(plain).toMatchObject({ config: { tls: false } });
+    expect('config' in plain && plain.config.tlsConfigId).toBeFalsy();
+  });
+
+  it("builds kafkajs's ssl from the tls-config node, or the system CAs without one", () => {
+    const tlsConfig = { addTLSOptions: (o: object) => ({ ...o, ca: 'PEM', rejectUnauthorized: true }) };
+    expect(kafkaSecurity({ tls: true }, tlsConfig)).toEqual({ ssl: { ca: 'PEM', rejectUnauthorized: true } });
+    expect(kafkaSecurity({ tls: true })).toEqual({ ssl: true });
+    expect(kafkaSecurity({ tls: false })).toEqual({});
+    const sasl = { mechanism: 'scram-sha-256' as const, username: 'u', password: 'p' };
+    expect(kafkaSecurity({ tls: false, sasl })).toEqual({ sasl });
+  });
+});
+
 describe('decodeValue', () => {
   it('parses JSON objects and keeps other text as text', () => {
     expect(decodeValue(Buffer.from('{"score":0.5}'))).toEqual({ score: 0.5 });
@@ -93,6 +132,7 @@ describe('decodeValue', () => {
 describe('loopgate-kafka-in node', () => {
   beforeEach(() => {
     kafka.consumers.length = 0;
+    kafka.clients.length = 0;
     kafka.failConnect = false;
   });
   afterEach(() => helper.unload());
@@ -153,6 +193,29 @@ describe('loopgate-kafka-in node', () => {
     await expect(handled).rejects.toThrow('before the node closed');
     expect(consumer.disconnected).toBe(true);
     expect(consumer.commits).toHaveLength(0);
+  });
+
+  it('connects with the SASL user from its credentials over TLS', async () => {
+    await helper.load(
+      kafkaInNode,
+      [{ id: 'k', type: 'loopgate-kafka-in', ...config, usetls: true, saslMechanism: 'scram-sha-512', wires: [[]] }],
+      { k: { username: 'edge-7', password: 's3cret' } },
+    );
+    await eventually(() => kafka.consumers[0]?.eachMessage !== undefined, 'the consumer to run');
+    expect(kafka.clients[0]).toMatchObject({
+      ssl: true,
+      sasl: { mechanism: 'scram-sha-512', username: 'edge-7', password: 's3cret' },
+    });
+  });
+
+  it('never connects when its TLS configuration node is missing', async () => {
+    await helper.load(kafkaInNode, [{ id: 'k', type: 'loopgate-kafka-in', ...config, usetls: true, tls: 'gone' }]);
+    expect(statusLog(helper.getNode('k'))[0]).toEqual({
+      fill: 'red',
+      shape: 'ring',
+      text: 'TLS configuration missing',
+    });
+    expect(kafka.consumers).toHaveLength(0);
   });
 
   it('never connects with an invalid configuration', async () => {

@@ -1,4 +1,5 @@
-import { Kafka, logLevel, type Consumer, type EachMessagePayload } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
+import { Kafka, logLevel, type Consumer, type EachMessagePayload, type SASLOptions } from 'kafkajs';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from '../lib/node-red';
 import { isPlainObject } from '../lib/validation';
 
@@ -15,10 +16,31 @@ export interface KafkaInConfig {
   /** `ack`: commit when the message comes back on the node's input; `send`: commit once sent on. */
   commit: 'ack' | 'send';
   ackTimeoutMs: number;
+  /** Connect over TLS; the certificates come from the node's tls-config node, if it names one. */
+  tls: boolean;
+  tlsConfigId?: string;
+  sasl?: { mechanism: SaslMechanism; username: string; password: string };
 }
 
-/** Validates the edit dialog's values. */
-export function parseKafkaInConfig(def: Record<string, unknown>): { config: KafkaInConfig } | { problem: string } {
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/** The SASL user, kept as Node-RED credentials (never in the flow file). */
+export interface KafkaInCredentials {
+  username?: string;
+  password?: string;
+}
+
+/** The core tls-config node's method that adds its CA, certificate and key to TLS options. */
+interface TlsConfigNode {
+  addTLSOptions(options: ConnectionOptions): ConnectionOptions;
+}
+
+/** Validates the edit dialog's values and the node's credentials. */
+export function parseKafkaInConfig(
+  def: Record<string, unknown>,
+  credentials: KafkaInCredentials = {},
+): { config: KafkaInConfig } | { problem: string } {
   const brokers = String(def.brokers ?? '')
     .split(/[\s,]+/)
     .filter((b) => b !== '');
@@ -33,6 +55,17 @@ export function parseKafkaInConfig(def: Record<string, unknown>): { config: Kafk
   const ackSeconds = def.ackTimeout === undefined || def.ackTimeout === '' ? 30 : Number(def.ackTimeout);
   if (!Number.isFinite(ackSeconds) || ackSeconds <= 0 || ackSeconds > 600)
     return { problem: `ack timeout must be 1..600 s, got ${String(def.ackTimeout)}` };
+  const tls = def.usetls === true;
+  const tlsConfigId = tls && typeof def.tls === 'string' && def.tls !== '' ? def.tls : undefined;
+  const mechanism = typeof def.saslMechanism === 'string' ? def.saslMechanism : '';
+  let sasl: KafkaInConfig['sasl'];
+  if (mechanism !== '') {
+    if (!(SASL_MECHANISMS as readonly string[]).includes(mechanism))
+      return { problem: `unknown SASL mechanism ${mechanism}` };
+    if (!credentials.username || !credentials.password) return { problem: 'SASL needs a user name and password' };
+    if (mechanism === 'plain' && !tls) return { problem: 'SASL PLAIN sends the password in clear text: use TLS' };
+    sasl = { mechanism: mechanism as SaslMechanism, username: credentials.username, password: credentials.password };
+  }
   return {
     config: {
       brokers,
@@ -43,8 +76,29 @@ export function parseKafkaInConfig(def: Record<string, unknown>): { config: Kafk
       fromBeginning: def.fromBeginning === true,
       commit: def.commit === 'send' ? 'send' : 'ack',
       ackTimeoutMs: ackSeconds * 1000,
+      tls,
+      ...(tlsConfigId ? { tlsConfigId } : {}),
+      ...(sasl ? { sasl } : {}),
     },
   };
+}
+
+/** kafkajs's `ssl` and `sasl` options: TLS with the tls-config node's certificates, if any. */
+export function kafkaSecurity(
+  config: Pick<KafkaInConfig, 'tls' | 'sasl'>,
+  tlsConfig?: TlsConfigNode,
+): { ssl?: ConnectionOptions | boolean; sasl?: SASLOptions } {
+  return {
+    ...(config.tls ? { ssl: tlsConfig ? tlsConfig.addTLSOptions({}) : true } : {}),
+    ...(config.sasl ? { sasl: config.sasl as SASLOptions } : {}),
+  };
+}
+
+/** What the status says when the consumer cannot start: a refused sign-in is not an outage. */
+export function failureOf(error: Error): string {
+  if (error.name === 'KafkaJSSASLAuthenticationError') return 'SASL sign-in refused';
+  if (/certificate|SSL|TLS/i.test(error.message)) return 'TLS handshake failed';
+  return 'brokers unreachable';
 }
 
 /** A Kafka record's value as a payload: JSON objects parsed, other text as text. */
@@ -83,9 +137,18 @@ function refKey(ref: { topic: unknown; partition: unknown; offset: unknown }): s
  * An unacknowledged message is delivered again (at least once; write-backs are idempotent).
  */
 export default function register(RED: NodeAPI): void {
-  function KafkaInNode(this: Node, def: NodeDef): void {
+  function KafkaInNode(this: Node<KafkaInCredentials>, def: NodeDef): void {
     RED.nodes.createNode(this, def);
-    const parsed = parseKafkaInConfig(def);
+    const parsed = parseKafkaInConfig(def, this.credentials);
+    const tlsConfig =
+      'config' in parsed && parsed.config.tlsConfigId
+        ? (RED.nodes.getNode(parsed.config.tlsConfigId) as TlsConfigNode | null)
+        : undefined;
+    if ('config' in parsed && parsed.config.tlsConfigId && !tlsConfig) {
+      this.status({ fill: 'red', shape: 'ring', text: 'TLS configuration missing' });
+      this.on('input', (_msg, _send, done) => done());
+      return;
+    }
     if ('problem' in parsed) {
       this.status({ fill: 'red', shape: 'ring', text: parsed.problem });
       this.on('input', (_msg, _send, done) => done());
@@ -160,6 +223,7 @@ export default function register(RED: NodeAPI): void {
       const kafka = new Kafka({
         clientId: config.clientId,
         brokers: config.brokers,
+        ...kafkaSecurity(config, tlsConfig ?? undefined),
         logLevel: logLevel.NOTHING,
         retry: { retries: 5 },
       });
@@ -185,7 +249,7 @@ export default function register(RED: NodeAPI): void {
 
     const scheduleRestart = (err: Error) => {
       if (closed) return;
-      this.status({ fill: 'red', shape: 'ring', text: `brokers unreachable, retry in ${RESTART_DELAY_MS / 1000} s` });
+      this.status({ fill: 'red', shape: 'ring', text: `${failureOf(err)}, retry in ${RESTART_DELAY_MS / 1000} s` });
       this.warn(`loopgate-kafka-in: ${err.message}`);
       const failed = consumer;
       consumer = undefined;
@@ -223,5 +287,7 @@ export default function register(RED: NodeAPI): void {
     void start();
   }
 
-  RED.nodes.registerType(KAFKA_IN_NODE_TYPE, KafkaInNode);
+  RED.nodes.registerType(KAFKA_IN_NODE_TYPE, KafkaInNode, {
+    credentials: { username: { type: 'text' }, password: { type: 'password' } },
+  });
 }

@@ -157,6 +157,30 @@ export class LoopgateConfig {
   @Max(300000)
   kafkaSessionTimeoutMs?: number;
 
+  /** Connect to the brokers over TLS (implied by kafkaCaFile). */
+  @IsBoolean()
+  kafkaSsl = false;
+
+  /** PEM file of the CA (or self-signed certificate) the brokers' certificates are checked against. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  kafkaCaFile?: string;
+
+  @IsOptional()
+  @IsIn(['plain', 'scram-sha-256', 'scram-sha-512'])
+  kafkaSaslMechanism?: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  kafkaSaslUsername?: string;
+
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  kafkaSaslPassword?: string;
+
   /** Encrypts Node-RED credentials at rest. */
   @IsOptional()
   @IsString()
@@ -288,6 +312,11 @@ const ENV_NAMES: Record<string, string> = {
   kafkaTopic: 'LOOPGATE_KAFKA_TOPIC',
   kafkaGroupId: 'LOOPGATE_KAFKA_GROUP_ID',
   kafkaSessionTimeoutMs: 'LOOPGATE_KAFKA_SESSION_TIMEOUT_MS',
+  kafkaSsl: 'LOOPGATE_KAFKA_SSL',
+  kafkaCaFile: 'LOOPGATE_KAFKA_CA_FILE',
+  kafkaSaslMechanism: 'LOOPGATE_KAFKA_SASL_MECHANISM',
+  kafkaSaslUsername: 'LOOPGATE_KAFKA_SASL_USERNAME',
+  kafkaSaslPassword: 'LOOPGATE_KAFKA_SASL_PASSWORD',
   credentialSecret: 'LOOPGATE_CREDENTIAL_SECRET',
   logLevel: 'LOOPGATE_LOG_LEVEL',
   sessionTtlMinutes: 'LOOPGATE_SESSION_TTL_MINUTES',
@@ -318,7 +347,7 @@ const INTEGER_FIELDS = new Set([
   'lockoutMinutes',
   'kafkaSessionTimeoutMs',
 ]);
-const BOOLEAN_FIELDS = new Set(['nodeRed', 'secureCookies', 'oidcAllowInsecure']);
+const BOOLEAN_FIELDS = new Set(['nodeRed', 'secureCookies', 'oidcAllowInsecure', 'kafkaSsl']);
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -434,6 +463,23 @@ function sharedBusProblems(config: LoopgateConfig): string[] {
     const invalid = brokers.filter((b) => !/^[^\s:/]+:\d{1,5}$/.test(b));
     if (invalid.length) problems.push(`LOOPGATE_KAFKA_BROKERS: "${invalid.join(', ')}" is not host:port`);
   }
+  problems.push(...kafkaConnectionProblems(config));
+  return problems;
+}
+
+/** TLS and SASL settings of the Kafka bus that cannot work together. */
+function kafkaConnectionProblems(config: LoopgateConfig): string[] {
+  const problems: string[] = [];
+  if (config.kafkaSaslMechanism && (!config.kafkaSaslUsername || !config.kafkaSaslPassword))
+    problems.push('LOOPGATE_KAFKA_SASL_MECHANISM: needs LOOPGATE_KAFKA_SASL_USERNAME and LOOPGATE_KAFKA_SASL_PASSWORD');
+  if (!config.kafkaSaslMechanism && (config.kafkaSaslUsername || config.kafkaSaslPassword))
+    problems.push(
+      'LOOPGATE_KAFKA_SASL_USERNAME: set LOOPGATE_KAFKA_SASL_MECHANISM (plain, scram-sha-256, scram-sha-512)',
+    );
+  if (config.kafkaSaslMechanism === 'plain' && !config.kafkaSsl && !config.kafkaCaFile)
+    problems.push('LOOPGATE_KAFKA_SASL_MECHANISM: plain sends the password in clear text; set LOOPGATE_KAFKA_SSL=true');
+  if (config.kafkaCaFile && !fs.existsSync(config.kafkaCaFile))
+    problems.push(`LOOPGATE_KAFKA_CA_FILE: ${config.kafkaCaFile} does not exist`);
   return problems;
 }
 

@@ -13,11 +13,14 @@ import { OperationalError } from '../../../common/errors';
 import { CONSOLE_LOGGER, type EngineLogger } from '../../engine/ports';
 import type { BusCommand, CommandHandler } from '../command-bus';
 import { BatchProgress, runByKey } from './batch-progress';
+import type { KafkaConnection } from './connection';
 import { commandPartitioner } from './partitioner';
 
 export interface KafkaBusOptions {
   /** `host:port` of one or more brokers. */
   brokers: string[];
+  /** TLS and SASL for the brokers (kafkaConnection from the configuration); plaintext without. */
+  connection?: KafkaConnection;
   topic?: string;
   /** Every gateway worker of one plant joins the same group; each owns some partitions. */
   groupId?: string;
@@ -74,7 +77,9 @@ interface Pending {
 export class KafkaCommandTopic {
   readonly topic: string;
   private readonly kafka: Kafka;
-  private readonly options: Required<Omit<KafkaBusOptions, 'replicationFactor' | 'logger' | 'clientId'>> & {
+  private readonly options: Required<
+    Omit<KafkaBusOptions, 'replicationFactor' | 'logger' | 'clientId' | 'connection'>
+  > & {
     replicationFactor?: number;
   };
   private readonly logger: EngineLogger;
@@ -110,6 +115,7 @@ export class KafkaCommandTopic {
     this.kafka = new Kafka({
       clientId: options.clientId ?? `loopgate-${hostname()}-${process.pid}`,
       brokers: options.brokers,
+      ...options.connection,
       logLevel: logLevel.WARN,
       logCreator: () => (entry: LogEntry) => this.log(entry),
       retry: { initialRetryTime: 100, maxRetryTime: 5_000, retries: 8 },
