@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import swc from 'unplugin-swc';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -45,6 +45,8 @@ export default defineConfig({
           name: 'integration',
           setupFiles: [here('./test/setup/reflect.ts')],
           include: ['test/**/*.test.ts'],
+          // The container topology runs on its own: `npm run test:compose` (test/compose/vitest.config.mts).
+          exclude: [...configDefaults.exclude, 'test/compose/**'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,

@@ -2,7 +2,9 @@
 # The Loopgate gateway (NestJS API, the console's static files, the simulators' entry point).
 # Build from the repository root:  docker build -f docker/gateway.Dockerfile -t loopgate/gateway .
 
-FROM node:24-bookworm-slim AS build
+# docker/build-images.sh passes a locally built stand-in; by default the official image.
+ARG NODE_IMAGE=node:24-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 # better-sqlite3 and argon2 compile native code when no prebuilt binary matches.
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
@@ -24,7 +26,7 @@ COPY flows flows
 RUN npx tsc -b && npm run build -w nodes -w editor \
   && npm prune --omit=dev --no-audit --no-fund
 
-FROM node:24-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     LOOPGATE_HOST=0.0.0.0 \
     LOOPGATE_PORT=1880 \

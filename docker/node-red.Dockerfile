@@ -3,7 +3,9 @@
 # running the demo flows pointed at the gateway behind the load balancer.
 # Build from the repository root:  docker build -f docker/node-red.Dockerfile -t loopgate/node-red .
 
-FROM node:24-bookworm-slim AS build
+# docker/build-images.sh passes a locally built stand-in; by default the official image.
+ARG NODE_IMAGE=node:24-bookworm-slim
+FROM ${NODE_IMAGE} AS build
 RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
@@ -26,7 +28,7 @@ RUN npx tsc -b && npm run build -w nodes \
   && npm pack -w contracts -w rules -w nodes --pack-destination /out/packages \
   && node docker/node-red/build-flows.js flows /out/flows.json
 
-FROM node:24-bookworm-slim
+FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     NODE_RED_USER_DIR=/data \
     LOOPGATE_GATEWAY_URL=http://gateway
