@@ -16,7 +16,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   if [ "$db" != "postgres" ]; then
     postgres -D "$PGDATA" -c listen_addresses='' &
     pid=$!
-    until pg_isready -q -h /var/run/postgresql; do sleep 0.2; done
+    until pg_isready -q -h /var/run/postgresql -U "$user" -d postgres; do sleep 0.2; done
     createdb -h /var/run/postgresql -U "$user" "$db"
     kill -INT "$pid" && wait "$pid" || true
   fi
