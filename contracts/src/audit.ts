@@ -14,6 +14,8 @@ export const AUDIT_OUTCOMES = [
   'security',
   /** An attempt failed (lock unavailable, transient MES failure) and is retried with backoff. */
   'retried',
+  /** Earned autonomy: a scope promoted (signed) or demoted, an effect judged, an operator's feedback. */
+  'autonomy',
 ] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 

@@ -16,15 +16,33 @@ export const PERMISSIONS = [
   'audit:read',
   'users:admin',
   'targets:admin',
+  'autonomy:promote',
+  'autonomy:feedback',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 /** Which roles grant which permissions; admin has all. The gateway enforces it, the console mirrors it. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   viewer: ['read', 'rules:read', 'audit:read'],
-  operator: ['read', 'rules:read', 'audit:read', 'writeback:approve', 'writeback:revert', 'target:control'],
-  qa: ['read', 'rules:read', 'audit:read', 'writeback:approve', 'writeback:approve-quality'],
-  engineer: ['read', 'rules:read', 'audit:read', 'rules:edit', 'rules:approve', 'flows:deploy'],
+  operator: [
+    'read',
+    'rules:read',
+    'audit:read',
+    'writeback:approve',
+    'writeback:revert',
+    'target:control',
+    'autonomy:feedback',
+  ],
+  qa: [
+    'read',
+    'rules:read',
+    'audit:read',
+    'writeback:approve',
+    'writeback:approve-quality',
+    'autonomy:feedback',
+    'autonomy:promote',
+  ],
+  engineer: ['read', 'rules:read', 'audit:read', 'rules:edit', 'rules:approve', 'flows:deploy', 'autonomy:feedback'],
   admin: PERMISSIONS.filter((p) => p !== 'public'),
 };
 

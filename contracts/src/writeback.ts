@@ -47,6 +47,22 @@ export interface Lineage {
   modelId?: string;
   modelVersion?: string;
   score?: number;
+  /** Set by the gateway, never by the caller: the autonomy level the decision was made at and its scope. */
+  autonomyLevel?: 'shadow' | 'supervised' | 'autonomous';
+  autonomyScope?: string;
+}
+
+/**
+ * A KPI watched before and after a write (earned autonomy): the source (a fact the flow reports,
+ * an MQTT topic, an OPC UA node id), the direction it should move, the window and the tolerance.
+ *
+ * @example { kpi: 'CNC-01/spindleLoad', expected: 'decrease', windowSeconds: 300, tolerance: 2 }
+ */
+export interface EffectCheckSpec {
+  kpi: string;
+  expected: 'increase' | 'decrease';
+  windowSeconds: number;
+  tolerance: number;
 }
 
 export interface TargetRef {
@@ -83,6 +99,8 @@ export interface WriteBackRequest {
   initiator: 'ai' | 'human';
   /** ISO 8601 time of the event that triggered the request (the inference); decision latency is measured from it. */
   eventTime?: string;
+  /** The KPI that tells whether the write helped; measured before and after it is applied. */
+  effectCheck?: EffectCheckSpec;
 }
 
 /** Where a command is in its life. Terminal states never change again. */

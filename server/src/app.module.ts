@@ -1,6 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
+import { AutonomyModule } from './autonomy/autonomy.module';
+import { ClockModule } from './common/clock';
 import type { LoopgateConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
@@ -18,6 +20,7 @@ const FEATURE_MODULES: NonNullable<DynamicModule['imports']> = [
   AuditModule,
   GatewayModule,
   RulesModule,
+  AutonomyModule,
 ];
 
 @Module({})
@@ -28,6 +31,7 @@ export class AppModule {
       imports: [
         ConfigModule.forConfig(config),
         TypeOrmModule.forRoot({ ...dataSourceOptions(config), autoLoadEntities: true }),
+        ClockModule,
         MetricsModule,
         HealthModule,
         ...FEATURE_MODULES,

@@ -99,6 +99,11 @@ export class SiteConfig {
   @ValidateNested({ each: true })
   @Type(() => TargetInstanceConfig)
   targets: TargetInstanceConfig[] = [];
+
+  /** Earned autonomy: scopes and their first levels, promotion thresholds, demotion; validated by the autonomy module. */
+  @IsOptional()
+  @IsObject()
+  autonomy?: Record<string, unknown>;
 }
 
 /** The gateway's settings, from environment variables. */

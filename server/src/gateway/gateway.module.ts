@@ -19,6 +19,8 @@ import { parseTargetGovernance } from './config/target-governance';
 import { processingStrategyOf } from './domain/retry-policy';
 import type { EngineLogger, EngineObserver, GatewayStore, TargetRuntime } from './engine/ports';
 import { WriteBackEngine } from './engine/writeback-engine';
+import { AutonomyHooks } from './engine/autonomy-port';
+import { CLOCK, SYSTEM_CLOCK, type Clock } from '../common/clock';
 import { CommandRepository } from './persistence/command.repository';
 import { GatewayMetrics } from './services/gateway-metrics';
 import { OutcomeStream } from './services/outcome-stream';
@@ -79,6 +81,7 @@ function combine(...observers: EngineObserver[]): EngineObserver {
     finished: (c, l) => observers.forEach((o) => o.finished?.(c, l)),
     control: (s) => observers.forEach((o) => o.control?.(s)),
     target: (i) => observers.forEach((o) => o.target?.(i)),
+    overridden: (id) => observers.forEach((o) => o.overridden?.(id)),
   };
 }
 
@@ -102,28 +105,41 @@ function combine(...observers: EngineObserver[]): EngineObserver {
     },
     {
       provide: WRITEBACK_ENGINE,
-      inject: [GATEWAY_STORE, COMMAND_BUS, TARGET_RUNTIMES, GatewayMetrics, OutcomeStream],
+      inject: [
+        GATEWAY_STORE,
+        COMMAND_BUS,
+        TARGET_RUNTIMES,
+        GatewayMetrics,
+        OutcomeStream,
+        AutonomyHooks,
+        { token: CLOCK, optional: true },
+      ],
       useFactory: (
         store: GatewayStore,
         bus: CommandBus,
         targets: TargetRuntime[],
         metrics: GatewayMetrics,
         stream: OutcomeStream,
+        autonomy: AutonomyHooks,
+        clock: Clock | undefined,
       ) =>
         new WriteBackEngine({
           store,
           bus,
           targets,
-          observer: combine(metrics.observer(), stream.observer()),
+          observer: combine(metrics.observer(), stream.observer(), autonomy),
           logger: engineLogger,
+          now: () => (clock ?? SYSTEM_CLOCK).now(),
+          autonomy,
         }),
     },
+    { provide: AutonomyHooks, useValue: new AutonomyHooks() },
     GatewayMetrics,
     OutcomeStream,
     CommandRepository,
     WriteBackService,
     TargetsService,
   ],
-  exports: [WRITEBACK_ENGINE, COMMAND_BUS, OutcomeStream],
+  exports: [WRITEBACK_ENGINE, COMMAND_BUS, OutcomeStream, AutonomyHooks],
 })
 export class GatewayModule {}

@@ -1,5 +1,6 @@
 import type { MigrationInterface } from 'typeorm';
 import { WriteBackGateway1767300000000 } from '../../gateway/persistence/migrations/1767300000000-write-back-gateway';
+import { EarnedAutonomy1767600000000 } from '../../autonomy/persistence/migrations/1767600000000-earned-autonomy';
 import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
 import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
 
@@ -12,4 +13,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuthAndDeployments1767200000000,
   WriteBackGateway1767300000000,
   RuleRegistry1767400000000,
+  EarnedAutonomy1767600000000,
 ];

@@ -1,5 +1,6 @@
 import type { WriteBackOutcome } from '@loopgate/contracts';
 import type { CommandBus } from '../bus/command-bus';
+import type { AutonomyPolicy } from './autonomy-port';
 import type { Command } from '../domain/command';
 import type { Journal } from './journal';
 import type { EngineLogger, EngineObserver, GatewayStore, TargetRuntime } from './ports';
@@ -28,6 +29,8 @@ export interface EngineContext {
   /** The one clock (epoch ms) every decision reads. */
   now(): number;
   journal: Journal;
+  /** Earned autonomy: the level of an AI request's scope. */
+  autonomy?: AutonomyPolicy;
 }
 
 export const iso = (ctx: Pick<EngineContext, 'now'>): string => new Date(ctx.now()).toISOString();

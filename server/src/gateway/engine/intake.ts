@@ -14,7 +14,7 @@ import {
   type WriteHistory,
 } from '../domain/guardrails';
 import { commandRecordHash } from './command-hash';
-import type { Actor, EngineContext, SubmitResult } from './context';
+import { iso, type Actor, type EngineContext, type SubmitResult } from './context';
 import type { OverrideWatch } from './override-watch';
 import type { TargetRuntime } from './ports';
 import type { TargetStatistics } from './target-statistics';
@@ -144,6 +144,14 @@ export class Intake {
     };
 
     if (runtime && command.initiator === 'ai' && !revertOf) await this.overrides.refresh(orderingKey);
+    // Earned autonomy: the scope's level goes with the decision into every audit record.
+    const autonomy =
+      runtime && command.initiator === 'ai' && !revertOf ? await this.ctx.autonomy?.judge(command, request) : undefined;
+    if (autonomy)
+      command = {
+        ...command,
+        lineage: { ...command.lineage, autonomyLevel: autonomy.level, autonomyScope: autonomy.scope },
+      };
     const refusal = this.refusal(command, runtime, now);
     if (refusal) {
       const state = refusal.code === 'EXPIRED' ? 'expired' : 'rejected';
@@ -154,6 +162,7 @@ export class Intake {
       return { created: true, outcome: toOutcome(command) };
     }
     const target = runtime as TargetRuntime;
+    if (autonomy?.level === 'shadow') return this.shadow(command, autonomy.scope, actor);
 
     if (!revertOf) {
       const subject = subjectOf(command);
@@ -161,7 +170,7 @@ export class Intake {
       if (approvalNeedsPrior(target.approvals, subject) && command.parameter !== undefined) {
         prior = await this.readQuietly(target, command);
       }
-      const approval = requiredApproval(target.approvals, subject, prior);
+      const approval = requiredApproval(target.approvals, subject, prior) ?? autonomy?.approval;
       if (approval) {
         const expiresAt = new Date(
           Math.min(Date.parse(command.notAfter), now + approval.expiresAfterSeconds * 1000),
@@ -186,6 +195,16 @@ export class Intake {
     await this.ctx.journal.record(command, 'accepted', { actor: actor.id }, { enqueue: true });
     this.stats.queued(command);
     return { created: true, outcome: toOutcome(command) };
+  }
+
+  /** A decision of a scope still in shadow: stored and audited, never written. */
+  private async shadow(command: Command, scope: string, actor: Actor): Promise<SubmitResult> {
+    const at = iso(this.ctx);
+    const message = `autonomy level shadow (${scope}): decided and audited, nothing written`;
+    const shadow: Command = { ...command, state: 'shadow', reasonCode: 'SHADOW_MODE', message, decidedAt: at };
+    await this.ctx.journal.record(shadow, 'shadow', { actor: actor.id });
+    this.ctx.observer.finished?.(shadow, undefined);
+    return { created: true, outcome: toOutcome(shadow) };
   }
 
   /** The guardrails that need no value from the target; checked before anything is queued. */

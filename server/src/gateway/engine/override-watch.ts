@@ -77,6 +77,7 @@ export class OverrideWatch {
       state ? [{ kind: 'key-state', state }] : [],
     );
     this.ctx.observer.refused?.(command.target.instance, 'OVERRIDE_HOLD');
+    this.ctx.observer.overridden?.(state?.commandId ?? command.id);
   }
 
   /**

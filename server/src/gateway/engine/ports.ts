@@ -116,6 +116,8 @@ export interface EngineObserver {
   finished?(command: Command, latencyMs: number | undefined): void;
   control?(state: ControlState): void;
   target?(instance: string): void;
+  /** An operator changed a value the gateway wrote: `commandId` wrote it. */
+  overridden?(commandId: string): void;
 }
 
 export interface EngineLogger {

@@ -3,6 +3,7 @@ import type { CommandBus } from '../bus/command-bus';
 import type { Command } from '../domain/command';
 import { WriteHistory } from '../domain/guardrails';
 import { Approvals } from './approvals';
+import type { AutonomyPolicy } from './autonomy-port';
 import type { Actor, EngineContext, SubmitResult } from './context';
 import { DispatchControl } from './dispatch-control';
 import { DispatchCoordinator } from './dispatch-coordinator';
@@ -31,6 +32,8 @@ export interface EngineOptions {
   overrideWatchIntervalMs?: number;
   /** Values written within this window are watched. */
   overrideWatchWindowSeconds?: number;
+  /** Earned autonomy: judges the level of each AI request's scope in intake. */
+  autonomy?: AutonomyPolicy;
 }
 
 /** Runtime state of a target the console shows and controls. */
@@ -79,6 +82,7 @@ export class WriteBackEngine {
       logger: options.logger ?? CONSOLE_LOGGER,
       now,
       journal: new Journal(options.store, options.bus, observer),
+      ...(options.autonomy ? { autonomy: options.autonomy } : {}),
     };
     this.control = new DispatchControl(this.ctx);
     this.stats = new TargetStatistics(options.store, now);

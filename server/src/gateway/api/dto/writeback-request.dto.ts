@@ -26,6 +26,7 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
+import { EffectCheckDto } from '../../../autonomy/api/effect-check.dto';
 
 /** A parameter value: a finite number, a boolean, or a string of at most 1000 characters. */
 @ValidatorConstraint({ name: 'isParameterValue' })
@@ -175,4 +176,10 @@ export class WriteBackRequestDto implements WriteBackRequest {
   @IsOptional()
   @IsISO8601({ strict: true })
   eventTime?: string;
+
+  @ApiPropertyOptional({ type: EffectCheckDto, description: 'The KPI that tells whether the write helped' })
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EffectCheckDto)
+  effectCheck?: EffectCheckDto;
 }

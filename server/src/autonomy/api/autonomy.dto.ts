@@ -1,0 +1,86 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsISO8601, IsNumber, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { AUTONOMY_LEVELS, type AutonomyLevel } from '../domain/levels';
+import { SCORECARD_GROUPS, type ScorecardGroup } from '../domain/scorecard';
+
+/** Body of `POST /autonomy/scopes/:scopeId/promotion`: the signer's password and the evidence they reviewed. */
+export class PromotionRequestDto {
+  @ApiProperty({ enum: AUTONOMY_LEVELS })
+  @IsIn(AUTONOMY_LEVELS as unknown as string[])
+  toLevel: AutonomyLevel;
+
+  @ApiProperty({ description: 'evidenceHash from GET .../evidence: the evidence the signer reviewed' })
+  @Matches(/^[a-f0-9]{64}$/, { message: 'evidenceHash must be a SHA-256 hex digest' })
+  evidenceHash: string;
+
+  @ApiProperty({ description: 'The signer enters their password again (electronic signature)' })
+  @IsString()
+  @Length(1, 1000)
+  password: string;
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  comment?: string;
+}
+
+/** Body of `POST /autonomy/scopes/:scopeId/demotion`. */
+export class DemotionRequestDto {
+  @ApiProperty()
+  @IsString()
+  @Length(1, 2000)
+  reason: string;
+}
+
+/** Body of `POST /autonomy/decisions/:commandId/feedback`. */
+export class FeedbackRequestDto {
+  @ApiProperty({ enum: ['right', 'wrong'], description: 'On a shadow decision: agree (right) or disagree (wrong)' })
+  @IsIn(['right', 'wrong'])
+  verdict: 'right' | 'wrong';
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Length(1, 500)
+  note?: string;
+}
+
+/** Body of `POST /autonomy/kpi-samples`: one KPI sample a flow reports. */
+export class KpiSampleDto {
+  @ApiProperty({ description: 'The KPI source named by effect checks (fact, MQTT topic, OPC UA node id)' })
+  @IsString()
+  @Length(1, 200)
+  kpi: string;
+
+  @ApiProperty()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  value: number;
+
+  @ApiPropertyOptional({ description: 'ISO 8601 source time; the gateway clock when absent' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  at?: string;
+}
+
+/** Query of scorecards and the training-data export. */
+export class DecisionPeriodQueryDto {
+  @IsOptional() @IsString() @Length(1, 200) model?: string;
+  @IsOptional() @IsString() @Length(1, 620) scope?: string;
+  @IsOptional() @IsISO8601({ strict: true }) from?: string;
+  @IsOptional() @IsISO8601({ strict: true }) to?: string;
+}
+
+export class ScorecardQueryDto extends DecisionPeriodQueryDto {
+  @ApiPropertyOptional({ enum: SCORECARD_GROUPS })
+  @IsOptional()
+  @IsIn(SCORECARD_GROUPS as unknown as string[])
+  by?: ScorecardGroup;
+}
+
+export class TrainingExportQueryDto extends DecisionPeriodQueryDto {
+  @ApiPropertyOptional({ enum: ['ndjson', 'parquet'] })
+  @IsOptional()
+  @IsIn(['ndjson', 'parquet'])
+  format?: 'ndjson' | 'parquet';
+}

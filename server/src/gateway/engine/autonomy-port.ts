@@ -1,0 +1,44 @@
+import type { WriteBackRequest } from '@loopgate/contracts';
+import type { ApprovalRequirement } from '../domain/approval-policy';
+import type { Command } from '../domain/command';
+import type { EngineObserver } from './ports';
+
+/** The level a new AI command's scope has earned (server/src/autonomy implements the policy). */
+export interface AutonomyJudgement {
+  level: 'shadow' | 'supervised' | 'autonomous';
+  /** The scope that matched, most specific first (`target|parameter|model`). */
+  scope: string;
+  /** For `supervised`: the signature every write of the scope waits for. */
+  approval?: ApprovalRequirement;
+}
+
+/** Judges the autonomy level of an AI request in intake; undefined when no scope governs it. */
+export interface AutonomyPolicy {
+  judge(command: Command, request: WriteBackRequest): Promise<AutonomyJudgement | undefined>;
+}
+
+/**
+ * The engine's end of earned autonomy: the gateway module gives it to the engine, the autonomy
+ * module attaches its policy and observer once it is built (it needs the engine for reverts).
+ */
+export class AutonomyHooks implements AutonomyPolicy, EngineObserver {
+  private policy?: AutonomyPolicy;
+  private observer?: EngineObserver;
+
+  attach(policy: AutonomyPolicy, observer: EngineObserver): void {
+    this.policy = policy;
+    this.observer = observer;
+  }
+
+  judge(command: Command, request: WriteBackRequest): Promise<AutonomyJudgement | undefined> {
+    return this.policy ? this.policy.judge(command, request) : Promise.resolve(undefined);
+  }
+
+  outcome(command: Command): void {
+    this.observer?.outcome?.(command);
+  }
+
+  overridden(commandId: string): void {
+    this.observer?.overridden?.(commandId);
+  }
+}
