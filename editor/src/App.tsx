@@ -3,13 +3,20 @@ import { getSession, subscribeSession } from './api/session';
 import { AppShell } from './components/AppShell';
 import { LiveProvider } from './live';
 import { AuditPage } from './pages/audit/AuditPage';
+import { AutonomyPage } from './pages/autonomy/AutonomyPage';
 import { OutcomesPage } from './pages/outcomes/OutcomesPage';
 import { RulesPage } from './pages/rules/RulesPage';
 import { SignInPage } from './pages/signin/SignInPage';
 import { TargetsPage } from './pages/targets/TargetsPage';
 import { navigate, useLocation } from './router';
 
-const TITLES: Record<string, string> = { outcomes: 'Outcomes', rules: 'Rules', audit: 'Audit', targets: 'Targets' };
+const TITLES: Record<string, string> = {
+  outcomes: 'Outcomes',
+  rules: 'Rules',
+  audit: 'Audit',
+  targets: 'Targets',
+  autonomy: 'Autonomy',
+};
 
 export function App() {
   const session = useSyncExternalStore(subscribeSession, getSession);
@@ -31,6 +38,7 @@ export function App() {
         {section === 'rules' && <RulesPage ruleSetId={decodeURIComponent(pathname.split('/')[2] ?? '') || undefined} />}
         {section === 'audit' && <AuditPage />}
         {section === 'targets' && <TargetsPage />}
+        {section === 'autonomy' && <AutonomyPage />}
         {(section === 'outcomes' || !TITLES[section]) && <OutcomesPage />}
       </AppShell>
     </LiveProvider>

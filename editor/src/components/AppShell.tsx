@@ -12,6 +12,7 @@ const NAV = [
   { href: '/rules', label: 'Rules' },
   { href: '/audit', label: 'Audit' },
   { href: '/targets', label: 'Targets' },
+  { href: '/autonomy', label: 'Autonomy' },
 ];
 
 /** The frame of every signed-in page: navigation, who is signed in, and the global stop, always in reach. */

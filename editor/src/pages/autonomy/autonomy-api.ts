@@ -1,0 +1,111 @@
+import type { SignatureRequest } from '@loopgate/contracts';
+import { api, apiUrl } from '../../api/client';
+import { getSession } from '../../api/session';
+
+export type AutonomyLevel = 'shadow' | 'supervised' | 'autonomous';
+
+export interface AutonomyScope {
+  scopeId: string;
+  target: string;
+  parameter: string;
+  model: string;
+  level: AutonomyLevel;
+  changedAt: string;
+  changedBy: string;
+}
+
+export interface ScopeEvidence {
+  shadowDecisions: number;
+  agreed: number;
+  disagreed: number;
+  agreement: number | null;
+  supervisedApproved: number;
+  supervisedRejected: number;
+  approvalRate: number | null;
+  applied: number;
+  refusedByCode: Record<string, number>;
+  interlockRefusals: number;
+  overridden: number;
+  reverted: number;
+  effects: Record<'improved' | 'no-change' | 'adverse' | 'no-data', number>;
+}
+
+export interface PromotionEvidence {
+  scopeId: string;
+  level: AutonomyLevel;
+  nextLevel: AutonomyLevel | null;
+  periodDays: number;
+  since: string;
+  evidence: ScopeEvidence;
+  unmet: { code: string; threshold: number; actual: number | null; message: string }[];
+  evidenceHash: string;
+}
+
+export interface LevelChange {
+  id: string;
+  scopeId: string;
+  from: AutonomyLevel | null;
+  to: AutonomyLevel;
+  kind: 'configured' | 'promoted' | 'demoted';
+  actor: string;
+  at: string;
+  reason?: string;
+  evidenceHash?: string;
+}
+
+export interface ScorecardFigures {
+  proposals: number;
+  shadow: number;
+  applied: number;
+  refusedByCode: Record<string, number>;
+  approved: number;
+  rejected: number;
+  overridden: number;
+  reverted: number;
+  effects: Record<string, number>;
+  feedbackRight: number;
+  feedbackWrong: number;
+}
+
+export interface Scorecard extends ScorecardFigures {
+  group: 'model' | 'rule-set' | 'scope';
+  key: string;
+  version: string;
+  weeks: ({ week: string } & ScorecardFigures)[];
+}
+
+const scopePath = (scopeId: string) => `/autonomy/scopes/${encodeURIComponent(scopeId)}`;
+
+/** Earned autonomy's API, as this page uses it. */
+export const autonomyApi = {
+  scopes: () => api<AutonomyScope[]>('GET', '/autonomy/scopes'),
+  evidence: (scopeId: string) => api<PromotionEvidence>('GET', `${scopePath(scopeId)}/evidence`),
+  changes: () => api<LevelChange[]>('GET', '/autonomy/changes'),
+  scorecards: (by: Scorecard['group']) => api<Scorecard[]>('GET', '/autonomy/scorecards', { query: { by } }),
+  promote: (scopeId: string, toLevel: AutonomyLevel, evidenceHash: string, signature: SignatureRequest) =>
+    api<AutonomyScope>('POST', `${scopePath(scopeId)}/promotion`, {
+      body: {
+        toLevel,
+        evidenceHash,
+        password: signature.password,
+        ...(signature.comment ? { comment: signature.comment } : {}),
+      },
+    }),
+  demote: (scopeId: string, reason: string) =>
+    api<AutonomyScope>('POST', `${scopePath(scopeId)}/demotion`, { body: { reason } }),
+  /** Downloads the training data of a model (all models when empty) as a file. */
+  async download(format: 'ndjson' | 'parquet', model: string): Promise<void> {
+    const session = getSession();
+    const response = await fetch(apiUrl('/autonomy/training-data', { format, model: model || undefined }), {
+      headers: session?.token ? { Authorization: `Bearer ${session.token}` } : {},
+      credentials: 'same-origin',
+    });
+    if (!response.ok) throw new Error(`export failed: HTTP ${response.status}`);
+    const url = URL.createObjectURL(await response.blob());
+    const link = document.createElement('a');
+    link.href = url;
+    link.download = `training-data${model ? `-${model}` : ''}.${format}`;
+    link.click();
+    URL.revokeObjectURL(url);
+  },
+};
