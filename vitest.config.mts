@@ -35,8 +35,20 @@ export default defineConfig({
           name: 'unit',
           setupFiles: [here('./test/setup/reflect.ts')],
           include: ['{contracts,rules,server,nodes}/src/**/*.spec.ts', 'editor/src/**/*.spec.{ts,tsx}'],
+          exclude: ['**/node_modules/**', '**/*.slow.spec.ts'],
           testTimeout: 20_000,
           hookTimeout: 30_000,
+        },
+      },
+      // Unit tests that need seconds each (large property runs, throughput): `npm test` runs them, `test:unit` does not.
+      {
+        ...shared,
+        test: {
+          name: 'slow',
+          setupFiles: [here('./test/setup/reflect.ts')],
+          include: ['{contracts,rules,server,nodes}/src/**/*.slow.spec.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
         },
       },
       {

@@ -17,7 +17,7 @@ KAFKA_VERSION=3.9.1
 KAFKA_PORT="${LOOPGATE_KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${LOOPGATE_KAFKA_CONTROLLER_PORT:-19093}"
 # SASL_SSL listener beside the plaintext one: SCRAM-SHA-512 user, self-signed certificate for 127.0.0.1.
-KAFKA_SASL_PORT="${LOOPGATE_KAFKA_SASL_PORT:-19094}"
+KAFKA_SASL_PORT="${LOOPGATE_KAFKA_SASL_PORT:-$((KAFKA_PORT + 2))}"
 KAFKA_SASL_USER=loopgate
 # The jars are shared by every services dir: resolving them is the slow part of a cold start.
 KAFKA_LIBS="${LOOPGATE_KAFKA_LIBS:-$LOOPGATE_CACHE/kafka-$KAFKA_VERSION/libs}"

@@ -23,11 +23,12 @@ import {
   startOpcenterSimulator,
   type OpcenterSimulator,
 } from '../../server/src/targets/opcenter/simulator';
+import { freePort } from '../support/ports';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MAIN = path.join(ROOT, 'server', 'dist', 'main.js');
-const PORT = 18110;
-const BASE = `http://127.0.0.1:${PORT}/api/v1`;
+let PORT: number;
+let BASE: string;
 const TOKEN = randomBytes(24).toString('base64url');
 const ADMIN_PASSWORD = `Adm1n-${randomBytes(12).toString('hex')}`;
 const INSTANCE = 'opcenter-crash';
@@ -125,6 +126,9 @@ async function get<T>(apiPath: string, token = TOKEN): Promise<T> {
 
 beforeAll(async () => {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npx tsc -b first`);
+  // The restart reuses the port: the gateway's URL stays what the test started with.
+  PORT = await freePort();
+  BASE = `http://127.0.0.1:${PORT}/api/v1`;
   sim = await startOpcenterSimulator({ transactionsPerSecond: 1000, queueDepth: 1000 });
   // 503s before anything is applied, and dropped connections after a command was applied.
   sim.faults.set({ errorRate: 0.03, dropRate: 0.05, latencyMs: 2 });

@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaCommandTopic } from '../../server/src/gateway/bus/kafka';
+import { freePorts } from '../support/ports';
 import { ensureServices, servicesScript } from '../support/services';
 import {
   awaitStableGroup,
@@ -19,17 +20,20 @@ import {
   until,
 } from './support/bus-fixtures';
 
-const ENV = {
-  LOOPGATE_KAFKA_PORT: '18620',
-  LOOPGATE_KAFKA_CONTROLLER_PORT: '18621',
-  LOOPGATE_KAFKA_HEAP: '-Xms128m -Xmx512m',
-};
 let env: Record<string, string>;
 let brokers: string[];
 const open: KafkaCommandTopic[] = [];
 
 beforeAll(async () => {
-  env = { ...ENV, LOOPGATE_SERVICES_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-kafka-restart-')) };
+  // A private broker beside the shared one: its own folder and free ports for all three listeners.
+  const [port, controller, sasl] = await freePorts(3);
+  env = {
+    LOOPGATE_KAFKA_PORT: String(port),
+    LOOPGATE_KAFKA_CONTROLLER_PORT: String(controller),
+    LOOPGATE_KAFKA_SASL_PORT: String(sasl),
+    LOOPGATE_KAFKA_HEAP: '-Xms128m -Xmx512m',
+    LOOPGATE_SERVICES_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-kafka-restart-')),
+  };
   ({ brokers } = (await ensureServices(['kafka'], env)).kafka);
 });
 
@@ -41,7 +45,7 @@ afterAll(async () => {
 
 describe('Kafka broker restart during a burst', () => {
   it('loses nothing: every publish resolves, every command is applied, in order per key', async () => {
-    expect(brokers).toEqual(['127.0.0.1:18620']);
+    expect(brokers).toEqual([`127.0.0.1:${env.LOOPGATE_KAFKA_PORT}`]);
     const names = uniqueNames('restart');
     const recorder = new DeliveryRecorder(() => Math.floor(Math.random() * 3));
     open.push(...(await startWorkers(2, busOptions(brokers, names), recorder)));

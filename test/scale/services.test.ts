@@ -16,7 +16,9 @@ describe('scripts/services.sh', () => {
   });
 
   it('serves PostgreSQL on 127.0.0.1 with the loopgate role', async () => {
-    expect(services.postgres).toMatchObject({ host: '127.0.0.1', port: 55432, database: 'loopgate', user: 'loopgate' });
+    // The port is whatever the script says (LOOPGATE_PG_PORT moves it); the tests ask, never assume.
+    expect(services.postgres).toMatchObject({ host: '127.0.0.1', database: 'loopgate', user: 'loopgate' });
+    expect(services.postgres.url).toContain(`@127.0.0.1:${services.postgres.port}/`);
     const source = await new DataSource({ type: 'postgres', url: services.postgres.url }).initialize();
     try {
       const [row] = (await source.query('SELECT current_user AS "user", inet_server_addr()::text AS addr')) as {
@@ -41,6 +43,12 @@ describe('scripts/services.sh', () => {
     } finally {
       await client.endAsync();
     }
+  });
+
+  it("describes the Kafka broker's SASL_SSL listener: SCRAM user and the CA file of its certificate", () => {
+    expect(services.kafka.saslSsl).toMatchObject({ mechanism: 'scram-sha-512', username: 'loopgate' });
+    expect(services.kafka.saslSsl?.brokers).not.toEqual(services.kafka.brokers);
+    expect(fs.readFileSync(services.kafka.saslSsl?.caFile ?? '', 'utf8')).toContain('BEGIN CERTIFICATE');
   });
 
   it('serves a Kafka 3.9 broker that creates topics and round-trips a record', async () => {

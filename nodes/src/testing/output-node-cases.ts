@@ -5,6 +5,7 @@ import gatewayNode from '../loopgate-gateway/loopgate-gateway';
 import type { NodeAPI } from '../lib/node-red';
 import { TARGETS } from '../lib/writeback/catalog';
 import { FakeGateway } from './fake-gateway';
+import { onFakeClock } from './clock';
 import { Inbox, statusLog, tab } from './flow';
 
 /** One representative use of a target's output node: its edit-dialog values and an input message. */
@@ -122,8 +123,11 @@ export function describeOutputNode(kind: TargetKind, register: (RED: NodeAPI) =>
     it('reports an unreachable gateway in its status and raises the message as an error, without crashing', async () => {
       const { out, status, errors } = await load({ ...sample.config, ttl: 1 });
       await gateway.stop();
-      out.receive(structuredClone(sample.msg));
-      const caught = await errors.next(10_000);
+      // The retries back off until the request's time-to-live ends: on a fake clock, not in real time.
+      const caught = await onFakeClock(() => {
+        out.receive(structuredClone(sample.msg));
+        return errors.next(10_000);
+      });
       expect((caught.writeback as { error: { code: string } }).error.code).toBe('GATEWAY_UNREACHABLE');
       expect((caught.writeback as { request: WriteBackRequest }).request.target.kind).toBe(kind);
       expect(status.map((s) => s.text)).toContain('gateway unreachable');

@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import gatewayNode from '../loopgate-gateway/loopgate-gateway';
 import { FakeGateway } from '../testing/fake-gateway';
 import { eventually, Inbox, statusLog, tab } from '../testing/flow';
+import { onFakeClock } from '../testing/clock';
 import outcomeNode, { matchesFilter, parseOutcome } from './writeback-outcome';
 
 function outcome(overrides: Partial<WriteBackOutcome> = {}): WriteBackOutcome {
@@ -98,24 +99,30 @@ describe('writeback-outcome node', () => {
   it('reconnects after the gateway restarts and delivers what comes next', async () => {
     const { out, status } = await load();
     await eventually(() => gateway.openStreams === 1, 'the stream to open');
-    await gateway.stop();
-    await eventually(() => status.some((s) => s.text === 'gateway unreachable, reconnecting'), 'reconnecting status');
-    await gateway.start();
-    await eventually(() => gateway.openStreams === 1, 'the stream to reopen', 10_000);
+    // The reconnection waits out its delay on a fake clock.
+    await onFakeClock(async () => {
+      await gateway.stop();
+      await eventually(() => status.some((s) => s.text === 'gateway unreachable, reconnecting'), 'reconnecting status');
+      await gateway.start();
+      await eventually(() => gateway.openStreams === 1, 'the stream to reopen', 10_000);
+    });
     gateway.publishOutcome(outcome({ commandId: 'after-restart' }));
     expect(((await out.next()).payload as WriteBackOutcome).commandId).toBe('after-restart');
     expect(status.at(-1)).toEqual({ fill: 'green', shape: 'dot', text: 'connected' });
   });
 
   it('shows a refused stream (wrong token) in its status and keeps trying', async () => {
-    const { status } = await load({}, 'wrong-token');
-    await eventually(() => status.some((s) => s.text?.startsWith('stream refused: 401')), 'refused status');
-    const attempts = gateway.hits.filter((h) => h === 'GET /outcomes/stream').length;
-    await eventually(
-      () => gateway.hits.filter((h) => h === 'GET /outcomes/stream').length > attempts,
-      'a second attempt',
-      5_000,
-    );
+    // The retry after a refusal waits out its delay on a fake clock, from the start.
+    await onFakeClock(async () => {
+      const { status } = await load({}, 'wrong-token');
+      await eventually(() => status.some((s) => s.text?.startsWith('stream refused: 401')), 'refused status');
+      const attempts = gateway.hits.filter((h) => h === 'GET /outcomes/stream').length;
+      await eventually(
+        () => gateway.hits.filter((h) => h === 'GET /outcomes/stream').length > attempts,
+        'a second attempt',
+        5_000,
+      );
+    });
   });
 
   it('shows a missing gateway configuration', async () => {

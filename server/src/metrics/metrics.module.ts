@@ -3,6 +3,9 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { RequirePermission } from '../auth/permissions';
 
+/** Every Loopgate metric starts with it: `loopgate_writeback_*`, `loopgate_process_*`, `loopgate_nodejs_*`. */
+export const METRICS_NAMESPACE = 'loopgate_';
+
 /** Exposes the process's Prometheus registry; modules register their metrics on the injected `Registry`. */
 @ApiExcludeController()
 @Controller('metrics')
@@ -25,7 +28,8 @@ export class MetricsController {
       provide: Registry,
       useFactory: () => {
         const registry = new Registry();
-        collectDefaultMetrics({ register: registry, prefix: 'loopgate_process_' });
+        // prom-client names its defaults process_* and nodejs_*: the prefix only adds the namespace.
+        collectDefaultMetrics({ register: registry, prefix: METRICS_NAMESPACE });
         return registry;
       },
     },

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TargetWrite } from '../adapter';
 import { describeTargetContract, expectNoSecrets, failureOf, harnessFromDefinition } from '../contract-suite';
 import { TargetConfigError } from '../target-config';
@@ -33,6 +33,28 @@ function configFor(sim: OpcenterSimulator, overrides: Record<string, unknown> = 
   });
 }
 
+/**
+ * Runs `work` on a fake clock (Date and timers) advancing in `stepMs` steps, with a turn of the
+ * real event loop between steps so the simulator's socket still answers.
+ */
+async function onFakeClock<T>(work: () => Promise<T>, stepMs = 25): Promise<T> {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+  try {
+    let settled = false;
+    const running = work().finally(() => {
+      settled = true;
+    });
+    running.catch(() => undefined);
+    while (!settled) {
+      await vi.advanceTimersByTimeAsync(stepMs);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    return await running;
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
 async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -52,16 +74,22 @@ describe('Opcenter silent throttle', () => {
   it('applies a 10x burst (200 commands offered at once) completely and in order through the adapter', async () => {
     const adapter = new OpcenterAdapter('burst', configFor(sim));
     const values = Array.from({ length: 200 }, (_, i) => 2000 + i);
-    const results = await Promise.all(values.map((v) => adapter.write(setFeed(v, `burst-${v}`))));
-    await adapter.close();
+    // The limiter spaces the commands over 12.5 s and the simulator's queue drains by the same
+    // clock: a fake one, so the burst costs no real time. The limiter is closed on it too.
+    const results = await onFakeClock(async () => {
+      const written = await Promise.all(values.map((v) => adapter.write(setFeed(v, `burst-${v}`))));
+      await adapter.close();
+      return written;
+    });
     expect(results.every((r) => typeof r.mesTransactionId === 'string')).toBe(true);
     expect(sim.throttledCount()).toBe(0);
     expect(sim.ledger().map((e) => e.value)).toEqual(values);
     expect(sim.store.get('CNC-01/OP20').fields.FeedRate).toBe(2199);
-  }, 40_000);
+  });
 
   it('drops part of the same burst without the limiter, while acknowledging every command', async () => {
-    const transport = new OpcenterTransport(configFor(sim), 'Opcenter unlimited');
+    // 200 requests at once: on a busy machine the last answers take longer than the usual 2 s.
+    const transport = new OpcenterTransport(configFor(sim, { requestTimeoutMs: 15_000 }), 'Opcenter unlimited');
     const answers = await Promise.all(
       Array.from({ length: 200 }, (_, i) =>
         transport.command('SetProcessParameterValue', { RecipeId: RECIPE.id, Name: 'FeedRate', Value: 3000 + i }),
