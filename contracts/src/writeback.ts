@@ -47,9 +47,25 @@ export interface Lineage {
   modelId?: string;
   modelVersion?: string;
   score?: number;
+  /** The inputs the decision was made on: each one's source time and quality, as the palette read them. */
+  inputs?: InputSample[];
   /** Set by the gateway, never by the caller: the autonomy level the decision was made at and its scope. */
   autonomyLevel?: 'shadow' | 'supervised' | 'autonomous';
   autonomyScope?: string;
+}
+
+/**
+ * One input of a decision: its name (OPC UA node id, topic), source time and quality. `statusCode`
+ * is the OPC UA StatusCode (its two top bits: 0 Good, 1 Uncertain, 2 Bad); `quality` says the same
+ * for sources without one.
+ *
+ * @example { name: 'ns=2;s=CNC-01.SpindleLoad', sourceTime: '2026-12-03T08:00:00.120Z', statusCode: 0 }
+ */
+export interface InputSample {
+  name: string;
+  sourceTime?: string;
+  statusCode?: number;
+  quality?: 'good' | 'uncertain' | 'bad';
 }
 
 /**
@@ -166,6 +182,14 @@ export const REASON_CODES = [
   'OUTCOME_UNKNOWN',
   /** A value changed at the target that no write of the gateway explains. */
   'EXTERNAL_CHANGE',
+  /** An input the decision was made on has Bad quality (OPC UA status severity Bad). */
+  'INPUT_BAD',
+  /** An input the decision was made on has Uncertain quality. */
+  'INPUT_UNCERTAIN',
+  /** An input the decision was made on is older than the site allows. */
+  'INPUT_STALE',
+  /** An input's source time is ahead of the gateway's clock by more than the site allows. */
+  'CLOCK_SKEW',
 ] as const;
 export type ReasonCode = (typeof REASON_CODES)[number];
 

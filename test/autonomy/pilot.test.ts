@@ -41,6 +41,7 @@ const SITE_AUTONOMY = {
       maxAdverseEffects: 0,
     },
   },
+  inputQuality: { maxAgeSeconds: 10, maxClockSkewSeconds: 2 },
   demotion: {
     windowHours: 24,
     minDecisions: 5,
@@ -358,5 +359,36 @@ describe.each(databaseKinds())('earned autonomy pilot on %s', (kind) => {
     ]);
     expect(rows.filter((r) => r.overridden === 1)).toHaveLength(3);
     expect((await gw.call('GET', '/autonomy/training-data?format=parquet', { as: 'olivia' })).status).toBe(403);
+  });
+
+  it('refuses decisions made on Bad, Uncertain, stale or clock-skewed inputs, each with its reason code', async () => {
+    const now = gw.clock.now();
+    const withInputs = async (inputs: unknown[]) => {
+      const body = { ...request('CNC-08/OP20', 1190), lineage: { ...request('CNC-08/OP20', 1190).lineage, inputs } };
+      const res = await gw.call('POST', '/writebacks', { as: 'token:line1', body });
+      expect(res.status).toBe(202);
+      return (await res.json()) as WriteBackOutcome;
+    };
+    const load = 'ns=2;s=CNC-08.SpindleLoad';
+    const cases: [unknown, string][] = [
+      [{ name: load, statusCode: 0x80340000, sourceTime: new Date(now).toISOString() }, 'INPUT_BAD'],
+      [{ name: load, statusCode: 0x40920000, sourceTime: new Date(now).toISOString() }, 'INPUT_UNCERTAIN'],
+      [{ name: load, statusCode: 0, sourceTime: new Date(now - 30_000).toISOString() }, 'INPUT_STALE'],
+      [{ name: load, statusCode: 0, sourceTime: new Date(now + 60_000).toISOString() }, 'CLOCK_SKEW'],
+    ];
+    for (const [input, code] of cases)
+      expect(await withInputs([input])).toMatchObject({ state: 'rejected', reasonCode: code });
+    const good = await withInputs([{ name: load, statusCode: 0, sourceTime: new Date(now - 1_000).toISOString() }]);
+    expect(good).toMatchObject({ state: 'pending-approval', lineage: { inputs: [{ name: load, statusCode: 0 }] } });
+    const metrics = await (await gw.call('GET', '/metrics')).text();
+    expect(metrics).toContain(`loopgate_input_clock_skew_seconds{input="${load}"} -1`);
+    const bad = await gw.call('POST', '/writebacks', {
+      as: 'token:line1',
+      body: {
+        ...request('CNC-08/OP20', 1190),
+        lineage: { modelId: 'tool-wear', inputs: [{ name: load, statusCode: -1 }] },
+      },
+    });
+    expect(bad.status).toBe(400);
   });
 });

@@ -12,6 +12,7 @@ export class AutonomyMetrics {
   private readonly demoted: Gauge<'scope'>;
   private readonly demotions: Counter<'scope' | 'rule'>;
   private readonly outcomes: Counter<'model' | 'model_version' | 'outcome'>;
+  private readonly skew: Gauge<'input'>;
 
   constructor(registry: Registry) {
     this.level = new Gauge({
@@ -32,12 +33,23 @@ export class AutonomyMetrics {
       labelNames: ['scope', 'rule'],
       registers: [registry],
     });
+    this.skew = new Gauge({
+      name: 'loopgate_input_clock_skew_seconds',
+      help: "Source timestamp minus the gateway's clock at receipt, per input of AI decisions (latency included)",
+      labelNames: ['input'],
+      registers: [registry],
+    });
     this.outcomes = new Counter({
       name: 'loopgate_autonomy_outcomes_total',
       help: 'AI decisions per model and version: proposed, applied, refused, approved, rejected, overridden, reverted, effect_*, feedback_*',
       labelNames: ['model', 'model_version', 'outcome'],
       registers: [registry],
     });
+  }
+
+  /** Source time minus gateway time of the latest sample of an input (positive: the source clock is ahead). */
+  clockSkew(input: string, seconds: number): void {
+    this.skew.set({ input }, seconds);
   }
 
   setLevel(scopeId: string, level: AutonomyLevel): void {

@@ -22,6 +22,7 @@ import type { WriteBackEngine } from '../gateway/engine/writeback-engine';
 import { WRITEBACK_ENGINE } from '../gateway/services/tokens';
 import { AutonomyMetrics } from './autonomy-metrics';
 import { judgeEffect, type EffectCheck, type EffectResult } from './domain/effect';
+import { inputRefusal } from './domain/input-quality';
 import {
   demotionTrigger,
   evidenceOf,
@@ -85,6 +86,8 @@ export class AutonomyService
   private scopes: StoredScope[] = [];
   /** Effect checks named by requests still being accepted, by command id. */
   private readonly pendingEffects = new Map<string, EffectCheck>();
+  /** AI commands outside every scope that carry an effect check (bounded, oldest forgotten): they are projected too. */
+  private readonly unscopedWithEffect = new Set<string>();
   /** Projection writes run one after another, in the order the engine reported them. */
   private writes: Promise<void> = Promise.resolve();
   private ticker?: ReturnType<typeof setInterval>;
@@ -155,14 +158,23 @@ export class AutonomyService
   // The policy port (intake)
 
   async judge(command: Command, request: WriteBackRequest): Promise<AutonomyJudgement | undefined> {
+    const now = this.clock.now();
+    for (const input of command.lineage.inputs ?? [])
+      if (input.sourceTime) this.metrics.clockSkew(input.name, (Date.parse(input.sourceTime) - now) / 1000);
+    const refused = inputRefusal(command.lineage.inputs, this.settings.inputQuality, now);
+    const refusal = refused ? { refusal: { code: refused.code, message: refused.message } } : {};
     const scope = mostSpecificScope(this.scopes, subjectOf(command));
     const configured = scope && this.settings.scopes.find((s) => scopeIdOf(s) === scope.scopeId);
     const effect = request.effectCheck ?? (configured?.effect && kpiFor(configured.effect, command));
     if (effect) this.pendingEffects.set(command.id, effect);
-    if (!scope) return undefined;
+    if (!scope) {
+      if (effect) this.trackUnscoped(command.id);
+      return refused ? refusal : undefined;
+    }
     return {
       level: scope.level,
       scope: scope.scopeId,
+      ...refusal,
       ...(scope.level === 'supervised'
         ? {
             approval: {
@@ -179,6 +191,8 @@ export class AutonomyService
 
   outcome(command: Command): void {
     if (command.initiator !== 'ai' || command.revertOf) return;
+    // Only decisions a scope governs (or that carry an effect check) are evidence; the rest stay off this path.
+    if (!command.lineage.autonomyScope && !this.unscopedWithEffect.has(command.id)) return;
     this.enqueue(() => this.project(command));
   }
 
@@ -192,6 +206,12 @@ export class AutonomyService
       this.metrics.count(row.modelId, row.modelVersion, 'overridden');
       await this.judgeDemotion(row.scopeId);
     });
+  }
+
+  private trackUnscoped(commandId: string): void {
+    this.unscopedWithEffect.add(commandId);
+    if (this.unscopedWithEffect.size > 10_000)
+      this.unscopedWithEffect.delete(this.unscopedWithEffect.values().next().value as string);
   }
 
   private enqueue(work: () => Promise<void>): void {

@@ -1,6 +1,31 @@
-import type { EffectCheckSpec } from '@loopgate/contracts';
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsInt, IsNumber, IsString, Length, Max, Min } from 'class-validator';
+import type { EffectCheckSpec, InputSample } from '@loopgate/contracts';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+
+/** One input of a decision in `lineage.inputs`: name, source time, OPC UA status or quality. */
+export class InputSampleDto implements InputSample {
+  @ApiProperty({ description: 'OPC UA node id, MQTT topic or fact name' })
+  @IsString()
+  @Length(1, 200)
+  name: string;
+
+  @ApiPropertyOptional({ description: 'ISO 8601 source timestamp' })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  sourceTime?: string;
+
+  @ApiPropertyOptional({ description: 'OPC UA StatusCode (uint32)' })
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  @Max(0xffffffff)
+  statusCode?: number;
+
+  @ApiPropertyOptional({ enum: ['good', 'uncertain', 'bad'] })
+  @IsOptional()
+  @IsIn(['good', 'uncertain', 'bad'])
+  quality?: 'good' | 'uncertain' | 'bad';
+}
 
 /** `effectCheck` of a write-back request: the KPI watched before and after the write. */
 export class EffectCheckDto implements EffectCheckSpec {

@@ -1,4 +1,5 @@
 import type { EffectCheck } from './effect';
+import type { InputQualityPolicy } from './input-quality';
 import type { DemotionPolicy, PromotionThresholds } from './evidence';
 import { AUTONOMY_LEVELS, type AutonomyLevel, type ScopeSelector } from './levels';
 
@@ -19,6 +20,8 @@ export interface AutonomySettings {
   demotion: DemotionPolicy;
   /** How long a supervised write waits for its signature. */
   supervisedApprovalTtlSeconds: number;
+  /** What an AI decision's inputs must be: not Bad, not Uncertain, not stale, not from a skewed clock. */
+  inputQuality: InputQualityPolicy;
 }
 
 export const DEFAULT_AUTONOMY_SETTINGS: AutonomySettings = {
@@ -50,6 +53,7 @@ export const DEFAULT_AUTONOMY_SETTINGS: AutonomySettings = {
     maxAdverseRate: 0.2,
   },
   supervisedApprovalTtlSeconds: 3600,
+  inputQuality: { maxClockSkewSeconds: 5, refuseUncertain: true },
 };
 
 export class AutonomySettingsError extends Error {
@@ -100,7 +104,7 @@ export function parseAutonomySettings(raw: unknown): AutonomySettings {
   if (raw === undefined || raw === null) return DEFAULT_AUTONOMY_SETTINGS;
   const problems: string[] = [];
   if (!isPlain(raw)) throw new AutonomySettingsError(['must be an object']);
-  unknownKeys(raw, ['scopes', 'promotion', 'demotion', 'supervisedApprovalTtlSeconds'], '', problems);
+  unknownKeys(raw, ['scopes', 'promotion', 'demotion', 'supervisedApprovalTtlSeconds', 'inputQuality'], '', problems);
 
   const numbers = <K extends string>(value: unknown, keys: K[], path: string, base: Record<K, number | undefined>) => {
     const out = { ...base };
@@ -149,7 +153,27 @@ export function parseAutonomySettings(raw: unknown): AutonomySettings {
       DEFAULT_AUTONOMY_SETTINGS.demotion as Record<keyof DemotionPolicy, number | undefined>,
     ) as DemotionPolicy,
     supervisedApprovalTtlSeconds: DEFAULT_AUTONOMY_SETTINGS.supervisedApprovalTtlSeconds,
+    inputQuality: { ...DEFAULT_AUTONOMY_SETTINGS.inputQuality },
   };
+  const inputs = raw.inputQuality;
+  if (inputs !== undefined) {
+    if (!isPlain(inputs)) problems.push('inputQuality: must be an object');
+    else {
+      unknownKeys(inputs, ['maxAgeSeconds', 'maxClockSkewSeconds', 'refuseUncertain'], 'inputQuality', problems);
+      for (const key of ['maxAgeSeconds', 'maxClockSkewSeconds'] as const) {
+        const v = inputs[key];
+        if (v === undefined) continue;
+        if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+          problems.push(`inputQuality.${key}: must be a number ≥ 0`);
+        else settings.inputQuality[key] = v;
+      }
+      if (inputs.refuseUncertain !== undefined) {
+        if (typeof inputs.refuseUncertain !== 'boolean')
+          problems.push('inputQuality.refuseUncertain: must be true or false');
+        else settings.inputQuality.refuseUncertain = inputs.refuseUncertain;
+      }
+    }
+  }
   const ttl = raw.supervisedApprovalTtlSeconds;
   if (ttl !== undefined) {
     if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 1)

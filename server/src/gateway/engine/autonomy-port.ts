@@ -1,18 +1,23 @@
-import type { WriteBackRequest } from '@loopgate/contracts';
+import type { ReasonCode, WriteBackRequest } from '@loopgate/contracts';
 import type { ApprovalRequirement } from '../domain/approval-policy';
 import type { Command } from '../domain/command';
 import type { EngineObserver } from './ports';
 
-/** The level a new AI command's scope has earned (server/src/autonomy implements the policy). */
+/**
+ * The level a new AI command's scope has earned (server/src/autonomy implements the policy), and
+ * a refusal when the inputs it was decided on are not good enough to act on.
+ */
 export interface AutonomyJudgement {
-  level: 'shadow' | 'supervised' | 'autonomous';
+  /** Absent when no scope governs the command. */
+  level?: 'shadow' | 'supervised' | 'autonomous';
   /** The scope that matched, most specific first (`target|parameter|model`). */
-  scope: string;
+  scope?: string;
+  refusal?: { code: ReasonCode; message: string };
   /** For `supervised`: the signature every write of the scope waits for. */
   approval?: ApprovalRequirement;
 }
 
-/** Judges the autonomy level of an AI request in intake; undefined when no scope governs it. */
+/** Judges an AI request in intake: its scope's level and its inputs; undefined when there is nothing to say. */
 export interface AutonomyPolicy {
   judge(command: Command, request: WriteBackRequest): Promise<AutonomyJudgement | undefined>;
 }

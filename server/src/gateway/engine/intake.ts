@@ -147,12 +147,12 @@ export class Intake {
     // Earned autonomy: the scope's level goes with the decision into every audit record.
     const autonomy =
       runtime && command.initiator === 'ai' && !revertOf ? await this.ctx.autonomy?.judge(command, request) : undefined;
-    if (autonomy)
+    if (autonomy?.level)
       command = {
         ...command,
         lineage: { ...command.lineage, autonomyLevel: autonomy.level, autonomyScope: autonomy.scope },
       };
-    const refusal = this.refusal(command, runtime, now);
+    const refusal = this.refusal(command, runtime, now) ?? autonomy?.refusal;
     if (refusal) {
       const state = refusal.code === 'EXPIRED' ? 'expired' : 'rejected';
       command = { ...command, state, reasonCode: refusal.code, message: refusal.message, decidedAt: at };
@@ -162,7 +162,7 @@ export class Intake {
       return { created: true, outcome: toOutcome(command) };
     }
     const target = runtime as TargetRuntime;
-    if (autonomy?.level === 'shadow') return this.shadow(command, autonomy.scope, actor);
+    if (autonomy?.level === 'shadow') return this.shadow(command, autonomy.scope ?? '', actor);
 
     if (!revertOf) {
       const subject = subjectOf(command);

@@ -11,6 +11,8 @@ import {
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
+  ArrayMaxSize,
+  IsArray,
   IsDefined,
   IsIn,
   IsISO8601,
@@ -26,7 +28,7 @@ import {
   ValidatorConstraint,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { EffectCheckDto } from '../../../autonomy/api/effect-check.dto';
+import { EffectCheckDto, InputSampleDto } from '../../../autonomy/api/effect-check.dto';
 
 /** A parameter value: a finite number, a boolean, or a string of at most 1000 characters. */
 @ValidatorConstraint({ name: 'isParameterValue' })
@@ -71,6 +73,13 @@ export class LineageDto {
   @IsOptional() @IsString() @Length(1, 200) modelId?: string;
   @IsOptional() @IsString() @Length(1, 100) modelVersion?: string;
   @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) score?: number;
+
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(64)
+  @ValidateNested({ each: true })
+  @Type(() => InputSampleDto)
+  inputs?: InputSampleDto[];
 }
 
 export class TargetRefDto {
