@@ -50,6 +50,8 @@ export interface ReadResult {
   locked: boolean;
   /** Audited or closed records must not be written, whatever the request says. */
   audited: boolean;
+  /** Who made the last change to the value, in the MES's own words (its user), where the target reports it. */
+  changedBy?: string;
 }
 
 export interface WriteResult {

@@ -193,6 +193,8 @@ export interface SimObject {
   fields: Record<string, ParameterValue | null>;
   state: RecordState;
   lock?: SimLock;
+  /** Per field, the user of the last change (the API's user or the console's), as the MES records it. */
+  changedBy?: Record<string, string>;
 }
 
 /** Thrown inside simulator handlers; the HTTP kit answers `status` with an OData-style error body. */
@@ -281,8 +283,8 @@ export interface SimulatorControl {
   /** What the simulator applied, in order. */
   ledger(): LedgerEntry[];
   readonly faults: FaultHandle;
-  /** An operator changes a value by hand at the console (appears in the ledger as `operator`). */
-  operatorEdit(object: string, parameter: string, value: ParameterValue): void;
+  /** An operator (`user`, default `operator-console`) changes a value by hand at the console (in the ledger as `operator`). */
+  operatorEdit(object: string, parameter: string, value: ParameterValue, user?: string): void;
   /** Someone (by default the operator console) holds the object's lock until `unlock`, or for `ttlMs`. */
   lock(object: string, holder?: string, ttlMs?: number): void;
   unlock(object: string): void;
@@ -470,9 +472,11 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
   const control: SimulatorControl = {
     ledger: () => ledger.list(),
     faults,
-    operatorEdit(object, parameter, value) {
+    operatorEdit(object, parameter, value, user = 'operator-console') {
       if (options.onOperatorEdit) options.onOperatorEdit(object, parameter, value);
       else store.get(object).fields[parameter] = value;
+      const edited = store.find(object);
+      if (edited) edited.changedBy = { ...edited.changedBy, [parameter]: user };
       ledger.append({ object, parameter, value, operation: 'operator-edit', source: 'operator' });
     },
     lock(object, holder = 'operator-console', ttlMs) {
@@ -513,7 +517,12 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
           throw new SimHttpError(400, 'BadRequest', (error as Error).message);
         }
       case 'POST /__admin/operator-edit':
-        control.operatorEdit(str(b.object, 'object'), str(b.parameter, 'parameter'), parameterValue(b.value));
+        control.operatorEdit(
+          str(b.object, 'object'),
+          str(b.parameter, 'parameter'),
+          parameterValue(b.value),
+          typeof b.user === 'string' && b.user.length > 0 ? b.user : undefined,
+        );
         return { status: 204 };
       case 'POST /__admin/lock':
         control.lock(

@@ -39,4 +39,29 @@ describe('OverrideTracker', () => {
     tracker.recordWrite('k', 5, 'c2', new Date(T0 + 1000).toISOString());
     expect(tracker.isHeld('k', T0 + 2000)).toBe(true);
   });
+
+  it('names who changed the value where the target says, and nobody where it does not', () => {
+    const tracker = new OverrideTracker();
+    tracker.recordWrite('k', 5, 'c1', new Date(T0).toISOString());
+    expect(tracker.observe('k', 7, T0, 60, 'jdoe')).toMatchObject({ found: 7, changedBy: 'jdoe' });
+    tracker.recordWrite('k', 5, 'c2', new Date(T0).toISOString());
+    expect(tracker.observe('k', 8, T0, 60)).not.toHaveProperty('changedBy');
+  });
+
+  it("does not take the gateway's own unconfirmed write, landing late, for someone else's change", () => {
+    const tracker = new OverrideTracker();
+    tracker.recordWrite('k', 5, 'c1', new Date(T0).toISOString());
+    tracker.recordSent('k', 9, 'c2');
+    expect(tracker.observe('k', 9, T0 + 1000, 60)).toBeUndefined();
+    expect(tracker.isHeld('k', T0 + 1000)).toBe(false);
+    expect(tracker.get('k')).toMatchObject({ value: 9, commandId: 'c2' });
+    expect(tracker.observe('k', 4, T0 + 2000, 60)).toMatchObject({ written: 9, found: 4 });
+  });
+
+  it('forgets unconfirmed writes once a later write is applied', () => {
+    const tracker = new OverrideTracker();
+    tracker.recordSent('k', 9, 'c2');
+    tracker.recordWrite('k', 5, 'c3', new Date(T0).toISOString());
+    expect(tracker.observe('k', 9, T0, 60)).toMatchObject({ written: 5, found: 9 });
+  });
 });

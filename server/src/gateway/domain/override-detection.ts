@@ -18,14 +18,19 @@ export interface OverrideObservation {
   /** The value the gateway wrote and the value found instead. */
   written: ParameterValue | null;
   found: ParameterValue | null;
+  /** Who changed it, as the target reports it; absent when the target does not say. */
+  changedBy?: string;
 }
 
 /**
- * Tracks the gateway's own last write per key. A read that finds another value means an operator
- * (or another system) overrode it: that is audited once and AI writes to the key are held.
+ * Tracks the gateway's own last write per key. A read that finds another value that no write of
+ * the gateway explains is an external change (by whoever the target names, or an unknown hand):
+ * audited once, and AI writes to the key are held.
  */
 export class OverrideTracker {
   private readonly states = new Map<string, KeyWriteState>();
+  /** Per key, values this process sent that were never confirmed (a write that may land late). */
+  private readonly unconfirmed = new Map<string, { value: ParameterValue | null; commandId: string }[]>();
 
   /** A cache of the stored key states: at most `maxKeys`, the least recently set dropped first. */
   constructor(private readonly maxKeys = 10_000) {}
@@ -44,31 +49,51 @@ export class OverrideTracker {
     return this.states.get(key);
   }
 
+  /** A write of `value` was sent to `key`: until a later write is applied, finding it there is explained. */
+  recordSent(key: string, value: ParameterValue | null, commandId: string): void {
+    const sent = (this.unconfirmed.get(key) ?? []).filter((s) => s.commandId !== commandId);
+    sent.push({ value, commandId });
+    this.unconfirmed.delete(key);
+    this.unconfirmed.set(key, sent.slice(-10));
+    if (this.unconfirmed.size > this.maxKeys) this.unconfirmed.delete(this.unconfirmed.keys().next().value as string);
+  }
+
   /** The gateway applied `value` to `key`: later reads are compared with it. */
   recordWrite(key: string, value: ParameterValue | null, commandId: string, at: string): KeyWriteState {
+    this.unconfirmed.delete(key);
     const previous = this.states.get(key);
     const state: KeyWriteState = { key, value, commandId, writtenAt: at, holdUntil: previous?.holdUntil };
     this.put(state);
     return state;
   }
 
-  /** Compares a fresh read with the last write; returns the override the first time it is seen. */
+  /**
+   * Compares a fresh read with the last write; returns the change the first time it is seen. A value
+   * the gateway itself sent without confirmation (a write that landed late) is not a change by anyone
+   * else: the key's state takes it and nothing is returned.
+   */
   observe(
     key: string,
     found: ParameterValue | null,
     now: number,
     holdSeconds: number,
+    changedBy?: string,
   ): OverrideObservation | undefined {
     const state = this.states.get(key);
     if (!state || valuesEqual(state.value, found)) return undefined;
     if (state.overriddenWith !== undefined && valuesEqual(state.overriddenWith, found)) return undefined;
+    const own = this.unconfirmed.get(key)?.find((s) => valuesEqual(s.value, found));
+    if (own) {
+      this.put({ ...state, value: found, commandId: own.commandId, overriddenWith: undefined });
+      return undefined;
+    }
     const next: KeyWriteState = {
       ...state,
       overriddenWith: found,
       holdUntil: new Date(now + holdSeconds * 1000).toISOString(),
     };
     this.put(next);
-    return { state: next, written: state.value, found };
+    return { state: next, written: state.value, found, ...(changedBy ? { changedBy } : {}) };
   }
 
   /** Whether AI writes to `key` are held after an override. */

@@ -109,7 +109,8 @@ export class DispatchCoordinator {
         await this.ctx.journal.append([auditEntryFor(command, outcome, details)]);
       },
       finish: (command, state, patch, outcome, details) => this.finish(command, state, patch, outcome, details),
-      overridden: (command, written, found, holdUntil) => this.overrides.audit(command, written, found, holdUntil),
+      overridden: (command, written, found, holdUntil, changedBy) =>
+        this.overrides.audit(command, written, found, holdUntil, changedBy),
       noteFailure: (instance, code, message) => this.stats.noteFailure(instance, code, message),
     };
   }

@@ -97,4 +97,11 @@ describe('unknown outcomes stay unknown until known', () => {
     expect(await h.settle(outcome.commandId)).toMatchObject({ state: 'applied', newValue: 1010 });
     expect(fake.calls.write).toBe(1);
   });
+
+  it('never takes its own reconciled write for an override: no hold, nobody blamed', async () => {
+    const { fake, h, store } = await start({ fake: faultyTarget(undefined, 5) });
+    expect(await h.submitAndSettle(setRequest(fake, { value: 1010 }))).toMatchObject({ state: 'applied' });
+    expect(await h.submitAndSettle(setRequest(fake, { value: 1020 }))).toMatchObject({ state: 'applied' });
+    expect(store.audit.filter((r) => r.outcome === 'overridden' || r.reasonCode === 'OVERRIDE_HOLD')).toEqual([]);
+  });
 });

@@ -125,12 +125,13 @@ export interface DispatchContext {
     outcome: AuditOutcome,
     details?: AuditDetails,
   ): Promise<Command>;
-  /** An operator changed a value the gateway wrote: audited as `overridden`. */
+  /** Someone else changed a value the gateway wrote (`changedBy` where the target says who): audited as `overridden`. */
   overridden(
     command: Command,
     written: ParameterValue | null,
     found: ParameterValue | null,
     holdUntil?: string,
+    changedBy?: string,
   ): Promise<void>;
   noteFailure(instance: string, code: string, message: string): void;
 }
@@ -208,6 +209,7 @@ export class CommandDispatcher {
             updatedAt: this.iso(),
           });
           phase = 'write';
+          if (expected) this.ctx.overrides.recordSent(command.orderingKey, expected.value, command.id);
           const written = await runtime.adapter.write({ ...write, ...(lock ? { lock } : {}) });
           phase = 'confirm';
           const result = await this.confirm(runtime, write, expected, written);
@@ -356,8 +358,17 @@ export class CommandDispatcher {
       prior.value,
       this.ctx.now(),
       runtime.policy.overrideHoldSeconds,
+      prior.changedBy,
     );
-    if (observed) await this.ctx.overridden(command, observed.written, observed.found, observed.state.holdUntil);
+    if (observed) {
+      await this.ctx.overridden(
+        command,
+        observed.written,
+        observed.found,
+        observed.state.holdUntil,
+        observed.changedBy,
+      );
+    }
     const subject = subjectOf(command);
     if (
       command.initiator === 'ai' &&

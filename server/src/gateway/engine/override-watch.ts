@@ -53,23 +53,30 @@ export class OverrideWatch {
     return state;
   }
 
-  /** Audits a value the gateway wrote that someone else changed, against the command that wrote it. */
+  /**
+   * Audits a value the gateway wrote that someone else changed, against the command that wrote it:
+   * an external change, by the user the target names, never blamed on an operator without evidence.
+   */
   async audit(
     command: Command,
     written: ParameterValue | null,
     found: ParameterValue | null,
     holdUntil: string | undefined,
+    changedBy?: string,
   ): Promise<void> {
     const state = this.tracker.get(command.orderingKey);
+    const who = changedBy
+      ? `by ${changedBy} (as the target reports)`
+      : 'outside the gateway (the target does not say by whom)';
     await this.ctx.journal.append(
       [
         {
           ...auditEntryFor(command, 'overridden', {
-            reasonCode: 'OPERATOR_OVERRIDE',
-            message: `value written by the gateway (${JSON.stringify(written)}${state ? `, command ${state.commandId}` : ''}) was changed to ${JSON.stringify(found)}; AI writes held until ${holdUntil}`,
+            reasonCode: 'EXTERNAL_CHANGE',
+            message: `value written by the gateway (${JSON.stringify(written)}${state ? `, command ${state.commandId}` : ''}) was changed to ${JSON.stringify(found)} ${who}; AI writes held until ${holdUntil}`,
             priorValue: written,
             newValue: found,
-            actor: 'operator',
+            actor: changedBy ?? 'unknown',
           }),
           ...(state ? { commandId: state.commandId, requestId: undefined } : {}),
         },
@@ -114,8 +121,11 @@ export class OverrideWatch {
     if (!command || !runtime || !runtime.adapter.capabilities.readBack || command.parameter === undefined) return;
     if (this.control.gate.state(runtime.instance) !== 'open') return;
     let value: ParameterValue | null;
+    let changedBy: string | undefined;
     try {
-      value = (await runtime.adapter.read({ object: command.object, parameter: command.parameter })).value;
+      const read = await runtime.adapter.read({ object: command.object, parameter: command.parameter });
+      value = read.value;
+      changedBy = read.changedBy;
     } catch (error) {
       this.stats.noteFailure(runtime.instance, 'OVERRIDE_WATCH_READ_FAILED', (error as Error).message);
       return;
@@ -123,7 +133,9 @@ export class OverrideWatch {
     // A write may have started on the key while reading: its dispatch judges the value.
     if (await this.ctx.store.hasQueuedOnKey(key)) return;
     if (this.tracker.get(key)?.commandId !== commandId) return;
-    const observed = this.tracker.observe(key, value, this.ctx.now(), runtime.policy.overrideHoldSeconds);
-    if (observed) await this.audit(command, observed.written, observed.found, observed.state.holdUntil);
+    const observed = this.tracker.observe(key, value, this.ctx.now(), runtime.policy.overrideHoldSeconds, changedBy);
+    if (observed) {
+      await this.audit(command, observed.written, observed.found, observed.state.holdUntil, observed.changedBy);
+    }
   }
 }

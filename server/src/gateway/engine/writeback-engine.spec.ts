@@ -572,15 +572,16 @@ describe('operator authority', () => {
     });
   });
 
-  it('audits an operator override and holds AI writes to that key', async () => {
+  it('audits an external change by the user the target names and holds AI writes to that key', async () => {
     const { fake, h, store } = await start({ policy: { overrideHoldSeconds: 60 } });
     const first = await h.submitAndSettle(setRequest(fake, { value: 1010 }));
-    fake.operatorSet(FEED, 990);
+    fake.operatorSet(FEED, 990, 'jdoe');
     const held = await h.submitAndSettle(setRequest(fake, { value: 1020 }));
     expect(held).toMatchObject({ state: 'rejected', reasonCode: 'OVERRIDE_HOLD' });
     expect(store.audit.find((r) => r.outcome === 'overridden')).toMatchObject({
       commandId: first.commandId,
-      reasonCode: 'OPERATOR_OVERRIDE',
+      reasonCode: 'EXTERNAL_CHANGE',
+      actor: 'jdoe',
       priorValue: 1010,
       newValue: 990,
     });
@@ -610,7 +611,9 @@ describe('override watch', () => {
         commandId: applied.commandId,
         priorValue: 1010,
         newValue: 985,
-        reasonCode: 'OPERATOR_OVERRIDE',
+        reasonCode: 'EXTERNAL_CHANGE',
+        actor: 'unknown',
+        message: expect.stringContaining('the target does not say by whom'),
       }),
     ]);
     const { outcome } = await harness.engine.submit(setRequest(fake, { value: 1020 }), SERVICE);

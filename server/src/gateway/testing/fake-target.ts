@@ -64,6 +64,8 @@ export class FakeTarget {
   private readonly lockHolders = new Map<string, string>();
   private seq = 0;
   private failingReads = 0;
+  /** @internal Per address, the user the MES names for the last hand edit. */
+  readonly changedBy = new Map<string, string>();
 
   constructor(private readonly options: FakeTargetOptions = {}) {
     this.instance = options.instance ?? 'fake-1';
@@ -94,9 +96,11 @@ export class FakeTarget {
     return true;
   }
 
-  /** A hand edit at the operator console. */
-  operatorSet(address: TargetAddress, value: ParameterValue | null): void {
+  /** A hand edit at the operator console; `user` is what the MES reports as the one who changed it, if anything. */
+  operatorSet(address: TargetAddress, value: ParameterValue | null, user?: string): void {
     this.values.set(addressKey(address), value);
+    if (user) this.changedBy.set(addressKey(address), user);
+    else this.changedBy.delete(addressKey(address));
     this.ledger.push({ seq: ++this.seq, key: addressKey(address), value, externalRef: 'operator', source: 'operator' });
   }
 
@@ -143,6 +147,7 @@ export class FakeTarget {
     const key = addressKey(write);
     const value = write.value ?? null;
     this.values.set(key, value);
+    this.changedBy.delete(key);
     this.ledger.push({ seq: this.seq, key, value, externalRef: write.externalRef, source: 'api' });
     return { mesTransactionId: transactionId, appliedValue: value };
   }
@@ -211,10 +216,12 @@ export class FakeTargetAdapter implements TargetAdapter {
     const value = this.target.get(address);
     await this.target.delay();
     if (this.dead) return NEVER;
+    const changedBy = this.target.changedBy.get(addressKey(address));
     return {
       value: value === undefined ? null : value,
       locked: record.locked ?? false,
       audited: record.audited ?? false,
+      ...(changedBy ? { changedBy } : {}),
     };
   }
 

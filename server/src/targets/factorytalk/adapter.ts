@@ -82,7 +82,7 @@ export class FactoryTalkAdapter implements TargetAdapter {
     if (resource.kind === 'recipes') {
       if (!address.parameter) throw rejected('INVALID_ADDRESS', 'a recipe parameter read needs a parameter name');
       const parameter = await this.transport.getRecipeParameter(resource.id, address.parameter);
-      return this.readResult(parameter.value, parameter.recordState, parameter.lock);
+      return this.readResult(parameter.value, parameter.recordState, parameter.lock, parameter.lastChangedBy);
     }
     const field = address.parameter ?? 'status';
     if (!(WORK_ORDER_FIELDS as readonly string[]).includes(field)) {
@@ -90,7 +90,7 @@ export class FactoryTalkAdapter implements TargetAdapter {
     }
     const workOrder = await this.transport.getWorkOrder(resource.id);
     const value = workOrder[field as (typeof WORK_ORDER_FIELDS)[number]];
-    return this.readResult(value, workOrder.recordState, workOrder.lock);
+    return this.readResult(value, workOrder.recordState, workOrder.lock, workOrder.lastChangedBy?.[field]);
   }
 
   /**
@@ -228,12 +228,14 @@ export class FactoryTalkAdapter implements TargetAdapter {
     value: ParameterValue | null | undefined,
     recordState: string,
     lock: { holder: string } | null,
+    changedBy?: string | null,
   ): ReadResult {
     const heldByOther = lock !== null && lock.holder !== this.holder;
     return {
       value: value ?? null,
       locked: heldByOther || recordState === 'Locked',
       audited: recordState === 'Audited' || recordState === 'Closed',
+      ...(changedBy ? { changedBy } : {}),
     };
   }
 }

@@ -104,6 +104,7 @@ export async function startFactoryTalkSimulator(
     id: object.id,
     status: object.fields.status,
     workCenter: object.fields.workCenter,
+    lastChangedBy: object.changedBy ?? {},
     inProgress: object.fields.status === 'InProgress',
     recordState: RECORD_STATE[object.state],
     lock: lockView(object.id),
@@ -136,6 +137,7 @@ export async function startFactoryTalkSimulator(
 
   const change = (object: SimObject, field: string, value: ParameterValue, operation: string, body: unknown) => {
     object.fields[field] = value;
+    object.changedBy = { ...object.changedBy, [field]: username };
     transactions += 1;
     const transactionId = `FT-${String(transactions).padStart(7, '0')}`;
     const externalRef = (body as { externalRef?: unknown } | undefined)?.externalRef;
@@ -256,6 +258,7 @@ export async function startFactoryTalkSimulator(
               recipe: recipe.id,
               name,
               value,
+              lastChangedBy: recipe.changedBy?.[name] ?? null,
               dataType: typeof value,
               recordState: RECORD_STATE[recipe.state],
               lock: lockView(recipe.id),

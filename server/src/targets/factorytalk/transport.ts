@@ -13,6 +13,8 @@ export interface FtWorkOrder {
   id: string;
   status: string;
   workCenter: string;
+  /** Per field, the user of its last change. */
+  lastChangedBy?: Record<string, string>;
   inProgress: boolean;
   /** `Open`, `Locked` (record lock), `Audited` or `Closed`. */
   recordState: string;
@@ -23,6 +25,8 @@ export interface FtRecipeParameter {
   recipe: string;
   name: string;
   value: ParameterValue | null;
+  /** The user of the last change, as ProductionCentre records it. */
+  lastChangedBy?: string | null;
   dataType: string;
   recordState: string;
   lock: { holder: string; expiresAt: string | null } | null;
