@@ -3,7 +3,7 @@ import type { ValidationIssue } from './errors';
 import type { TargetKind, WriteBackAction } from './writeback';
 
 /** Current version of the rule set file format; older files are migrated on load. */
-export const RULE_SET_SCHEMA_VERSION = 1;
+export const RULE_SET_SCHEMA_VERSION = 2;
 
 export const FACT_TYPES = ['number', 'string', 'boolean', 'array', 'object'] as const;
 export type FactType = (typeof FACT_TYPES)[number];
@@ -15,6 +15,25 @@ export interface FactDefinition {
   unit?: string;
   /** Where the value comes from, e.g. `opcua:ns=1;s=Spindle.Load` or `ai-score.score`. */
   source?: string;
+  description?: string;
+}
+
+/** What a derived fact's expression may produce. */
+export const DERIVED_FACT_TYPES = ['number', 'string', 'boolean'] as const;
+export type DerivedFactType = (typeof DERIVED_FACT_TYPES)[number];
+
+/**
+ * A fact computed from other facts by a JSONata expression (schemaVersion 2), before the rules
+ * run; conditions and event params use it like any other fact. Each may read the facts and the
+ * derived facts listed before it.
+ *
+ * @example { name: 'reducedFeedRate', type: 'number', unit: 'mm/min', expression: '$round(feedRate * 0.95, -1)' }
+ */
+export interface DerivedFact {
+  name: string;
+  type: DerivedFactType;
+  expression: string;
+  unit?: string;
   description?: string;
 }
 
@@ -71,7 +90,7 @@ export interface RuleDefinition {
  * A versioned rule set file as kept in `rules/`.
  *
  * @example
- * { schemaVersion: 1, id: 'tool-wear', name: 'Tool wear feed compensation',
+ * { schemaVersion: 2, id: 'tool-wear', name: 'Tool wear feed compensation',
  *   facts: [{ name: 'spindleLoad', type: 'number', unit: '%' }],
  *   rules: [{ name: 'reduce-feed', conditions: { all: [{ fact: 'spindleLoad', operator: 'greaterThan', value: 80 }] },
  *             event: { type: 'writeback', params: { action: 'set-parameter' } } }] }
@@ -82,6 +101,8 @@ export interface RuleSetFile {
   name: string;
   description?: string;
   facts: FactDefinition[];
+  /** Facts computed from the others before the rules run (schemaVersion 2). */
+  derivedFacts?: DerivedFact[];
   /** Named conditions that rules reference with `{ condition: name }`. */
   sharedConditions?: Record<string, TopLevelCondition>;
   rules: RuleDefinition[];
@@ -139,6 +160,8 @@ export interface RuleResult {
 }
 
 export interface EvaluationResult {
+  /** The values the rule set's derived facts took in this evaluation, by name. */
+  derivedFacts?: Record<string, unknown>;
   events: RuleEvent[];
   failureEvents: RuleEvent[];
   results: RuleResult[];

@@ -28,6 +28,14 @@ export {
   type CustomOperatorDecorator,
 } from './evaluator/operators';
 export { operatorLabel, operatorsFor, valueKind } from './file/operator-choice';
+export {
+  DERIVED_EXPRESSION_LIMITS,
+  DerivedFactError,
+  DerivedFacts,
+  checkDerivedExpression,
+  derivedFactReads,
+} from './derived/derived-facts';
+export { WRITE_BACK_EVENT, checkWriteBackEvent, type ActionCatalogue, type CatalogueAction } from './file/event-check';
 
 // The file format.
 export { MAX_CONDITION_DEPTH, RULE_SET_ID_PATTERN, parseRuleSetFile, type ParseOptions } from './file/parse';

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WRITE_BACK_ACTIONS, type RuleSetFile } from '@loopgate/contracts';
+import { TARGETS } from '../../nodes/src/lib/writeback/catalog';
 import { describe, expect, it } from 'vitest';
 import { LOOPGATE_RULE_OPTIONS, compileRuleSet } from './evaluator/evaluator';
 import { serializeRuleSet } from './file/canonical';
@@ -30,8 +31,8 @@ describe('rules/sets', () => {
   describe.each(files)('%s', (file) => {
     const text = readFileSync(join(SETS, file), 'utf8');
 
-    it('is valid, with every action a write-back action', () => {
-      const checked = validateRuleSetFile(text, { supportedActions: WRITE_BACK_ACTIONS });
+    it('is valid, with every event complete for its target’s action', () => {
+      const checked = validateRuleSetFile(text, { supportedActions: WRITE_BACK_ACTIONS, actionCatalogue: TARGETS });
       expect(checked.success ? [] : checked.issues).toEqual([]);
     });
 

@@ -201,7 +201,13 @@ describe('console pages against a stand-in gateway', () => {
         conditions: { all: [{ fact: 'spindleLoad', operator: 'greaterThan', value: 85 }] },
         event: {
           type: 'writeback',
-          params: { action: 'set-parameter', targetKind: 'opcenter', parameter: 'FeedRate' },
+          params: {
+            action: 'set-parameter',
+            targetKind: 'opcenter',
+            objectType: 'recipe-parameter',
+            parameter: 'FeedRate',
+            value: 1000,
+          },
         },
       },
     ]);

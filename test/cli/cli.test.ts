@@ -54,7 +54,10 @@ const ruleSet = {
     {
       name: 'reduce-feed',
       conditions: { all: [{ fact: 'spindleLoad', operator: 'greaterThan', value: 80 }] },
-      event: { type: 'writeback', params: { action: 'set-parameter' } },
+      event: {
+        type: 'writeback',
+        params: { action: 'set-parameter', targetKind: 'opcenter', parameter: 'FeedRate', value: 900 },
+      },
     },
   ],
 };

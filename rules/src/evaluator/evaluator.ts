@@ -1,4 +1,5 @@
 import type { EvaluationResult, RuleEvent, RuleSetFile } from '@loopgate/contracts';
+import { DerivedFacts } from '../derived/derived-facts';
 import { parseRuleSetFile } from '../file/parse';
 import { ConditionCompiler, deepFreeze, type ConditionTest, type ConditionTrace } from './compile-conditions';
 import { EngineRunner, type EngineOptions } from './engine-runner';
@@ -40,13 +41,19 @@ export interface RuleSetEvaluator {
   readonly ruleSet: Readonly<RuleSetFile>;
   /** Rules the equality index can rule out without evaluating them. */
   readonly indexedRuleCount: number;
-  /** Fired and failed events and every rule's per-condition results, synchronously. */
+  /**
+   * Fired and failed events and every rule's per-condition results, synchronously. A rule set
+   * with derived facts throws `AsyncFactError`: JSONata evaluates asynchronously.
+   */
   evaluate(facts?: Facts): EvaluationResult;
-  /** The same, also for computed or promised facts, which json-rules-engine itself evaluates. */
+  /**
+   * The same, also for computed or promised facts (which json-rules-engine itself evaluates) and
+   * for derived facts, which are computed first; their values are in `derivedFacts`.
+   */
   evaluateAsync(facts?: Facts): Promise<EvaluationResult>;
-  /** Only the fired events: the fast path, using the equality index. */
+  /** Only the fired events: the fast path, using the equality index. Throws for derived facts, as `evaluate`. */
   events(facts?: Facts): RuleEvent[];
-  /** Only the fired events, also for computed or promised facts. */
+  /** Only the fired events, also for computed, promised or derived facts. */
   eventsAsync(facts?: Facts): Promise<RuleEvent[]>;
 }
 
@@ -93,12 +100,14 @@ class CompiledRuleSet implements RuleSetEvaluator {
   private readonly unindexed: Int32Array;
   private readonly indexReads: { slot: number; primitive: boolean }[];
   private readonly runner: EngineRunner;
+  private readonly derived: DerivedFacts;
 
   constructor(
     readonly ruleSet: Readonly<RuleSetFile>,
     options: CompileOptions,
   ) {
     this.allowUndefinedFacts = Boolean(options.allowUndefinedFacts);
+    this.derived = new DerivedFacts(ruleSet.derivedFacts ?? []);
     this.slots = new FactSlots(options.facts);
     const operators = new OperatorRegistry(options.operators, options.operatorDecorators);
     const compiler = new ConditionCompiler({
@@ -178,6 +187,25 @@ class CompiledRuleSet implements RuleSetEvaluator {
   }
 
   evaluate(facts?: Facts): EvaluationResult {
+    this.refuseDerived();
+    return this.evaluateNow(facts);
+  }
+
+  /** Derived facts need JSONata, which is asynchronous: the synchronous paths cannot compute them. */
+  private refuseDerived(): void {
+    if (this.derived.size > 0) throw new AsyncFactError(this.ruleSet.derivedFacts![0].name);
+  }
+
+  /** The given facts with the derived ones computed over them (a given value of a derived fact's name is replaced). */
+  private async withDerived(facts: Facts | undefined): Promise<{ facts?: Facts; derived?: Record<string, unknown> }> {
+    if (this.derived.size === 0) return { facts };
+    const derived = await this.derived.derive(facts ?? {});
+    const all: Facts = { ...facts };
+    for (const fact of this.ruleSet.derivedFacts!) delete all[fact.name];
+    return { facts: Object.assign(all, derived), derived };
+  }
+
+  private evaluateNow(facts?: Facts): EvaluationResult {
     const reader = this.acquire();
     try {
       // A lazy result keeps this evaluation's values, to build failure events and condition results from.
@@ -201,16 +229,25 @@ class CompiledRuleSet implements RuleSetEvaluator {
     }
   }
 
-  async evaluateAsync(facts?: Facts): Promise<EvaluationResult> {
+  async evaluateAsync(given?: Facts): Promise<EvaluationResult> {
+    const { facts, derived } = await this.withDerived(given);
+    let result: EvaluationResult;
     try {
-      return this.evaluate(facts);
+      result = this.evaluateNow(facts);
     } catch (error) {
-      if (error instanceof AsyncFactError) return this.runner.run(facts);
-      throw error;
+      if (!(error instanceof AsyncFactError)) throw error;
+      result = await this.runner.run(facts);
     }
+    if (derived) result.derivedFacts = derived;
+    return result;
   }
 
   events(facts?: Facts): RuleEvent[] {
+    this.refuseDerived();
+    return this.eventsNow(facts);
+  }
+
+  private eventsNow(facts?: Facts): RuleEvent[] {
     const reader = this.acquire();
     try {
       reader.begin(facts);
@@ -222,9 +259,10 @@ class CompiledRuleSet implements RuleSetEvaluator {
     }
   }
 
-  async eventsAsync(facts?: Facts): Promise<RuleEvent[]> {
+  async eventsAsync(given?: Facts): Promise<RuleEvent[]> {
+    const { facts } = await this.withDerived(given);
     try {
-      return this.events(facts);
+      return this.eventsNow(facts);
     } catch (error) {
       if (error instanceof AsyncFactError) return (await this.runner.run(facts)).events;
       throw error;

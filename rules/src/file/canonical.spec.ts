@@ -6,7 +6,7 @@ import { ruleSetChecksum } from './checksum';
 import { parseRuleSetFile } from './parse';
 
 const file: RuleSetFile = {
-  schemaVersion: 1,
+  schemaVersion: 2,
   id: 'lot-hold',
   name: 'Lot hold',
   facts: [{ name: 'score', type: 'number' }],
@@ -49,7 +49,7 @@ describe('canonical form', () => {
 
   it('serializes with two-space indentation and a trailing newline', () => {
     const text = serializeRuleSet(file);
-    expect(text.startsWith('{\n  "schemaVersion": 1,\n  "id": "lot-hold",')).toBe(true);
+    expect(text.startsWith('{\n  "schemaVersion": 2,\n  "id": "lot-hold",')).toBe(true);
     expect(text.endsWith('}\n')).toBe(true);
   });
 

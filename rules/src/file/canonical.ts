@@ -1,8 +1,25 @@
-import type { Condition, FactDefinition, RuleDefinition, RuleEvent, RuleSetFile } from '@loopgate/contracts';
+import type {
+  Condition,
+  DerivedFact,
+  FactDefinition,
+  RuleDefinition,
+  RuleEvent,
+  RuleSetFile,
+} from '@loopgate/contracts';
 
 /** Fixed key orders: what a reader looks for first comes first; nested conditions come last. */
-const FILE_KEYS = ['schemaVersion', 'id', 'name', 'description', 'facts', 'sharedConditions', 'rules'] as const;
+const FILE_KEYS = [
+  'schemaVersion',
+  'id',
+  'name',
+  'description',
+  'facts',
+  'derivedFacts',
+  'sharedConditions',
+  'rules',
+] as const;
 const FACT_KEYS = ['name', 'type', 'unit', 'source', 'description'] as const;
+const DERIVED_FACT_KEYS = ['name', 'type', 'unit', 'expression', 'description'] as const;
 const RULE_KEYS = ['name', 'priority', 'conditions', 'event'] as const;
 const FACT_CONDITION_KEYS = ['fact', 'path', 'params', 'operator', 'value', 'priority', 'name'] as const;
 const REFERENCE_KEYS = ['condition', 'priority', 'name'] as const;
@@ -76,6 +93,8 @@ export function canonicalRuleSet(file: RuleSetFile): RuleSetFile {
     switch (key) {
       case 'facts':
         return (v as FactDefinition[]).map((f) => pick(f, FACT_KEYS));
+      case 'derivedFacts':
+        return (v as DerivedFact[]).map((f) => pick(f, DERIVED_FACT_KEYS));
       case 'sharedConditions': {
         const shared = v as Record<string, Condition>;
         return Object.fromEntries(

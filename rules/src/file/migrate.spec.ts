@@ -80,3 +80,39 @@ describe('migrateRuleSetFile', () => {
     expect(parsed.success && parsed.value.schemaVersion).toBe(3);
   });
 });
+
+describe('schemaVersion 1 → 2 (derived facts)', () => {
+  const toolWearV1 = {
+    schemaVersion: 1,
+    id: 'tool-wear',
+    name: 'Tool wear',
+    facts: [{ name: 'feedRate', type: 'number', unit: 'mm/min' }],
+    sharedConditions: { worn: { all: [{ fact: 'feedRate', operator: 'greaterThan', value: 0 }] } },
+    rules: [
+      {
+        name: 'reduce-feed',
+        conditions: { all: [{ condition: 'worn' }] },
+        event: { type: 'writeback', params: { action: 'set-parameter', value: { fact: 'feedRate' } } },
+      },
+    ],
+  };
+
+  it('brings a version 1 file to version 2 with its facts, shared conditions and rules unchanged', () => {
+    const parsed = parseRuleSetFile(toolWearV1);
+    expect(parsed.success && parsed.value).toEqual({ ...toolWearV1, schemaVersion: 2 });
+  });
+
+  it('reports that the file was written in version 1', () => {
+    expect(migrateRuleSetFile(toolWearV1)).toMatchObject({ success: true, value: { fromVersion: 1 } });
+  });
+
+  it('accepts derived facts in a version 2 file', () => {
+    const v2 = {
+      ...toolWearV1,
+      schemaVersion: 2,
+      derivedFacts: [{ name: 'reduced', type: 'number', expression: '$round(feedRate * 0.95, -1)' }],
+    };
+    const parsed = parseRuleSetFile(v2);
+    expect(parsed.success && parsed.value.derivedFacts).toEqual(v2.derivedFacts);
+  });
+});

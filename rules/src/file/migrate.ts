@@ -13,8 +13,15 @@ export interface RuleSetMigration {
   migrate(file: Record<string, unknown>): Record<string, unknown>;
 }
 
-/** The format's history. Version 1 is the first format, so there is nothing to migrate yet. */
-export const RULE_SET_MIGRATIONS: readonly RuleSetMigration[] = [];
+/** The format's history, one step per version. */
+export const RULE_SET_MIGRATIONS: readonly RuleSetMigration[] = [
+  {
+    from: 1,
+    description:
+      'schemaVersion 2 adds derivedFacts (facts computed by a JSONata expression); a version 1 file has none, so its content carries over unchanged',
+    migrate: (file) => file,
+  },
+];
 
 export interface MigrationOptions {
   migrations?: readonly RuleSetMigration[];

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRuleSetFile } from './parse';
 
 const valid = (): RuleSetFile => ({
-  schemaVersion: 1,
+  schemaVersion: 2,
   id: 'tool-wear',
   name: 'Tool wear',
   facts: [{ name: 'spindleLoad', type: 'number', unit: '%' }],

@@ -1,4 +1,5 @@
 import {
+  DERIVED_FACT_TYPES,
   FACT_TYPES,
   TARGET_KINDS,
   WRITE_BACK_ACTIONS,
@@ -16,8 +17,11 @@ export const MAX_CONDITION_DEPTH = 32;
 /** A rule set id is also a file name and a URL segment. */
 export const RULE_SET_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/u;
 
-const FILE_KEYS = ['schemaVersion', 'id', 'name', 'description', 'facts', 'sharedConditions', 'rules'];
+const FILE_KEYS = ['schemaVersion', 'id', 'name', 'description', 'facts', 'derivedFacts', 'sharedConditions', 'rules'];
 const FACT_KEYS = ['name', 'type', 'unit', 'source', 'description'];
+const DERIVED_FACT_KEYS = ['name', 'type', 'unit', 'expression', 'description'];
+/** A derived fact's name is read inside expressions, so it must be a plain identifier. */
+const DERIVED_FACT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/u;
 const RULE_KEYS = ['name', 'priority', 'conditions', 'event'];
 const EVENT_KEYS = ['type', 'params'];
 const FACT_CONDITION_KEYS = ['fact', 'operator', 'value', 'path', 'params', 'priority', 'name'];
@@ -193,6 +197,38 @@ class StructureCheck {
     }
   }
 
+  derivedFacts(raw: Record<string, unknown>): void {
+    if (!Array.isArray(raw.derivedFacts)) {
+      this.add('INVALID_TYPE', '$.derivedFacts', 'derivedFacts must be an array');
+      return;
+    }
+    const inputs = new Set(
+      Array.isArray(raw.facts) ? raw.facts.map((f) => (isPlainObject(f) ? f.name : undefined)) : [],
+    );
+    const seen = new Set<string>();
+    raw.derivedFacts.forEach((fact, i) => {
+      const p = indexPath('$.derivedFacts', i);
+      if (!this.object(fact, p, 'a derived fact')) return;
+      this.onlyKeys(fact, DERIVED_FACT_KEYS, p);
+      this.requiredString(fact, 'name', p);
+      this.requiredString(fact, 'expression', p);
+      for (const key of ['unit', 'description']) this.optionalString(fact, key, p);
+      if (!(DERIVED_FACT_TYPES as readonly unknown[]).includes(fact.type)) {
+        this.add(
+          Object.hasOwn(fact, 'type') ? 'INVALID_VALUE' : 'REQUIRED',
+          `${p}.type`,
+          `type must be one of ${DERIVED_FACT_TYPES.join(', ')}`,
+        );
+      }
+      if (typeof fact.name !== 'string' || fact.name.trim() === '') return;
+      if (!DERIVED_FACT_NAME.test(fact.name))
+        this.add('INVALID_VALUE', `${p}.name`, 'a derived fact is named with letters, digits and "_" (no spaces)');
+      if (seen.has(fact.name) || inputs.has(fact.name))
+        this.add('DUPLICATE_FACT', `${p}.name`, `fact "${fact.name}" is declared twice`);
+      seen.add(fact.name);
+    });
+  }
+
   file(raw: Record<string, unknown>): void {
     this.onlyKeys(raw, FILE_KEYS, '$');
     if (!Object.hasOwn(raw, 'id')) this.add('REQUIRED', '$.id', 'id is required');
@@ -226,6 +262,8 @@ class StructureCheck {
         }
       });
     }
+
+    if (has(raw, 'derivedFacts')) this.derivedFacts(raw);
 
     if (has(raw, 'sharedConditions') && this.object(raw.sharedConditions, '$.sharedConditions', 'sharedConditions')) {
       for (const [name, condition] of Object.entries(raw.sharedConditions)) {

@@ -14,12 +14,19 @@ import {
   type CustomOperator,
   type CustomOperatorDecorator,
 } from '../evaluator/operators';
+import { checkDerivedExpression } from '../derived/derived-facts';
+import { checkWriteBackEvent, type ActionCatalogue } from './event-check';
 import { indexPath, propertyPath } from './json-path';
 import { parseRuleSetFile, type ParseOptions } from './parse';
 
 export interface RuleSetValidationOptions {
   /** Write-back actions some configured target can carry out; events naming another action are refused. */
   supportedActions?: Iterable<string>;
+  /**
+   * The targets' action catalogue: write-back events are checked against it (action offered by
+   * the target, required fields present, values of the right type).
+   */
+  actionCatalogue?: ActionCatalogue;
   /** Custom operators the evaluator will be given (names are enough for validation). */
   operators?: readonly (string | Pick<CustomOperator, 'name'>)[];
   operatorDecorators?: readonly (string | Pick<CustomOperatorDecorator, 'name'>)[];
@@ -51,7 +58,10 @@ class SemanticCheck {
     private readonly file: RuleSetFile,
     private readonly options: RuleSetValidationOptions,
   ) {
-    this.facts = new Map(file.facts.map((f) => [f.name, f.type]));
+    this.facts = new Map([
+      ...file.facts.map((f) => [f.name, f.type] as const),
+      ...(file.derivedFacts ?? []).map((f) => [f.name, f.type] as const),
+    ]);
     this.shared = file.sharedConditions ?? {};
     const noop = () => false;
     this.operators = new OperatorRegistry(
@@ -66,6 +76,13 @@ class SemanticCheck {
 
   run(): ValidationIssue[] {
     this.circularReferences();
+    const known = new Set(this.file.facts.map((f) => f.name));
+    (this.file.derivedFacts ?? []).forEach((fact, i) => {
+      this.issues.push(
+        ...checkDerivedExpression(fact.expression, known, `${indexPath('$.derivedFacts', i)}.expression`),
+      );
+      known.add(fact.name);
+    });
     for (const [name, condition] of Object.entries(this.shared)) {
       this.condition(condition, propertyPath('$.sharedConditions', name), false);
     }
@@ -85,6 +102,8 @@ class SemanticCheck {
       for (const [key, value] of Object.entries(params)) {
         if (isFactReference(value)) this.knownFact(value.fact, `${propertyPath(`${path}.event.params`, key)}.fact`);
       }
+      if (this.options.actionCatalogue)
+        this.issues.push(...checkWriteBackEvent(rule.event, `${path}.event`, this.options.actionCatalogue, this.facts));
     });
     return this.issues;
   }

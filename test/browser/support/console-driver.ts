@@ -39,10 +39,11 @@ export async function addFact(
   unit?: string,
 ): Promise<void> {
   await page.getByRole('tab', { name: 'Facts' }).click();
-  await page.getByLabel('Fact name').fill(name);
-  await page.getByLabel('Type', { exact: true }).selectOption(type);
-  if (unit) await page.getByLabel('Unit').fill(unit);
-  await page.getByRole('button', { name: 'Add fact' }).click();
+  const form = page.getByRole('form', { name: 'Add a fact' });
+  await form.getByLabel('Fact name').fill(name);
+  await form.getByLabel('Type', { exact: true }).selectOption(type);
+  if (unit) await form.getByLabel('Unit').fill(unit);
+  await form.getByRole('button', { name: 'Add fact' }).click();
   await page.getByRole('cell', { name, exact: true }).waitFor();
 }
 
@@ -84,13 +85,32 @@ export async function chooseInspectorOption(page: Page, label: string, value: st
   await page.getByRole('form', { name: 'Selected node' }).getByLabel(label, { exact: true }).selectOption(value);
 }
 
+export interface WriteBackFields {
+  targetKind: string;
+  parameter: string;
+  /** A fixed value, or the fact (or derived fact) the value is read from. */
+  value?: number;
+  valueFact?: string;
+  objectId?: string;
+}
+
+/** Fills the selected event node's write-back: target, action, object, parameter and value, all from pickers. */
+export async function describeWriteBack(page: Page, fields: WriteBackFields): Promise<void> {
+  await chooseInspectorOption(page, 'Target', fields.targetKind);
+  await chooseInspectorOption(page, 'Write-back action', 'set-parameter');
+  if (fields.objectId) await setInspectorField(page, 'Object: fixed value', fields.objectId);
+  await setInspectorField(page, 'Recipe parameter', fields.parameter);
+  if (fields.valueFact) await chooseInspectorOption(page, 'New value: from', `fact:${fields.valueFact}`);
+  else await setInspectorField(page, 'New value: fixed value', String(fields.value ?? 1000));
+}
+
 /**
  * Builds, from an empty rule, `ALL(fact > threshold) → set-parameter` on the canvas by dragging
  * from the palette and drawing the edges with the mouse, then names the rule and its write-back.
  */
 export async function buildThresholdRule(
   page: Page,
-  rule: { name: string; fact: string; threshold: number; parameter: string; targetKind: string },
+  rule: WriteBackFields & { name: string; fact: string; threshold: number },
 ): Promise<void> {
   await page.getByRole('tab', { name: 'Graph' }).click();
   await page.getByRole('button', { name: '+ New rule' }).click();
@@ -117,9 +137,7 @@ export async function buildThresholdRule(
 
   await selectNode(event);
   await setInspectorField(page, 'Rule name', rule.name);
-  await chooseInspectorOption(page, 'Write-back action', 'set-parameter');
-  await chooseInspectorOption(page, 'Target kind', rule.targetKind);
-  await setInspectorField(page, 'Other parameters (JSON object)', JSON.stringify({ parameter: rule.parameter }));
+  await describeWriteBack(page, rule);
   await page.getByText('The graph is a complete json-rules-engine rule.').waitFor();
   await page.getByRole('button', { name: 'Fit View' }).click();
 }

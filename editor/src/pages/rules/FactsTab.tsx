@@ -1,15 +1,18 @@
-import { FACT_TYPES, type FactDefinition, type FactType } from '@loopgate/contracts';
+import { FACT_TYPES, type DerivedFact, type FactDefinition, type FactType } from '@loopgate/contracts';
 import { useState, type FormEvent } from 'react';
 import { ErrorText } from '../../components/Notice';
+import { DerivedFactsSection } from './DerivedFactsSection';
 
 interface FactsTabProps {
   facts: FactDefinition[];
+  derivedFacts: DerivedFact[];
   readOnly: boolean;
   onChange: (facts: FactDefinition[]) => void;
+  onDerivedChange: (derived: DerivedFact[]) => void;
 }
 
 /** The facts the rules read: name, type (which decides the operators offered), unit and source. */
-export function FactsTab({ facts, readOnly, onChange }: FactsTabProps) {
+export function FactsTab({ facts, derivedFacts, readOnly, onChange, onDerivedChange }: FactsTabProps) {
   const [name, setName] = useState('');
   const [type, setType] = useState<FactType>('number');
   const [unit, setUnit] = useState('');
@@ -117,6 +120,7 @@ export function FactsTab({ facts, readOnly, onChange }: FactsTabProps) {
           <ErrorText error={error} />
         </form>
       )}
+      <DerivedFactsSection facts={facts} derived={derivedFacts} readOnly={readOnly} onChange={onDerivedChange} />
     </div>
   );
 }

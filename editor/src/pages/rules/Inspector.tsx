@@ -1,4 +1,4 @@
-import { TARGET_KINDS, WRITE_BACK_ACTIONS, type FactDefinition } from '@loopgate/contracts';
+import type { FactDefinition, TargetKind } from '@loopgate/contracts';
 import { operatorsFor, valueKind } from '@loopgate/rules/core';
 import { useEffect, useId, useState } from 'react';
 import {
@@ -11,6 +11,7 @@ import {
   type RuleGraph,
   type RuleGraphNode,
 } from '../../graph';
+import { TARGETS } from '../../../../nodes/src/lib/writeback/catalog';
 import { JsonField } from './JsonField';
 
 interface InspectorProps {
@@ -61,7 +62,7 @@ export function Inspector({
         {node.type === 'fact' && <FactFields data={node.data} facts={facts} set={set} />}
         {node.type === 'gate' && <GateFields data={node.data} set={set} />}
         {node.type === 'ref' && <RefFields data={node.data} names={sharedConditions} set={set} />}
-        {node.type === 'event' && <EventFields data={node.data} onData={(d) => onData(node.id, d)} />}
+        {node.type === 'event' && <EventFields data={node.data} facts={facts} onData={(d) => onData(node.id, d)} />}
         {node.type !== 'event' && <Common data={node.data} set={set} />}
         {node.type !== 'event' && <Connection node={node} graph={graph} onOutput={onOutput} onMove={onMove} />}
         {node.type !== 'event' && (
@@ -300,53 +301,221 @@ function Common({ data, set }: { data: { priority?: number; name?: string }; set
   );
 }
 
-function EventFields({ data, onData }: { data: EventNodeData; onData: (d: EventNodeData) => void }) {
-  const params = data.params ?? {};
-  const { action, targetKind, ...rest } = params as Record<string, unknown>;
-  const setParam = (key: string, value: unknown) =>
-    onData(withField(data as Record<string, unknown>, 'params', withField(params, key, value)) as EventNodeData);
+/** Where an event field's value comes from: a fact (or derived fact) at evaluation, or a fixed value. */
+function ParamSource({
+  label,
+  value,
+  facts,
+  kind,
+  required,
+  onCommit,
+}: {
+  label: string;
+  value: unknown;
+  facts: FactDefinition[];
+  kind: 'number' | 'text' | 'any';
+  required?: boolean;
+  onCommit: (v: unknown) => void;
+}) {
+  const id = useId();
+  const fromFact = isFactReference(value);
+  const fitting = facts.filter((f) =>
+    kind === 'number' ? f.type === 'number' : ['number', 'string', 'boolean'].includes(f.type),
+  );
+  const [text, setText] = useState(fromFact || value === undefined ? '' : String(value));
+  useEffect(() => setText(isFactReference(value) || value === undefined ? '' : String(value)), [value]);
+  const commitText = () => {
+    if (text.trim() === '') return onCommit(undefined);
+    const n = Number(text);
+    onCommit(kind === 'text' || !Number.isFinite(n) ? text : n);
+  };
+  return (
+    <fieldset className="param-source">
+      <legend>
+        {label}
+        {required && <span className="muted small"> (required)</span>}
+      </legend>
+      <div className="field">
+        <label htmlFor={`${id}-from`}>{label}: from</label>
+        <select
+          id={`${id}-from`}
+          value={fromFact ? `fact:${value.fact}` : 'fixed'}
+          onChange={(e) => {
+            const v = e.target.value;
+            if (v === 'fixed') onCommit(undefined);
+            else onCommit({ fact: v.slice('fact:'.length) });
+          }}
+        >
+          <option value="fixed">a fixed value</option>
+          {fitting.map((f) => (
+            <option key={f.name} value={`fact:${f.name}`}>
+              fact {f.name}
+              {f.unit ? ` (${f.unit})` : ''}
+            </option>
+          ))}
+        </select>
+      </div>
+      {!fromFact && (
+        <div className="field">
+          <label htmlFor={`${id}-value`}>{label}: fixed value</label>
+          <input
+            id={`${id}-value`}
+            type={kind === 'number' ? 'number' : 'text'}
+            step="any"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            onBlur={commitText}
+            onKeyDown={(e) => e.key === 'Enter' && commitText()}
+          />
+        </div>
+      )}
+    </fieldset>
+  );
+}
+
+/** The event fields the catalogue knows about; everything else stays in the "more parameters" JSON. */
+const KNOWN_PARAMS = ['action', 'targetKind', 'objectType', 'objectId', 'parameter', 'value', 'unit', 'reason'];
+
+function EventFields({
+  data,
+  facts,
+  onData,
+}: {
+  data: EventNodeData;
+  facts: FactDefinition[];
+  onData: (d: EventNodeData) => void;
+}) {
+  const params = (data.params ?? {}) as Record<string, unknown>;
+  const target = typeof params.targetKind === 'string' ? TARGETS[params.targetKind as TargetKind] : undefined;
+  const action = target?.actions.find((a) => a.action === params.action);
+  const detailNames = action?.details.map((d) => d.name) ?? [];
+  const rest = Object.fromEntries(
+    Object.entries(params).filter(([k]) => !KNOWN_PARAMS.includes(k) && !detailNames.includes(k)),
+  );
+  const setParams = (next: Record<string, unknown>) =>
+    onData(withField(data as Record<string, unknown>, 'params', next) as EventNodeData);
+  const setParam = (key: string, value: unknown) => setParams(withField(params, key, value));
   return (
     <>
       <Text label="Rule name" value={data.ruleName} required onCommit={(v) => v && onData({ ...data, ruleName: v })} />
-      <NumberInput
-        label="Rule priority (optional)"
-        value={data.rulePriority}
-        optional
-        onCommit={(v) => onData(withField(data as Record<string, unknown>, 'rulePriority', v) as EventNodeData)}
-      />
-      <Text
-        label="Event type"
-        value={data.eventType}
-        required
-        onCommit={(v) => v && onData({ ...data, eventType: v })}
-      />
       <Select
-        label="Write-back action"
-        value={typeof action === 'string' ? action : ''}
-        options={[{ value: '', label: '(none)' }, ...WRITE_BACK_ACTIONS.map((a) => ({ value: a, label: a }))]}
-        onChange={(v) => setParam('action', v || undefined)}
-      />
-      <Select
-        label="Target kind"
-        value={typeof targetKind === 'string' ? targetKind : ''}
-        options={[{ value: '', label: '(any)' }, ...TARGET_KINDS.map((k) => ({ value: k, label: k }))]}
-        onChange={(v) => setParam('targetKind', v || undefined)}
-      />
-      <JsonField
-        label="Other parameters (JSON object)"
-        value={rest}
-        rows={4}
-        onCommit={(v) => {
-          const next: Record<string, unknown> = { ...(v as Record<string, unknown>) };
-          if (action !== undefined) next.action = action;
-          if (targetKind !== undefined) next.targetKind = targetKind;
-          onData({ ...data, params: next });
+        label="Target"
+        value={target ? String(params.targetKind) : ''}
+        options={[
+          { value: '', label: '(choose a target)' },
+          ...Object.values(TARGETS).map((t) => ({ value: t.kind, label: t.label })),
+        ]}
+        onChange={(v) => {
+          const next = TARGETS[v as TargetKind];
+          const keep = next?.actions.some((a) => a.action === params.action);
+          setParams({
+            ...params,
+            targetKind: v || undefined,
+            action: keep ? params.action : next?.actions[0].action,
+            objectType: keep ? params.objectType : next?.actions[0].objectTypes[0],
+          });
         }}
-        hint='e.g. { "parameter": "FeedRate", "value": { "fact": "suggestedFeed" } }'
       />
+      {target && (
+        <Select
+          label="Write-back action"
+          value={action ? action.action : ''}
+          options={[
+            ...(action ? [] : [{ value: '', label: '(choose an action)' }]),
+            ...target.actions.map((a) => ({ value: a.action, label: a.label })),
+          ]}
+          onChange={(v) => {
+            const next = target.actions.find((a) => a.action === v);
+            setParams({ ...params, action: v || undefined, objectType: next?.objectTypes[0] });
+          }}
+        />
+      )}
+      {action && (
+        <>
+          <Select
+            label="Object type (ISA-95)"
+            value={typeof params.objectType === 'string' ? params.objectType : action.objectTypes[0]}
+            options={action.objectTypes.map((t) => ({ value: t, label: ISA95_LABELS[t] ?? t }))}
+            onChange={(v) => setParam('objectType', v)}
+          />
+          <ParamSource
+            label="Object"
+            value={params.objectId}
+            facts={facts}
+            kind="text"
+            onCommit={(v) => setParam('objectId', v)}
+          />
+          {action.needsParameter && (
+            <Text
+              label={target!.parameterLabel}
+              value={typeof params.parameter === 'string' ? params.parameter : undefined}
+              placeholder="FeedRate"
+              onCommit={(v) => setParam('parameter', v)}
+            />
+          )}
+          {action.needsValue && (
+            <ParamSource
+              label="New value"
+              value={params.value}
+              facts={facts}
+              kind="any"
+              required
+              onCommit={(v) => setParam('value', v)}
+            />
+          )}
+          {action.details.map((d) => (
+            <ParamSource
+              key={d.name}
+              label={d.label}
+              value={params[d.name]}
+              facts={facts}
+              kind={d.kind}
+              required={d.required}
+              onCommit={(v) => setParam(d.name, v)}
+            />
+          ))}
+          <Text
+            label="Reason (for the audit trail)"
+            value={typeof params.reason === 'string' ? params.reason : undefined}
+            onCommit={(v) => setParam('reason', v)}
+          />
+        </>
+      )}
+      <details className="more">
+        <summary>Rule priority, event type and more parameters</summary>
+        <NumberInput
+          label="Rule priority (optional)"
+          value={data.rulePriority}
+          optional
+          onCommit={(v) => onData(withField(data as Record<string, unknown>, 'rulePriority', v) as EventNodeData)}
+        />
+        <Text
+          label="Event type"
+          value={data.eventType}
+          required
+          onCommit={(v) => v && onData({ ...data, eventType: v })}
+        />
+        <JsonField
+          label="More parameters (JSON object)"
+          value={rest}
+          rows={4}
+          onCommit={(v) => {
+            const kept = Object.fromEntries(Object.entries(params).filter(([k]) => !(k in rest)));
+            setParams({ ...kept, ...(v as Record<string, unknown>) });
+          }}
+          hint='Passed on to the flow as they are, e.g. { "machineId": { "fact": "machineId" } }'
+        />
+      </details>
     </>
   );
 }
+
+const ISA95_LABELS: Record<string, string> = {
+  equipment: 'Equipment',
+  'work-order': 'Work order',
+  'material-lot': 'Material lot',
+  'recipe-parameter': 'Recipe parameter',
+};
 
 function Connection({
   node,

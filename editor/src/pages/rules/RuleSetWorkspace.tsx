@@ -1,13 +1,14 @@
 import type {
   EvaluationResult,
+  FactDefinition,
   RuleDefinition,
   RuleSetFile,
   RuleSetVersion,
   ValidationIssue,
 } from '@loopgate/contracts';
+import { jsonEqual } from '@loopgate/rules/core';
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiError, errorText } from '../../api/client';
-import { jsonEqual } from '@loopgate/rules/core';
 import { gateway } from '../../api/endpoints';
 import { useResource } from '../../api/hooks';
 import { can, getSession } from '../../api/session';
@@ -27,13 +28,15 @@ import { discardDraft, loadDraft, loadLayouts, saveDraft, saveLayouts, type Rule
 import { FactsTab } from './FactsTab';
 import { JsonTab } from './JsonTab';
 import { RuleGraphEditor } from './RuleGraphEditor';
+import { SharedConditionsTab } from './SharedConditionsTab';
 import { SubmitDialog } from './SubmitDialog';
 import { TestRunPanel } from './TestRunPanel';
 import { VersionsTab } from './VersionsTab';
 
-type Tab = 'graph' | 'json' | 'facts' | 'diff' | 'versions';
+type Tab = 'graph' | 'shared' | 'json' | 'facts' | 'diff' | 'versions';
 const TABS: { id: Tab; label: string }[] = [
   { id: 'graph', label: 'Graph' },
+  { id: 'shared', label: 'Shared conditions' },
   { id: 'json', label: 'JSON' },
   { id: 'facts', label: 'Facts' },
   { id: 'diff', label: 'Diff' },
@@ -65,8 +68,9 @@ export function RuleSetWorkspace({ ruleSetId, onServer }: { ruleSetId: string; o
   const [unfinished, setUnfinished] = useState<Record<number, Unfinished>>({});
   // Issues hold paths into the content they were found in: once the content changes they may point elsewhere.
   const [validated, setValidated] = useState<{ content: RuleSetFile; issues: ValidationIssue[] }>();
-  const [evaluation, setEvaluation] = useState<EvaluationResult>();
+  const [evaluation, setEvaluation] = useState<{ of: RuleSetFile; result: EvaluationResult }>();
   const [tab, setTab] = useState<Tab>('graph');
+  const [samples, setSamples] = useState<Record<string, string>>({});
   const [diffPreset, setDiffPreset] = useState<{ from: number; to: number }>();
   const [submitOpen, setSubmitOpen] = useState(false);
   const [notice, setNotice] = useState<{ tone: 'ok' | 'error' | 'info'; text: string }>();
@@ -93,6 +97,19 @@ export function RuleSetWorkspace({ ruleSetId, onServer }: { ruleSetId: string; o
   const content = draft?.content;
   const rules = content?.rules ?? [];
   const rule = rules[ruleIndex];
+  // Derived facts are facts to the canvas: conditions and write-backs pick them like any other.
+  const graphFacts = useMemo<FactDefinition[]>(
+    () => [
+      ...(content?.facts ?? []),
+      ...(content?.derivedFacts ?? []).map((d) => ({
+        name: d.name,
+        type: d.type,
+        ...(d.unit ? { unit: d.unit } : {}),
+        description: `derived: ${d.expression}`,
+      })),
+    ],
+    [content?.facts, content?.derivedFacts],
+  );
   const sharedNames = useMemo(() => Object.keys(content?.sharedConditions ?? {}), [content?.sharedConditions]);
 
   const onGraph = useCallback((index: number, graph: RuleGraph, result: ToRuleResult) => {
@@ -149,9 +166,11 @@ export function RuleSetWorkspace({ ruleSetId, onServer }: { ruleSetId: string; o
   );
   const otherIssues = serverIssues.filter((i) => ruleRelativePath(i.path, ruleIndex) === undefined);
   const outcomes = useMemo(() => {
-    const result = evaluation?.results.find((r) => r.name === rule?.name);
+    // Colours belong to the content they were computed from: after any edit they are gone, never wrong.
+    if (!evaluation || evaluation.of !== content) return {};
+    const result = evaluation.result.results.find((r) => r.name === rule?.name);
     return result && rule ? conditionOutcomes(rule, result.conditions) : {};
-  }, [evaluation, rule]);
+  }, [evaluation, rule, content]);
   const unfinishedNames = Object.keys(unfinished).map((i) => rules[Number(i)]?.name ?? `rule ${Number(i) + 1}`);
   const pendingCount = versionList.filter((v) => v.status === 'pending-approval').length;
   const baseContent = versionList.find((v) => v.version === draft?.baseVersion)?.content;
@@ -328,7 +347,7 @@ export function RuleSetWorkspace({ ruleSetId, onServer }: { ruleSetId: string; o
             <RuleGraphEditor
               key={`${ruleSetId}:${ruleIndex}:${revision}`}
               initialGraph={initialGraph}
-              facts={content.facts}
+              facts={graphFacts}
               sharedConditions={sharedNames}
               serverIssues={ruleIssues}
               outcomes={outcomes}
@@ -336,11 +355,10 @@ export function RuleSetWorkspace({ ruleSetId, onServer }: { ruleSetId: string; o
               onGraph={onCurrentGraph}
               testPanel={
                 <TestRunPanel
-                  ruleSetId={ruleSetId}
-                  facts={content.facts}
-                  versions={versionList}
+                  content={content}
                   ruleName={rule.name}
-                  draftDiffers={(v) => !jsonEqual(versionList.find((x) => x.version === v)?.content, content)}
+                  values={samples}
+                  onValues={setSamples}
                   onResult={setEvaluation}
                 />
               }
@@ -355,6 +373,14 @@ export function RuleSetWorkspace({ ruleSetId, onServer }: { ruleSetId: string; o
               )}
             </div>
           ))}
+        {tab === 'shared' && (
+          <SharedConditionsTab
+            shared={content.sharedConditions ?? {}}
+            facts={graphFacts}
+            readOnly={readOnly}
+            onChange={(sharedConditions) => update((c) => ({ ...c, sharedConditions }))}
+          />
+        )}
         {tab === 'json' && (
           <JsonTab
             content={content}
@@ -370,7 +396,15 @@ export function RuleSetWorkspace({ ruleSetId, onServer }: { ruleSetId: string; o
           />
         )}
         {tab === 'facts' && (
-          <FactsTab facts={content.facts} readOnly={readOnly} onChange={(facts) => update((c) => ({ ...c, facts }))} />
+          <FactsTab
+            facts={content.facts}
+            derivedFacts={content.derivedFacts ?? []}
+            readOnly={readOnly}
+            onChange={(facts) => update((c) => ({ ...c, facts }))}
+            onDerivedChange={(derivedFacts) =>
+              update(({ derivedFacts: _old, ...c }) => (derivedFacts.length > 0 ? { ...c, derivedFacts } : c))
+            }
+          />
         )}
         {tab === 'diff' && (
           <DiffView

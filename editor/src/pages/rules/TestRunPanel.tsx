@@ -1,17 +1,17 @@
-import type { EvaluationResult, FactDefinition, RuleSetVersion } from '@loopgate/contracts';
-import { useEffect, useId, useState, type FormEvent } from 'react';
-import { errorText } from '../../api/client';
-import { gateway } from '../../api/endpoints';
+import type { EvaluationResult, FactDefinition, RuleSetFile } from '@loopgate/contracts';
+import { LOOPGATE_RULE_OPTIONS, compileRuleSet, parseRuleSetFile } from '@loopgate/rules/core';
+import { useId, useState, type FormEvent } from 'react';
 import { ErrorText, formatValue } from '../../components/Notice';
 
 interface TestRunPanelProps {
-  ruleSetId: string;
-  facts: FactDefinition[];
-  versions: RuleSetVersion[];
+  /** The draft exactly as the editor holds it now: what the canvas shows is what is tested. */
+  content: RuleSetFile;
   ruleName: string | undefined;
-  /** Whether the editor holds changes that the chosen version does not have. */
-  draftDiffers: (version: number) => boolean;
-  onResult: (result: EvaluationResult | undefined) => void;
+  /** Sample values as typed, kept by the workspace so switching side tabs does not lose them. */
+  values: Record<string, string>;
+  onValues: (values: Record<string, string>) => void;
+  /** The result and the content it was computed from, so the canvas never colours other content with it. */
+  onResult: (result: { of: RuleSetFile; result: EvaluationResult } | undefined) => void;
 }
 
 function initialText(fact: FactDefinition): string {
@@ -25,33 +25,38 @@ function parseFact(fact: FactDefinition, text: string): unknown {
   return text.trim() === '' ? undefined : JSON.parse(text);
 }
 
-/** Evaluates sample facts against a stored version; the graph colours what passed and failed. */
-export function TestRunPanel({ ruleSetId, facts, versions, ruleName, draftDiffers, onResult }: TestRunPanelProps) {
+/**
+ * Evaluates sample facts against the draft on the canvas, in the browser, with the same compiled
+ * evaluator the gateway and the rule node use; derived facts are computed first and shown.
+ */
+export function TestRunPanel({ content, ruleName, values, onValues, onResult }: TestRunPanelProps) {
   const id = useId();
-  const latest = versions.length > 0 ? Math.max(...versions.map((v) => v.version)) : undefined;
-  const [version, setVersion] = useState<number | undefined>(latest);
-  const [values, setValues] = useState<Record<string, string>>({});
-  const [result, setResult] = useState<EvaluationResult>();
+  const [result, setResult] = useState<{ of: RuleSetFile; result: EvaluationResult }>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
-  useEffect(() => setVersion(latest), [latest]);
+  const facts = content.facts;
 
   const run = async (event: FormEvent) => {
     event.preventDefault();
-    if (version === undefined) return;
     setBusy(true);
     setError(undefined);
+    const of = content;
     try {
+      const parsed = parseRuleSetFile(of);
+      if (!parsed.success) {
+        const first = parsed.issues[0];
+        throw new Error(`The draft is not complete yet: ${first.path} ${first.message}`);
+      }
       const input: Record<string, unknown> = {};
       for (const fact of facts) {
         const value = parseFact(fact, values[fact.name] ?? initialText(fact));
         if (value !== undefined) input[fact.name] = value;
       }
-      const evaluation = await gateway.evaluate(ruleSetId, version, input);
-      setResult(evaluation);
-      onResult(evaluation);
+      const evaluation = await compileRuleSet(parsed.value, LOOPGATE_RULE_OPTIONS).evaluateAsync(input);
+      setResult({ of, result: evaluation });
+      onResult({ of, result: evaluation });
     } catch (e) {
-      setError(errorText(e));
+      setError((e as Error).message);
       setResult(undefined);
       onResult(undefined);
     } finally {
@@ -59,40 +64,20 @@ export function TestRunPanel({ ruleSetId, facts, versions, ruleName, draftDiffer
     }
   };
 
-  const ruleResult = result?.results.find((r) => r.name === ruleName);
+  // A result of earlier content is not shown as if it were this draft's.
+  const current = result && result.of === content ? result.result : undefined;
+  const ruleResult = current?.results.find((r) => r.name === ruleName);
+  const derived = content.derivedFacts ?? [];
   return (
     <form className="form test-run" onSubmit={run} aria-label="Test run">
       <p className="muted small">
-        Enter sample facts and run them through a stored version. Conditions turn green (passed) or red (failed) on the
-        canvas.
+        Enter sample facts and run them through the draft as it is on the canvas. Conditions turn green (passed) or red
+        (failed).
       </p>
-      {versions.length === 0 ? (
-        <p className="notice notice-warn">
-          Test runs evaluate a stored version: submit the draft first, then test it before it is approved.
-        </p>
-      ) : (
-        <div className="field">
-          <label htmlFor={`${id}-version`}>Version</label>
-          <select id={`${id}-version`} value={version ?? ''} onChange={(e) => setVersion(Number(e.target.value))}>
-            {[...versions]
-              .sort((a, b) => b.version - a.version)
-              .map((v) => (
-                <option key={v.version} value={v.version}>
-                  v{v.version} · {v.status}
-                </option>
-              ))}
-          </select>
-          {version !== undefined && draftDiffers(version) && (
-            <p className="muted small">
-              The editor has changes not in v{version}; the run uses v{version}.
-            </p>
-          )}
-        </div>
-      )}
       {facts.map((fact) => {
         const fieldId = `${id}-${fact.name}`;
         const text = values[fact.name] ?? initialText(fact);
-        const set = (v: string) => setValues((all) => ({ ...all, [fact.name]: v }));
+        const set = (v: string) => onValues({ ...values, [fact.name]: v });
         return (
           <div className="field" key={fact.name}>
             <label htmlFor={fieldId}>
@@ -121,10 +106,10 @@ export function TestRunPanel({ ruleSetId, facts, versions, ruleName, draftDiffer
         );
       })}
       <div className="form-actions">
-        <button type="submit" className="button button-primary" disabled={busy || version === undefined}>
+        <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Running…' : 'Run test'}
         </button>
-        {result && (
+        {current && (
           <button
             type="button"
             className="button button-ghost"
@@ -138,23 +123,42 @@ export function TestRunPanel({ ruleSetId, facts, versions, ruleName, draftDiffer
         )}
       </div>
       <ErrorText error={error} />
-      {result && (
+      {result && !current && (
+        <p className="muted small" role="status">
+          The draft changed since the last run: run the test again.
+        </p>
+      )}
+      {current && (
         <div className="test-result" role="status" data-testid="test-result">
+          {derived.length > 0 && (
+            <>
+              <h4>Derived facts</h4>
+              <ul className="event-list">
+                {derived.map((d) => (
+                  <li key={d.name} className="small">
+                    <span className="mono">{d.name}</span> ={' '}
+                    <strong>{formatValue(current.derivedFacts?.[d.name])}</strong>
+                    {d.unit ? ` ${d.unit}` : ''}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
           {ruleResult ? (
             <p className={ruleResult.result ? 'result-pass' : 'result-fail'}>
               Rule <strong>{ruleResult.name}</strong> {ruleResult.result ? 'fires' : 'does not fire'}.
             </p>
           ) : (
-            <p className="muted">This rule is not in v{version}.</p>
+            <p className="muted">This rule is not complete in the draft yet.</p>
           )}
-          <h4>Events fired ({result.events.length})</h4>
+          <h4>Events fired ({current.events.length})</h4>
           <ul className="event-list">
-            {result.events.map((e, i) => (
+            {current.events.map((e, i) => (
               <li key={i} className="mono small">
                 {e.type} {formatValue(e.params ?? {})}
               </li>
             ))}
-            {result.events.length === 0 && <li className="muted small">none</li>}
+            {current.events.length === 0 && <li className="muted small">none</li>}
           </ul>
         </div>
       )}

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import type { FlowFile, RuleSetFile } from '@loopgate/contracts';
 import { ruleSetChecksum, validateRuleSetFile } from '@loopgate/rules';
+import { TARGETS } from 'node-red-contrib-loopgate/dist/lib/writeback/catalog';
 import { ConfigError, loadConfig, type SiteConfig } from '../../config/config';
 import { TARGET_DEFINITIONS } from '../../targets/registry';
 import { CliError, EXIT } from '../cli-error';
@@ -62,7 +63,10 @@ export async function validateProject(paths: string[], options: ValidateOptions)
     ? new Set([...targets.values()].flatMap((t) => ('actions' in t ? [...t.actions] : [])))
     : undefined;
   for (const { file, value } of files.filter((f) => f.kind === 'rule-set')) {
-    const parsed = validateRuleSetFile(value, supportedActions ? { supportedActions } : {});
+    const parsed = validateRuleSetFile(value, {
+      actionCatalogue: TARGETS,
+      ...(supportedActions ? { supportedActions } : {}),
+    });
     if (!parsed.success) {
       issues.push(...parsed.issues.map((issue) => ({ ...issue, file })));
       // An invalid rule set still exists for the flows that reference it.

@@ -149,8 +149,13 @@ describe('versions and the two-person rule', () => {
   const RS = 'bearing-failure-maintenance';
   const bearing = (): RuleSetFile => {
     const file = JSON.parse(fs.readFileSync(path.join(SETS, `${RS}.json`), 'utf8')) as RuleSetFile;
-    // The test target cannot create maintenance work orders: ask for a lot hold instead.
-    file.rules[0].event.params!.action = 'hold-lot';
+    // The test target cannot create maintenance work orders: ask Opcenter for a lot hold instead.
+    file.rules[0].event.params = {
+      ...file.rules[0].event.params,
+      action: 'hold-lot',
+      targetKind: 'opcenter',
+      objectType: 'material-lot',
+    };
     return file;
   };
   let v1: RuleSetVersion;
@@ -181,7 +186,12 @@ describe('versions and the two-person rule', () => {
   it('refuses an invalid version with its issues, storing nothing', async () => {
     const before = await rowCounts();
     const file = bearing();
-    file.rules[0].event.params!.action = 'create-maintenance-work-order';
+    file.rules[0].event.params = {
+      ...file.rules[0].event.params,
+      action: 'create-maintenance-work-order',
+      targetKind: 'cmms',
+      objectType: 'equipment',
+    };
     const error = await call<ApiErrorBody>('POST', `/rulesets/${RS}/versions`, ERIN, { content: file }, 400);
     expect(error).toMatchObject({
       code: 'VALIDATION_FAILED',
@@ -532,7 +542,13 @@ describe('decisions and what-if replay', () => {
         conditions: { all: [{ fact: 'spindleLoad', operator: 'greaterThan', value: threshold }] },
         event: {
           type: 'writeback',
-          params: { action: 'set-parameter', parameter: 'FeedRate', machineId: { fact: 'machineId' } },
+          params: {
+            action: 'set-parameter',
+            targetKind: 'opcenter',
+            parameter: 'FeedRate',
+            value: 900,
+            machineId: { fact: 'machineId' },
+          },
         },
       },
     ],
@@ -546,7 +562,18 @@ describe('decisions and what-if replay', () => {
     for (const [i, spindleLoad] of loads.entries()) {
       const firedEvents =
         spindleLoad > 85
-          ? [{ type: 'writeback', params: { action: 'set-parameter', parameter: 'FeedRate', machineId: 'CNC-07' } }]
+          ? [
+              {
+                type: 'writeback',
+                params: {
+                  action: 'set-parameter',
+                  targetKind: 'opcenter',
+                  parameter: 'FeedRate',
+                  value: 900,
+                  machineId: 'CNC-07',
+                },
+              },
+            ]
           : [];
       await call(
         'POST',
@@ -649,7 +676,16 @@ describe('decisions and what-if replay', () => {
         facts: { spindleLoad: 82, machineId: 'CNC-07' },
         inferenceId: 'inf-1',
         onlyCandidate: [
-          { type: 'writeback', params: { action: 'set-parameter', parameter: 'FeedRate', machineId: 'CNC-07' } },
+          {
+            type: 'writeback',
+            params: {
+              action: 'set-parameter',
+              targetKind: 'opcenter',
+              parameter: 'FeedRate',
+              value: 900,
+              machineId: 'CNC-07',
+            },
+          },
         ],
         onlyLive: [],
       },

@@ -4,6 +4,7 @@ import type { EvaluateBatchResponse, EvaluationResult, RuleSetFile } from '@loop
 import {
   LOOPGATE_RULE_OPTIONS,
   UndefinedFactError,
+  DerivedFactError,
   compileRuleSet,
   type Facts,
   type RuleSetEvaluator,
@@ -30,6 +31,11 @@ export function evaluationError(error: unknown): UserError {
   if (error instanceof UndefinedFactError) {
     return new UserError('UNDEFINED_FACT', error.message, 400, [
       { code: 'UNDEFINED_FACT', path: `$.facts.${error.factId}`, message: `the rules read fact "${error.factId}"` },
+    ]);
+  }
+  if (error instanceof DerivedFactError) {
+    return new UserError(error.code, error.message, 400, [
+      { code: error.code, path: `$.derivedFacts.${error.fact}`, message: error.message },
     ]);
   }
   return new UserError(
@@ -89,7 +95,7 @@ export class RuleEvaluation {
   async evaluate(ruleSetId: string, version: number | 'latest', facts: Facts): Promise<EvaluationResult> {
     const { evaluator } = await this.load(ruleSetId, version);
     try {
-      return evaluator.evaluate(facts);
+      return await evaluator.evaluateAsync(facts);
     } catch (error) {
       throw evaluationError(error);
     }
@@ -98,16 +104,16 @@ export class RuleEvaluation {
   /** One result or error per set of facts, in order; one failing set does not fail the others. */
   async evaluateBatch(ruleSetId: string, version: number | 'latest', batch: Facts[]): Promise<EvaluateBatchResponse> {
     const { evaluator } = await this.load(ruleSetId, version);
-    return {
-      results: batch.map((facts) => {
-        try {
-          return { ok: true as const, result: evaluator.evaluate(facts) };
-        } catch (error) {
-          const failure = evaluationError(error);
-          return { ok: false as const, error: { code: failure.code, message: failure.message } };
-        }
-      }),
-    };
+    const results: EvaluateBatchResponse['results'] = [];
+    for (const facts of batch) {
+      try {
+        results.push({ ok: true as const, result: await evaluator.evaluateAsync(facts) });
+      } catch (error) {
+        const failure = evaluationError(error);
+        results.push({ ok: false as const, error: { code: failure.code, message: failure.message } });
+      }
+    }
+    return { results };
   }
 
   /** A stored version whose text no longer matches its checksum has been tampered with: refuse it. */

@@ -32,6 +32,7 @@ import { RuleSetDraftsRepository } from '../persistence/rule-set-drafts.reposito
 import { RuleSetVersionsRepository, VersionNumberTaken } from '../persistence/rule-set-versions.repository';
 import { toRuleSetDraft, toRuleSetVersion } from './mappers';
 import { SUPPORTED_ACTIONS, type SupportedActions } from './tokens';
+import { TARGETS } from 'node-red-contrib-loopgate/dist/lib/writeback/catalog';
 
 export type Environment = RuleSetVersion['environment'];
 /** Which side of a diff: a version, the draft, or what runs in production now. */
@@ -70,7 +71,10 @@ export class RuleSetRegistry {
   /** Structure and semantics of `content` as rule set `id`, with the actions the configured targets support. */
   check(id: string, content: unknown): ValidationResult<RuleSetFile> {
     const supportedActions = this.supportedActions();
-    const checked = validateRuleSetFile(content, supportedActions ? { supportedActions } : {});
+    const checked = validateRuleSetFile(content, {
+      actionCatalogue: TARGETS,
+      ...(supportedActions ? { supportedActions } : {}),
+    });
     const claimed = (content as { id?: unknown } | null)?.id;
     if (typeof claimed === 'string' && claimed !== id) {
       const mismatch: ValidationIssue = {

@@ -67,7 +67,7 @@ export class WhatIfReplay {
           );
         }
         liveVersions.add(decision.ruleSetVersion);
-        this.compare(candidate, decision, report);
+        await this.compare(candidate, decision, report);
       }
       if (page.length < PAGE) break;
       after = page[page.length - 1];
@@ -76,12 +76,16 @@ export class WhatIfReplay {
     return report;
   }
 
-  private compare(candidate: RuleSetEvaluator, decision: RuleDecisionEntity, report: ReplayReport): void {
+  private async compare(
+    candidate: RuleSetEvaluator,
+    decision: RuleDecisionEntity,
+    report: ReplayReport,
+  ): Promise<void> {
     const facts = JSON.parse(decision.factsJson) as Record<string, unknown>;
     const liveEvents = JSON.parse(decision.firedEventsJson) as RuleEvent[];
     let candidateEvents: RuleEvent[];
     try {
-      candidateEvents = candidate.events(facts);
+      candidateEvents = await candidate.eventsAsync(facts);
     } catch (error) {
       const failure = evaluationError(error);
       if (report.candidateErrors!.length < MAX_LISTED) {
