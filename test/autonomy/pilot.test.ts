@@ -298,6 +298,14 @@ describe.each(databaseKinds())('earned autonomy pilot on %s', (kind) => {
         },
       (d) => d.reverted,
     );
+    const recent = (await (
+      await gw.call('GET', `/autonomy/decisions?scope=${encodeURIComponent(SCOPE)}&limit=5`, { as: 'vera:viewer' })
+    ).json()) as { commandId: string; reverted: boolean; effect: { verdict: string } | null }[];
+    expect(recent).toHaveLength(5);
+    expect(recent.find((d) => d.commandId === pending.commandId)).toMatchObject({
+      reverted: true,
+      effect: { verdict: 'adverse' },
+    });
 
     const cards = (await (await gw.call('GET', '/autonomy/scorecards?by=scope', { as: 'vera:viewer' })).json()) as {
       key: string;

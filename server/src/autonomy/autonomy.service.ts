@@ -592,6 +592,11 @@ export class AutonomyService
     return row;
   }
 
+  async recentDecisions(scopeId: string | undefined, limit: number): Promise<AutonomyDecisionEntity[]> {
+    await this.settled();
+    return this.repository.recentDecisions(scopeId, limit);
+  }
+
   decision(commandId: string): Promise<AutonomyDecisionEntity | null> {
     return this.repository.findDecision(commandId);
   }

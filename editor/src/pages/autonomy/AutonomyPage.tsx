@@ -5,7 +5,13 @@ import { useResource } from '../../api/hooks';
 import { getSession } from '../../api/session';
 import { Notice, Time } from '../../components/Notice';
 import { SignatureDialog } from '../../components/SignatureDialog';
-import { autonomyApi, type AutonomyScope, type LevelChange, type Scorecard } from './autonomy-api';
+import {
+  autonomyApi,
+  type AutonomyDecision,
+  type AutonomyScope,
+  type LevelChange,
+  type Scorecard,
+} from './autonomy-api';
 
 const loadScopes = () => autonomyApi.scopes();
 const loadChanges = () => autonomyApi.changes();
@@ -193,6 +199,11 @@ function EvidencePanel({
               </button>
             )}
           </div>
+          <Decisions
+            scopeId={scopeId}
+            mayMark={hasPermission(principal, 'autonomy:feedback')}
+            onMarked={evidence.reload}
+          />
           <SignatureDialog
             open={signing}
             title={`Promote ${scopeId} to ${e.nextLevel ?? ''}`}
@@ -216,6 +227,89 @@ function EvidencePanel({
         </>
       )}
     </section>
+  );
+}
+
+const effectText = (effect: AutonomyDecision['effect']) =>
+  !effect
+    ? '–'
+    : effect.before && effect.after
+      ? `${effect.verdict} (${effect.check.kpi} ${effect.before.mean.toFixed(1)} → ${effect.after.mean.toFixed(1)})`
+      : effect.verdict;
+
+/** The scope's newest decisions with their outcome and measured effect; operators mark each right or wrong. */
+function Decisions({ scopeId, mayMark, onMarked }: { scopeId: string; mayMark: boolean; onMarked: () => void }) {
+  const load = useCallback(() => autonomyApi.decisions(scopeId), [scopeId]);
+  const decisions = useResource(load, { refreshMs: 5000 });
+  const [error, setError] = useState<string>();
+  const mark = async (commandId: string, verdict: 'right' | 'wrong') => {
+    const note = verdict === 'wrong' ? (window.prompt('What was wrong? (optional)') ?? undefined) : undefined;
+    try {
+      setError(undefined);
+      await autonomyApi.feedback(commandId, verdict, note || undefined);
+      decisions.reload();
+      onMarked();
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  return (
+    <>
+      <h3>Newest decisions</h3>
+      {(error ?? decisions.error) && <Notice tone="error">{error ?? decisions.error}</Notice>}
+      <table className="table">
+        <thead>
+          <tr>
+            <th>Received</th>
+            <th>Object</th>
+            <th>Value</th>
+            <th>Level</th>
+            <th>Outcome</th>
+            <th>Effect</th>
+            <th>Operator</th>
+          </tr>
+        </thead>
+        <tbody>
+          {(decisions.data ?? []).map((d) => (
+            <tr key={d.commandId} data-decision={d.commandId}>
+              <td>
+                <Time iso={d.receivedAt} />
+              </td>
+              <td>{d.objectId}</td>
+              <td>
+                {JSON.stringify(d.priorValue)} → {JSON.stringify(d.value)}
+              </td>
+              <td>{d.level}</td>
+              <td>
+                {d.state}
+                {d.reasonCode ? ` (${d.reasonCode})` : ''}
+                {d.overridden ? ' · overridden' : ''}
+                {d.reverted ? ' · reverted' : ''}
+              </td>
+              <td>{effectText(d.effect)}</td>
+              <td>
+                {d.feedback ? (
+                  <span title={d.feedback.note ?? ''}>
+                    {d.feedback.verdict === 'right' ? 'agreed' : 'disagreed'} ({d.feedback.by})
+                  </span>
+                ) : mayMark ? (
+                  <>
+                    <button type="button" className="button" onClick={() => void mark(d.commandId, 'right')}>
+                      Agree
+                    </button>{' '}
+                    <button type="button" className="button" onClick={() => void mark(d.commandId, 'wrong')}>
+                      Disagree
+                    </button>
+                  </>
+                ) : (
+                  '–'
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
   );
 }
 

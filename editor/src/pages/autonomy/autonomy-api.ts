@@ -74,6 +74,30 @@ export interface Scorecard extends ScorecardFigures {
   weeks: ({ week: string } & ScorecardFigures)[];
 }
 
+export interface AutonomyDecision {
+  commandId: string;
+  scopeId: string | null;
+  level: AutonomyLevel;
+  objectId: string;
+  parameter: string;
+  model: { id: string; version: string | null };
+  state: string;
+  reasonCode: string | null;
+  approval: string | null;
+  overridden: number;
+  reverted: boolean;
+  value: unknown;
+  priorValue: unknown;
+  effect: {
+    verdict: string;
+    before?: { mean: number; count: number };
+    after?: { mean: number; count: number };
+    check: { kpi: string };
+  } | null;
+  feedback: { verdict: 'right' | 'wrong'; note: string | null; by: string } | null;
+  receivedAt: string;
+}
+
 const scopePath = (scopeId: string) => `/autonomy/scopes/${encodeURIComponent(scopeId)}`;
 
 /** Earned autonomy's API, as this page uses it. */
@@ -90,6 +114,12 @@ export const autonomyApi = {
         password: signature.password,
         ...(signature.comment ? { comment: signature.comment } : {}),
       },
+    }),
+  decisions: (scopeId: string) =>
+    api<AutonomyDecision[]>('GET', '/autonomy/decisions', { query: { scope: scopeId, limit: 50 } }),
+  feedback: (commandId: string, verdict: 'right' | 'wrong', note?: string) =>
+    api<AutonomyDecision>('POST', `/autonomy/decisions/${encodeURIComponent(commandId)}/feedback`, {
+      body: { verdict, ...(note ? { note } : {}) },
     }),
   demote: (scopeId: string, reason: string) =>
     api<AutonomyScope>('POST', `${scopePath(scopeId)}/demotion`, { body: { reason } }),

@@ -12,6 +12,7 @@ import {
   FeedbackRequestDto,
   KpiSampleDto,
   PromotionRequestDto,
+  RecentDecisionsQueryDto,
   ScorecardQueryDto,
   TrainingExportQueryDto,
 } from './autonomy.dto';
@@ -92,6 +93,13 @@ export class AutonomyController {
     @CurrentPrincipal() principal: Principal | undefined,
   ) {
     return this.autonomy.demoteByHand(scopeId, body.reason, who(principal));
+  }
+
+  @Get('decisions')
+  @RequirePermission('read')
+  @ApiOperation({ summary: 'The newest AI decisions (of one scope): level, outcome, measured effect, feedback' })
+  async decisions(@Query() query: RecentDecisionsQueryDto) {
+    return (await this.autonomy.recentDecisions(query.scope, query.limit ?? 50)).map(decisionView);
   }
 
   @Get('decisions/:commandId')

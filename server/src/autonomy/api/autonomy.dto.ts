@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsISO8601, IsNumber, IsOptional, IsString, Length, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { AUTONOMY_LEVELS, type AutonomyLevel } from '../domain/levels';
 import { SCORECARD_GROUPS, type ScorecardGroup } from '../domain/scorecard';
 
@@ -61,6 +62,18 @@ export class KpiSampleDto {
   @IsOptional()
   @IsISO8601({ strict: true })
   at?: string;
+}
+
+/** Query of the newest decisions. */
+export class RecentDecisionsQueryDto {
+  @IsOptional() @IsString() @Length(1, 620) scope?: string;
+
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(500)
+  limit?: number;
 }
 
 /** Query of scorecards and the training-data export. */

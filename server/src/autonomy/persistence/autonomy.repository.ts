@@ -87,6 +87,15 @@ export class AutonomyRepository {
     });
   }
 
+  /** The newest decisions, of one scope or all. */
+  recentDecisions(scopeId: string | undefined, limit: number): Promise<AutonomyDecisionEntity[]> {
+    return this.decisions.find({
+      where: scopeId !== undefined ? { scopeId } : {},
+      order: { receivedAt: 'DESC', commandId: 'DESC' },
+      take: limit,
+    });
+  }
+
   /** Applied decisions with an effect check not yet judged. */
   effectsToJudge(limit = 500): Promise<AutonomyDecisionEntity[]> {
     return this.decisions.find({
