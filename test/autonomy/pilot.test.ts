@@ -225,7 +225,7 @@ describe.each(databaseKinds())('earned autonomy pilot on %s', (kind) => {
     }
     for (const write of writes.slice(0, 3)) fake.operatorSet({ object: write.object, parameter: 'FeedRate' }, 1210);
     // The override watch reads back the written values and audits each override; the third one demotes.
-    await until(level, (l) => l === 'supervised');
+    await until(level, (l) => l === 'supervised', 60_000);
     const changes = (await (await gw.call('GET', `${SCOPE_PATH}/changes`, { as: 'vera:viewer' })).json()) as {
       kind: string;
       actor: string;
