@@ -28,6 +28,11 @@ export interface FactoryTalkSimulatorOptions {
   secret?: string;
   /** Longest lock the server grants, whatever is asked (default 30 s). */
   maxLockTtlMs?: number;
+  /**
+   * More records beside the seeded ones, for runs over many keys: in-progress work orders
+   * `WO-3001`… and recipes `RCP-LOAD-001`… with the seeded recipe's parameters.
+   */
+  extra?: { workOrders?: number; recipes?: number };
 }
 
 export interface FactoryTalkSimulator extends HttpSimulator {
@@ -46,13 +51,22 @@ const RECORD_STATE: Record<RecordState, string> = {
   closed: 'Closed',
 };
 
-function seed(): SimObject[] {
+function seed(extra: FactoryTalkSimulatorOptions['extra'] = {}): SimObject[] {
   const workOrder = (id: string, status: string): SimObject => ({
     id,
     type: 'WorkOrder',
     fields: { status, workCenter: 'CELL-B' },
     state: 'open',
   });
+  const more: SimObject[] = [
+    ...Array.from({ length: extra.workOrders ?? 0 }, (_, i) => workOrder(`WO-${3001 + i}`, 'InProgress')),
+    ...Array.from({ length: extra.recipes ?? 0 }, (_, i) => ({
+      id: `RCP-LOAD-${String(i + 1).padStart(3, '0')}`,
+      type: 'Recipe',
+      fields: { FeedRate: 1200, SpindleSpeed: 8000, CoolantOn: true },
+      state: 'open' as const,
+    })),
+  ];
   return [
     workOrder('WO-2001', 'InProgress'),
     workOrder('WO-2002', 'Released'),
@@ -63,6 +77,7 @@ function seed(): SimObject[] {
       fields: { FeedRate: 1200, SpindleSpeed: 8000, CoolantOn: true },
       state: 'open',
     },
+    ...more,
   ];
 }
 
@@ -80,7 +95,7 @@ export async function startFactoryTalkSimulator(
   const username = options.username ?? 'loopgate';
   const secret = options.secret ?? randomBytes(16).toString('hex');
   const maxLockTtlMs = options.maxLockTtlMs ?? 30_000;
-  const store = new SimObjectStore(seed);
+  const store = new SimObjectStore(() => seed(options.extra));
   const faults = new FaultHandle();
   const ledger = new SimLedger();
   /** Every lock token ever issued, so an expired one is told apart from a forged one. */
