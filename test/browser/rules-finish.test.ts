@@ -27,7 +27,10 @@ import {
   dragFromPalette,
   selectNode,
   setInspectorField,
+  sign,
   signIn,
+  signOut,
+  submitForApproval,
 } from './support/console-driver';
 
 const RULE_SET = `feed-reduction-${Date.now().toString(36)}`;
@@ -181,5 +184,42 @@ describe('rules a process engineer can finish alone', () => {
     await page.getByRole('button', { name: 'Run test' }).click();
     await page.getByText('Rule reduce-feed fires.').waitFor();
     await expect.poll(() => page.getByTestId('test-result').textContent()).toContain('"value":580');
+  });
+
+  it('submits only with a change description; the reviewer reads it and decides above the replay (defect 6)', async () => {
+    const { page } = engineer;
+    await page.getByRole('button', { name: 'Submit for approval…' }).click();
+    const dialog = page.getByRole('dialog', { name: /Submit .* for approval/ });
+    await dialog.getByText('The gateway validated the draft: no issues.').waitFor();
+    // The description is the dialog's first field, focused, and required.
+    await expect
+      // Runs in the browser, where document is a global.
+      .poll(() =>
+        page.evaluate(
+          () =>
+            (globalThis as unknown as { document: { activeElement?: { id: string } } }).document.activeElement?.id ??
+            '',
+        ),
+      )
+      .toBe(await dialog.getByLabel('What changes, and why (required)').getAttribute('id'));
+    expect(await dialog.getByRole('button', { name: 'Submit for approval' }).isDisabled()).toBe(true);
+    await page.keyboard.press('Escape');
+    const version = await submitForApproval(page, 'Feed −5 % when spindle load > 85 % on a worn tool');
+    await signOut(page);
+
+    await signIn(page, 'engineer2', DEMO_PASSWORD);
+    await page.goto(`/rules/${RULE_SET}`);
+    await page.getByRole('tab', { name: 'Versions' }).click();
+    await expect
+      .poll(() => page.getByTestId('change-description').textContent())
+      .toContain('Feed −5 % when spindle load > 85 % on a worn tool');
+    const approve = page.getByRole('button', { name: 'Approve and publish…' });
+    const replay = page.getByTestId('replay-summary').or(page.getByText('Replay unavailable')).first();
+    await replay.waitFor();
+    expect((await approve.boundingBox())!.y).toBeLessThan((await replay.boundingBox())!.y);
+    await expectAccessible(engineer, 'rules-review-description');
+    await approve.click();
+    await sign(page, DEMO_PASSWORD, 'Approved');
+    await page.locator(`tr[data-version="${version}"]`).getByText('Published').waitFor();
   });
 });

@@ -57,8 +57,10 @@ export const gateway = {
   version: (id: string, v: number) => api<RuleSetVersion>('GET', ApiPaths.ruleSetVersion(id, v)),
   validate: (id: string, content: RuleSetFile) =>
     api<RuleSetValidation>('POST', ApiPaths.ruleSetValidate(id), { body: { content } }),
-  submitVersion: (id: string, content: RuleSetFile) =>
-    api<RuleSetVersion>('POST', ApiPaths.ruleSetVersions(id), { body: { content, environment: 'production' } }),
+  submitVersion: (id: string, content: RuleSetFile, comment: string) =>
+    api<RuleSetVersion>('POST', ApiPaths.ruleSetVersions(id), {
+      body: { content, environment: 'production', comment },
+    }),
   approveVersion: (id: string, v: number, signature: SignatureRequest) =>
     api<RuleSetVersion>('POST', ApiPaths.ruleSetVersionApprove(id, v), { body: signature }),
   rejectVersion: (id: string, v: number, signature: SignatureRequest) =>

@@ -17,7 +17,17 @@ export function Modal({ open, title, onClose, children, role = 'dialog', wide }:
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
-    if (open && !dialog.open) dialog.showModal();
+    if (open && !dialog.open) {
+      dialog.showModal();
+      // The browser focuses the first focusable element, the × button: the first field is what a person types into.
+      const first =
+        dialog.querySelector<HTMLElement>('.modal-body [data-autofocus]') ??
+        dialog.querySelector<HTMLElement>(
+          '.modal-body :is(input, select, textarea):not([disabled]):not([type="hidden"]):not([type="radio"])',
+        ) ??
+        dialog.querySelector<HTMLElement>('.modal-body button:not([disabled])');
+      first?.focus();
+    }
     if (!open && dialog.open) dialog.close();
   }, [open]);
   return (

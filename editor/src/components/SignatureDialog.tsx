@@ -92,6 +92,7 @@ export function SignatureDialog({
         <input
           id={`${id}-password`}
           type="password"
+          data-autofocus
           autoComplete="current-password"
           required
           value={password}

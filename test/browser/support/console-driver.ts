@@ -142,10 +142,11 @@ export async function buildThresholdRule(
   await page.getByRole('button', { name: 'Fit View' }).click();
 }
 
-export async function submitForApproval(page: Page): Promise<number> {
+export async function submitForApproval(page: Page, description = 'browser test change'): Promise<number> {
   await page.getByRole('button', { name: 'Submit for approval…' }).click();
   const dialog = page.getByRole('dialog', { name: /Submit .* for approval/ });
   await dialog.getByText('The gateway validated the draft: no issues.').waitFor();
+  await dialog.getByLabel('What changes, and why (required)').fill(description);
   await dialog.getByTestId('replay-summary').or(dialog.getByText('Replay unavailable')).first().waitFor();
   await dialog.getByRole('button', { name: 'Submit for approval' }).click();
   const notice = page.getByText(/Submitted as v\d+/);

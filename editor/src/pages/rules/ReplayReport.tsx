@@ -4,6 +4,24 @@ import { errorText } from '../../api/client';
 import { gateway } from '../../api/endpoints';
 import { Time, formatValue } from '../../components/Notice';
 
+const DATE_TIME = new Intl.DateTimeFormat(undefined, {
+  month: 'short',
+  day: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
+  timeZoneName: 'short',
+});
+
+/** Both ends of a range with their date and the zone: a window over midnight reads right. */
+function LocalDateTime({ iso }: { iso: string }) {
+  return (
+    <time dateTime={iso} title={iso}>
+      {DATE_TIME.format(new Date(iso))}
+    </time>
+  );
+}
+
 /**
  * What-if replay: the candidate run over recorded decisions, against the live version,
  * without writing anything. Shown before anything is submitted or approved.
@@ -35,8 +53,8 @@ export function ReplayReport({ ruleSetId, request }: { ruleSetId: string; reques
       {report && !loading && (
         <>
           <p data-testid="replay-summary">
-            {report.decisions} recorded decision{report.decisions === 1 ? '' : 's'} from <Time iso={report.from} /> to{' '}
-            <Time iso={report.to} />
+            {report.decisions === 0 ? 'No' : report.decisions} recorded decision{report.decisions === 1 ? '' : 's'}{' '}
+            between <LocalDateTime iso={report.from} /> and <LocalDateTime iso={report.to} />
             {report.liveVersion !== undefined ? ` against live v${report.liveVersion}` : ' (no live version yet)'}:{' '}
             <strong className="change-text-added">{report.wouldAdd} would add</strong> a write-back,{' '}
             <strong className="change-text-removed">{report.wouldRemove} would drop</strong> one.
@@ -60,7 +78,9 @@ export function ReplayReport({ ruleSetId, request }: { ruleSetId: string; reques
                     </td>
                     <td className="mono small">
                       {Object.entries(d.facts)
-                        .slice(0, 3)
+                        // Measurements decide rules; ids only say where: numbers and flags first.
+                        .sort(([, a], [, b]) => Number(typeof a === 'string') - Number(typeof b === 'string'))
+                        .slice(0, 4)
                         .map(([k, v]) => `${k}=${formatValue(v)}`)
                         .join(' ')}
                     </td>

@@ -1,5 +1,5 @@
 import type { RuleSetFile, RuleSetVersion, ValidationIssue } from '@loopgate/contracts';
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { ApiError, errorText } from '../../api/client';
 import { gateway } from '../../api/endpoints';
 import { DialogActions, Modal } from '../../components/Modal';
@@ -19,6 +19,8 @@ export function SubmitDialog({ open, content, onIssues, onSubmitted, onClose }: 
   const [issues, setIssues] = useState<ValidationIssue[]>();
   const [error, setError] = useState<string>();
   const [busy, setBusy] = useState(false);
+  const [description, setDescription] = useState('');
+  const descriptionId = useId();
   useEffect(() => {
     if (!open) return;
     let live = true;
@@ -47,7 +49,8 @@ export function SubmitDialog({ open, content, onIssues, onSubmitted, onClose }: 
     setBusy(true);
     setError(undefined);
     try {
-      onSubmitted(await gateway.submitVersion(content.id, content));
+      onSubmitted(await gateway.submitVersion(content.id, content, description.trim()));
+      setDescription('');
     } catch (e) {
       if (e instanceof ApiError && e.issues.length > 0) {
         setIssues(e.issues);
@@ -65,6 +68,20 @@ export function SubmitDialog({ open, content, onIssues, onSubmitted, onClose }: 
         The draft becomes a new immutable version of <strong>{content.id}</strong>. It runs in production only after a
         second engineer approves it with an electronic signature.
       </p>
+      <div className="field">
+        <label htmlFor={descriptionId}>What changes, and why (required)</label>
+        <textarea
+          id={descriptionId}
+          rows={2}
+          maxLength={500}
+          required
+          data-autofocus
+          value={description}
+          placeholder="Feed reduced by 5 % when spindle load is above 85 % and the tool is worn"
+          onChange={(e) => setDescription(e.target.value)}
+        />
+        <p className="muted small">The reviewer reads this first; it stays with the version in the audit trail.</p>
+      </div>
       {issues === undefined && !error && <p className="muted">Validating…</p>}
       {issues && issues.length > 0 && (
         <div className="notice notice-error" role="alert">
@@ -91,7 +108,8 @@ export function SubmitDialog({ open, content, onIssues, onSubmitted, onClose }: 
           type="button"
           className="button button-primary"
           onClick={submit}
-          disabled={busy || (issues !== undefined && issues.length > 0)}
+          disabled={busy || description.trim() === '' || (issues !== undefined && issues.length > 0)}
+          title={description.trim() === '' ? 'Describe the change first' : undefined}
         >
           {busy ? 'Submitting…' : 'Submit for approval'}
         </button>

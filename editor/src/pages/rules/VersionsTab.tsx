@@ -118,8 +118,14 @@ export function VersionsTab({ ruleSetId, versions, error, onChanged, onCompare }
               by {review.author}, <Time iso={review.createdAt} />
             </span>
           </header>
+          {review.comment ? (
+            <p className="change-description" data-testid="change-description">
+              <span className="muted small">Change described by {review.author}:</span> {review.comment}
+            </p>
+          ) : (
+            <p className="muted small">No change description was given.</p>
+          )}
           <ChangeSummary before={published?.content} after={review.content} />
-          <ReplayReport ruleSetId={ruleSetId} request={{ version: review.version }} />
           {ownVersion ? (
             <Notice tone="warn">
               You submitted this version: a second engineer must approve it (two-person rule).
@@ -136,6 +142,7 @@ export function VersionsTab({ ruleSetId, versions, error, onChanged, onCompare }
               </button>
             </div>
           )}
+          <ReplayReport ruleSetId={ruleSetId} request={{ version: review.version }} />
         </section>
       )}
 
