@@ -64,7 +64,7 @@
   function writeBackOutput(type, options) {
     $('<script type="text/html">').attr('data-template-name', type).text(OUTPUT_TEMPLATE).appendTo('body');
     RED.nodes.registerType(type, {
-      category: 'Loopgate',
+      category: 'Loopgate write-back',
       color: '#A6BBCF',
       defaults: {
         name: { value: '' },
@@ -118,6 +118,17 @@
 
   /** Fills the output dialog from the target catalogue: actions, object types, parameter, value and detail rows. */
   function prepareOutputDialog(type, node) {
+    // A new node takes the only gateway there is, rather than starting at "none".
+    if (!node.gateway) {
+      var gateways = [];
+      RED.nodes.eachConfig(function (c) {
+        if (c.type === 'loopgate-gateway') gateways.push(c);
+      });
+      if (gateways.length === 1) {
+        node.gateway = gateways[0].id;
+        $('#node-input-gateway').val(gateways[0].id).trigger('change');
+      }
+    }
     var target = RED.settings[settingsName(type)];
     typedInput('instance', ['str', 'env']);
     typedInput('objectId', TEXT_TYPES, 'str');

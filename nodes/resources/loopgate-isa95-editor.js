@@ -65,7 +65,7 @@
       defaults[field.name + 'Type'] = { value: field.type };
     });
     RED.nodes.registerType(type, {
-      category: 'Loopgate',
+      category: 'Loopgate ISA-95',
       color: '#C7E9C0',
       defaults: defaults,
       inputs: 1,
