@@ -323,4 +323,15 @@ describe('console pages against a stand-in gateway', () => {
     await expectAccessible(wall, 'outcomes-wall');
     await wall.context.close();
   });
+
+  it('tells a viewer the console is read-only and offers no editing controls (defect 10)', async () => {
+    const viewer = await openConsole(browser, mock.url, { width: 1024, height: 768 });
+    await signIn(viewer.page, 'viewer', MOCK_PASSWORD);
+    await viewer.page.getByTestId('read-only-banner').waitFor();
+    expect(await viewer.page.getByRole('button', { name: /STOP ALL/ }).count()).toBe(0);
+    await openPage(viewer.page, 'Rules');
+    expect(await viewer.page.getByRole('button', { name: '+ New' }).count()).toBe(0);
+    await expectAccessible(viewer, 'viewer-read-only');
+    await viewer.context.close();
+  });
 });

@@ -20,6 +20,10 @@ export function AppShell({ children }: { children: ReactNode }) {
   const { pathname } = useLocation();
   const live = useLive();
   const user = getSession()?.user;
+  // Nothing this person may change: say so once, instead of offering controls that would be refused.
+  const readOnly =
+    !!user &&
+    !(['control', 'revert', 'approve', 'editRules', 'approveRules', 'admin'] as const).some((a) => can(user, a));
   const stopped = live.controlState?.stopped ?? false;
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -141,6 +145,11 @@ export function AppShell({ children }: { children: ReactNode }) {
             )}
             . No write-back reaches any MES; queued changes wait in order.
           </span>
+        </div>
+      )}
+      {readOnly && (
+        <div className="readonly-banner" role="status" data-testid="read-only-banner">
+          <strong>Read-only</strong> — you are signed in as a viewer: you can look at everything and change nothing.
         </div>
       )}
       {error && (

@@ -17,8 +17,18 @@ const LABELS: Record<string, string> = {
   'revert-applied': 'Revert applied',
   overridden: 'Overridden',
   security: 'Security',
+  'sign-in': 'Sign-in',
+  'sign-out': 'Sign-out',
   published: 'Published',
 };
+
+/** Routine security records (a person signing in or out) are not alarms: they get their own quiet badge. */
+export function auditBadgeState(record: { outcome: string; action?: string }): string {
+  if (record.outcome !== 'security') return record.outcome;
+  if (record.action === 'login') return 'sign-in';
+  if (record.action === 'logout') return 'sign-out';
+  return record.outcome;
+}
 
 /** The colour family of a state, shared by badges, rows and graph nodes. */
 export function stateTone(state: string): 'pending' | 'active' | 'ok' | 'bad' | 'muted' | 'revert' | 'shadow' {

@@ -4,7 +4,7 @@ import { errorText } from '../../api/client';
 import { gateway } from '../../api/endpoints';
 import { useResource } from '../../api/hooks';
 import { Notice, Time, formatValue } from '../../components/Notice';
-import { StateBadge } from '../../components/StateBadge';
+import { StateBadge, auditBadgeState } from '../../components/StateBadge';
 
 const PAGE = 100;
 const loadVerification = () => gateway.verifyAudit();
@@ -181,7 +181,7 @@ export function AuditPage() {
                   <Time iso={r.time} />
                 </td>
                 <td>
-                  <StateBadge state={r.outcome} />
+                  <StateBadge state={auditBadgeState(r)} />
                 </td>
                 <td>{r.actor}</td>
                 <td className="nowrap">{r.target?.instance ?? '—'}</td>
