@@ -300,6 +300,38 @@ export class LoopgateConfig {
   @IsBoolean()
   oidcAllowInsecure = false;
 
+  /**
+   * Signs audit checkpoints (HMAC-SHA256 over its UTF-8 bytes); never stored in the database.
+   * Absent: a key is generated into `<dataDir>/audit-key` (mode 0600) and the log says so.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  auditKey?: string;
+
+  /** A signed checkpoint after this many new audit records... */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  auditCheckpointRecords = 100;
+
+  /** ...or this many seconds after the last one, when the chain has grown. */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  auditCheckpointSeconds = 60;
+
+  /** Append-only NDJSON of signed checkpoints (place it on WORM storage); `<dataDir>/audit-checkpoints.ndjson` by default. */
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  auditCheckpointFile?: string;
+
+  /** Express `trust proxy`: `false`, `true`, a hop count or addresses/subnets, e.g. `loopback, 10.0.0.0/8`. */
+  @IsOptional()
+  @IsString()
+  trustProxy?: string;
+
   site: SiteConfig = new SiteConfig();
 }
 
@@ -343,6 +375,11 @@ const ENV_NAMES: Record<string, string> = {
   oidcRoleMap: 'LOOPGATE_OIDC_ROLE_MAP',
   oidcDefaultRole: 'LOOPGATE_OIDC_DEFAULT_ROLE',
   oidcAllowInsecure: 'LOOPGATE_OIDC_ALLOW_INSECURE',
+  auditKey: 'LOOPGATE_AUDIT_KEY',
+  auditCheckpointRecords: 'LOOPGATE_AUDIT_CHECKPOINT_RECORDS',
+  auditCheckpointSeconds: 'LOOPGATE_AUDIT_CHECKPOINT_SECONDS',
+  auditCheckpointFile: 'LOOPGATE_AUDIT_CHECKPOINT_FILE',
+  trustProxy: 'LOOPGATE_TRUST_PROXY',
 };
 
 const INTEGER_FIELDS = new Set([
@@ -351,6 +388,8 @@ const INTEGER_FIELDS = new Set([
   'lockoutThreshold',
   'lockoutMinutes',
   'kafkaSessionTimeoutMs',
+  'auditCheckpointRecords',
+  'auditCheckpointSeconds',
 ]);
 const BOOLEAN_FIELDS = new Set(['nodeRed', 'secureCookies', 'oidcAllowInsecure', 'kafkaSsl']);
 

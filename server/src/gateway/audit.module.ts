@@ -12,11 +12,13 @@ import { Registry } from 'prom-client';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { AUDIT_WRITER } from '../common/audit.port';
+import { LOOPGATE_CONFIG, type LoopgateConfig } from '../config/config';
 import { AuditController } from './api/audit.controller';
 import { GATEWAY_ENTITIES } from './persistence/entities';
 import { AuditRepository } from './persistence/audit.repository';
 import { TypeOrmGatewayStore } from './persistence/gateway-store';
 import { WalCheckpointer } from './persistence/wal-checkpointer';
+import { AUDIT_KEY, AuditAnchor, loadAuditKey } from './services/audit-anchor.service';
 import { AuditService, AuditWriterService } from './services/audit.service';
 import { GATEWAY_STORE } from './services/tokens';
 
@@ -65,10 +67,16 @@ export class StoreMaintenance implements OnModuleInit, OnApplicationShutdown {
       useFactory: (dataSource: DataSource) => new TypeOrmGatewayStore(dataSource),
     },
     { provide: AUDIT_WRITER, useClass: AuditWriterService },
+    {
+      provide: AUDIT_KEY,
+      inject: [LOOPGATE_CONFIG],
+      useFactory: (config: LoopgateConfig) => loadAuditKey(config, (m) => new Logger('AuditAnchor').warn(m)),
+    },
     AuditRepository,
+    AuditAnchor,
     AuditService,
     StoreMaintenance,
   ],
-  exports: [GATEWAY_STORE, AUDIT_WRITER, AuditService, StoreMaintenance],
+  exports: [GATEWAY_STORE, AUDIT_WRITER, AuditService, AuditAnchor, StoreMaintenance],
 })
 export class AuditModule {}

@@ -17,11 +17,21 @@ export async function auditVerifyCommand(gateway: GatewayClient, out: Output): P
     undefined,
     'verifying the audit trail',
   );
-  out.result(result, () => [
-    result.ok
-      ? `audit chain intact: ${result.checked} record(s) verified`
-      : `audit chain BROKEN at record ${result.firstBroken?.sequence} (${result.firstBroken?.reason}); ${result.checked} checked`,
-  ]);
+  out.result(result, () => {
+    const anchored = result.checkpoints
+      ? `; ${result.checkpoints.checked} signed checkpoint(s)${
+          result.checkpoints.latest ? `, latest at record ${result.checkpoints.latest.sequence}` : ''
+        }, ${result.checkpoints.unanchored} record(s) not yet anchored`
+      : '';
+    if (result.ok) return [`audit chain intact: ${result.checked} record(s) verified${anchored}`];
+    const findings = result.findings?.length
+      ? result.findings.map(
+          (f) =>
+            `  ${f.kind.toUpperCase()} record ${f.sequence}${f.toSequence !== undefined ? `..${f.toSequence}` : ''}: ${f.detail}`,
+        )
+      : [`  record ${result.firstBroken?.sequence} (${result.firstBroken?.reason})`];
+    return [`audit chain BROKEN: ${result.checked} record(s) checked${anchored}`, ...findings];
+  });
   return result.ok ? EXIT.ok : EXIT.issues;
 }
 

@@ -1,4 +1,5 @@
 import type { MigrationInterface } from 'typeorm';
+import { AuditReanchor1767700000000 } from '../../gateway/persistence/migrations/1767700000000-audit-reanchor';
 import { WriteBackGateway1767300000000 } from '../../gateway/persistence/migrations/1767300000000-write-back-gateway';
 import { EarnedAutonomy1767600000000 } from '../../autonomy/persistence/migrations/1767600000000-earned-autonomy';
 import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
@@ -14,4 +15,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   WriteBackGateway1767300000000,
   RuleRegistry1767400000000,
   EarnedAutonomy1767600000000,
+  AuditReanchor1767700000000,
 ];

@@ -409,7 +409,7 @@ describe('audit', () => {
     await gw.dataSource.query('UPDATE audit_records SET message = ? WHERE sequence = ?', ['edited', row.sequence]);
     expect(await json(await gw.call('GET', '/audit/verify', { as: ADMIN }))).toMatchObject({
       ok: false,
-      firstBroken: { sequence: row.sequence, reason: 'hash-mismatch' },
+      firstBroken: { sequence: row.sequence, reason: 'edited' },
     });
     await gw.dataSource.query('UPDATE audit_records SET message = ? WHERE sequence = ?', [row.message, row.sequence]);
     expect(await json(await gw.call('GET', '/audit/verify', { as: ADMIN }))).toMatchObject({ ok: true });

@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
-import type { AuditRecord, AuditVerification } from '@loopgate/contracts';
+import type { AuditFinding, AuditRecord, AuditVerification } from '@loopgate/contracts';
 import type { AuditEntry, AuditWriter } from '../../common/audit.port';
-import { ChainVerifier } from '../domain/audit-chain';
+import { AuditTrailCheck } from '../domain/audit-chain';
 import type { GatewayStore } from '../engine/ports';
 import { AuditRepository, type AuditFilter } from '../persistence/audit.repository';
+import { AuditAnchor } from './audit-anchor.service';
 import { GATEWAY_STORE } from './tokens';
 
 /** The AUDIT_WRITER port: appends go through the gateway's group-committing store and its chain lock. */
@@ -75,44 +76,31 @@ export const CSV_HEADER = `${CSV_COLUMNS.map(([name]) => name).join(',')}\r\n`;
 /** Audit search, chain verification and streamed export. */
 @Injectable()
 export class AuditService {
-  constructor(private readonly repository: AuditRepository) {}
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly anchor: AuditAnchor,
+  ) {}
 
   page(filter: AuditFilter, limit: number, before?: number) {
     return this.repository.page(filter, limit, before);
   }
 
   /**
-   * Recomputes every hash from the first record up to the chain head read at the start, and
-   * names the first record that does not verify; a truncated tail shows as a gap at the head.
+   * Recomputes every hash up to the chain head read at the start, checks the records against the
+   * signed checkpoints outside the database, and names every tampering: edited, deleted, swapped,
+   * re-sealed, truncated, forged checkpoints.
    */
   async verify(): Promise<AuditVerification> {
+    const { valid, forged } = this.anchor.checkpoints();
     const head = await this.repository.chainHead();
-    const verifier = new ChainVerifier();
-    let last = { sequence: 0, hash: '' };
+    const check = new AuditTrailCheck(valid, head);
     for await (const page of this.repository.ascending()) {
       for (const record of page) {
-        if (record.sequence > head.sequence) return this.atHead(verifier, last, head);
-        if (!verifier.next(record)) return verifier.result();
-        last = record;
+        if (record.sequence > head.sequence) return withForged(check.result(), forged);
+        check.next(record);
       }
     }
-    return this.atHead(verifier, last, head);
-  }
-
-  private atHead(
-    verifier: ChainVerifier,
-    last: { sequence: number; hash: string },
-    head: { sequence: number; hash: string },
-  ): AuditVerification {
-    const result = verifier.result();
-    if (result.ok && (last.sequence !== head.sequence || (head.sequence > 0 && last.hash !== head.hash))) {
-      return {
-        ok: false,
-        checked: result.checked,
-        firstBroken: { sequence: last.sequence + 1, reason: 'sequence-gap' },
-      };
-    }
-    return result;
+    return withForged(check.result(), forged);
   }
 
   /** Streams matching records oldest first as CSV or NDJSON, honouring backpressure. */
@@ -123,6 +111,17 @@ export class AuditService {
       if (!(await write(out, chunk))) return;
     }
   }
+}
+
+function withForged(result: AuditVerification, forged: AuditFinding[]): AuditVerification {
+  if (forged.length === 0) return result;
+  const findings = [...forged, ...(result.findings ?? [])];
+  return {
+    ...result,
+    ok: false,
+    findings,
+    firstBroken: result.firstBroken ?? { sequence: forged[0].sequence, reason: 'checkpoint-forged' },
+  };
 }
 
 /** Writes and waits for drain when the socket buffer is full; false when the client went away. */

@@ -35,12 +35,13 @@ export interface GatewayTestApp {
  */
 export async function createGatewayTestApp(
   targets: (Omit<TargetInstanceConfig, 'kind' | 'connection'> & { fake: FakeTarget })[],
+  settings: Partial<Pick<LoopgateConfig, 'databaseUrl' | 'auditCheckpointRecords' | 'auditCheckpointSeconds'>> = {},
 ): Promise<GatewayTestApp> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-gateway-'));
   const site = Object.assign(new SiteConfig(), {
     targets: targets.map(({ fake, ...rest }) => ({ ...rest, kind: fake.kind, connection: {} })),
   });
-  const config = Object.assign(new LoopgateConfig(), { dataDir, nodeRed: false, site });
+  const config = Object.assign(new LoopgateConfig(), { dataDir, nodeRed: false, site, ...settings });
   const fakes = new Map(targets.map((t) => [t.instance, t.fake]));
   const signatures = new FakeSignatureService((username) => ROLE_OF_TEST_USER[username] ?? []);
   let moduleRef;
