@@ -5,3 +5,4 @@ export * from './ruleset';
 export * from './api';
 export * from './flowfile';
 export * from './permissions';
+export * from './flowversion';

@@ -7,6 +7,7 @@ import type { LoopgateConfig } from './config/config';
 import { ConfigModule } from './config/config.module';
 import { dataSourceOptions } from './database/data-source';
 import { DeploymentsModule } from './deployments/deployments.module';
+import { FlowsModule } from './flows/flows.module';
 import { AuditModule } from './gateway/audit.module';
 import { GatewayModule } from './gateway/gateway.module';
 import { HealthModule } from './health/health.module';
@@ -21,6 +22,7 @@ const FEATURE_MODULES: NonNullable<DynamicModule['imports']> = [
   GatewayModule,
   RulesModule,
   AutonomyModule,
+  FlowsModule,
 ];
 
 @Module({})

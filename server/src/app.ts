@@ -9,15 +9,16 @@ import express from 'express';
 import { API_PREFIX } from '@loopgate/contracts';
 import { AppModule } from './app.module';
 import { applyHttpSecurity } from './auth/hardening/http-security';
-import { nodeRedSecuritySettings } from './auth/node-red-admin-auth';
 import { configureApi } from './common/api-setup';
 import { loadConfig, type LoopgateConfig } from './config/config';
-import { HealthRegistry } from './health/health.module';
-import { embedNodeRed, flowInputsHealth, type EmbeddedNodeRed } from './red/node-red';
+import { FlowVersionsService } from './flows/services/flow-versions.service';
+import { mountNodeRed, type NodeRedProcess } from './red/node-red';
 
 export interface Gateway {
   app: INestApplication;
   config: LoopgateConfig;
+  /** The Node-RED process, when this gateway runs one. */
+  nodeRed?: NodeRedProcess;
   /** `http://host:port` the gateway listens on. */
   url: string;
   close(): Promise<void>;
@@ -34,7 +35,7 @@ const LOG_LEVELS: Record<LoopgateConfig['logLevel'], LogLevel[]> = {
 const CONSOLE_DIR = path.resolve(__dirname, '..', '..', 'editor', 'dist');
 
 /**
- * Starts the gateway: NestJS on Express with Node-RED embedded in the same HTTP server.
+ * Starts the gateway: NestJS on Express, with Node-RED in a child process behind its `/red/` and `/flows-http/`.
  *
  * @example
  * const gateway = await startGateway(loadConfig());
@@ -68,21 +69,21 @@ export async function startGateway(config: LoopgateConfig = loadConfig()): Promi
   );
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
 
-  let nodeRed: EmbeddedNodeRed | undefined;
-  if (config.nodeRed) {
-    nodeRed = embedNodeRed(app, config, nodeRedSecuritySettings(app));
-    app.get(HealthRegistry).register('flow-inputs', flowInputsHealth);
-  }
+  // Node-RED runs in its own process; the gateway proxies /red/ and /flows-http/ to it.
+  let nodeRed: NodeRedProcess | undefined;
+  if (config.nodeRed) nodeRed = mountNodeRed(app, config, app.get(FlowVersionsService));
   serveConsole(app);
 
   await app.listen(config.port, config.host);
   const address = app.getHttpServer().address() as { port: number };
   const url = `${tls ? 'https' : 'http'}://${config.host}:${address.port}`;
+  await nodeRed?.start({ port: address.port, url });
   new Logger('Loopgate').log(`gateway at ${url} (console /, API ${API_PREFIX}, Node-RED /red/)`);
   return {
     app,
     config,
     url,
+    ...(nodeRed ? { nodeRed } : {}),
     async close() {
       await nodeRed?.stop();
       await app.close();

@@ -326,35 +326,51 @@ describe('loopgate against a gateway with Node-RED (process)', () => {
     expect(dry.stdout).toMatch(/flow cnc-line 1\.0\.0 \(new\): \+3 added/);
     expect(dry.stderr).toMatch(/\[1\/2\] validating files/);
 
+    // Flow change control: the deploy is a pending flow version (exit 6) until a second engineer signs it.
     const deployed = await cli(['--json', 'deploy', '--comment', 'first'], engineer, dir);
-    expect(deployed.code).toBe(0);
-    const record = JSON.parse(deployed.stdout).deployment as {
+    expect(deployed.code).toBe(6);
+    const output = JSON.parse(deployed.stdout) as { pendingFlowVersion: number; deployment: unknown };
+    const record = output.deployment as {
       deployedBy: string;
       items: { id: string; checksum: string; result: string }[];
-      revisionAfter?: string;
     };
     expect(record).toMatchObject({
       deployedBy: 'erin',
-      items: [{ kind: 'flow', id: 'cnc-line', version: '1.0.0', result: 'deployed' }],
+      items: [{ kind: 'flow', id: 'cnc-line', version: '1.0.0', result: 'pending-approval' }],
     });
     expect(record.items[0].checksum).toMatch(/^[a-f0-9]{64}$/);
+    const red = new NodeRedAdmin(`${gw.url}/red`, await gw.admin());
+    expect((await red.getFlows()).flows.some((n) => n.id === 'in1')).toBe(false);
 
-    const runtime = await new NodeRedAdmin(`${gw.url}/red`, await gw.admin()).getFlows();
+    const approved = await gw.request('POST', `${API_PREFIX}/flow-versions/${output.pendingFlowVersion}/approve`, {
+      token: await gw.admin(),
+      body: { password: ADMIN_PASSWORD, meaning: 'approved' },
+    });
+    expect(approved.status).toBe(200);
+    const runtime = await red.getFlows();
     expect(runtime.flows.map((n) => n.id)).toEqual(expect.arrayContaining(['tab1', 'in1', 'dbg1']));
-    expect(runtime.rev).toBe(record.revisionAfter);
 
     const diff = await cli(['diff'], engineer, dir);
     expect(diff.stdout).toMatch(/flow cnc-line 1\.0\.0: unchanged/);
     const list = await gw.request('GET', `${API_PREFIX}/deployments`, { token: await gw.admin() });
     expect(((await list.json()) as { deployments: unknown[] }).deployments).toHaveLength(1);
     if (gw.standInAudit)
-      expect(gw.standInAudit.entries.some((e) => e.action === 'deploy' && e.actor === 'erin')).toBe(true);
+      expect(gw.standInAudit.entries.some((e) => e.action === 'flow-version' && e.actor === 'erin')).toBe(true);
   });
 
   it('is refused by Node-RED at a stale revision instead of overwriting', async () => {
     const red = new NodeRedAdmin(`${gw.url}/red`, await gw.admin());
     const read = await red.getFlows();
-    await red.setFlows(read.rev, [...read.flows, { id: 'someone-else', type: 'tab', label: 'edited meanwhile' }]);
+    // Someone else's change goes live meanwhile (submitted by admin, signed by erin).
+    const meanwhile = await red.setFlows(read.rev, [
+      ...read.flows,
+      { id: 'someone-else', type: 'tab', label: 'edited meanwhile' },
+    ]);
+    const signed = await gw.request('POST', `${API_PREFIX}/flow-versions/${meanwhile.pendingVersion}/approve`, {
+      token: (await gw.login('erin', 'erin password 1234')).token,
+      body: { password: 'erin password 1234', meaning: 'approved' },
+    });
+    expect(signed.status).toBe(200);
     await expect(red.setFlows(read.rev, read.flows)).rejects.toMatchObject({ code: 'STALE_REVISION', exitCode: 4 });
     expect((await red.getFlows()).flows.some((n) => n.id === 'someone-else')).toBe(true);
   });

@@ -94,9 +94,10 @@ function ledger(kind: keyof DemoStack['simulators']): LedgerEntry[] {
 }
 
 async function postInference(route: string, body: Record<string, unknown>): Promise<void> {
+  // Flow endpoints need a session or a service token, as an AI service posting scores would carry.
   const response = await fetch(`${stack.url}/flows-http${route}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stack.serviceToken}` },
     body: JSON.stringify(body),
   });
   expect(response.status).toBe(202);

@@ -36,8 +36,12 @@ export class NodeRedAdmin {
     return { rev: body.rev, flows: body.flows };
   }
 
-  /** Full deploy at `rev`; a stale revision is refused with exit code 4, never overwritten. */
-  async setFlows(rev: string, flows: NodeRedNode[]): Promise<string> {
+  /**
+   * Full deploy at `rev`; a stale revision is refused with exit code 4, never overwritten. Under
+   * flow change control the gateway keeps the flows as a pending flow version instead: its number
+   * comes back and nothing runs until a second engineer signs it.
+   */
+  async setFlows(rev: string, flows: NodeRedNode[]): Promise<{ rev?: string; pendingVersion?: number }> {
     const response = await send(
       `${this.baseUrl}/flows`,
       {
@@ -54,8 +58,16 @@ export class NodeRedAdmin {
         `the runtime's flows changed since revision ${rev} was read: nothing was deployed; run deploy again to see the new diff`,
       );
     }
+    if (response.status === 403) {
+      const refusal = (await response
+        .clone()
+        .json()
+        .catch(() => ({}))) as { code?: string; version?: number };
+      if (refusal.code === 'FLOW_APPROVAL_REQUIRED' && typeof refusal.version === 'number')
+        return { pendingVersion: refusal.version };
+    }
     if (!response.ok) throw await failureOf(response, 'deploying flows');
     const body = (await response.json()) as { rev?: string };
-    return body.rev ?? '';
+    return body.rev ? { rev: body.rev } : {};
   }
 }

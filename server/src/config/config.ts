@@ -93,6 +93,51 @@ export class TargetInstanceConfig {
   processing?: ProcessingConfig;
 }
 
+/** Who may call one flow HTTP endpoint (`/flows-http/<path>`); `path` may end in `*`. */
+export class FlowEndpointConfig {
+  @Matches(/^\/[A-Za-z0-9._~:@!$&'()+,;=/-]*\*?$/, { message: 'path must start with / and may end in *' })
+  path: string;
+
+  /** `token`: service tokens only (AI services); `session-or-token` (the default): a signed-in person too. */
+  @IsIn(['token', 'session-or-token'])
+  auth: 'token' | 'session-or-token';
+
+  /** Names of the service tokens accepted; any service token when absent. */
+  @IsOptional()
+  @IsArray()
+  @IsString({ each: true })
+  tokens?: string[];
+}
+
+/** The Node-RED process: what it may do, which the flows cannot change. */
+export class NodeRedSiteConfig {
+  /** Loads Node-RED's `exec` node (operating-system commands as the Node-RED user); off by default. */
+  @IsOptional()
+  @IsBoolean()
+  enableExec?: boolean;
+
+  /** Flow deploys need a second engineer's signature (the default); `false` lets them go live at once, audited. */
+  @IsOptional()
+  @IsBoolean()
+  flowChangeControl?: boolean;
+
+  /** Operating-system user Node-RED runs as when the gateway runs as root; `nobody` by default. */
+  @IsOptional()
+  @Matches(/^[a-z_][a-z0-9_-]{0,31}$/, { message: 'user must be an operating-system user name' })
+  user?: string;
+
+  /** Non-secret values the flows read as environment variables (the gateway's own environment is not passed). */
+  @IsOptional()
+  @IsObject()
+  env?: Record<string, string>;
+
+  @IsOptional()
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => FlowEndpointConfig)
+  httpEndpoints?: FlowEndpointConfig[];
+}
+
 /** The site file (`LOOPGATE_SITE_FILE`): what flows cannot change. */
 export class SiteConfig {
   @IsArray()
@@ -104,6 +149,11 @@ export class SiteConfig {
   @IsOptional()
   @IsObject()
   autonomy?: Record<string, unknown>;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => NodeRedSiteConfig)
+  nodeRed?: NodeRedSiteConfig;
 }
 
 /** The gateway's settings, from environment variables. */

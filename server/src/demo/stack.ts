@@ -36,7 +36,7 @@ export interface DemoStack {
   /** Instance name of each kind's demo target, e.g. `opcenter-demo`. */
   instances: Partial<Record<TargetKind, string>>;
   adminPassword: string;
-  /** The Node-RED runtime's service token. */
+  /** A service token for clients of the demo (the Node-RED process gets its own, least-privilege one). */
   serviceToken: string;
   signIn(username: string, password?: string): Promise<ApiClient>;
   close(): Promise<void>;
@@ -76,19 +76,20 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       // The file's connection points at the compose demo's simulators; here they run in this process.
       targets.push({ ...target, connection: simulator.connection(sim) });
     }
-    // The site file holds the simulators' credentials: readable by this user only.
+    // The site file holds the simulators' credentials: readable by this user only. The Node-RED process
+    // sees none of the gateway's environment: the flows' OPC UA port is passed to it here.
+    const opcuaPort = String(simulators.opcua?.port ?? options.opcuaPort ?? 4840);
     const siteFile = path.join(dataDir, 'site.json');
-    fs.writeFileSync(siteFile, JSON.stringify({ targets }, null, 2), { mode: 0o600 });
+    const nodeRed = { env: { LOOPGATE_OPCUA_PORT: opcuaPort } };
+    fs.writeFileSync(siteFile, JSON.stringify({ targets, nodeRed }, null, 2), { mode: 0o600 });
 
     const adminPassword = process.env.LOOPGATE_ADMIN_PASSWORD ?? 'loopgate-admin';
     const serviceToken = `lgs_demo_${randomBytes(18).toString('hex')}`;
     // The flow's gateway URL is substituted from LOOPGATE_PORT when Node-RED starts, so fix it first.
     const port = options.port === 0 ? await freePort() : (options.port ?? 1880);
     process.env.LOOPGATE_PORT = String(port);
-    process.env.LOOPGATE_OPCUA_PORT = String(simulators.opcua?.port ?? options.opcuaPort ?? 4840);
+    process.env.LOOPGATE_OPCUA_PORT = opcuaPort;
     const flowFile = options.flowFile === undefined ? DEMO_FLOW_FILE : options.flowFile;
-    // Node-RED's gateway config nodes read the service token and port from the environment.
-    process.env.LOOPGATE_TOKEN = serviceToken;
     const config = loadConfig(
       {
         ...process.env,

@@ -88,7 +88,7 @@ export async function diffCommand(
 
 /** The rule set versions a deploy leaves waiting for a second person's approval, in words. */
 function pendingLines(items: readonly DeploymentItem[]): string[] {
-  const pending = items.filter((i) => i.result === 'pending-approval');
+  const pending = items.filter((i) => i.result === 'pending-approval' && i.kind === 'rule-set');
   if (!pending.length) return [];
   return [
     `NOT LIVE YET: ${pending.length} rule set version(s) wait for a second person's approval, not their author's (exit code ${EXIT.pendingApproval}):`,
@@ -99,7 +99,8 @@ function pendingLines(items: readonly DeploymentItem[]): string[] {
 /**
  * `loopgate deploy`: validates, publishes changed rule sets as new production versions (they wait
  * for a second person's approval: exit code 6 until they are live), deploys the flow files to
- * Node-RED at the revision it read (a stale revision is refused), and records the deployment with
+ * Node-RED at the revision it read (a stale revision is refused; under flow change control the flows
+ * become a pending flow version, exit code 6 until a second engineer signs), and records the deployment with
  * every version and checksum. When nothing changed it writes nothing.
  */
 export async function deployCommand(
@@ -119,7 +120,7 @@ export async function deployCommand(
   const changedRuleSets = result.ruleSets.filter((r) => !r.sameAs);
   const changedFlows = result.flows.filter((f) => !flowUnchanged(f));
   if (changedRuleSets.length + changedFlows.length === 0) {
-    const items = [...result.ruleSets.flatMap(existingRuleSet), ...result.flows.map(flowItem)];
+    const items = [...result.ruleSets.flatMap(existingRuleSet), ...result.flows.map((diff) => flowItem(diff))];
     const pending = items.filter((i) => i.result === 'pending-approval');
     out.result({ ok: true, changed: false, items, pendingApproval: pending }, () => [
       'nothing to deploy: every file is unchanged; nothing was written',
@@ -156,20 +157,24 @@ export async function deployCommand(
   }
 
   let revisionAfter: string | undefined;
+  let pendingFlowVersion: number | undefined;
   out.progress(
     4,
     steps,
     changedFlows.length ? `deploying ${changedFlows.length} flow(s) at revision ${runtime?.rev}` : 'flows unchanged',
   );
-  if (runtime && changedFlows.length)
-    revisionAfter = await red.setFlows(
+  if (runtime && changedFlows.length) {
+    const answer = await red.setFlows(
       runtime.rev,
       mergeFlows(
         runtime.flows,
         report.flows.map((f) => f.flow),
       ),
     );
-  items.push(...result.flows.map(flowItem));
+    revisionAfter = answer.rev;
+    pendingFlowVersion = answer.pendingVersion;
+  }
+  items.push(...result.flows.map((diff) => flowItem(diff, pendingFlowVersion !== undefined)));
 
   out.progress(5, steps, 'recording the deployment');
   const record = await gateway.request<DeploymentRecord>(
@@ -185,10 +190,16 @@ export async function deployCommand(
     'recording the deployment',
   );
   const pending = items.filter((i) => i.result === 'pending-approval');
-  out.result({ ok: true, changed: true, deployment: record, pendingApproval: pending }, () => [
+  const flowVersion = pendingFlowVersion !== undefined ? { pendingFlowVersion } : {};
+  out.result({ ok: true, changed: true, deployment: record, pendingApproval: pending, ...flowVersion }, () => [
     `deployment ${record.id} by ${record.deployedBy}`,
     ...items.map((i) => `  ${i.kind} ${i.id} ${i.version} ${i.result} sha256:${i.checksum.slice(0, 12)}`),
     ...pendingLines(items),
+    ...(pendingFlowVersion !== undefined
+      ? [
+          `NOT LIVE YET: flow version ${pendingFlowVersion} waits for a second engineer's signature (exit code ${EXIT.pendingApproval})`,
+        ]
+      : []),
   ]);
   return pending.length ? EXIT.pendingApproval : EXIT.ok;
 }
@@ -201,7 +212,7 @@ function existingRuleSet(diff: RuleSetDiff): DeploymentItem[] {
   return [{ kind: 'rule-set', id: diff.id, version: String(version), checksum: diff.checksum, result }];
 }
 
-function flowItem(diff: FlowDiff): DeploymentItem {
-  const result = flowUnchanged(diff) ? 'unchanged' : 'deployed';
+function flowItem(diff: FlowDiff, pending = false): DeploymentItem {
+  const result = flowUnchanged(diff) ? 'unchanged' : pending ? 'pending-approval' : 'deployed';
   return { kind: 'flow', id: diff.id, version: diff.version, checksum: diff.checksum, result };
 }

@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { AuditReanchor1767700000000 } from '../../gateway/persistence/migrations/1767700000000-audit-reanchor';
 import { WriteBackGateway1767300000000 } from '../../gateway/persistence/migrations/1767300000000-write-back-gateway';
 import { EarnedAutonomy1767600000000 } from '../../autonomy/persistence/migrations/1767600000000-earned-autonomy';
+import { FlowVersions1767800000000 } from '../../flows/persistence/migrations/1767800000000-flow-versions';
 import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
 import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
 
@@ -16,4 +17,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RuleRegistry1767400000000,
   EarnedAutonomy1767600000000,
   AuditReanchor1767700000000,
+  FlowVersions1767800000000,
 ];
