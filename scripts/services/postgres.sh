@@ -26,7 +26,11 @@ pg_as_owner() {
 pg_home() {
   local pointer="$SERVICES_DIR/postgres.home" home
   if [ -s "$pointer" ]; then
-    cat "$pointer"
+    # The pointer outlives /var/tmp cleaners: recreate the directory it names.
+    home="$(cat "$pointer")"
+    mkdir -p "$home"
+    is_root && chown postgres: "$home"
+    printf '%s\n' "$home"
     return
   fi
   home="$SERVICES_DIR/postgres"
