@@ -163,7 +163,11 @@ kafka_up() {
   kafka_write_config
   kafka_java_cmd
   if [ ! -s "$dir/data/meta.properties" ]; then
-    [ -s "$dir/cluster.id" ] || head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$dir/cluster.id"
+    # A cluster id is 16 random bytes in URL-safe base64; one that begins with '-' is read by the
+    # storage tool as an option (one start in 64 failed that way), so its first character is a letter.
+    if [ ! -s "$dir/cluster.id" ] || [ "$(head -c 1 "$dir/cluster.id")" = "-" ]; then
+      head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' | sed 's/^-/A/' >"$dir/cluster.id"
+    fi
     log "kafka: formatting $dir/data (cluster $(cat "$dir/cluster.id"))"
     "${KAFKA_JAVA[@]}" kafka.tools.StorageTool format -t "$(cat "$dir/cluster.id")" -c "$dir/server.properties" \
       --ignore-formatted >"$dir/logs/format.log" 2>&1 || die "kafka storage format failed, see $dir/logs/format.log"
