@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { approvalNeedsPrior, requiredApproval, type ApprovalRule, type ApprovalSubject } from './approval-policy';
+import {
+  approvalNeedsPrior,
+  requiredApproval,
+  stepApprovalAtDispatch,
+  type ApprovalRule,
+  type ApprovalSubject,
+} from './approval-policy';
 
 const rules: ApprovalRule[] = [
   { name: 'lot release', actions: ['release-lot'], requiresQuality: true, expiresAfterSeconds: 7200 },
@@ -40,9 +46,13 @@ describe('requiredApproval', () => {
     expect(requiredApproval(rules, setFeed(1020), { value: 1000 })).toBeUndefined();
   });
 
-  it('requires approval when the prior value is unknown', () => {
+  it('requires approval when the target shows no measurable value', () => {
     expect(requiredApproval(rules, setFeed(1020), { value: undefined })?.rule).toBe('recipe step above 2 %');
-    expect(requiredApproval(rules, setFeed(1020))?.rule).toBe('recipe step above 2 %');
+    expect(requiredApproval(rules, setFeed(1020), { value: 'idle' })?.rule).toBe('recipe step above 2 %');
+  });
+
+  it('leaves step rules to dispatch when the target did not answer', () => {
+    expect(requiredApproval(rules, setFeed(1020))).toBeUndefined();
   });
 
   it('does not match other actions', () => {
@@ -75,5 +85,17 @@ describe('approvalNeedsPrior', () => {
     expect(
       approvalNeedsPrior(rules, { action: 'release-lot', objectType: 'material-lot', objectId: 'L', initiator: 'ai' }),
     ).toBe(false);
+  });
+});
+
+describe('stepApprovalAtDispatch', () => {
+  it('judges step rules from the value read before the write', () => {
+    expect(stepApprovalAtDispatch(rules, setFeed(1030), { value: 1000 })?.rule).toBe('recipe step above 2 %');
+    expect(stepApprovalAtDispatch(rules, setFeed(1020), { value: 1000 })).toBeUndefined();
+  });
+
+  it('ignores rules without step criteria (intake judged them)', () => {
+    const all: ApprovalRule[] = [{ name: 'every write', actions: ['set-parameter'] }];
+    expect(stepApprovalAtDispatch(all, setFeed(1030), { value: 1000 })).toBeUndefined();
   });
 });

@@ -60,8 +60,10 @@ export function approvalNeedsPrior(rules: readonly ApprovalRule[], subject: Appr
 }
 
 /**
- * The approval a command needs, if any. `prior` is the value at the target; when a step rule
- * applies and the step cannot be measured (prior unknown or not a number), approval is required.
+ * The approval a command needs, if any. `prior` is the value read at the target; when a step rule
+ * applies and the step cannot be measured from it (not a number, nothing there), approval is
+ * required. Without `prior` (the target did not answer) step rules are not judged here: the
+ * dispatcher judges them from the read just before the write (`stepApprovalAtDispatch`).
  */
 export function requiredApproval(
   rules: readonly ApprovalRule[],
@@ -71,7 +73,8 @@ export function requiredApproval(
   const matched = rules.filter((rule) => {
     if (!matchesStatically(rule, subject)) return false;
     if (!hasStepCriteria(rule)) return true;
-    const step = prior ? stepBetween(prior.value, subject.value) : undefined;
+    if (!prior) return false;
+    const step = stepBetween(prior.value, subject.value);
     if (!step) return subject.value !== undefined;
     return (
       (rule.stepPercentAbove !== undefined && step.percent > rule.stepPercentAbove) ||
@@ -84,4 +87,19 @@ export function requiredApproval(
     requiresQuality: matched.some((rule) => rule.requiresQuality === true),
     expiresAfterSeconds: Math.min(...matched.map((rule) => rule.expiresAfterSeconds ?? DEFAULT_APPROVAL_TTL_SECONDS)),
   };
+}
+
+/**
+ * The step rules judged again at dispatch, from the value read just before the write (`undefined`
+ * when the target offers no read): a command accepted while the target did not answer at submit,
+ * or whose value moved since, waits for a signature here instead.
+ *
+ * @example stepApprovalAtDispatch(rules, subject, { value: 1000 }) // { rule: 'recipe step above 2 %', ... }
+ */
+export function stepApprovalAtDispatch(
+  rules: readonly ApprovalRule[],
+  subject: ApprovalSubject,
+  prior: { value: ParameterValue | null | undefined },
+): ApprovalRequirement | undefined {
+  return requiredApproval(rules.filter(hasStepCriteria), subject, prior);
 }

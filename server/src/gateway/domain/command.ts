@@ -52,7 +52,8 @@ export interface Command {
 /** Moves a command on in its life; terminal states never change (a bug if asked to). */
 const NEXT: Record<CommandState, readonly CommandState[]> = {
   'pending-approval': ['queued', 'rejected', 'expired'],
-  queued: ['dispatching', 'applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'],
+  // A step approval rule judged at dispatch (the target did not answer at submit) sends it to a signer.
+  queued: ['dispatching', 'pending-approval', 'applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'],
   dispatching: ['reconciling', 'applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'],
   // Only a read ends it: applied or reverted when the value is there, else back to writing, failed or expired.
   reconciling: ['dispatching', 'applied', 'failed', 'expired', 'reverted'],

@@ -1,7 +1,9 @@
 import type { AuditOutcome } from '@loopgate/contracts';
 import type { BusCommand } from '../bus/command-bus';
+import type { ApprovalRequirement } from '../domain/approval-policy';
 import { isInQueue, isTerminal, moveTo, type Command } from '../domain/command';
 import { auditEntryFor, type AuditDetails } from './audit-entries';
+import { commandRecordHash } from './command-hash';
 import type { EngineContext } from './context';
 import type { DispatchControl } from './dispatch-control';
 import { CommandDispatcher, DispatchInterrupted, type DispatchContext } from './dispatcher';
@@ -112,7 +114,35 @@ export class DispatchCoordinator {
       overridden: (command, written, found, holdUntil, changedBy) =>
         this.overrides.audit(command, written, found, holdUntil, changedBy),
       noteFailure: (instance, code, message) => this.stats.noteFailure(instance, code, message),
+      holdForApproval: (command, requirement) => this.holdForApproval(command, requirement),
     };
+  }
+
+  /**
+   * Sends a queued command to a signer, as the intake would have had the target answered: it
+   * leaves the key's queue and takes its place in the order again once signed.
+   */
+  private async holdForApproval(command: Command, requirement: ApprovalRequirement): Promise<Command> {
+    const now = this.ctx.now();
+    const at = new Date(now).toISOString();
+    const expiresAt = new Date(
+      Math.min(Date.parse(command.notAfter), now + requirement.expiresAfterSeconds * 1000),
+    ).toISOString();
+    let pending = moveTo(
+      command,
+      'pending-approval',
+      {
+        reasonCode: 'APPROVAL_REQUIRED',
+        message: `approval required by rule "${requirement.rule}" (step judged at dispatch from the value read at the target)`,
+        approval: { rule: requirement.rule, requiresQuality: requirement.requiresQuality, expiresAt },
+      },
+      at,
+    );
+    pending = { ...pending, approval: { ...pending.approval!, recordHash: commandRecordHash(pending) } };
+    await this.ctx.journal.record(pending, 'pending', {});
+    this.stats.finished(pending, isInQueue(command.state));
+    this.ctx.observer.refused?.(pending.target.instance, 'APPROVAL_REQUIRED');
+    return pending;
   }
 
   /** Ends a command in a terminal state: stored with its audit record (and the key's last write). */

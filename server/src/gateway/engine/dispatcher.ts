@@ -9,6 +9,7 @@ import {
   type WriteResult,
 } from '../../targets/adapter';
 import { lockIfNeeded, readBackOf, releaseIfHeld } from '../../targets/write-cycle';
+import { stepApprovalAtDispatch, type ApprovalRequirement } from '../domain/approval-policy';
 import type { Command } from '../domain/command';
 import type { ControlGate } from '../domain/control-gate';
 import { checkExpiry, checkRecordState, checkStep, subjectOf } from '../domain/guardrails';
@@ -134,6 +135,8 @@ export interface DispatchContext {
     changedBy?: string,
   ): Promise<void>;
   noteFailure(instance: string, code: string, message: string): void;
+  /** A step approval rule matched at dispatch: the command leaves its key's queue to wait for a signature. */
+  holdForApproval(command: Command, requirement: ApprovalRequirement): Promise<Command>;
 }
 
 const CREATE_ACTIONS = new Set(['create-maintenance-work-order', 'create-quality-event']);
@@ -147,7 +150,7 @@ type AttemptPhase = 'lock' | 'write' | 'confirm';
  * or a lock someone else holds waits (the key's queue holds) until the target answers or
  * `notAfter` passes; a write that may have landed is `reconciling`, read with backoff and never
  * written again until a read tells; confirmation by read-back. Resolves with the command in a
- * terminal state, stored.
+ * terminal state, stored, or `pending-approval` when a step approval rule matched the value read.
  */
 export class CommandDispatcher {
   constructor(private readonly ctx: DispatchContext) {}
@@ -176,6 +179,13 @@ export class CommandDispatcher {
         );
         command = { ...command, priorValue: read.value };
         await this.decideOnPrior(command, runtime, read);
+      }
+      // Step approval rules from the value just read: also those the intake could not judge (no answer at submit).
+      if (command.approval === undefined && command.revertOf === undefined) {
+        const requirement = stepApprovalAtDispatch(runtime.approvals, subjectOf(command), {
+          value: command.priorValue,
+        });
+        if (requirement) return await this.ctx.holdForApproval(command, requirement);
       }
 
       if (this.ctx.isShadow(runtime.instance)) {
