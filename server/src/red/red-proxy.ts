@@ -158,9 +158,12 @@ export class RedProxy {
       res.statusCode = 200;
       return void res.end();
     }
-    const body = await this.body(req, this.limits.admin);
     const caller = await this.gate.editorCaller(req);
+    // Every write to Node-RED's admin API needs a user: an anonymous body is refused unread.
+    if (!caller && UNSAFE.has(method))
+      throw new UserError('UNAUTHENTICATED', 'sign in at the Loopgate console to change flows', 401);
     if (caller?.viaCookie && UNSAFE.has(method)) refuseForeignOrigin(req);
+    const body = await this.body(req, this.limits.admin);
     if (caller && pathname === `${NODE_RED_ADMIN_ROOT}/flows` && method === 'POST') {
       const deploymentType = String(req.headers['node-red-deployment-type'] ?? 'full');
       const answer = await this.gate.deploy({
@@ -285,7 +288,7 @@ export class RedProxy {
     }
     if (error instanceof UserError) {
       // The rest of a refused upload is not read: close the connection instead of draining it.
-      if (error.code === 'BODY_TOO_LARGE') res.setHeader('connection', 'close');
+      if (error.code === 'BODY_TOO_LARGE' || res.req?.readableEnded === false) res.setHeader('connection', 'close');
       return this.json(res, error.status, errorBody(error));
     }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));

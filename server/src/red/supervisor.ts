@@ -28,6 +28,8 @@ export interface SupervisorOptions {
   beforeStart: () => Promise<void>;
   clock?: Clock;
   backoff?: RestartBackoff;
+  /** The child's script; red-child.js unless a test runs a stand-in that speaks the same IPC. */
+  entry?: string;
 }
 
 type State =
@@ -171,7 +173,7 @@ export class NodeRedSupervisor {
   private async spawn(): Promise<void> {
     this.state = { kind: 'starting', since: this.clock.now() };
     await this.options.beforeStart();
-    const child = fork(childEntry(), [], {
+    const child = fork(this.options.entry ?? childEntry(), [], {
       env: this.options.env,
       cwd: this.options.start.userDir,
       execArgv: [],
