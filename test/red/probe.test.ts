@@ -1,9 +1,12 @@
 /**
  * The probe flow of issue 12, deployed through the real change-control path (one engineer submits
  * in the editor's way, a second signs): from inside Node-RED it reads env.get, escapes the function
- * sandbox to the process, and tries the gateway's site file, database and credential secret. Nothing
- * of the gateway's is readable, exec is not loaded, flow endpoints need a session or a token, and
- * the Node-RED process is another process, user and environment than the gateway.
+ * sandbox to the process, tries the gateway's site file, database (and its WAL), audit key,
+ * credential secret and environment (/proc), lists the data folder, runs commands through
+ * child_process, forges an IPC message, and calls the MES directly. Nothing of the gateway's is
+ * readable, commands run as the Node-RED user, the MES answers 401 (no credential is in reach),
+ * exec is not loaded, flow endpoints need a session or a token, and the Node-RED process is another
+ * process, user and environment than the gateway.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -12,7 +15,7 @@ import { endpointFlow, startRedGateway, waitFor, type RedGateway } from './suppo
 
 let gw: RedGateway;
 
-function probeFunction(files: Record<string, string>): string {
+function probeFunction(files: Record<string, string>, mes: Record<string, unknown>): string {
   return `
 const out = { envGet: env.get('LOOPGATE_ADMIN_PASSWORD') ?? null, files: {} };
 let proc;
@@ -27,6 +30,18 @@ if (proc) {
   for (const [name, file] of Object.entries(files)) {
     try { out.files[name] = fs.readFileSync(file, 'utf8'); } catch (e) { out.files[name] = 'refused: ' + e.code; }
   }
+  try { out.dataDirListing = fs.readdirSync(${JSON.stringify(path.dirname(files.site))}); } catch (e) { out.dataDirListing = 'refused: ' + e.code; }
+  const cp = proc.mainModule.require('child_process');
+  out.commandUser = cp.execFileSync('id', ['-u'], { encoding: 'utf8' }).trim();
+  try { out.catSite = cp.execFileSync('cat', [files.site], { encoding: 'utf8', stdio: 'pipe' }); } catch (e) { out.catSite = 'refused: exit ' + e.status; }
+  // A forged "listening" over the IPC channel Node-RED shares with the gateway: the proxy must not follow it.
+  proc.send({ type: 'listening', port: 9, uid: 0, gid: 0 });
+  const f = msg.constructor.constructor('return fetch')();
+  const mes = ${JSON.stringify(mes)};
+  const command = await f(mes.command, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(mes.body) });
+  out.mesCommandWithoutToken = command.status;
+  const token = await f(mes.token, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=' + mes.clientId + '&client_secret=guess' });
+  out.mesTokenWithoutSecret = token.status;
 }
 msg.payload = out;
 return msg;`;
@@ -48,8 +63,18 @@ describe('the probe flow (issue 12)', () => {
       site: gw.siteFile,
       database: path.join(gw.dataDir, 'loopgate.db'),
       credentialSecret: path.join(gw.dataDir, 'node-red-credential-secret'),
+      databaseWal: path.join(gw.dataDir, 'loopgate.db-wal'),
+      auditKey: path.join(gw.dataDir, 'audit-key'),
+      gatewayEnvironment: `/proc/${gw.pid}/environ`,
     };
-    const flows = endpointFlow('probe', '/probe', probeFunction(files));
+    // The MES as the deployment lets the child reach it (same host, no network policy in a test).
+    const mes = {
+      command: `${gw.sim.url}/sit-svc/application/${gw.sim.app}/odata/SetProcessParameterValue`,
+      body: { RecipeId: 'CNC-01/OP20', Name: 'FeedRate', Value: 1, ExternalRef: 'probe' },
+      token: `${gw.sim.url}/sit-auth/OAuth/Token`,
+      clientId: gw.sim.clientId,
+    };
+    const flows = endpointFlow('probe', '/probe', probeFunction(files, mes));
     const submitted = await gw.deploy(await gw.engineer('erin'), flows);
     expect(submitted.status).toBe(403);
     expect(submitted.body).toMatchObject({ code: 'FLOW_APPROVAL_REQUIRED' });
@@ -102,7 +127,32 @@ describe('the probe flow (issue 12)', () => {
       site: 'refused: EACCES',
       database: 'refused: EACCES',
       credentialSecret: 'refused: EACCES',
+      databaseWal: 'refused: EACCES',
+      auditKey: 'refused: EACCES',
+      gatewayEnvironment: 'refused: EACCES',
     });
+    expect(probe.dataDirListing).toBe('refused: EACCES');
+  });
+
+  it("runs operating-system commands from the escaped sandbox only as the Node-RED user, who cannot read the gateway's files", () => {
+    expect(probe.commandUser).toBe(String(probe.uid));
+    expect(probe.commandUser).not.toBe('0');
+    expect(probe.catSite).toBe('refused: exit 1');
+  });
+
+  it('reaches the MES only as an anonymous caller: no token, no client secret, nothing applied', () => {
+    // The request got an answer: the child can reach the MES's port. A network policy (docs/security.md) closes that.
+    expect(probe.mesCommandWithoutToken).toBe(401);
+    expect(probe.mesTokenWithoutSecret).toBe(401);
+    expect(gw.sim.ledger().filter((e) => e.externalRef === 'probe')).toEqual([]);
+  });
+
+  it('ignores a "listening" message forged over the IPC channel: the proxy keeps to the real port', async () => {
+    const response = await fetch(`${gw.url}/flows-http/probe`, {
+      headers: { authorization: `Bearer ${gw.bootstrapToken}` },
+    });
+    expect(response.status).toBe(200);
+    expect((await gw.health()).checks['node-red'].ok).toBe(true);
   });
 
   it('runs in another process, as another user, with another environment', () => {

@@ -193,6 +193,8 @@ export class NodeRedSupervisor {
       }, START_TIMEOUT_MS);
       child.on('message', (message: ChildToGateway) => {
         if (message.type === 'listening') {
+          // Only the first report counts: a flow could send its own (it holds the same IPC channel).
+          if (this.state.kind !== 'starting' || child !== this.child) return;
           clearTimeout(timer);
           this.state = { kind: 'up', since: this.clock.now(), port: message.port, uid: message.uid };
           this.logger.log(`Node-RED pid ${child.pid} uid ${message.uid} on 127.0.0.1:${message.port}`);
