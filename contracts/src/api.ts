@@ -87,6 +87,11 @@ export interface TargetStatus {
   currentRate: number;
   rateLimit: number;
   lastErrors: { time: string; code: string; message: string }[];
+  /**
+   * Present while the gateway has marked the target down (consecutive outage signals): its queues
+   * hold, nothing fails for it, and it is probed with backoff until it answers.
+   */
+  down?: { since: string; reason: string; probes: number; lastProbe?: string; nextProbeAt: string };
 }
 
 export interface ControlState {

@@ -435,6 +435,38 @@ describe('observability', () => {
   });
 });
 
+describe('a target marked down', () => {
+  it('shows in GET /targets, /health and the loopgate_target_down gauge, and is marked up when a probe answers', async () => {
+    fake.unhealthy = 'HTTP_503: service unavailable';
+    fake.failReadsNext(3);
+    const { commandId } = await json<WriteBackOutcome>(
+      await gw.call('POST', '/writebacks', { as: SERVICE, body: setRequest(fake, { value: 1234 }) }),
+    );
+    let listed: TargetList['targets'][number] | undefined;
+    for (let i = 0; i < 500 && !listed?.down; i++) {
+      listed = (await json<TargetList>(await gw.call('GET', '/targets', { as: VIEWER }))).targets[0];
+      if (!listed.down) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    expect(listed).toMatchObject({
+      healthy: false,
+      down: { reason: expect.stringMatching(/^3 outage signals in a row/), nextProbeAt: expect.any(String) },
+    });
+    const health = await json<{ checks: Record<string, { ok: boolean; message?: string }> }>(
+      await gw.call('GET', '/health'),
+    );
+    expect(health.checks['target:opc-1']).toMatchObject({ ok: false, message: expect.stringMatching(/^marked down/) });
+    expect(await (await gw.call('GET', '/metrics')).text()).toContain('loopgate_target_down{target="opc-1"} 1');
+    expect(
+      (await json<WriteBackOutcome>(await gw.call('GET', `/writebacks/${commandId}`, { as: SERVICE }))).state,
+    ).toBe('queued');
+
+    fake.unhealthy = undefined;
+    expect(await settled(commandId)).toMatchObject({ state: 'applied' });
+    expect((await json<TargetList>(await gw.call('GET', '/targets', { as: VIEWER }))).targets[0].down).toBeUndefined();
+    expect(await (await gw.call('GET', '/metrics')).text()).toContain('loopgate_target_down{target="opc-1"} 0');
+  });
+});
+
 describe('start', () => {
   it('fails, naming the field, when a target has invalid guardrails', async () => {
     const broken = createGatewayTestApp([

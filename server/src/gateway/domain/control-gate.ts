@@ -1,5 +1,5 @@
-/** Why dispatch waits: the global kill switch or a paused target. */
-export type GateState = 'open' | 'stopped' | 'paused';
+/** Why dispatch waits: the global kill switch, a paused target, or a target marked down. */
+export type GateState = 'open' | 'stopped' | 'paused' | 'down';
 
 interface Waiter {
   target: string;
@@ -8,7 +8,7 @@ interface Waiter {
 }
 
 /**
- * The kill switch and per-target pause. Dispatch asks before every attempt; stopping takes effect
+ * The kill switch, per-target pause and targets marked down. Dispatch asks before every attempt; stopping takes effect
  * for the next attempt at once, and waiting commands go on in their order when resumed.
  */
 export class ControlGate {
@@ -17,13 +17,15 @@ export class ControlGate {
 
   private stopped = false;
   private readonly paused = new Set<string>();
+  private readonly down = new Set<string>();
   private waiters: Waiter[] = [];
   private closed = false;
   private readonly sleepers = new Set<() => void>();
 
   state(target: string): GateState {
     if (this.stopped) return 'stopped';
-    return this.paused.has(target) ? 'paused' : 'open';
+    if (this.paused.has(target)) return 'paused';
+    return this.down.has(target) ? 'down' : 'open';
   }
 
   isStopped(): boolean {
@@ -42,6 +44,13 @@ export class ControlGate {
   setPaused(target: string, paused: boolean): void {
     if (paused) this.paused.add(target);
     else this.paused.delete(target);
+    this.wake();
+  }
+
+  /** A target marked down holds its queues like a pause, until it is marked up. */
+  setDown(target: string, down: boolean): void {
+    if (down) this.down.add(target);
+    else this.down.delete(target);
     this.wake();
   }
 

@@ -9,6 +9,7 @@ import type { DispatchControl } from './dispatch-control';
 import { CommandDispatcher, DispatchInterrupted, type DispatchContext } from './dispatcher';
 import type { OverrideWatch } from './override-watch';
 import type { StoreChange } from './ports';
+import type { TargetAvailability } from './target-availability';
 import type { TargetStatistics } from './target-statistics';
 
 /**
@@ -28,6 +29,7 @@ export class DispatchCoordinator {
     private readonly control: DispatchControl,
     private readonly overrides: OverrideWatch,
     private readonly stats: TargetStatistics,
+    private readonly availability: TargetAvailability,
   ) {
     this.dispatcher = new CommandDispatcher(this.dispatchContext());
   }
@@ -114,6 +116,7 @@ export class DispatchCoordinator {
       overridden: (command, written, found, holdUntil, changedBy) =>
         this.overrides.audit(command, written, found, holdUntil, changedBy),
       noteFailure: (instance, code, message) => this.stats.noteFailure(instance, code, message),
+      availability: this.availability,
       holdForApproval: (command, requirement) => this.holdForApproval(command, requirement),
     };
   }

@@ -135,6 +135,8 @@ export interface DispatchContext {
     changedBy?: string,
   ): Promise<void>;
   noteFailure(instance: string, code: string, message: string): void;
+  /** Outage signals and answers per target: consecutive outages mark it down, an answer marks it up. */
+  availability: { outage(instance: string, reason: string): void; success(instance: string): void };
   /** A step approval rule matched at dispatch: the command leaves its key's queue to wait for a signature. */
   holdForApproval(command: Command, requirement: ApprovalRequirement): Promise<Command>;
 }
@@ -223,6 +225,7 @@ export class CommandDispatcher {
           const written = await runtime.adapter.write({ ...write, ...(lock ? { lock } : {}) });
           phase = 'confirm';
           const result = await this.confirm(runtime, write, expected, written);
+          this.ctx.availability.success(runtime.instance);
           return await this.applied(command, runtime, result, command.priorValue);
         } catch (error) {
           if (isFinal(error)) throw error;
@@ -271,6 +274,7 @@ export class CommandDispatcher {
     for (;;) {
       try {
         const landed = await this.checkLanded(runtime, write, expected);
+        this.ctx.availability.success(runtime.instance);
         if (command.state === 'reconciling' && !landed && (expected || CREATE_ACTIONS.has(write.action))) {
           await this.ctx.audit(command, 'retried', {
             reasonCode: 'OUTCOME_UNKNOWN',
@@ -280,6 +284,7 @@ export class CommandDispatcher {
         return { command, landed };
       } catch (error) {
         if (isFinal(error)) throw error;
+        this.signal(runtime, strategy, error);
         this.ctx.noteFailure(runtime.instance, 'OUTCOME_UNKNOWN', messageOf(error));
         if (command.state !== 'reconciling') {
           command = await this.ctx.save({ ...command, state: 'reconciling', updatedAt: this.iso() });
@@ -306,8 +311,12 @@ export class CommandDispatcher {
     step: () => Promise<T>,
   ): Promise<T> {
     for (;;) {
+      // A target marked down holds here until it is up again (or `notAfter` passes).
+      await this.waitGate(command);
       try {
-        return await step();
+        const result = await step();
+        this.ctx.availability.success(runtime.instance);
+        return result;
       } catch (error) {
         if (isFinal(error)) throw error;
         await this.afterFailure(runtime, command, strategy, tries, error);
@@ -333,6 +342,7 @@ export class CommandDispatcher {
     if (step.kind === 'give-up') throw new GaveUp(step.reason, step.message);
     const failure = classifyFailure(error);
     if (!failure.retry) throw error;
+    this.signal(runtime, strategy, error);
     this.ctx.noteFailure(runtime.instance, failure.exhausted, failure.message);
     if (step.spendsAttempt) {
       tries.spent += 1;
@@ -354,6 +364,14 @@ export class CommandDispatcher {
       }
     }
     if ((await this.ctx.gate.sleep(step.delayMs)) === 'closed') throw new DispatchInterrupted();
+  }
+
+  /** Tells availability what a failure says about the target: no answer or a 5xx, or an answer. */
+  private signal(runtime: TargetRuntime, strategy: ProcessingStrategy, error: unknown): void {
+    const silent = error instanceof TargetError && (error.kind === 'transient' || error.kind === 'unknown');
+    // Only a target whose outages hold its queues is marked down; `retry` spends attempts instead.
+    if (silent && strategy.outage === 'hold') this.ctx.availability.outage(runtime.instance, messageOf(error));
+    else if (!silent) this.ctx.availability.success(runtime.instance);
   }
 
   /**

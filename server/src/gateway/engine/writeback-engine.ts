@@ -11,6 +11,7 @@ import { Intake } from './intake';
 import { Journal } from './journal';
 import { OverrideWatch } from './override-watch';
 import { CONSOLE_LOGGER, type EngineLogger, type EngineObserver, type GatewayStore, type TargetRuntime } from './ports';
+import { DEFAULT_AVAILABILITY, TargetAvailability, type TargetDown } from './target-availability';
 import { TargetStatistics, type TargetError } from './target-statistics';
 
 export type { Actor, SubmitResult } from './context';
@@ -34,6 +35,8 @@ export interface EngineOptions {
   overrideWatchWindowSeconds?: number;
   /** Earned autonomy: judges the level of each AI request's scope in intake. */
   autonomy?: AutonomyPolicy;
+  /** Consecutive outage signals that mark a target down (default 3); probes back off as its processing strategy. */
+  markDownAfter?: number;
 }
 
 /** Runtime state of a target the console shows and controls. */
@@ -43,6 +46,8 @@ export interface TargetRuntimeState {
   queueDepth: number;
   currentRate: number;
   lastErrors: TargetError[];
+  /** Marked down after consecutive outage signals: its queues hold and it is probed until it answers. */
+  down?: TargetDown;
 }
 
 /**
@@ -65,6 +70,7 @@ export class WriteBackEngine {
   private readonly intake: Intake;
   private readonly approvals: Approvals;
   private readonly coordinator: DispatchCoordinator;
+  private readonly availability: TargetAvailability;
   private readonly history = new WriteHistory();
   private sweeper?: ReturnType<typeof setInterval>;
   private watcher?: ReturnType<typeof setInterval>;
@@ -91,7 +97,25 @@ export class WriteBackEngine {
     });
     this.intake = new Intake(this.ctx, this.history, this.overrides, this.stats, options.revertTtlSeconds);
     this.approvals = new Approvals(this.ctx, this.stats, this.history);
-    this.coordinator = new DispatchCoordinator(this.ctx, this.control, this.overrides, this.stats);
+    this.availability = new TargetAvailability(
+      this.control.gate,
+      now,
+      (instance) => this.control.requireTarget(instance).adapter.health(),
+      (instance, down) => {
+        if (down && down.probes === 0) this.ctx.logger.warn(`target ${instance} marked down: ${down.reason}`);
+        if (!down) this.ctx.logger.warn(`target ${instance} answers again: marked up`);
+        observer.target?.(instance);
+      },
+      (instance) => {
+        const processing = this.ctx.targets.get(instance)?.processing;
+        return {
+          downAfter: options.markDownAfter ?? DEFAULT_AVAILABILITY.downAfter,
+          probeInitialMs: processing?.initialDelayMs ?? DEFAULT_AVAILABILITY.probeInitialMs,
+          probeMaxMs: processing?.maxDelayMs ?? DEFAULT_AVAILABILITY.probeMaxMs,
+        };
+      },
+    );
+    this.coordinator = new DispatchCoordinator(this.ctx, this.control, this.overrides, this.stats, this.availability);
   }
 
   /** The kill switch and pause per target, as dispatch sees them. */
@@ -102,6 +126,7 @@ export class WriteBackEngine {
   /** Loads stored control state and recent writes, and starts dispatch. */
   async start(): Promise<void> {
     this.coordinator.start();
+    this.availability.start();
     await this.control.refresh();
     await this.stats.refresh();
     const since = new Date(this.ctx.now() - 24 * 3600_000).toISOString();
@@ -123,6 +148,7 @@ export class WriteBackEngine {
     if (this.sweeper) clearInterval(this.sweeper);
     if (this.watcher) clearInterval(this.watcher);
     this.coordinator.stop();
+    this.availability.close();
     this.control.gate.close();
     await this.ctx.bus.stop();
     this.started = false;
@@ -217,6 +243,7 @@ export class WriteBackEngine {
       queueDepth: this.stats.queueDepth(instance),
       currentRate: this.stats.currentRate(instance),
       lastErrors: this.stats.errors(instance),
+      ...(this.availability.isDown(instance) ? { down: this.availability.downState(instance) } : {}),
     };
   }
 }

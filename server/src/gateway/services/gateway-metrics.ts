@@ -14,6 +14,7 @@ export class GatewayMetrics {
   private readonly latency: Histogram<'target'>;
   private queueDepthOf: () => Map<string, number> = () => new Map();
   private stoppedNow: () => boolean = () => false;
+  private targetsDownOf: () => Map<string, boolean> = () => new Map();
 
   constructor(registry: Registry) {
     this.commands = new Counter({
@@ -47,6 +48,17 @@ export class GatewayMetrics {
         for (const [target, depth] of depthOf()) this.set({ target }, depth);
       },
     });
+    const downOf = () => this.targetsDownOf();
+    new Gauge({
+      name: 'loopgate_target_down',
+      help: '1 while the gateway has marked the target down after consecutive outage signals (its queues hold)',
+      labelNames: ['target'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [target, down] of downOf()) this.set({ target }, down ? 1 : 0);
+      },
+    });
     new Gauge({
       name: 'loopgate_writeback_dispatch_stopped',
       help: '1 while the global kill switch stops dispatch',
@@ -57,9 +69,14 @@ export class GatewayMetrics {
     });
   }
 
-  bind(queueDepth: () => Map<string, number>, stopped: () => boolean): void {
+  bind(
+    queueDepth: () => Map<string, number>,
+    stopped: () => boolean,
+    targetsDown: () => Map<string, boolean> = () => new Map(),
+  ): void {
     this.queueDepthOf = queueDepth;
     this.stoppedNow = stopped;
+    this.targetsDownOf = targetsDown;
   }
 
   observer(): EngineObserver {

@@ -3,6 +3,7 @@ import type { ControlState, TargetStatus } from '@loopgate/contracts';
 import type { Principal } from '../../auth/principal';
 import { HealthRegistry } from '../../health/health.module';
 import type { TargetRuntime } from '../engine/ports';
+import type { TargetDown } from '../engine/target-availability';
 import type { WriteBackEngine } from '../engine/writeback-engine';
 import { actorOf } from './actor';
 import { GatewayMetrics } from './gateway-metrics';
@@ -10,6 +11,9 @@ import { OutcomeStream } from './outcome-stream';
 import { TARGET_RUNTIMES, WRITEBACK_ENGINE } from './tokens';
 
 const HEALTH_TIMEOUT_MS = 2000;
+
+const downMessage = (down: TargetDown) =>
+  `marked down since ${down.since} (${down.reason})${down.lastProbe ? `, last probe: ${down.lastProbe}` : ''}; queues hold, next probe at ${down.nextProbeAt}`;
 
 /** Target status, pause, resume, shadow mode and the global kill switch. */
 @Injectable()
@@ -27,10 +31,14 @@ export class TargetsService {
     metrics.bind(
       () => new Map(this.runtimes.map((runtime) => [runtime.instance, this.engine.queueDepth(runtime.instance)])),
       () => this.engine.controlState().stopped,
+      () =>
+        new Map(this.runtimes.map((runtime) => [runtime.instance, !!this.engine.targetState(runtime.instance).down])),
     );
     for (const runtime of runtimes) {
       // A target being down degrades the gateway; it does not make it unready.
       registry.register(`target:${runtime.instance}`, async () => {
+        const down = this.engine.targetState(runtime.instance).down;
+        if (down) return { ok: false, critical: false, message: downMessage(down) };
         const health = await this.checkHealth(runtime);
         return { ok: health.healthy, critical: false, ...(health.message ? { message: health.message } : {}) };
       });
@@ -46,12 +54,13 @@ export class TargetsService {
     const runtime = this.runtimes.find((r) => r.instance === instance);
     if (!runtime) return undefined;
     const state = this.engine.targetState(instance);
-    const health = this.health.get(instance);
+    const health = state.down ? { healthy: false, message: downMessage(state.down) } : this.health.get(instance);
     return {
       instance,
       kind: runtime.kind,
       healthy: health?.healthy ?? true,
       ...(health?.message ? { healthMessage: health.message } : {}),
+      ...(state.down ? { down: state.down } : {}),
       paused: state.paused,
       shadow: state.shadow,
       queueDepth: state.queueDepth,

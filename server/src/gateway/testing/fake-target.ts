@@ -64,6 +64,8 @@ export class FakeTarget {
   private readonly lockHolders = new Map<string, string>();
   private seq = 0;
   private failingReads = 0;
+  /** While set, health checks answer unhealthy with this message. */
+  unhealthy: string | undefined;
   /** @internal Per address, the user the MES names for the last hand edit. */
   readonly changedBy = new Map<string, string>();
 
@@ -266,7 +268,8 @@ export class FakeTargetAdapter implements TargetAdapter {
   }
 
   async health() {
-    return { healthy: true };
+    const message = this.target.unhealthy;
+    return message ? { healthy: false, message } : { healthy: true };
   }
 
   async close(): Promise<void> {
