@@ -34,6 +34,14 @@ describe('live demo', () => {
     expect(record.lineage.ruleSetVersion).toBeGreaterThanOrEqual(1);
     expect(record.lineage.ruleName).toMatch(/\S/);
     expect(record.lineage.flowId).toBe('tool-wear-feed-rate');
+    // The spindle load it was decided on, as the OPC UA server stamped it (judged for quality and age).
+    expect(record.lineage.inputs).toEqual([
+      expect.objectContaining({
+        name: 'ns=1;s=CNC_Cell_01.SpindleLoad',
+        statusCode: 0,
+        sourceTime: expect.any(String),
+      }),
+    ]);
     expect(typeof record.priorValue).toBe('number');
     expect(typeof record.newValue).toBe('number');
     expect(record.newValue).toBeLessThan(record.priorValue as number);

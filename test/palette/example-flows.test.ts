@@ -140,6 +140,41 @@ describe('the demo flow in a running Node-RED', () => {
       ruleName: 'reduce-feed-rate-for-tool-wear',
       modelId: 'tool-wear-cnc',
     });
+    expect(command?.lineage.inputs).toEqual([
+      expect.objectContaining({
+        name: 'ns=1;s=CNC_Cell_01.SpindleLoad',
+        statusCode: 0,
+        sourceTime: expect.any(String),
+      }),
+    ]);
+  });
+
+  it("refuses the flow's decisions on an Uncertain spindle load and on a sensor clock running 30 s ahead", async () => {
+    const cell = stack.simulators.opcua as unknown as CncCellSimulator;
+    /** The first outcome of the flow refused with the code, once the sensor reports that way. */
+    const refusedWith = (code: string) =>
+      eventually(
+        async () => {
+          const list = await service.get<WriteBackList>('/writebacks?limit=100');
+          return list.outcomes.find((o) => o.lineage.flowId === 'tool-wear-feed-rate' && o.reasonCode === code);
+        },
+        60_000,
+        500,
+      ).catch(async (error: Error) => {
+        throw new Error(`${error.message}; commands: ${await commandsOf('tool-wear-feed-rate')}`);
+      });
+
+    cell.setSpindleLoadQuality({ status: 'uncertain' });
+    const uncertain = await refusedWith('INPUT_UNCERTAIN');
+    expect(uncertain.state).toBe('rejected');
+    // 0x40000000 and up: the Uncertain severity, as the OPC UA server stamped it.
+    expect(uncertain.lineage.inputs?.[0]?.statusCode).toBeGreaterThanOrEqual(0x40000000);
+    expect(uncertain.lineage.inputs?.[0]?.statusCode).toBeLessThan(0x80000000);
+
+    cell.setSpindleLoadQuality({ status: 'good', sourceClockOffsetMs: 30_000 });
+    const skewed = await refusedWith('CLOCK_SKEW');
+    expect(skewed.state).toBe('rejected');
+    cell.setSpindleLoadQuality({ status: 'good' });
   });
 });
 

@@ -3,6 +3,7 @@ import { LivenessWatch, registerHealthRoute } from '../lib/liveness';
 import type { Node, NodeAPI, NodeDef, NodeStatus } from '../lib/node-red';
 import { ISSUE_CODES } from '../lib/validation';
 import { INFERENCE_SOURCES, normaliseInference, type InferenceOptions } from './inference';
+import { inputSampleOf } from '../lib/input-samples';
 
 export const AI_SCORE_NODE_TYPE = 'ai-score';
 
@@ -94,6 +95,9 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       msg.inference = result.value;
+      // A score read straight from an OPC UA node is its own input: its quality and age are judged.
+      const sample = result.value.source === 'opcua' && msg.inputs === undefined ? inputSampleOf(msg) : undefined;
+      if (sample) msg.inputs = [sample];
       lastStatus = { fill: 'green', shape: 'dot', text: `${result.value.modelId} ${result.value.score}` };
       this.status(lastStatus);
       send([msg, null]);

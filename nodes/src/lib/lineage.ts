@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Isa95ObjectRef, Lineage, RuleEvent, WriteBackAction } from '@loopgate/contracts';
 import type { InferenceEnvelope } from '../ai-score/inference';
 import type { NodeMessage } from './node-red';
+import { inputSamplesOf } from './input-samples';
 import { isPlainObject } from './validation';
 
 /** `msg.rule`, set by the rule node on each fired event. */
@@ -25,7 +26,8 @@ function str(value: unknown): string | undefined {
 
 /**
  * The lineage of a write-back: which flow version and node built it, which rule version fired
- * (`msg.rule`) and which inference it acts on (`msg.inference`). Absent parts stay absent.
+ * (`msg.rule`), which inference it acts on (`msg.inference`) and the inputs it was decided on
+ * (`msg.inputs`: source time and OPC UA status of each, as the rule node saw them). Absent parts stay absent.
  *
  * @example
  * buildLineage({ flowId: 'tool-wear-feed-rate', flowVersion: '3', nodeId: 'out1' }, msg)
@@ -46,6 +48,7 @@ export function buildLineage(position: FlowPosition, msg: NodeMessage): Lineage 
     lineage.score =
       typeof inference.score === 'number' && Number.isFinite(inference.score) ? inference.score : undefined;
   }
+  lineage.inputs = inputSamplesOf(msg.inputs);
   return Object.fromEntries(Object.entries(lineage).filter(([, v]) => v !== undefined)) as Lineage;
 }
 

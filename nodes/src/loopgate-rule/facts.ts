@@ -21,6 +21,19 @@ function atPath(root: unknown, path: string): unknown {
   return current;
 }
 
+/**
+ * The OPC UA node ids a rule set's facts read (`source: "opcua:<node id>"`), in definition order:
+ * the inputs its decisions rest on.
+ */
+export function opcuaNodeIdsOf(definitions: readonly FactDefinition[]): string[] {
+  const ids: string[] = [];
+  for (const definition of definitions) {
+    const source = (definition.source ?? '').trim().split(/\s+/)[0] ?? '';
+    if (source.startsWith('opcua:') && source.length > 'opcua:'.length) ids.push(source.slice('opcua:'.length));
+  }
+  return [...new Set(ids)];
+}
+
 /** `isa95-material-lot` (the node type) or `materialLot` → the object in `msg.isa95`. */
 const ISA95_SOURCES: Record<string, string> = {
   'isa95-equipment': 'equipment',

@@ -180,6 +180,18 @@ describe('loopgate-rule node', () => {
     expect(msg.inference).toEqual(inference);
   });
 
+  it("carries the OPC UA inputs the decision rests on, with the server's source time and status", async () => {
+    const { rule, fired, debug } = await load({ allowUndefinedFacts: true });
+    const sourceTimestamp = new Date('2026-12-03T08:00:00.120Z');
+    rule.receive({ topic: SPINDLE, payload: 91, statusCode: { value: 0x40000000 }, sourceTimestamp });
+    await debug.next();
+    rule.receive({ topic: 'ns=1;s=CNC_Cell_01.Other', payload: 5, statusCode: { value: 0 }, sourceTimestamp });
+    await debug.next();
+    rule.receive({ payload: { recommendedFeedRate: 1104 }, inference });
+    const msg = await fired.next();
+    expect(msg.inputs).toEqual([{ name: SPINDLE, sourceTime: sourceTimestamp.toISOString(), statusCode: 0x40000000 }]);
+  });
+
   it('sends the per-condition results on output 2', async () => {
     const { rule, debug } = await load();
     rule.receive({ payload: { recommendedFeedRate: 1104, spindleLoad: 60 }, inference });

@@ -6,7 +6,8 @@ import type { Node, NodeAPI, NodeDef, NodeMessage } from '../lib/node-red';
 import { evaluate, typedProperty, type TypedValue } from '../lib/typed-value';
 import { isPlainObject } from '../lib/validation';
 import { registerRuleAdminRoutes } from './admin-routes';
-import { buildFacts, isOpcUaValue } from './facts';
+import { buildFacts, isOpcUaValue, opcuaNodeIdsOf } from './facts';
+import { inputSampleOf, inputSamplesOf, LatestInputs } from '../lib/input-samples';
 import { RuleSetCache } from './rule-set-cache';
 import { onInput } from '../lib/input';
 
@@ -66,6 +67,7 @@ export default function register(RED: NodeAPI): void {
     const gateway = gatewayFor(RED, def.gateway);
     const problem = 'problem' in parsed ? parsed.problem : 'problem' in gateway ? gateway.problem : undefined;
     const opcuaValues = new Map<string, unknown>();
+    const latestInputs = new LatestInputs();
     let cache: RuleSetCache | undefined;
     let lastDecisionWarning = 0;
 
@@ -106,7 +108,9 @@ export default function register(RED: NodeAPI): void {
         return;
       }
       const { config } = parsed;
+      const sample = isOpcUaValue(msg) ? inputSampleOf(msg) : undefined;
       if (isOpcUaValue(msg)) opcuaValues.set(msg.topic as string, msg.payload);
+      if (sample) latestInputs.record(sample);
       try {
         const loaded = await cache.get();
         const mapped: Record<string, unknown> = {};
@@ -116,6 +120,11 @@ export default function register(RED: NodeAPI): void {
         const result = await loaded.evaluator.evaluateAsync(facts);
         const version = loaded.version.version;
         const fired = result.results.filter((r) => r.result);
+        const inputs = latestInputs.forDecision(
+          opcuaNodeIdsOf(loaded.version.content.facts),
+          sample,
+          inputSamplesOf(msg.inputs),
+        );
 
         const eventMessages: NodeMessage[] = fired.map((rule) => {
           const out = RED.util.cloneMessage(msg);
@@ -126,6 +135,7 @@ export default function register(RED: NodeAPI): void {
             event: rule.event,
           } satisfies RuleFiring;
           out.payload = { ...(rule.event.params ?? {}) };
+          if (inputs.length > 0) out.inputs = inputs;
           return out;
         });
         const debug: NodeMessage = {

@@ -71,6 +71,14 @@ describe('opcenter-out', () => {
     };
   }
 
+  it("sends the rule node's inputs as the request's lineage.inputs", async () => {
+    const { out, results } = await load(setFeedRate);
+    const inputs = [{ name: 'ns=1;s=CNC_Cell_01.SpindleLoad', sourceTime: '2026-12-03T08:00:00.120Z', statusCode: 0 }];
+    out.receive({ ...structuredClone(feedRateMessage), inputs });
+    await results.next();
+    expect(gateway.requests[0]?.lineage?.inputs).toEqual(inputs);
+  });
+
   it('shows "waiting for approval" while the gateway holds the command for a signature', async () => {
     gateway.behaviour.initialState = 'pending-approval';
     gateway.behaviour.pollsUntilFinal = 2;

@@ -86,6 +86,12 @@ export interface CncCellUser {
   password: string;
 }
 
+/** The spindle-load sensor's report quality: OPC UA status severity and source-clock offset. */
+export interface SensorQuality {
+  status: 'good' | 'uncertain' | 'bad';
+  sourceClockOffsetMs?: number;
+}
+
 export interface CncCellSimulatorOptions extends CncCellProcessOptions {
   /** OPC UA port; default 4840; 0 picks a free one. */
   port?: number;
@@ -112,6 +118,12 @@ export interface CncCellSimulator extends RunningSimulator {
   toolChange(): void;
   setToolWear(value: number): void;
   setSpindleInterlock(value: boolean): void;
+  /**
+   * How the spindle-load sensor reports from now on: its status (a failing or drifting sensor
+   * reports Uncertain or Bad) and how far its source clock is from the true time (negative: the
+   * value is old; positive: the source's clock runs ahead).
+   */
+  setSpindleLoadQuality(quality: SensorQuality): void;
   /** Shuts the OPC UA server down (sessions are lost) and starts it again on the same port. */
   restart(downtimeMs?: number): Promise<void>;
   /** Shuts the OPC UA server down; the cell's state and ledger are kept for `online()`. */
@@ -182,6 +194,7 @@ class CncCellSimulatorImpl implements CncCellSimulator {
   private admin?: Server;
   private ticker?: NodeJS.Timeout;
   private lastTick = Date.now();
+  private spindleLoadQuality: SensorQuality = { status: 'good' };
 
   constructor(
     private readonly ua: NodeOpcua,
@@ -252,6 +265,7 @@ class CncCellSimulatorImpl implements CncCellSimulator {
     this.faults.clear();
     this.lockHeld = undefined;
     this.recordState = 'open';
+    this.spindleLoadQuality = { status: 'good' };
     this.applyAccessLevels();
     this.origins.clear();
     this.requests = 0;
@@ -277,6 +291,12 @@ class CncCellSimulatorImpl implements CncCellSimulator {
 
   setSpindleInterlock(value: boolean): void {
     this.process.setSpindleInterlock(value);
+  }
+
+  setSpindleLoadQuality(quality: SensorQuality): void {
+    if (!['good', 'uncertain', 'bad'].includes(quality.status))
+      throw new SimHttpError(400, 'BadRequest', `unknown sensor status ${String(quality.status)}`);
+    this.spindleLoadQuality = { status: quality.status, sourceClockOffsetMs: quality.sourceClockOffsetMs ?? 0 };
   }
 
   async restart(downtimeMs = 0): Promise<void> {
@@ -448,8 +468,16 @@ class CncCellSimulatorImpl implements CncCellSimulator {
   }
 
   private buildAddressSpace(server: OPCUAServer): void {
-    const { DataType, PermissionType, StatusCodes, Variant, WellKnownRoles, makeEUInformation, standardUnits } =
-      this.ua;
+    const {
+      DataType,
+      DataValue,
+      PermissionType,
+      StatusCodes,
+      Variant,
+      WellKnownRoles,
+      makeEUInformation,
+      standardUnits,
+    } = this.ua;
     const addressSpace = server.engine.addressSpace;
     if (!addressSpace) throw new Error('OPC UA address space not initialised');
     const namespace = addressSpace.getOwnNamespace();
@@ -474,7 +502,26 @@ class CncCellSimulatorImpl implements CncCellSimulator {
       accessLevel: 'CurrentRead',
       userAccessLevel: 'CurrentRead',
       minimumSamplingInterval: MIN_SAMPLING_MS,
-      value: { get: reading(DataType.Double, () => snapshot().spindleLoad) },
+      value: {
+        // Stamped by the sensor: its status and its own clock, as set by setSpindleLoadQuality.
+        timestamped_get: () => {
+          const quality = this.spindleLoadQuality;
+          const now = Date.now();
+          if (this.faults.shouldError())
+            return new DataValue({ statusCode: StatusCodes.BadCommunicationError, serverTimestamp: new Date(now) });
+          return new DataValue({
+            value: new Variant({ dataType: DataType.Double, value: snapshot().spindleLoad }),
+            statusCode:
+              quality.status === 'good'
+                ? StatusCodes.Good
+                : quality.status === 'uncertain'
+                  ? StatusCodes.UncertainSensorNotAccurate
+                  : StatusCodes.BadSensorFailure,
+            sourceTimestamp: new Date(now + (quality.sourceClockOffsetMs ?? 0)),
+            serverTimestamp: new Date(now),
+          });
+        },
+      },
     });
     const feedRate = namespace.addAnalogDataItem({
       componentOf: cell,
@@ -655,6 +702,12 @@ async function handleAdmin(cell: CncCellSimulator, req: IncomingMessage, res: Se
       if (typeof b.spindleInterlock === 'boolean') cell.setSpindleInterlock(b.spindleInterlock);
       return sendJson(res, 200, cell.state());
     }
+    case 'POST /__admin/sensor-quality':
+      cell.setSpindleLoadQuality({
+        status: text('status') as SensorQuality['status'],
+        sourceClockOffsetMs: typeof b.sourceClockOffsetMs === 'number' ? b.sourceClockOffsetMs : 0,
+      });
+      return sendJson(res, 204, undefined);
     case 'POST /__admin/restart':
       await cell.restart(typeof b.downtimeMs === 'number' ? b.downtimeMs : 0);
       return sendJson(res, 200, { restarted: true });
