@@ -287,8 +287,13 @@ export class RedProxy {
       return;
     }
     if (error instanceof UserError) {
-      // The rest of a refused upload is not read: close the connection instead of draining it.
-      if (error.code === 'BODY_TOO_LARGE' || res.req?.readableEnded === false) res.setHeader('connection', 'close');
+      // The rest of a refused upload is not read: the connection closes once the answer is out,
+      // instead of Node draining megabytes nobody will look at.
+      const unread = error.code === 'BODY_TOO_LARGE' || res.req?.complete === false;
+      if (unread) {
+        res.setHeader('connection', 'close');
+        res.once('finish', () => res.req?.socket.destroy());
+      }
       return this.json(res, error.status, errorBody(error));
     }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
