@@ -4,6 +4,7 @@ import { AppShell } from './components/AppShell';
 import { LiveProvider } from './live';
 import { AuditPage } from './pages/audit/AuditPage';
 import { AutonomyPage } from './pages/autonomy/AutonomyPage';
+import { FlowsPage } from './pages/flows/FlowsPage';
 import { OutcomesPage } from './pages/outcomes/OutcomesPage';
 import { RulesPage } from './pages/rules/RulesPage';
 import { SignInPage } from './pages/signin/SignInPage';
@@ -16,6 +17,7 @@ const TITLES: Record<string, string> = {
   audit: 'Audit',
   targets: 'Targets',
   autonomy: 'Autonomy',
+  flows: 'Flows',
 };
 
 export function App() {
@@ -39,6 +41,7 @@ export function App() {
         {section === 'audit' && <AuditPage />}
         {section === 'targets' && <TargetsPage />}
         {section === 'autonomy' && <AutonomyPage />}
+        {section === 'flows' && <FlowsPage />}
         {(section === 'outcomes' || !TITLES[section]) && <OutcomesPage />}
       </AppShell>
     </LiveProvider>

@@ -10,6 +10,7 @@ import { Time } from './Notice';
 const NAV = [
   { href: '/outcomes', label: 'Outcomes' },
   { href: '/rules', label: 'Rules' },
+  { href: '/flows', label: 'Flows' },
   { href: '/audit', label: 'Audit' },
   { href: '/targets', label: 'Targets' },
   { href: '/autonomy', label: 'Autonomy' },
