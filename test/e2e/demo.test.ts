@@ -4,7 +4,8 @@
  * → audit. Nothing is mocked but the MES, which is the Opcenter simulator.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditPage, AuditRecord, WriteBackList } from '@loopgate/contracts';
+import type { AuditPage, AuditRecord, WriteBackList, WriteBackOutcome } from '@loopgate/contracts';
+import type { CncCellSimulator } from '../../server/src/targets/opcua/simulator';
 import type { ApiClient } from '../../server/src/demo/api-client';
 import { eventually, startTestStack, type DemoStack } from '../support/stack';
 
@@ -49,6 +50,54 @@ describe('live demo', () => {
 
     const ledger = stack.simulators.opcenter!.ledger().filter((e) => e.parameter === 'FeedRate');
     expect(ledger.at(-1)?.value).toBe(record.newValue);
+  });
+
+  it("flags the AI's change at the CNC cell's HMI, naming model and command; the operator's revert clears it", async () => {
+    const cell = stack.simulators.opcua as unknown as CncCellSimulator;
+    const service = { 'content-type': 'application/json', authorization: `Bearer ${stack.serviceToken}` };
+    const prior = cell.state().feedRate;
+    const submitted = await fetch(`${stack.url}/api/v1/writebacks`, {
+      method: 'POST',
+      headers: service,
+      body: JSON.stringify({
+        requestId: `hmi-flag-${Date.now()}`,
+        target: { kind: 'opcua', instance: 'opcua-demo' },
+        object: { type: 'equipment', id: 'CNC_Cell_01' },
+        action: 'set-parameter',
+        parameter: 'FeedRate',
+        value: Math.round(prior * 0.97),
+        reason: 'tool wear compensation',
+        notAfter: new Date(Date.now() + 60_000).toISOString(),
+        initiator: 'ai',
+        lineage: { modelId: 'tool-wear-cnc', modelVersion: '1.2.0', inferenceId: 'hmi-flag-inference' },
+      }),
+    });
+    expect(submitted.status).toBe(202);
+    const { commandId: id } = (await submitted.json()) as WriteBackOutcome;
+    /** A revert that lands ends `reverted`, a write `applied`. */
+    const landed = (commandId: string, state: 'applied' | 'reverted') =>
+      eventually(
+        async () => {
+          const outcome = await operator.get<WriteBackOutcome>(`/writebacks/${commandId}`);
+          return outcome.state === state ? outcome : undefined;
+        },
+        30_000,
+        250,
+      ).catch(async (error: Error) => {
+        const outcome = await operator.get<WriteBackOutcome>(`/writebacks/${commandId}`);
+        throw new Error(
+          `${error.message}; ${commandId} is ${outcome.state} ${outcome.reasonCode ?? ''} ${outcome.message ?? ''}`,
+        );
+      });
+    await landed(id, 'applied');
+    expect(cell.hmiFlag('FeedRate')).toEqual({ aiChanged: true, by: `tool-wear-cnc 1.2.0, command ${id}` });
+
+    const revert = await operator.post<WriteBackOutcome>(`/writebacks/${id}/revert`, {
+      reason: 'operator prefers the recipe value',
+    });
+    await landed(revert.commandId, 'reverted');
+    expect(cell.state().feedRate).toBe(prior);
+    expect(cell.hmiFlag('FeedRate')).toEqual({ aiChanged: false, by: '' });
   });
 
   it('keeps an audit chain that verifies', async () => {

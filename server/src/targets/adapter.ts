@@ -37,6 +37,16 @@ export interface TargetWrite extends TargetAddress {
   externalRef: string;
   reason: string;
   lock?: TargetLock;
+  /** Who decided the write, for targets that flag AI changes where operators look (the HMI). */
+  origin?: WriteOrigin;
+}
+
+/** Who decided a write: the AI (with its model) or a person, and the command that carries it. */
+export interface WriteOrigin {
+  initiator: 'ai' | 'human';
+  modelId?: string;
+  modelVersion?: string;
+  commandId: string;
 }
 
 export interface TargetLock {

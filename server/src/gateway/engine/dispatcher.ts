@@ -423,6 +423,12 @@ export class CommandDispatcher {
       ...(command.details ? { details: command.details } : {}),
       externalRef: command.id,
       reason: command.reason,
+      origin: {
+        initiator: command.initiator,
+        commandId: command.id,
+        ...(command.lineage.modelId ? { modelId: command.lineage.modelId } : {}),
+        ...(command.lineage.modelVersion ? { modelVersion: command.lineage.modelVersion } : {}),
+      },
     };
   }
 

@@ -1,5 +1,6 @@
 import { healthOf } from '../write-cycle';
 import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
+import { Logger } from '@nestjs/common';
 import Bottleneck from 'bottleneck';
 import {
   TargetError,
@@ -9,10 +10,11 @@ import {
   type TargetCapabilities,
   type TargetHealth,
   type TargetWrite,
+  type WriteOrigin,
   type WriteResult,
 } from '../adapter';
 import type { OpcuaConfig } from './config';
-import { OpcuaTransport, type NodeState } from './transport';
+import { OpcuaTransport, type NodeState, type NodeWrite } from './transport';
 
 export const ACTIONS: readonly WriteBackAction[] = ['set-parameter'];
 
@@ -90,6 +92,26 @@ export function nodeIdsOf(address: TargetAddress, namespaceUri?: string): { node
 }
 
 /**
+ * The HMI's AI-changed flag written with a value: `…;s=X_AIChanged` true for an AI write (false for
+ * a person's, which clears it) and `…;s=X_AIChangedBy` naming the model and the command. Only string
+ * node ids have companions; writes without an origin (none today) change no flag.
+ *
+ * @example
+ * aiChangedCompanions('ns=1;s=CNC_Cell_01.FeedRate', { initiator: 'ai', modelId: 'tool-wear', commandId: 'c-1' })
+ * // → [{ nodeId: 'ns=1;s=CNC_Cell_01.FeedRate_AIChanged', dataType: 'Boolean', value: true },
+ * //    { nodeId: 'ns=1;s=CNC_Cell_01.FeedRate_AIChangedBy', dataType: 'String', value: 'tool-wear, command c-1' }]
+ */
+export function aiChangedCompanions(node: string, origin: WriteOrigin | undefined): NodeWrite[] {
+  if (!origin || !STRING_NODE_ID.test(node)) return [];
+  const ai = origin.initiator === 'ai';
+  const model = [origin.modelId ?? 'AI', origin.modelVersion].filter(Boolean).join(' ');
+  return [
+    { nodeId: `${node}_AIChanged`, dataType: 'Boolean', value: ai },
+    { nodeId: `${node}_AIChangedBy`, dataType: 'String', value: ai ? `${model}, command ${origin.commandId}` : '' },
+  ];
+}
+
+/**
  * OPC UA setpoints (node-opcua): checks the node's data type before writing, so a mismatched value
  * is a clear `TYPE_MISMATCH` rejection; `BadNotWritable` and `BadUserAccessDenied` end as rejected,
  * `BadLocked` (another client holds the device's lock) as locked. One session per adapter.
@@ -107,6 +129,7 @@ export class OpcuaAdapter implements TargetAdapter {
   readonly rateLimit: number;
   private readonly limiter: Bottleneck;
   private readonly transport: OpcuaTransport;
+  private readonly logger = new Logger('OpcuaAdapter');
 
   constructor(
     readonly instance: string,
@@ -133,7 +156,13 @@ export class OpcuaAdapter implements TargetAdapter {
       const state: NodeState = await this.transport.inspect(node);
       const mismatch = valueMismatch(state.dataType, state.valueRank, value);
       if (mismatch) throw rejected('TYPE_MISMATCH', `OPC UA ${this.instance}: ${node}: ${mismatch}`);
-      await this.transport.write(node, state.dataType, value, command.externalRef);
+      const companions = this.config.aiChangedFlag ? aiChangedCompanions(node, command.origin) : [];
+      const results = await this.transport.write(node, state.dataType, value, command.externalRef, companions);
+      for (const refused of results.filter((r) => !r.good)) {
+        this.logger.warn(
+          `OPC UA ${this.instance}: ${node} written, but its HMI flag ${refused.nodeId} was refused (${refused.status})`,
+        );
+      }
       return { appliedValue: value };
     });
   }

@@ -70,6 +70,15 @@ export class OpcuaConnection extends TargetConnection {
   @Matches(NODE_ID, { message: 'must be an OPC UA node id such as ns=1;s=Cell.Status' })
   healthNodeId?: string;
 
+  /**
+   * Flag AI changes at the HMI: with each write to a string node id `…;s=X` the gateway also writes
+   * the companion Boolean `…;s=X_AIChanged` (true for an AI write, false for a person's) and the
+   * String `…;s=X_AIChangedBy` (model, version and command, or empty), in the same Write request.
+   */
+  @IsOptional()
+  @IsBoolean()
+  aiChangedFlag?: boolean;
+
   /** Folder of the client's application certificate; default a folder under the OS temp dir. */
   @IsOptional()
   @IsString()
@@ -93,6 +102,8 @@ export interface OpcuaConfig {
   /** Absent: an anonymous session. */
   user?: { username: string; password: Secret };
   healthNodeId?: string;
+  /** Write the `_AIChanged` / `_AIChangedBy` companions of each written node. */
+  aiChangedFlag: boolean;
   pkiDir: string;
   writesPerSecond: number;
   requestTimeoutMs: number;
@@ -135,6 +146,7 @@ export function parseOpcuaConfig(raw: unknown, env: NodeJS.ProcessEnv = process.
             password: resolveSecret({ value: c.password, envName: c.passwordEnv }, '$.password', env),
           },
     healthNodeId: c.healthNodeId,
+    aiChangedFlag: c.aiChangedFlag ?? false,
     pkiDir: c.pkiDir ?? join(tmpdir(), 'loopgate-opcua-client-pki'),
     writesPerSecond: c.writesPerSecond ?? OPCUA_DEFAULT_WRITES_PER_SECOND,
     requestTimeoutMs: c.requestTimeoutMs ?? 5_000,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TargetWrite } from '../adapter';
 import { describeTargetContract, expectNoSecrets, failureOf, harnessFromDefinition } from '../contract-suite';
 import { TargetConfigError } from '../target-config';
-import { nodeIdsOf, OpcuaAdapter, valueMismatch } from './adapter';
+import { aiChangedCompanions, nodeIdsOf, OpcuaAdapter, valueMismatch } from './adapter';
 import { parseOpcuaConfig } from './config';
 import { opcuaTarget } from './index';
 import { loadNodeOpcua } from './node-opcua';
@@ -160,6 +160,62 @@ describe('OPC UA target against the CNC cell', () => {
       const failure = await failureOf(anonymous.write(setpoint('FeedRate', 1100, 'locked')));
       expect(failure).toMatchObject({ kind: 'locked', code: 'RECORD_LOCKED' });
       expect(cell.ledger().map((e) => e.source)).toEqual(['operator']);
+    });
+  });
+
+  describe("the HMI's AI-changed flag", () => {
+    let flagged: OpcuaAdapter;
+    beforeAll(() => {
+      flagged = new OpcuaAdapter(
+        'cnc-flagged',
+        parseOpcuaConfig({
+          endpointUrl: cell.endpointUrl,
+          namespaceUri: CNC_CELL_NAMESPACE_URI,
+          writesPerSecond: 100,
+          aiChangedFlag: true,
+        }),
+      );
+    });
+    afterAll(() => flagged?.close());
+    const ai = { initiator: 'ai' as const, modelId: 'tool-wear-cnc', modelVersion: '1.2.0', commandId: 'cmd-ai-1' };
+
+    it('an AI write raises the flag next to the setpoint, naming the model and the command', async () => {
+      await flagged.write({ ...setpoint('FeedRate', 1140, 'cmd-ai-1'), origin: ai });
+      expect(cell.state().feedRate).toBe(1140);
+      expect(cell.hmiFlag('FeedRate')).toEqual({ aiChanged: true, by: 'tool-wear-cnc 1.2.0, command cmd-ai-1' });
+      expect(cell.hmiFlag('MaintenanceMode')).toEqual({ aiChanged: false, by: '' });
+    });
+
+    it("a person's write through the gateway clears it", async () => {
+      await flagged.write({ ...setpoint('FeedRate', 1140, 'cmd-ai-1'), origin: ai });
+      await flagged.write({
+        ...setpoint('FeedRate', 1200, 'cmd-human-1'),
+        origin: { initiator: 'human', commandId: 'cmd-human-1' },
+      });
+      expect(cell.hmiFlag('FeedRate')).toEqual({ aiChanged: false, by: '' });
+    });
+
+    it("an operator's edit at the HMI clears it", async () => {
+      await flagged.write({ ...setpoint('FeedRate', 1140, 'cmd-ai-1'), origin: ai });
+      cell.operatorEdit('CNC_Cell_01', 'FeedRate', 1190);
+      expect(cell.hmiFlag('FeedRate')).toEqual({ aiChanged: false, by: '' });
+    });
+
+    it('a target without the flag configured writes the value alone', async () => {
+      await anonymous.write({ ...setpoint('FeedRate', 1140, 'cmd-ai-2'), origin: ai });
+      expect(cell.state().feedRate).toBe(1140);
+      expect(cell.hmiFlag('FeedRate')).toEqual({ aiChanged: false, by: '' });
+    });
+
+    it('has companions for string node ids only', () => {
+      expect(aiChangedCompanions('ns=1;i=2001', ai)).toEqual([]);
+      expect(aiChangedCompanions('ns=1;s=Cell.FeedRate', undefined)).toEqual([]);
+      expect(
+        aiChangedCompanions('ns=1;s=Cell.FeedRate', { ...ai, modelId: undefined, modelVersion: undefined }),
+      ).toEqual([
+        { nodeId: 'ns=1;s=Cell.FeedRate_AIChanged', dataType: 'Boolean', value: true },
+        { nodeId: 'ns=1;s=Cell.FeedRate_AIChangedBy', dataType: 'String', value: 'AI, command cmd-ai-1' },
+      ]);
     });
   });
 

@@ -36,6 +36,8 @@ import { loadNodeOpcua, type NodeOpcua } from './node-opcua';
  * | `ns=1;s=CNC_Cell_01.ToolWear`               | Double  | read-only, 0 (new tool) .. 1 (worn out)                |
  * | `ns=1;s=CNC_Cell_01.SpindleInterlock`       | Boolean | read-only: a write answers `BadNotWritable`            |
  * | `ns=1;s=CNC_Cell_01.MaintenanceMode`        | Boolean | anonymous writes answer `BadUserAccessDenied`; users with the Engineer role may write |
+ * | `ns=1;s=CNC_Cell_01.FeedRate_AIChanged`     | Boolean | the HMI's AI flag: true while the AI made the last change (also `MaintenanceMode_…`) |
+ * | `ns=1;s=CNC_Cell_01.FeedRate_AIChangedBy`   | String  | the model and command of that change; an operator's edit at the HMI clears both |
  * | `ns=1;s=CNC_Cell_01.ToolChange`             | Method  | a new tool: wear back to 0                              |
  * | `ns=1;s=CNC_Cell_01.Lock`                   | Object  | the cell's lock (OPC UA DI LockingServices style)      |
  * | `ns=1;s=CNC_Cell_01.Lock.Locked`            | Boolean | read-only; while true, setpoint writes answer `BadLocked` |
@@ -92,6 +94,12 @@ export interface SensorQuality {
   sourceClockOffsetMs?: number;
 }
 
+/** The HMI's AI-changed flag of one setpoint (`<node>_AIChanged`, `<node>_AIChangedBy`). */
+export interface HmiFlag {
+  aiChanged: boolean;
+  by: string;
+}
+
 export interface CncCellSimulatorOptions extends CncCellProcessOptions {
   /** OPC UA port; default 4840; 0 picks a free one. */
   port?: number;
@@ -118,6 +126,8 @@ export interface CncCellSimulator extends RunningSimulator {
   toolChange(): void;
   setToolWear(value: number): void;
   setSpindleInterlock(value: boolean): void;
+  /** What the HMI shows next to a setpoint: whether the AI changed it last, and which model and command. */
+  hmiFlag(parameter: CncCellSetpoint): HmiFlag;
   /**
    * How the spindle-load sensor reports from now on: its status (a failing or drifting sensor
    * reports Uncertain or Bad) and how far its source clock is from the true time (negative: the
@@ -194,6 +204,7 @@ class CncCellSimulatorImpl implements CncCellSimulator {
   private admin?: Server;
   private ticker?: NodeJS.Timeout;
   private lastTick = Date.now();
+  private readonly hmiFlags = new Map<CncCellSetpoint, HmiFlag>();
   private spindleLoadQuality: SensorQuality = { status: 'good' };
 
   constructor(
@@ -240,6 +251,8 @@ class CncCellSimulatorImpl implements CncCellSimulator {
       );
     }
     this.apply(parameter as CncCellSetpoint, value, 'operator');
+    // The HMI's own logic: a person's change clears the AI flag next to the setpoint.
+    this.hmiFlags.set(parameter as CncCellSetpoint, { aiChanged: false, by: '' });
   }
 
   lock(object: string, holder = 'operator-console'): void {
@@ -268,6 +281,7 @@ class CncCellSimulatorImpl implements CncCellSimulator {
     this.spindleLoadQuality = { status: 'good' };
     this.applyAccessLevels();
     this.origins.clear();
+    this.hmiFlags.clear();
     this.requests = 0;
   }
 
@@ -291,6 +305,10 @@ class CncCellSimulatorImpl implements CncCellSimulator {
 
   setSpindleInterlock(value: boolean): void {
     this.process.setSpindleInterlock(value);
+  }
+
+  hmiFlag(parameter: CncCellSetpoint): HmiFlag {
+    return { ...(this.hmiFlags.get(parameter) ?? { aiChanged: false, by: '' }) };
   }
 
   setSpindleLoadQuality(quality: SensorQuality): void {
@@ -581,6 +599,38 @@ class CncCellSimulatorImpl implements CncCellSimulator {
         set: this.clientWrite('MaintenanceMode', CNC_CELL_NODE_IDS.maintenanceMode),
       },
     });
+    for (const setpoint of SETPOINTS as readonly CncCellSetpoint[]) {
+      const flag = () => this.hmiFlags.get(setpoint) ?? { aiChanged: false, by: '' };
+      const companion = (suffix: string, dataType: 'Boolean' | 'String', description: string) =>
+        namespace.addVariable({
+          componentOf: cell,
+          browseName: `${setpoint}${suffix}`,
+          nodeId: `s=${CNC_CELL_OBJECT}.${setpoint}${suffix}`,
+          dataType,
+          description,
+          accessLevel: 'CurrentRead | CurrentWrite',
+          userAccessLevel: 'CurrentRead | CurrentWrite',
+          minimumSamplingInterval: MIN_SAMPLING_MS,
+          value: {
+            get: () =>
+              suffix === '_AIChanged'
+                ? new Variant({ dataType: DataType.Boolean, value: flag().aiChanged })
+                : new Variant({ dataType: DataType.String, value: flag().by }),
+            set: (variant: Variant) => {
+              const current = flag();
+              this.hmiFlags.set(
+                setpoint,
+                suffix === '_AIChanged'
+                  ? { ...current, aiChanged: variant.value === true }
+                  : { ...current, by: typeof variant.value === 'string' ? variant.value : '' },
+              );
+              return StatusCodes.Good;
+            },
+          },
+        });
+      companion('_AIChanged', 'Boolean', `The HMI's AI flag: true while the AI made the last change to ${setpoint}`);
+      companion('_AIChangedBy', 'String', `Which model and command made the AI's last change to ${setpoint}`);
+    }
     this.setpointVariables = [feedRate, maintenanceMode];
     this.applyAccessLevels();
 
@@ -708,6 +758,11 @@ async function handleAdmin(cell: CncCellSimulator, req: IncomingMessage, res: Se
         sourceClockOffsetMs: typeof b.sourceClockOffsetMs === 'number' ? b.sourceClockOffsetMs : 0,
       });
       return sendJson(res, 204, undefined);
+    case 'GET /__admin/hmi':
+      return sendJson(res, 200, {
+        FeedRate: cell.hmiFlag('FeedRate'),
+        MaintenanceMode: cell.hmiFlag('MaintenanceMode'),
+      });
     case 'POST /__admin/restart':
       await cell.restart(typeof b.downtimeMs === 'number' ? b.downtimeMs : 0);
       return sendJson(res, 200, { restarted: true });
@@ -769,6 +824,7 @@ export const cncCellSimulatorDefinition: TargetSimulatorDefinition = {
     username: CNC_CELL_USER,
     password: sim.secrets[0],
     healthNodeId: `nsu=${CNC_CELL_NAMESPACE_URI};s=CNC_Cell_01.SpindleLoad`,
+    aiChangedFlag: true,
     ...(options?.requestTimeoutMs ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
   }),
   sample: {

@@ -116,6 +116,20 @@ function statusNameOf(error: unknown): string | undefined {
   return /\b(Bad[A-Za-z]+)\b/.exec(message)?.[1];
 }
 
+/** One more node written in the same Write request as a value. */
+export interface NodeWrite {
+  nodeId: string;
+  dataType: string;
+  value: ParameterValue;
+}
+
+/** How the server answered one companion write. */
+export interface CompanionResult {
+  nodeId: string;
+  good: boolean;
+  status: string;
+}
+
 /** One certificate manager per folder and process: node-opcua creates the client certificate on first use. */
 const certificateManagers = new Map<string, OPCUACertificateManager>();
 
@@ -158,24 +172,37 @@ export class OpcuaTransport {
     });
   }
 
-  /** Writes `value` as `dataType`; resolves when the server answered Good. */
-  async write(nodeId: string, dataType: string, value: ParameterValue, auditEntryId: string): Promise<void> {
-    await this.withSession('write', async (c, ua) => {
+  /**
+   * Writes `value` as `dataType`, and in the same request the `companions` (e.g. the HMI's AI-changed
+   * flag); resolves when the server answered Good for the value. The companions' own statuses are
+   * returned: a flag the server refuses does not undo a value it applied.
+   */
+  async write(
+    nodeId: string,
+    dataType: string,
+    value: ParameterValue,
+    auditEntryId: string,
+    companions: readonly NodeWrite[] = [],
+  ): Promise<CompanionResult[]> {
+    return this.withSession('write', async (c, ua) => {
+      const writes = [{ nodeId, dataType, value }, ...companions];
       const request = new ua.WriteRequest({
         requestHeader: { auditEntryId },
-        nodesToWrite: [
-          {
-            nodeId: this.resolve(c, ua, nodeId),
-            attributeId: ua.AttributeIds.Value,
-            value: { value: { dataType: ua.DataType[dataType as keyof typeof ua.DataType], value } },
-          },
-        ],
+        nodesToWrite: writes.map((w) => ({
+          nodeId: this.resolve(c, ua, w.nodeId),
+          attributeId: ua.AttributeIds.Value,
+          value: { value: { dataType: ua.DataType[w.dataType as keyof typeof ua.DataType], value: w.value } },
+        })),
       });
       // `session.write()` builds its own request header; sending the request keeps ours.
       const response = await send<{ results?: StatusCode[] | null }>(c.session, request);
       const status = response.results?.[0];
       if (!status) throw new TargetError('unknown', 'BAD_ANSWER', `${this.label}: write answered without a result`);
       if (status.isNotGood()) throw this.failure(status.name, 'write', nodeId);
+      return companions.map((w, i) => {
+        const result = response.results?.[i + 1];
+        return { nodeId: w.nodeId, good: result !== undefined && !result.isNotGood(), status: result?.name ?? 'none' };
+      });
     });
   }
 
