@@ -56,6 +56,17 @@ export interface SignatureRequest {
   comment?: string;
 }
 
+/** `POST /writebacks/{id}/release`: a quarantined command is written again from a fresh read. */
+export interface QuarantineReleaseRequest {
+  reason: string;
+}
+
+/** `POST /writebacks/{id}/resolve`: an operator says what the target holds for a quarantined command. */
+export interface QuarantineResolveRequest {
+  outcome: 'applied' | 'not-applied';
+  reason: string;
+}
+
 export interface RevertRequest {
   reason: string;
 }

@@ -126,6 +126,12 @@ export const COMMAND_STATES = [
   'dispatching',
   /** The write may have landed (sent, answer lost, or the confirming read failed): read until the target tells. */
   'reconciling',
+  /**
+   * The gateway cannot resolve the outcome (reconciling past its limit, the target shows a value it
+   * cannot explain, or attempts ran out under `giveUp: quarantine`): it holds its key until an
+   * operator releases it (write again) or resolves it as applied or not applied, with a reason.
+   */
+  'quarantined',
   'applied',
   'shadow',
   'rejected',
@@ -180,6 +186,12 @@ export const REASON_CODES = [
   'TARGET_UNAVAILABLE',
   /** A write may have landed: the command is `reconciling` until a read tells. */
   'OUTCOME_UNKNOWN',
+  /** The command went to quarantine: an operator must release or resolve it. */
+  'QUARANTINED',
+  /** An operator released a quarantined command: it is written again from a fresh read. */
+  'QUARANTINE_RELEASED',
+  /** An operator resolved a quarantined command as applied or not applied, with a reason. */
+  'QUARANTINE_RESOLVED',
   /** A value changed at the target that no write of the gateway explains. */
   'EXTERNAL_CHANGE',
   /** An input the decision was made on has Bad quality (OPC UA status severity Bad). */

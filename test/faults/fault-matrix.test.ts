@@ -197,7 +197,7 @@ async function run(fault: (sim: FactoryTalkSimulator) => void, { notAfterMs = 12
     applied: count('applied'),
     failed: count('failed'),
     expired: count('expired'),
-    quarantined: 0,
+    quarantined: count('quarantined'),
     reconciling: count('reconciling'),
     reconciled: new Set(
       audit.filter((r) => r.reasonCode === 'OUTCOME_UNKNOWN' && r.outcome === 'pending').map((r) => r.commandId),
@@ -222,6 +222,7 @@ function expectTruthful(report: RunReport): void {
     failedButAtMes: 0,
     appliedButNotAtMes: 0,
     reconciling: 0,
+    quarantined: 0,
     overrides: 0,
   });
   expect(report.applied + report.failed + report.expired).toBe(COMMANDS);

@@ -65,6 +65,8 @@ const RANK: Record<CommandState, number> = {
   dispatching: 2,
   // Either way round: a reconciled write that did not land is written again.
   reconciling: 2,
+  // Released by an operator it is queued again, and dispatching (2) follows at once.
+  quarantined: 2,
   applied: 3,
   shadow: 3,
   rejected: 3,

@@ -59,6 +59,18 @@ export class ProcessingConfig {
   @IsOptional()
   @IsIn(['hold', 'retry'])
   outage?: 'hold' | 'retry';
+
+  /** How long a command may stay `reconciling` before it goes to quarantine (default 900000: 15 min). */
+  @IsOptional()
+  @IsInt()
+  @Min(1_000)
+  @Max(604_800_000)
+  reconcileLimitMs?: number;
+
+  /** When attempts run out: `fail` (default) or `quarantine` (an operator releases or resolves it). */
+  @IsOptional()
+  @IsIn(['fail', 'quarantine'])
+  giveUp?: 'fail' | 'quarantine';
 }
 
 /** One configured write-back target: its connection (validated by the target's own schema) and its governance. */

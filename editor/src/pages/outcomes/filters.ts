@@ -12,7 +12,7 @@ export interface OutcomeFilter {
 
 export const NO_FILTER: OutcomeFilter = { site: '', line: '', equipment: '', target: '', state: 'all', aiOnly: false };
 
-const OPEN: readonly CommandState[] = ['pending-approval', 'queued', 'dispatching', 'reconciling'];
+const OPEN: readonly CommandState[] = ['pending-approval', 'queued', 'dispatching', 'reconciling', 'quarantined'];
 const REFUSED: readonly CommandState[] = ['rejected', 'failed', 'expired'];
 
 export const siteOf = (o: WriteBackOutcome) => o.object.equipment?.site ?? '';

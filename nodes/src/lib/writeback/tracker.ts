@@ -16,6 +16,8 @@ export function outcomeStatus(outcome: Pick<WriteBackOutcome, 'state' | 'reasonC
       return { fill: 'blue', shape: 'dot', text: 'dispatching' };
     case 'reconciling':
       return { fill: 'yellow', shape: 'dot', text: 'reconciling: outcome unknown, reading the MES' };
+    case 'quarantined':
+      return { fill: 'red', shape: 'ring', text: 'quarantined: waiting for an operator' };
     case 'applied':
       return {
         fill: 'green',

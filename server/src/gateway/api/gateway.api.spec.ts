@@ -435,6 +435,36 @@ describe('observability', () => {
   });
 });
 
+describe('quarantine', () => {
+  it('releases and resolves only a quarantined command (409 NOT_QUARANTINED), for operators, with a reason', async () => {
+    const { commandId } = await json<WriteBackOutcome>(
+      await gw.call('POST', '/writebacks', { as: SERVICE, body: setRequest(fake, { value: 1111 }) }),
+    );
+    await settled(commandId);
+    const resolve = { outcome: 'not-applied', reason: 'checked at the console' };
+    expect((await gw.call('POST', `/writebacks/${commandId}/resolve`, { as: VIEWER, body: resolve })).status).toBe(403);
+    expect((await gw.call('POST', `/writebacks/${commandId}/release`, { as: SERVICE, body: resolve })).status).toBe(
+      403,
+    );
+    const notHeld = await gw.call('POST', `/writebacks/${commandId}/resolve`, { as: OPERATOR, body: resolve });
+    expect(notHeld.status).toBe(409);
+    expect(await json(notHeld)).toMatchObject({ code: 'NOT_QUARANTINED' });
+    expect(
+      (await gw.call('POST', `/writebacks/${commandId}/release`, { as: OPERATOR, body: { reason: 'again' } })).status,
+    ).toBe(409);
+    for (const body of [
+      { outcome: 'maybe', reason: 'x' },
+      { outcome: 'applied' },
+      { outcome: 'applied', reason: '' },
+    ]) {
+      expect((await gw.call('POST', `/writebacks/${commandId}/resolve`, { as: OPERATOR, body })).status).toBe(400);
+    }
+    expect((await gw.call('POST', '/writebacks/nope/release', { as: OPERATOR, body: { reason: 'x' } })).status).toBe(
+      404,
+    );
+  });
+});
+
 describe('a target marked down', () => {
   it('shows in GET /targets, /health and the loopgate_target_down gauge, and is marked up when a probe answers', async () => {
     fake.unhealthy = 'HTTP_503: service unavailable';

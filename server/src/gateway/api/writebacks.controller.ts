@@ -5,7 +5,7 @@ import type { Response } from 'express';
 import { RequirePermission } from '../../auth/permissions';
 import { CurrentPrincipal, type Principal } from '../../auth/principal';
 import { WriteBackService } from '../services/writeback.service';
-import { RevertRequestDto, SignatureRequestDto } from './dto/control.dto';
+import { QuarantineReleaseDto, QuarantineResolveDto, RevertRequestDto, SignatureRequestDto } from './dto/control.dto';
 import { WriteBackQueryDto } from './dto/query.dto';
 import { WriteBackRequestDto } from './dto/writeback-request.dto';
 
@@ -78,6 +78,35 @@ export class WriteBacksController {
     const { created, outcome } = await this.writebacks.revert(commandId, body.reason, principal);
     res.status(created ? 202 : 200);
     return outcome;
+  }
+
+  @Post(':commandId/release')
+  @HttpCode(200)
+  @RequirePermission('writeback:revert')
+  @ApiOperation({
+    summary:
+      "Release a quarantined command: back in its key's queue, read and written again (409 when not quarantined)",
+  })
+  release(
+    @Param('commandId') commandId: string,
+    @Body() body: QuarantineReleaseDto,
+    @CurrentPrincipal() principal: Principal | undefined,
+  ): Promise<WriteBackOutcome> {
+    return this.writebacks.release(commandId, body.reason, principal);
+  }
+
+  @Post(':commandId/resolve')
+  @HttpCode(200)
+  @RequirePermission('writeback:revert')
+  @ApiOperation({
+    summary: 'Resolve a quarantined command as applied or not applied, with a reason (409 when not quarantined)',
+  })
+  resolve(
+    @Param('commandId') commandId: string,
+    @Body() body: QuarantineResolveDto,
+    @CurrentPrincipal() principal: Principal | undefined,
+  ): Promise<WriteBackOutcome> {
+    return this.writebacks.resolve(commandId, body.outcome, body.reason, principal);
   }
 }
 

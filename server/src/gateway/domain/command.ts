@@ -53,10 +53,22 @@ export interface Command {
 const NEXT: Record<CommandState, readonly CommandState[]> = {
   'pending-approval': ['queued', 'rejected', 'expired'],
   // A step approval rule judged at dispatch (the target did not answer at submit) sends it to a signer.
-  queued: ['dispatching', 'pending-approval', 'applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'],
-  dispatching: ['reconciling', 'applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'],
+  queued: [
+    'dispatching',
+    'pending-approval',
+    'quarantined',
+    'applied',
+    'shadow',
+    'rejected',
+    'failed',
+    'expired',
+    'reverted',
+  ],
+  dispatching: ['reconciling', 'quarantined', 'applied', 'shadow', 'rejected', 'failed', 'expired', 'reverted'],
   // Only a read ends it: applied or reverted when the value is there, else back to writing, failed or expired.
-  reconciling: ['dispatching', 'applied', 'failed', 'expired', 'reverted'],
+  reconciling: ['dispatching', 'quarantined', 'applied', 'failed', 'expired', 'reverted'],
+  // Only an operator ends it: released (written again) or resolved as applied (reverted) or not applied.
+  quarantined: ['queued', 'applied', 'reverted', 'failed'],
   applied: [],
   shadow: [],
   rejected: [],
@@ -87,9 +99,9 @@ export function moveTo(command: Command, to: CommandState, patch: Partial<Comman
   return { ...command, ...patch, state: to, updatedAt: at };
 }
 
-/** Accepted and not finished: waiting its turn, being written, or being reconciled; it holds its key. */
+/** Accepted and not finished: waiting its turn, being written, reconciled or in quarantine; it holds its key. */
 export function isInQueue(state: CommandState): boolean {
-  return state === 'queued' || state === 'dispatching' || state === 'reconciling';
+  return state === 'queued' || state === 'dispatching' || state === 'reconciling' || state === 'quarantined';
 }
 
 export function isTerminal(command: Command): boolean {

@@ -68,6 +68,13 @@ export interface ProcessingStrategy {
    * `retry` spends an attempt on each, as any other failure.
    */
   outage: 'hold' | 'retry';
+  /**
+   * How long a command may stay `reconciling` (reading because its write may have landed) before it
+   * goes to quarantine for an operator; counted from the start of the reconciliation in this process.
+   */
+  reconcileLimitMs: number;
+  /** When attempts run out: `fail` ends the command `failed`; `quarantine` holds it for an operator. */
+  giveUp: 'fail' | 'quarantine';
 }
 
 export const DEFAULT_PROCESSING: Readonly<ProcessingStrategy> = Object.freeze({
@@ -75,6 +82,8 @@ export const DEFAULT_PROCESSING: Readonly<ProcessingStrategy> = Object.freeze({
   initialDelayMs: 250,
   maxDelayMs: 30_000,
   outage: 'hold',
+  reconcileLimitMs: 900_000,
+  giveUp: 'fail',
 });
 
 /** The strategy for a target: its `processing` block, else the older `guardrails.retry` (attempts and delays). */

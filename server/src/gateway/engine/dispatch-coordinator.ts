@@ -12,6 +12,9 @@ import type { StoreChange } from './ports';
 import type { TargetAvailability } from './target-availability';
 import type { TargetStatistics } from './target-statistics';
 
+/** How often a quarantined command's stored state is read: an operator may act through any process. */
+const QUARANTINE_POLL_MS = 250;
+
 /**
  * The bus handler: for each delivered command, takes its ordering key (in this process and, through
  * the store, across every process), starts from the stored command and the stored key state, runs
@@ -117,8 +120,23 @@ export class DispatchCoordinator {
         this.overrides.audit(command, written, found, holdUntil, changedBy),
       noteFailure: (instance, code, message) => this.stats.noteFailure(instance, code, message),
       availability: this.availability,
+      quarantine: (command, message) => this.quarantine(command, message),
+      load: (commandId) => this.ctx.store.findCommand(commandId),
+      quarantinePollMs: QUARANTINE_POLL_MS,
       holdForApproval: (command, requirement) => this.holdForApproval(command, requirement),
     };
+  }
+
+  /** Holds a command the gateway cannot resolve for an operator: stored and audited, its key held. */
+  private async quarantine(command: Command, message: string): Promise<Command> {
+    const at = new Date(this.ctx.now()).toISOString();
+    const held = moveTo(command, 'quarantined', { reasonCode: 'QUARANTINED', message }, at);
+    await this.ctx.journal.record(held, 'pending', {
+      reasonCode: 'QUARANTINED',
+      message: `quarantined: ${message}; the key waits until an operator releases it (write again) or resolves it`,
+    });
+    this.stats.noteFailure(held.target.instance, 'QUARANTINED', message);
+    return held;
   }
 
   /**

@@ -53,6 +53,9 @@ class GaveUp extends Error {
   }
 }
 
+/** The gateway cannot resolve the command by itself: it goes to quarantine for an operator. */
+class QuarantineNeeded extends Error {}
+
 /** Attempts spent and waits so far, and what the command is waiting for (audited once per reason). */
 interface Tries {
   spent: number;
@@ -70,7 +73,8 @@ function isFinal(error: unknown): boolean {
     error instanceof DispatchInterrupted ||
     error instanceof DispatchRefusal ||
     error instanceof ExpiredWhileWaiting ||
-    error instanceof GaveUp
+    error instanceof GaveUp ||
+    error instanceof QuarantineNeeded
   );
 }
 
@@ -137,6 +141,12 @@ export interface DispatchContext {
   noteFailure(instance: string, code: string, message: string): void;
   /** Outage signals and answers per target: consecutive outages mark it down, an answer marks it up. */
   availability: { outage(instance: string, reason: string): void; success(instance: string): void };
+  /** Moves the command to `quarantined` with its audit record; an operator releases or resolves it. */
+  quarantine(command: Command, message: string): Promise<Command>;
+  /** The stored command: what an operator did to it, through any gateway process. */
+  load(commandId: string): Promise<Command | undefined>;
+  /** How often a quarantined command's stored state is read while it waits for an operator. */
+  quarantinePollMs: number;
   /** A step approval rule matched at dispatch: the command leaves its key's queue to wait for a signature. */
   holdForApproval(command: Command, requirement: ApprovalRequirement): Promise<Command>;
 }
@@ -162,6 +172,8 @@ export class CommandDispatcher {
     const strategy = runtime.processing ?? processingStrategyOf(undefined, runtime.policy.retry);
     const tries: Tries = { spent: 0, waits: 0 };
     try {
+      // Quarantined before a restart: it still waits for an operator and holds its key.
+      if (command.state === 'quarantined') return await this.awaitOperator(command, runtime);
       await this.waitGate(command);
       const write = this.targetWrite(command);
       const isCreate = CREATE_ACTIONS.has(command.action);
@@ -252,7 +264,24 @@ export class CommandDispatcher {
         }
       }
     } catch (error) {
+      if (error instanceof QuarantineNeeded || (error instanceof GaveUp && strategy.giveUp === 'quarantine')) {
+        return await this.awaitOperator(await this.ctx.quarantine(command, error.message), runtime);
+      }
       return await this.failed(command, error);
+    }
+  }
+
+  /**
+   * Holds the key until an operator acts on the quarantined command (through any process): released,
+   * it is dispatched again; resolved, it is already stored in its terminal state.
+   */
+  private async awaitOperator(held: Command, runtime: TargetRuntime): Promise<Command> {
+    for (;;) {
+      if ((await this.ctx.gate.sleep(this.ctx.quarantinePollMs)) === 'closed') throw new DispatchInterrupted();
+      const stored = await this.ctx.load(held.id);
+      if (!stored || stored.state === 'quarantined') continue;
+      if (stored.state === 'queued') return this.dispatch(stored, runtime);
+      return stored;
     }
   }
 
@@ -271,9 +300,10 @@ export class CommandDispatcher {
   ): Promise<{ command: Command; landed: WriteResult | null }> {
     let command = initial;
     let reads = 0;
+    const started = this.ctx.now();
     for (;;) {
       try {
-        const landed = await this.checkLanded(runtime, write, expected);
+        const landed = await this.checkLanded(runtime, command, write, expected);
         this.ctx.availability.success(runtime.instance);
         if (command.state === 'reconciling' && !landed && (expected || CREATE_ACTIONS.has(write.action))) {
           await this.ctx.audit(command, 'retried', {
@@ -286,6 +316,12 @@ export class CommandDispatcher {
         if (isFinal(error)) throw error;
         this.signal(runtime, strategy, error);
         this.ctx.noteFailure(runtime.instance, 'OUTCOME_UNKNOWN', messageOf(error));
+        if (this.ctx.now() - started >= strategy.reconcileLimitMs) {
+          const seconds = (ms: number) => Math.round(ms / 1000);
+          throw new QuarantineNeeded(
+            `still reconciling after ${seconds(this.ctx.now() - started)} s (limit ${seconds(strategy.reconcileLimitMs)} s): the target has not told whether the write landed (${messageOf(error)})`,
+          );
+        }
         if (command.state !== 'reconciling') {
           command = await this.ctx.save({ ...command, state: 'reconciling', updatedAt: this.iso() });
           await this.ctx.audit(command, 'pending', {
@@ -440,6 +476,7 @@ export class CommandDispatcher {
   /** After an unknown outcome: did the earlier attempt land? Creates are looked up by external reference. */
   private async checkLanded(
     runtime: TargetRuntime,
+    command: Command,
     write: TargetWrite,
     expected: ExpectedReadBack | null,
   ): Promise<WriteResult | null> {
@@ -455,7 +492,18 @@ export class CommandDispatcher {
     }
     if (!expected) return null;
     const current = await runtime.adapter.read(expected.address);
-    return valuesEqual(current.value, expected.value) ? { appliedValue: current.value } : null;
+    if (valuesEqual(current.value, expected.value)) return { appliedValue: current.value };
+    // Neither the value before the write nor the one written: someone else changed it, before or after
+    // this write may have landed. Writing again could undo their change: an operator decides (a release
+    // says write again).
+    const released = command.reasonCode === 'QUARANTINE_RELEASED';
+    if (!released && command.priorValue !== undefined && !valuesEqual(current.value, command.priorValue)) {
+      const by = current.changedBy ? ` (last changed by ${current.changedBy})` : '';
+      throw new QuarantineNeeded(
+        `the target shows ${JSON.stringify(current.value)}${by}, neither the value before the write (${JSON.stringify(command.priorValue)}) nor the value written (${JSON.stringify(expected.value)}): the gateway cannot tell whether its write landed`,
+      );
+    }
+    return null;
   }
 
   private async confirm(

@@ -1,6 +1,6 @@
 import type { ControlState, ElectronicSignature, WriteBackOutcome, WriteBackRequest } from '@loopgate/contracts';
 import type { CommandBus } from '../bus/command-bus';
-import type { Command } from '../domain/command';
+import { toOutcome, type Command } from '../domain/command';
 import { WriteHistory } from '../domain/guardrails';
 import { Approvals } from './approvals';
 import type { AutonomyPolicy } from './autonomy-port';
@@ -10,6 +10,7 @@ import { DispatchCoordinator } from './dispatch-coordinator';
 import { Intake } from './intake';
 import { Journal } from './journal';
 import { OverrideWatch } from './override-watch';
+import { Quarantine } from './quarantine';
 import { CONSOLE_LOGGER, type EngineLogger, type EngineObserver, type GatewayStore, type TargetRuntime } from './ports';
 import { DEFAULT_AVAILABILITY, TargetAvailability, type TargetDown } from './target-availability';
 import { TargetStatistics, type TargetError } from './target-statistics';
@@ -71,6 +72,7 @@ export class WriteBackEngine {
   private readonly approvals: Approvals;
   private readonly coordinator: DispatchCoordinator;
   private readonly availability: TargetAvailability;
+  private readonly quarantine: Quarantine;
   private readonly history = new WriteHistory();
   private sweeper?: ReturnType<typeof setInterval>;
   private watcher?: ReturnType<typeof setInterval>;
@@ -116,6 +118,7 @@ export class WriteBackEngine {
       },
     );
     this.coordinator = new DispatchCoordinator(this.ctx, this.control, this.overrides, this.stats, this.availability);
+    this.quarantine = new Quarantine(this.ctx, this.overrides, this.stats);
   }
 
   /** The kill switch and pause per target, as dispatch sees them. */
@@ -181,6 +184,21 @@ export class WriteBackEngine {
 
   revert(commandId: string, reason: string, actor: Actor): Promise<SubmitResult> {
     return this.intake.revert(commandId, reason, actor);
+  }
+
+  /** A quarantined command goes back to its key's queue, to be read and written again. */
+  async release(commandId: string, actor: Actor, reason: string): Promise<WriteBackOutcome> {
+    return toOutcome(await this.quarantine.release(commandId, actor, reason));
+  }
+
+  /** A quarantined command ends as the operator found it at the target. */
+  async resolve(
+    commandId: string,
+    actor: Actor,
+    outcome: 'applied' | 'not-applied',
+    reason: string,
+  ): Promise<WriteBackOutcome> {
+    return toOutcome(await this.quarantine.resolve(commandId, actor, outcome, reason));
   }
 
   /** The stored command. */

@@ -34,8 +34,8 @@ interface PendingCommit {
   reject: (error: unknown) => void;
 }
 
-const ACTIVE_STATES = ['pending-approval', 'queued', 'dispatching', 'reconciling'];
-const QUEUED_STATES = ['queued', 'dispatching', 'reconciling'];
+const ACTIVE_STATES = ['pending-approval', 'queued', 'dispatching', 'reconciling', 'quarantined'];
+const QUEUED_STATES = ['queued', 'dispatching', 'reconciling', 'quarantined'];
 const ACCEPTED_STATES = ['queued', 'dispatching', 'reconciling', 'applied', 'reverted', 'shadow', 'failed'];
 const KEY_STATE_COLUMNS = [
   'ordering_key',

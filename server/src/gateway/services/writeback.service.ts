@@ -106,4 +106,17 @@ export class WriteBackService implements OnApplicationBootstrap, BeforeApplicati
   revert(commandId: string, reason: string, principal: Principal | undefined): Promise<SubmitResult> {
     return this.engine.revert(commandId, reason, actorOf(principal));
   }
+
+  release(commandId: string, reason: string, principal: Principal | undefined): Promise<WriteBackOutcome> {
+    return this.engine.release(commandId, actorOf(principal), reason);
+  }
+
+  resolve(
+    commandId: string,
+    outcome: 'applied' | 'not-applied',
+    reason: string,
+    principal: Principal | undefined,
+  ): Promise<WriteBackOutcome> {
+    return this.engine.resolve(commandId, actorOf(principal), outcome, reason);
+  }
 }

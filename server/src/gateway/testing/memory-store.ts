@@ -1,6 +1,6 @@
 import type { AuditRecord, CommandState } from '@loopgate/contracts';
 import { GENESIS_HASH, sealRecord } from '../domain/audit-chain';
-import type { Command } from '../domain/command';
+import { isInQueue, type Command } from '../domain/command';
 import type { KeyWriteState } from '../domain/override-detection';
 import {
   CommandConflictError,
@@ -98,7 +98,7 @@ export class MemoryGatewayStore implements GatewayStore {
 
   async loadActiveCommands() {
     return [...this.commands.values()]
-      .filter((c) => ['pending-approval', 'queued', 'dispatching', 'reconciling'].includes(c.state))
+      .filter((c) => ['pending-approval', 'queued', 'dispatching', 'reconciling', 'quarantined'].includes(c.state))
       .map(clone);
   }
 
@@ -153,18 +153,13 @@ export class MemoryGatewayStore implements GatewayStore {
   async countQueuedByTarget() {
     const counts = new Map<string, number>();
     for (const c of this.commands.values()) {
-      if (c.state === 'queued' || c.state === 'dispatching' || c.state === 'reconciling')
-        counts.set(c.target.instance, (counts.get(c.target.instance) ?? 0) + 1);
+      if (isInQueue(c.state)) counts.set(c.target.instance, (counts.get(c.target.instance) ?? 0) + 1);
     }
     return counts;
   }
 
   async hasQueuedOnKey(orderingKey: string) {
-    return [...this.commands.values()].some(
-      (c) =>
-        c.orderingKey === orderingKey &&
-        (c.state === 'queued' || c.state === 'dispatching' || c.state === 'reconciling'),
-    );
+    return [...this.commands.values()].some((c) => c.orderingKey === orderingKey && isInQueue(c.state));
   }
 
   async loadKeyState(orderingKey: string) {

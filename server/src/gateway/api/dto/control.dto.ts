@@ -1,6 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsIn, IsOptional, IsString, Length, MaxLength } from 'class-validator';
-import type { RevertRequest, ShadowModeRequest, SignatureRequest, StopRequest } from '@loopgate/contracts';
+import type {
+  QuarantineReleaseRequest,
+  QuarantineResolveRequest,
+  RevertRequest,
+  ShadowModeRequest,
+  SignatureRequest,
+  StopRequest,
+} from '@loopgate/contracts';
 
 /** Body of approve and reject: the password is entered again (21 CFR Part 11). */
 export class SignatureRequestDto implements SignatureRequest {
@@ -22,6 +29,24 @@ export class SignatureRequestDto implements SignatureRequest {
 
 export class RevertRequestDto implements RevertRequest {
   @ApiProperty({ example: 'operator saw chatter on OP20' })
+  @IsString()
+  @Length(1, 2000)
+  reason: string;
+}
+
+export class QuarantineReleaseDto implements QuarantineReleaseRequest {
+  @ApiProperty({ example: 'checked at the FactoryTalk console: the recipe still holds the old value' })
+  @IsString()
+  @Length(1, 2000)
+  reason: string;
+}
+
+export class QuarantineResolveDto implements QuarantineResolveRequest {
+  @ApiProperty({ enum: ['applied', 'not-applied'] })
+  @IsIn(['applied', 'not-applied'])
+  outcome: 'applied' | 'not-applied';
+
+  @ApiProperty({ example: 'the recipe shows 1250, written by the gateway (checked with the shift lead)' })
   @IsString()
   @Length(1, 2000)
   reason: string;
