@@ -3,9 +3,11 @@
  * tool-wear model starts in shadow, operators mark its decisions, a signed promotion to supervised
  * and then autonomous succeeds only once the thresholds are met, three operator overrides demote
  * it by themselves, an adverse KPI after a write reverts it and counts; the pilot's training data
- * is exported and read back with an independent Parquet reader.
+ * is exported and read back with two Parquet readers (hyparquet, and Apache Arrow's Rust implementation).
  */
+import { tableFromIPC } from 'apache-arrow';
 import { parquetReadObjects } from 'hyparquet';
+import { readParquet } from 'parquet-wasm';
 import type { AuditPage, WriteBackOutcome, WriteBackRequest } from '@loopgate/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTarget } from '../../server/src/gateway/testing/fake-target';
@@ -236,9 +238,14 @@ describe.each(databaseKinds())('earned autonomy pilot on %s', (kind) => {
       actor: 'gateway:autonomy',
       figures: { trigger: { rule: 'override-rate', count: 3, of: 5, rate: 0.6 } },
     });
-    const audit = (await (await gw.call('GET', '/audit?outcome=autonomy', { as: 'vera:viewer' })).json()) as AuditPage;
+    // The level change and its audit record are two commits: wait for the record, not only the level.
+    const demoted = await until(
+      async () => (await (await gw.call('GET', '/audit?outcome=autonomy', { as: 'vera:viewer' })).json()) as AuditPage,
+      (page) => page.records.some((r) => r.action === 'autonomy-demote'),
+      10_000,
+    );
     expect(
-      audit.records.some((r) => r.action === 'autonomy-demote' && /override-rate 3\/5/.test(r.message ?? '')),
+      demoted.records.some((r) => r.action === 'autonomy-demote' && /override-rate 3\/5/.test(r.message ?? '')),
     ).toBe(true);
     const metrics = await (await gw.call('GET', '/metrics')).text();
     expect(metrics).toContain(`loopgate_autonomy_demoted{scope="${SCOPE}"} 1`);
@@ -366,6 +373,20 @@ describe.each(databaseKinds())('earned autonomy pilot on %s', (kind) => {
       'too aggressive for this alloy',
     ]);
     expect(rows.filter((r) => r.overridden === 1)).toHaveLength(3);
+
+    // A second reader shares no code with the writer: Apache Arrow's Rust Parquet implementation
+    // (parquet-wasm), read into Apache Arrow JS. Same rows, same values, the declared column types.
+    const arrow = tableFromIPC(readParquet(new Uint8Array(bytes)).intoIPCStream());
+    expect(arrow.numRows).toBe(19);
+    const types = Object.fromEntries(arrow.schema.fields.map((f) => [f.name, String(f.type)]));
+    expect(types).toMatchObject({
+      command_id: 'Utf8',
+      rule_set_version: 'Int32',
+      overridden: 'Int32',
+      reverted: 'Bool',
+    });
+    const arrowRows = arrow.toArray().map((row: { toJSON(): Record<string, unknown> }) => row.toJSON());
+    expect(arrowRows).toEqual(rows);
     expect((await gw.call('GET', '/autonomy/training-data?format=parquet', { as: 'olivia' })).status).toBe(403);
   });
 
