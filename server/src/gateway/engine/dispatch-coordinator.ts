@@ -120,6 +120,15 @@ export class DispatchCoordinator {
         this.overrides.audit(command, written, found, holdUntil, changedBy),
       noteFailure: (instance, code, message) => this.stats.noteFailure(instance, code, message),
       availability: this.availability,
+      claimScope: async (scope) => {
+        try {
+          return await this.ctx.store.claimKey(`scope:${scope}`, this.halt.signal);
+        } catch (error) {
+          // Shutdown, or the database is gone: the bus delivers the command again later.
+          if (!this.halt.signal.aborted) this.ctx.logger.warn(`claiming ${scope} failed: ${(error as Error).message}`);
+          throw new DispatchInterrupted();
+        }
+      },
       quarantine: (command, message) => this.quarantine(command, message),
       load: (commandId) => this.ctx.store.findCommand(commandId),
       quarantinePollMs: QUARANTINE_POLL_MS,

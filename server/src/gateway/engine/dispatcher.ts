@@ -8,7 +8,7 @@ import {
   type TargetWrite,
   type WriteResult,
 } from '../../targets/adapter';
-import { lockIfNeeded, readBackOf, releaseIfHeld } from '../../targets/write-cycle';
+import { lockIfNeeded, lockScopeOf, readBackOf, releaseIfHeld } from '../../targets/write-cycle';
 import { stepApprovalAtDispatch, type ApprovalRequirement } from '../domain/approval-policy';
 import type { Command } from '../domain/command';
 import type { ControlGate } from '../domain/control-gate';
@@ -23,7 +23,7 @@ import {
 } from '../domain/retry-policy';
 import { valuesEqual } from '../domain/values';
 import type { AuditDetails } from './audit-entries';
-import type { TargetRuntime } from './ports';
+import type { KeyClaim, TargetRuntime } from './ports';
 
 /** Thrown when dispatch must end without a target outcome: the gateway is shutting down. */
 export class DispatchInterrupted extends Error {
@@ -141,6 +141,12 @@ export interface DispatchContext {
   noteFailure(instance: string, code: string, message: string): void;
   /** Outage signals and answers per target: consecutive outages mark it down, an answer marks it up. */
   availability: { outage(instance: string, reason: string): void; success(instance: string): void };
+  /**
+   * Holds a target's lock scope (the record it locks as a whole) across every gateway process on the
+   * store while one write under it runs, so two processes writing two parameters of one record take
+   * turns instead of contending for the MES lock. Throws `DispatchInterrupted` at shutdown.
+   */
+  claimScope(scope: string): Promise<KeyClaim>;
   /** Moves the command to `quarantined` with its audit record; an operator releases or resolves it. */
   quarantine(command: Command, message: string): Promise<Command>;
   /** The stored command: what an operator did to it, through any gateway process. */
@@ -223,6 +229,9 @@ export class CommandDispatcher {
         }
         let phase: AttemptPhase = 'lock';
         let lock: TargetLock | undefined;
+        // Only targets whose lock covers the whole record: their parameters' keys share one scope.
+        let scope =
+          runtime.adapter.capabilities.lockScope === 'object' ? await this.claimScopeOf(runtime, write) : undefined;
         try {
           lock = await this.acquireLock(runtime, write);
           // Durable before the write is sent, so a restart knows to read before writing again.
@@ -246,6 +255,9 @@ export class CommandDispatcher {
             await this.releaseLock(runtime, write, lock);
             lock = undefined;
           }
+          // Nor from this gateway's other processes.
+          await this.releaseScope(runtime, scope);
+          scope = undefined;
           let failure = error;
           if (mayHaveLanded(phase, error)) {
             const why =
@@ -261,6 +273,7 @@ export class CommandDispatcher {
           await this.afterFailure(runtime, command, strategy, tries, failure);
         } finally {
           if (lock) await this.releaseLock(runtime, write, lock);
+          await this.releaseScope(runtime, scope);
         }
       }
     } catch (error) {
@@ -532,6 +545,21 @@ export class CommandDispatcher {
 
   private async acquireLock(runtime: TargetRuntime, write: TargetWrite): Promise<TargetLock | undefined> {
     return lockIfNeeded(runtime.adapter, addressOf(write));
+  }
+
+  private async claimScopeOf(runtime: TargetRuntime, write: TargetWrite): Promise<KeyClaim | undefined> {
+    if (!runtime.adapter.capabilities.locks) return undefined;
+    return this.ctx.claimScope(lockScopeOf(runtime.adapter, addressOf(write)));
+  }
+
+  private async releaseScope(runtime: TargetRuntime, scope: KeyClaim | undefined): Promise<void> {
+    if (!scope) return;
+    try {
+      await scope.release();
+    } catch (error) {
+      // The claim ends with its database session; a failed release is noted, not fatal.
+      this.ctx.noteFailure(runtime.instance, 'LOCK_RELEASE_FAILED', (error as Error).message);
+    }
   }
 
   private async releaseLock(runtime: TargetRuntime, write: TargetWrite, lock: TargetLock): Promise<void> {
