@@ -407,6 +407,13 @@ describe.each(databaseKinds())('earned autonomy pilot on %s', (kind) => {
     ];
     for (const [input, code] of cases)
       expect(await withInputs([input])).toMatchObject({ state: 'rejected', reasonCode: code });
+    // The Targets page's input clocks: the latest reading, 60 s ahead, past the allowed skew.
+    const clocks = (await (await gw.call('GET', '/autonomy/inputs', { as: 'vera:viewer' })).json()) as {
+      name: string;
+      skewSeconds: number;
+      skewed: boolean;
+    }[];
+    expect(clocks.find((c) => c.name === load)).toMatchObject({ skewSeconds: 60, skewed: true, quality: 'good' });
     const good = await withInputs([{ name: load, statusCode: 0, sourceTime: new Date(now - 1_000).toISOString() }]);
     expect(good).toMatchObject({ state: 'pending-approval', lineage: { inputs: [{ name: load, statusCode: 0 }] } });
     const metrics = await (await gw.call('GET', '/metrics')).text();

@@ -162,6 +162,11 @@ describe('console pages against a stand-in gateway', () => {
     await openPage(page, 'Targets');
     await page.getByRole('button', { name: 'Pause opcenter-demo' }).click();
     await page.getByRole('button', { name: 'Resume opcenter-demo' }).waitFor();
+    // The clocks of the inputs AI decisions rest on: the one running ahead is named.
+    const clocks = page.getByRole('region', { name: 'Input clocks' });
+    await clocks.getByText('7.25 s ahead').waitFor();
+    await clocks.getByText('0.12 s behind').waitFor();
+    await clocks.getByText(/ns=1;s=CNC_Cell_02.SpindleLoad runs ahead of the gateway/).waitFor();
     await expectAccessible(operator, 'targets');
     await page.getByRole('button', { name: 'Resume opcenter-demo' }).click();
   });

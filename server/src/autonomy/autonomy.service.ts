@@ -43,6 +43,7 @@ import {
 import { AutonomySettingsError, parseAutonomySettings, type AutonomySettings } from './domain/settings';
 import type { AutonomyDecisionEntity, AutonomyLevelChangeEntity } from './persistence/entities';
 import { AutonomyRepository } from './persistence/autonomy.repository';
+import { InputClocks, type InputClock } from './domain/input-clocks';
 
 /** A scope as the service keeps it: the stored level and when it last changed. */
 export interface StoredScope extends ScopeSelector {
@@ -86,6 +87,7 @@ export class AutonomyService
   private scopes: StoredScope[] = [];
   /** Effect checks named by requests still being accepted, by command id. */
   private readonly pendingEffects = new Map<string, EffectCheck>();
+  private readonly clocks = new InputClocks();
   /** AI commands outside every scope that carry an effect check (bounded, oldest forgotten): they are projected too. */
   private readonly unscopedWithEffect = new Set<string>();
   /** Projection writes run one after another, in the order the engine reported them. */
@@ -155,12 +157,18 @@ export class AutonomyService
     } while (current !== this.writes);
   }
 
+  /** The latest source clock of each decision input this process received, the most skewed first. */
+  inputClocks(): InputClock[] {
+    return this.clocks.list();
+  }
+
   // The policy port (intake)
 
   async judge(command: Command, request: WriteBackRequest): Promise<AutonomyJudgement | undefined> {
     const now = this.clock.now();
     for (const input of command.lineage.inputs ?? [])
       if (input.sourceTime) this.metrics.clockSkew(input.name, (Date.parse(input.sourceTime) - now) / 1000);
+    this.clocks.record(command.lineage.inputs, now, this.settings.inputQuality);
     const refused = inputRefusal(command.lineage.inputs, this.settings.inputQuality, now);
     const refusal = refused ? { refusal: { code: refused.code, message: refused.message } } : {};
     const scope = mostSpecificScope(this.scopes, subjectOf(command));

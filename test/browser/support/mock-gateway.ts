@@ -319,6 +319,28 @@ export async function startMockGateway(options: {
       return send(200, o);
     }
     if (method === 'GET' && route === '/targets') return send(200, targets);
+    if (method === 'GET' && route === '/autonomy/inputs') {
+      // One sensor in step, one whose clock runs 7.25 s ahead of the gateway's (past the 5 s allowed).
+      const at = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
+      return send(200, [
+        {
+          name: 'ns=1;s=CNC_Cell_02.SpindleLoad',
+          sourceTime: at(7.25),
+          seenAt: at(0),
+          skewSeconds: 7.25,
+          quality: 'good',
+          skewed: true,
+        },
+        {
+          name: 'ns=1;s=CNC_Cell_01.SpindleLoad',
+          sourceTime: at(-0.12),
+          seenAt: at(0),
+          skewSeconds: -0.12,
+          quality: 'good',
+          skewed: false,
+        },
+      ]);
+    }
     m = /^\/targets\/([^/]+)\/(pause|resume|shadow)$/.exec(route);
     if (method === 'POST' && m) {
       const t = targets.find((x) => x.instance === decodeURIComponent(m![1]));

@@ -6,6 +6,7 @@ import { useResource } from '../../api/hooks';
 import { can, getSession } from '../../api/session';
 import { Notice, Time } from '../../components/Notice';
 import { useLive } from '../../live';
+import { InputClocksPanel } from './InputClocks';
 
 const loadTargets = () => gateway.targets();
 
@@ -56,6 +57,7 @@ export function TargetsPage() {
         ))}
       </div>
       {!targets.loading && list.length === 0 && !targets.error && <p className="empty">No targets are configured.</p>}
+      <InputClocksPanel />
     </div>
   );
 }

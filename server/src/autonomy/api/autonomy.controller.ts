@@ -46,6 +46,16 @@ export class AutonomyController {
     return this.autonomy.listScopes();
   }
 
+  @Get('inputs')
+  @RequirePermission('read')
+  @ApiOperation({
+    summary:
+      "Decision inputs' source clocks against the gateway's (skew in s, quality, past the allowed skew), the most skewed first; as this process received them",
+  })
+  inputs() {
+    return this.autonomy.inputClocks();
+  }
+
   @Get('scopes/:scopeId/evidence')
   @RequirePermission('read')
   @ApiOperation({
