@@ -326,9 +326,10 @@ describe('docker/ topology under docker-compose (demo stack, two gateways behind
     await publishRuleSets(path.join(ROOT, 'rules', 'sets'), engineer, engineer2);
 
     const inferenceId = `lot-quality-compose-${Date.now()}`;
-    const sent = await fetch(`${nodeRedUrl}/ai/lot-quality`, {
+    // Flow endpoints need a token the gateway accepts, under /flows-http (docker/node-red/settings.js).
+    const sent = await fetch(`${nodeRedUrl}/flows-http/ai/lot-quality`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
       body: JSON.stringify({
         inferenceId,
         modelId: 'lot-scrap-correlation',
