@@ -189,6 +189,26 @@ describe('the probe flow (issue 12)', () => {
     expect(types).not.toContain('exec');
   });
 
+  it('refuses a deploy that uses an exec node, storing nothing', async () => {
+    const before = (await gw.versions()).length;
+    const flows = [
+      ...endpointFlow('shell', '/shell', 'return msg;'),
+      {
+        id: 'shell.exec',
+        type: 'exec',
+        z: 'shell',
+        command: 'cat',
+        addpay: 'payload',
+        append: '',
+        wires: [[], [], []],
+      },
+    ];
+    const deployed = await gw.deploy(await gw.engineer('erin'), flows);
+    expect(deployed.status).toBe(400);
+    expect(deployed.body).toMatchObject({ code: 'EXEC_DISABLED' });
+    expect(await gw.versions()).toHaveLength(before);
+  });
+
   it('refuses a flow endpoint without a session or token with 401', async () => {
     const response = await fetch(`${gw.url}/flows-http/probe`);
     expect(response.status).toBe(401);

@@ -167,6 +167,15 @@ export class FlowVersionsService implements FlowSource, FlowDeployHandler, OnApp
         { code: 'INVALID_FLOWS', path: '$.flows', message: problem },
       ]);
     const nodes = flows as FlowNode[];
+    // Node-RED does not load exec unless the site enables it; a flow using it would stop every flow.
+    const exec = this.config.site.nodeRed?.enableExec === true ? -1 : nodes.findIndex((n) => n.type === 'exec');
+    if (exec >= 0)
+      throw new UserError(
+        'EXEC_DISABLED',
+        `node ${String(nodes[exec].id)} is an exec node, which this site does not enable (nodeRed.enableExec)`,
+        400,
+        [{ code: 'EXEC_DISABLED', path: `$.flows[${exec}]`, message: 'exec is not enabled on this site' }],
+      );
     const checksum = flowsChecksum(nodes);
     const newest = await this.versions.newest();
     if (newest && newest.checksum === checksum && newest.status !== 'rejected')
