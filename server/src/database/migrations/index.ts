@@ -3,6 +3,7 @@ import { AuditReanchor1767700000000 } from '../../gateway/persistence/migrations
 import { WriteBackGateway1767300000000 } from '../../gateway/persistence/migrations/1767300000000-write-back-gateway';
 import { EarnedAutonomy1767600000000 } from '../../autonomy/persistence/migrations/1767600000000-earned-autonomy';
 import { FlowVersions1767800000000 } from '../../flows/persistence/migrations/1767800000000-flow-versions';
+import { KeyAdmissions1767900000000 } from '../../gateway/persistence/migrations/1767900000000-key-admissions';
 import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
 import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
 
@@ -18,4 +19,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   EarnedAutonomy1767600000000,
   AuditReanchor1767700000000,
   FlowVersions1767800000000,
+  KeyAdmissions1767900000000,
 ];

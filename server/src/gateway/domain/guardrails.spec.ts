@@ -7,7 +7,10 @@ import {
   checkStep,
   DEFAULT_POLICY,
   effectiveNotAfter,
-  WriteHistory,
+  admissionHorizonMs,
+  admissionLimits,
+  admissionRefusal,
+  admit,
   type GuardrailPolicy,
   type GuardrailSubject,
 } from './guardrails';
@@ -157,47 +160,39 @@ describe('checkRecordState', () => {
   });
 });
 
-describe('WriteHistory', () => {
-  const rated = policy({ limits: [{ parameter: 'FeedRate', maxWrites: 2, windowSeconds: 60 }] });
-  const cooled = policy({ limits: [{ parameter: 'FeedRate', cooldownSeconds: 10 }] });
+describe('admission: rate and cooldown judged on the stored times of a key', () => {
+  const rated = admissionLimits(
+    policy({ limits: [{ parameter: 'FeedRate', maxWrites: 2, windowSeconds: 60 }] }),
+    subject(),
+  );
+  const cooled = admissionLimits(policy({ limits: [{ parameter: 'FeedRate', cooldownSeconds: 10 }] }), subject());
 
   it('accepts writes up to the maximum per window', () => {
-    const history = new WriteHistory();
-    history.record('k', 0);
-    expect(history.check(rated, subject(), 'k', 1000)).toBeUndefined();
+    expect(admissionRefusal([0], rated, 1000)).toBeUndefined();
   });
 
   it('refuses the write beyond the maximum with RATE_LIMITED', () => {
-    const history = new WriteHistory();
-    history.record('k', 0);
-    history.record('k', 1000);
-    expect(history.check(rated, subject(), 'k', 2000)?.code).toBe('RATE_LIMITED');
+    expect(admissionRefusal([0, 1000], rated, 2000)?.code).toBe('RATE_LIMITED');
   });
 
   it('accepts again once the window has slid past old writes', () => {
-    const history = new WriteHistory();
-    history.record('k', 0);
-    history.record('k', 1000);
-    expect(history.check(rated, subject(), 'k', 60_500)).toBeUndefined();
-  });
-
-  it('counts each key on its own', () => {
-    const history = new WriteHistory();
-    history.record('k', 0);
-    history.record('k', 1000);
-    expect(history.check(rated, subject(), 'other', 2000)).toBeUndefined();
+    expect(admissionRefusal([0, 1000], rated, 60_500)).toBeUndefined();
   });
 
   it('refuses a write within the cooldown with COOLDOWN', () => {
-    const history = new WriteHistory();
-    history.record('k', 0);
-    expect(history.check(cooled, subject(), 'k', 9_999)?.code).toBe('COOLDOWN');
-    expect(history.check(cooled, subject(), 'k', 10_000)).toBeUndefined();
+    expect(admissionRefusal([0], cooled, 9_999)?.code).toBe('COOLDOWN');
+    expect(admissionRefusal([0], cooled, 10_000)).toBeUndefined();
   });
 
-  it('never refuses a revert', () => {
-    const history = new WriteHistory();
-    history.record('k', 0);
-    expect(history.check(cooled, subject({ isRevert: true }), 'k', 1)).toBeUndefined();
+  it('has no limits for a revert, and none where no limit counts writes', () => {
+    const limits = policy({ limits: [{ parameter: 'FeedRate', cooldownSeconds: 10, min: 0 }] });
+    expect(admissionLimits(limits, subject({ isRevert: true }))).toEqual([]);
+    expect(admissionLimits(policy({ limits: [{ parameter: 'FeedRate', min: 0 }] }), subject())).toEqual([]);
+  });
+
+  it('keeps only the times the limits still need', () => {
+    expect(admit([0, 1000, 2000], rated, 61_500)).toEqual([2000, 61_500]);
+    expect(admit([0], cooled, 20_000)).toEqual([20_000]);
+    expect(admissionHorizonMs([...rated, ...cooled])).toBe(60_000);
   });
 });

@@ -178,44 +178,97 @@ export function checkRecordState(
   return undefined;
 }
 
-/**
- * Writes accepted per ordering key, for the rate and cooldown guardrails.
- * Reverts are counted but never refused: operator authority is absolute.
- */
-export class WriteHistory {
-  private readonly times = new Map<string, number[]>();
+/** One rate or cooldown limit as the store judges it when it admits a write to a key. */
+export interface AdmissionLimit {
+  maxWrites?: number;
+  windowMs?: number;
+  cooldownMs?: number;
+}
 
-  /** Refuses when the key had `maxWrites` writes within the window, or a write within the cooldown. */
-  check(policy: GuardrailPolicy, subject: GuardrailSubject, key: string, now: number): Refusal | undefined {
-    if (subject.isRevert) return undefined;
-    const times = this.times.get(key) ?? [];
-    for (const limit of matchingLimits(policy, subject)) {
-      if (limit.cooldownSeconds !== undefined && times.length > 0) {
-        const since = now - times[times.length - 1];
-        if (since < limit.cooldownSeconds * 1000) {
-          return {
-            code: 'COOLDOWN',
-            message: `last write ${since} ms ago; cooldown is ${limit.cooldownSeconds} s`,
-          };
-        }
-      }
-      if (limit.maxWrites !== undefined) {
-        const windowMs = (limit.windowSeconds ?? 60) * 1000;
-        const recent = times.filter((t) => now - t < windowMs).length;
-        if (recent >= limit.maxWrites) {
-          return {
-            code: 'RATE_LIMITED',
-            message: `${recent} writes in the last ${windowMs / 1000} s; at most ${limit.maxWrites}`,
-          };
-        }
+/**
+ * A write to one key (target × object × parameter) the store admits in the same transaction that
+ * accepts the command, against the accepted times it holds for the key: one truth for every
+ * gateway process sharing the database, and no await between the check and the record.
+ */
+export interface Admission {
+  key: string;
+  time: number;
+  limits: AdmissionLimit[];
+}
+
+/** A write the store refused to admit: the key's rate or cooldown limit, judged on stored state. */
+export class AdmissionRefusedError extends Error {
+  constructor(
+    readonly key: string,
+    readonly refusal: Refusal,
+  ) {
+    super(`${key}: ${refusal.message}`);
+    this.name = 'AdmissionRefusedError';
+  }
+}
+
+/** The rate and cooldown limits that cover a write; none for reverts (they undo, they are not counted). */
+export function admissionLimits(policy: GuardrailPolicy, subject: GuardrailSubject): AdmissionLimit[] {
+  if (subject.isRevert) return [];
+  const limits: AdmissionLimit[] = [];
+  for (const limit of matchingLimits(policy, subject)) {
+    if (limit.maxWrites === undefined && limit.cooldownSeconds === undefined) continue;
+    limits.push({
+      ...(limit.maxWrites !== undefined
+        ? { maxWrites: limit.maxWrites, windowMs: (limit.windowSeconds ?? 60) * 1000 }
+        : {}),
+      ...(limit.cooldownSeconds !== undefined ? { cooldownMs: limit.cooldownSeconds * 1000 } : {}),
+    });
+  }
+  return limits;
+}
+
+/** How long a key's accepted times matter to its limits: the longest window or cooldown. */
+export function admissionHorizonMs(limits: readonly AdmissionLimit[]): number {
+  return Math.max(0, ...limits.map((l) => Math.max(l.windowMs ?? 0, l.cooldownMs ?? 0)));
+}
+
+/**
+ * Whether a write at `now` fits the key's limits, given the times of the writes already admitted
+ * (oldest first): the cooldown since the last one, and the count within each window.
+ *
+ * @example admissionRefusal([t - 1000], [{ cooldownMs: 5000 }], t) // { code: 'COOLDOWN', ... }
+ */
+export function admissionRefusal(
+  times: readonly number[],
+  limits: readonly AdmissionLimit[],
+  now: number,
+): Refusal | undefined {
+  for (const limit of limits) {
+    if (limit.cooldownMs !== undefined && times.length > 0) {
+      const since = now - times[times.length - 1];
+      if (since < limit.cooldownMs) {
+        return {
+          code: 'COOLDOWN',
+          message: `last write ${since} ms ago; cooldown is ${limit.cooldownMs / 1000} s`,
+        };
       }
     }
-    return undefined;
+    if (limit.maxWrites !== undefined) {
+      const windowMs = limit.windowMs ?? 60_000;
+      const recent = times.filter((t) => now - t < windowMs).length;
+      if (recent >= limit.maxWrites) {
+        return {
+          code: 'RATE_LIMITED',
+          message: `${recent} writes in the last ${windowMs / 1000} s; at most ${limit.maxWrites}`,
+        };
+      }
+    }
   }
+  return undefined;
+}
 
-  record(key: string, time: number, horizonMs = 24 * 3600_000): void {
-    const times = (this.times.get(key) ?? []).filter((t) => time - t < horizonMs);
-    times.push(time);
-    this.times.set(key, times);
-  }
+/**
+ * The times a key keeps after admitting a write at `now`: those still within the horizon, then
+ * `now`. At most the largest `maxWrites` (plus the new one) are needed; older ones are dropped.
+ */
+export function admit(times: readonly number[], limits: readonly AdmissionLimit[], now: number): number[] {
+  const horizon = admissionHorizonMs(limits);
+  const keep = Math.max(1, ...limits.map((l) => l.maxWrites ?? 1));
+  return [...times.filter((t) => now - t < horizon), now].slice(-keep);
 }

@@ -1,7 +1,7 @@
 import type { ElectronicSignature, WriteBackOutcome } from '@loopgate/contracts';
 import { UserError } from '../../common/errors';
 import { moveTo, toOutcome, type Command } from '../domain/command';
-import type { WriteHistory } from '../domain/guardrails';
+import { admissionLimits, AdmissionRefusedError, subjectOf } from '../domain/guardrails';
 import type { Actor, EngineContext } from './context';
 import { CommandConflictError } from './ports';
 import type { TargetStatistics } from './target-statistics';
@@ -17,7 +17,6 @@ export class Approvals {
   constructor(
     private readonly ctx: EngineContext,
     private readonly stats: TargetStatistics,
-    private readonly history: WriteHistory,
   ) {}
 
   /** Commands waiting for a signature, oldest first. */
@@ -90,13 +89,42 @@ export class Approvals {
         { approval, decidedAt: at, reasonCode: undefined, message: comment },
         at,
       );
-      this.history.record(queued.orderingKey, this.ctx.now());
-      await this.ctx.journal.record(
-        queued,
-        'approved',
-        { actor: actor.id, signature, reasonCode: undefined, message: comment ?? 'approved' },
-        { enqueue: true, expectState: 'pending-approval' },
-      );
+      // The key's rate and cooldown count the write when it is queued, judged on the stored times.
+      const runtime = this.ctx.targets.get(queued.target.instance);
+      const limits = runtime && !queued.revertOf ? admissionLimits(runtime.policy, subjectOf(queued)) : [];
+      const admission =
+        limits.length > 0
+          ? [{ kind: 'admit' as const, admission: { key: queued.orderingKey, time: this.ctx.now(), limits } }]
+          : [];
+      try {
+        await this.ctx.journal.record(
+          queued,
+          'approved',
+          { actor: actor.id, signature, reasonCode: undefined, message: comment ?? 'approved' },
+          { enqueue: true, expectState: 'pending-approval', extra: admission },
+        );
+      } catch (error) {
+        if (!(error instanceof AdmissionRefusedError)) throw error;
+        const refused = moveTo(
+          command,
+          'rejected',
+          {
+            approval,
+            decidedAt: at,
+            reasonCode: error.refusal.code,
+            message: `signed, but the key cannot take it now: ${error.refusal.message}`,
+          },
+          at,
+        );
+        await this.ctx.journal.record(
+          refused,
+          'rejected',
+          { actor: actor.id, signature },
+          { expectState: 'pending-approval' },
+        );
+        this.ctx.observer.finished?.(refused, undefined);
+        return toOutcome(refused);
+      }
       this.stats.queued(queued);
       return toOutcome(queued);
     }

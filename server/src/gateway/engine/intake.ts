@@ -9,9 +9,12 @@ import {
   checkExpiry,
   checkInterlock,
   effectiveNotAfter,
+  admissionLimits,
+  AdmissionRefusedError,
+  admissionRefusal,
   subjectOf,
+  type AdmissionLimit,
   type Refusal,
-  type WriteHistory,
 } from '../domain/guardrails';
 import { commandRecordHash } from './command-hash';
 import { iso, type Actor, type EngineContext, type SubmitResult } from './context';
@@ -29,7 +32,6 @@ export class Intake {
 
   constructor(
     private readonly ctx: EngineContext,
-    private readonly history: WriteHistory,
     private readonly overrides: OverrideWatch,
     private readonly stats: TargetStatistics,
     private readonly revertTtlSeconds = 300,
@@ -152,15 +154,14 @@ export class Intake {
         ...command,
         lineage: { ...command.lineage, autonomyLevel: autonomy.level, autonomyScope: autonomy.scope },
       };
-    const refusal = this.refusal(command, runtime, now) ?? autonomy?.refusal;
-    if (refusal) {
-      const state = refusal.code === 'EXPIRED' ? 'expired' : 'rejected';
-      command = { ...command, state, reasonCode: refusal.code, message: refusal.message, decidedAt: at };
-      await this.ctx.journal.record(command, state, { actor: actor.id });
-      this.ctx.observer.refused?.(command.target.instance, refusal.code);
-      this.ctx.observer.finished?.(command, undefined);
-      return { created: true, outcome: toOutcome(command) };
-    }
+    // Rate and cooldown: read here from the store so nobody is asked to sign a write the key cannot
+    // take; judged again, under the store's lock, in the transaction that queues the command.
+    const limits: AdmissionLimit[] = runtime && !revertOf ? admissionLimits(runtime.policy, subjectOf(command)) : [];
+    const refusal =
+      this.refusal(command, runtime, now) ??
+      autonomy?.refusal ??
+      (limits.length > 0 ? admissionRefusal(await this.ctx.store.admissionTimes(orderingKey), limits, now) : undefined);
+    if (refusal) return this.refuse(command, refusal, actor);
     const target = runtime as TargetRuntime;
     if (autonomy?.level === 'shadow') return this.shadow(command, autonomy.scope ?? '', actor);
 
@@ -191,10 +192,35 @@ export class Intake {
     }
 
     command = { ...command, decidedAt: at };
-    this.history.record(command.orderingKey, now);
-    await this.ctx.journal.record(command, 'accepted', { actor: actor.id }, { enqueue: true });
+    const admission =
+      limits.length > 0
+        ? [{ kind: 'admit' as const, admission: { key: orderingKey, time: this.ctx.now(), limits } }]
+        : [];
+    try {
+      await this.ctx.journal.record(command, 'accepted', { actor: actor.id }, { enqueue: true, extra: admission });
+    } catch (error) {
+      // Another request (in this process or another) took the key's last place first.
+      if (error instanceof AdmissionRefusedError) return this.refuse(command, error.refusal, actor);
+      throw error;
+    }
     this.stats.queued(command);
     return { created: true, outcome: toOutcome(command) };
+  }
+
+  /** Stores and audits a refusal: expired, or rejected with the guardrail's code. */
+  private async refuse(command: Command, refusal: Refusal, actor: Actor): Promise<SubmitResult> {
+    const state = refusal.code === 'EXPIRED' ? 'expired' : 'rejected';
+    const refused: Command = {
+      ...command,
+      state,
+      reasonCode: refusal.code,
+      message: refusal.message,
+      decidedAt: iso(this.ctx),
+    };
+    await this.ctx.journal.record(refused, state, { actor: actor.id });
+    this.ctx.observer.refused?.(refused.target.instance, refusal.code);
+    this.ctx.observer.finished?.(refused, undefined);
+    return { created: true, outcome: toOutcome(refused) };
   }
 
   /** A decision of a scope still in shadow: stored and audited, never written. */
@@ -227,7 +253,6 @@ export class Intake {
       checkExpiry(command.notAfter, now) ??
       checkInterlock(runtime.policy, subject) ??
       checkBounds(runtime.policy, subject) ??
-      this.history.check(runtime.policy, subject, command.orderingKey, now) ??
       (command.initiator === 'ai' && !subject.isRevert && held.isHeld(command.orderingKey, now)
         ? {
             code: 'OVERRIDE_HOLD',

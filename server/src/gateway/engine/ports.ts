@@ -4,7 +4,7 @@ import type { TargetAdapter } from '../../targets/adapter';
 import type { BusCommand } from '../bus/command-bus';
 import type { ApprovalRule } from '../domain/approval-policy';
 import type { Command } from '../domain/command';
-import type { GuardrailPolicy } from '../domain/guardrails';
+import type { Admission, GuardrailPolicy } from '../domain/guardrails';
 import type { KeyWriteState } from '../domain/override-detection';
 import type { ProcessingStrategy } from '../domain/retry-policy';
 
@@ -19,7 +19,9 @@ export type StoreChange =
   | { kind: 'key-state'; state: KeyWriteState }
   | { kind: 'control'; key: string; value: unknown; actor: string }
   | { kind: 'outbox-add'; command: BusCommand; onCommitted?: (seq: number) => void }
-  | { kind: 'outbox-remove'; commandId: string };
+  | { kind: 'outbox-remove'; commandId: string }
+  /** Admits a write to a key against its stored rate and cooldown times; refused with AdmissionRefusedError. */
+  | { kind: 'admit'; admission: Admission };
 
 export type OutboxAdd = Extract<StoreChange, { kind: 'outbox-add' }>;
 
@@ -57,8 +59,12 @@ export interface GatewayStore {
   loadActiveCommands(): Promise<Command[]>;
   loadKeyStates(): Promise<KeyWriteState[]>;
   loadControl(): Promise<Map<string, unknown>>;
-  /** Ordering keys and times of commands accepted since `since` (ISO), for the rate guardrails after a restart. */
+  /** Ordering keys and times of commands accepted since `since` (ISO). */
   loadAcceptedSince(since: string): Promise<{ orderingKey: string; decidedAt: string }[]>;
+  /** The times of the writes admitted to `orderingKey` that its limits still count (oldest first); no lock. */
+  admissionTimes(orderingKey: string): Promise<number[]>;
+  /** Forgets the admission times of keys whose limits no longer count any of them; returns how many keys. */
+  pruneAdmissions(now: number): Promise<number>;
   loadOutbox(): Promise<OutboxRow[]>;
   /**
    * One relay step of the transactional outbox, at most one at a time across every gateway process

@@ -1,7 +1,6 @@
 import type { ControlState, ElectronicSignature, WriteBackOutcome, WriteBackRequest } from '@loopgate/contracts';
 import type { CommandBus } from '../bus/command-bus';
 import { toOutcome, type Command } from '../domain/command';
-import { WriteHistory } from '../domain/guardrails';
 import { Approvals } from './approvals';
 import type { AutonomyPolicy } from './autonomy-port';
 import type { Actor, EngineContext, SubmitResult } from './context';
@@ -17,6 +16,9 @@ import { TargetStatistics, type TargetError } from './target-statistics';
 
 export type { Actor, SubmitResult } from './context';
 export { commandRecordHash } from './command-hash';
+
+/** How often the sweep forgets admission times no limit counts any more. */
+const ADMISSION_PRUNE_INTERVAL_MS = 60_000;
 
 export interface EngineOptions {
   store: GatewayStore;
@@ -73,10 +75,10 @@ export class WriteBackEngine {
   private readonly coordinator: DispatchCoordinator;
   private readonly availability: TargetAvailability;
   private readonly quarantine: Quarantine;
-  private readonly history = new WriteHistory();
   private sweeper?: ReturnType<typeof setInterval>;
   private watcher?: ReturnType<typeof setInterval>;
   private sweeping = false;
+  private lastPrune = 0;
   private started = false;
 
   constructor(private readonly options: EngineOptions) {
@@ -97,8 +99,8 @@ export class WriteBackEngine {
     this.overrides = new OverrideWatch(this.ctx, this.control, this.stats, {
       windowSeconds: options.overrideWatchWindowSeconds,
     });
-    this.intake = new Intake(this.ctx, this.history, this.overrides, this.stats, options.revertTtlSeconds);
-    this.approvals = new Approvals(this.ctx, this.stats, this.history);
+    this.intake = new Intake(this.ctx, this.overrides, this.stats, options.revertTtlSeconds);
+    this.approvals = new Approvals(this.ctx, this.stats);
     this.availability = new TargetAvailability(
       this.control.gate,
       now,
@@ -126,15 +128,12 @@ export class WriteBackEngine {
     return this.control.gate;
   }
 
-  /** Loads stored control state and recent writes, and starts dispatch. */
+  /** Loads stored control state and starts dispatch. */
   async start(): Promise<void> {
     this.coordinator.start();
     this.availability.start();
     await this.control.refresh();
     await this.stats.refresh();
-    const since = new Date(this.ctx.now() - 24 * 3600_000).toISOString();
-    for (const row of await this.ctx.store.loadAcceptedSince(since))
-      this.history.record(row.orderingKey, Date.parse(row.decidedAt));
     await this.ctx.bus.start(this.coordinator.handle);
     this.sweeper = setInterval(() => void this.sweep(), this.options.sweepIntervalMs ?? 1000);
     this.sweeper.unref();
@@ -169,6 +168,10 @@ export class WriteBackEngine {
       await this.control.refresh();
       await this.stats.refresh();
       await this.approvals.expireDue();
+      if (this.ctx.now() - this.lastPrune >= ADMISSION_PRUNE_INTERVAL_MS) {
+        this.lastPrune = this.ctx.now();
+        await this.ctx.store.pruneAdmissions(this.lastPrune);
+      }
     } catch (error) {
       this.ctx.logger.warn(`sweep failed: ${(error as Error).message}`);
     } finally {

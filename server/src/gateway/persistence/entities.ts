@@ -57,6 +57,16 @@ export class KeyStateEntity {
   @Column({ name: 'hold_until', type: 'varchar', length: 30, nullable: true }) holdUntil: string | null;
 }
 
+/** The times of the writes admitted to one key that its rate and cooldown limits still count. */
+@Entity('writeback_key_admissions')
+export class KeyAdmissionEntity {
+  @PrimaryColumn({ name: 'ordering_key', type: 'varchar', length: 600 }) orderingKey: string;
+  /** Epoch milliseconds, oldest first, as JSON. */
+  @Column({ name: 'times_json', type: 'text' }) timesJson: string;
+  /** When none of them counts any more: the row may be pruned. */
+  @Column({ name: 'expires_at', type: 'varchar', length: 30 }) expiresAt: string;
+}
+
 @Entity('gateway_control')
 export class ControlEntity {
   @PrimaryColumn({ type: 'varchar', length: 200 }) key: string;
@@ -104,6 +114,7 @@ export const GATEWAY_ENTITIES = [
   CommandEntity,
   OutboxEntity,
   KeyStateEntity,
+  KeyAdmissionEntity,
   ControlEntity,
   AuditRecordEntity,
   AuditChainHeadEntity,

@@ -3,6 +3,13 @@ import { In, type DataSource, type QueryRunner } from 'typeorm';
 import type { AuditEntry } from '../../common/audit.port';
 import type { Command } from '../domain/command';
 import type { KeyWriteState } from '../domain/override-detection';
+import {
+  admissionHorizonMs,
+  AdmissionRefusedError,
+  admissionRefusal,
+  admit,
+  type Admission,
+} from '../domain/guardrails';
 import { sealRecord } from '../domain/audit-chain';
 import type { BusCommand } from '../bus/command-bus';
 import {
@@ -193,6 +200,11 @@ export class TypeOrmGatewayStore implements GatewayStore {
         const found = (statements.commandState.get(id) as { state: CommandState } | undefined)?.state;
         if (found !== expected) throw new CommandConflictError(id, expected, found);
       }
+      if (changes.admissions.length > 0) {
+        const stored = (key: string) =>
+          parseTimes((statements.admissionGet.get(key) as { times_json: string } | undefined)?.times_json);
+        for (const row of judgeAdmissions(changes.admissions, stored)) statements.admissionPut.run(row);
+      }
       for (const command of changes.commands.values()) statements.command.run(commandToRow(command));
       for (const command of changes.outboxAdds) {
         statements.outboxAdd.run({
@@ -231,6 +243,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
         head = await this.readHead(runner, true);
       }
       if (changes.guards.size > 0) await this.checkGuards(runner, changes.guards);
+      if (changes.admissions.length > 0) await this.admitGeneric(runner, changes.admissions);
       if (changes.commands.size > 0) {
         const columns = [...COMMAND_COLUMNS];
         await this.run(
@@ -309,6 +322,52 @@ export class TypeOrmGatewayStore implements GatewayStore {
     } finally {
       await runner.release();
     }
+  }
+
+  /**
+   * Admissions on any TypeORM driver: the keys' rows are read under lock (PostgreSQL: FOR UPDATE,
+   * after the chain head lock that already orders every accepting transaction across processes),
+   * judged, and written back in this transaction.
+   */
+  private async admitGeneric(runner: QueryRunner, admissions: Admission[]): Promise<void> {
+    const keys = [...new Set(admissions.map((a) => a.key))];
+    const marks = keys.map((_k, i) => (this.dialect === 'postgres' ? `$${i + 1}` : '?')).join(',');
+    const lock = this.dialect === 'postgres' ? ' FOR UPDATE' : '';
+    const rows = (await runner.query(
+      `SELECT "ordering_key", "times_json" FROM "writeback_key_admissions" WHERE "ordering_key" IN (${marks})${lock}`,
+      keys,
+    )) as { ordering_key: string; times_json: string }[];
+    const found = new Map(rows.map((r) => [r.ordering_key, parseTimes(r.times_json)]));
+    const judged = judgeAdmissions(admissions, (key) => found.get(key) ?? []);
+    await this.run(
+      runner,
+      insertStatements(this.dialect, 'writeback_key_admissions', ADMISSION_COLUMNS, judged, {
+        keys: ['ordering_key'],
+        update: ['times_json', 'expires_at'],
+      }),
+    );
+  }
+
+  async admissionTimes(orderingKey: string): Promise<number[]> {
+    const [row] = (await this.dataSource.query(
+      placeholders(this.dialect, 'SELECT "times_json" FROM "writeback_key_admissions" WHERE "ordering_key" = ?'),
+      [orderingKey],
+    )) as { times_json: string }[];
+    return parseTimes(row?.times_json);
+  }
+
+  async pruneAdmissions(now: number): Promise<number> {
+    const before = new Date(now).toISOString();
+    const [{ count }] = (await this.dataSource.query(
+      placeholders(this.dialect, 'SELECT COUNT(*) AS "count" FROM "writeback_key_admissions" WHERE "expires_at" <= ?'),
+      [before],
+    )) as { count: number | string }[];
+    if (Number(count) === 0) return 0;
+    await this.dataSource.query(
+      placeholders(this.dialect, 'DELETE FROM "writeback_key_admissions" WHERE "expires_at" <= ?'),
+      [before],
+    );
+    return Number(count);
   }
 
   /** The audit chain head; `forUpdate` serialises appends across gateway processes sharing one PostgreSQL database. */
@@ -577,6 +636,8 @@ interface CollectedChanges {
   keyStates: Map<string, KeyWriteState>;
   controls: Map<string, { value: unknown; actor: string }>;
   audits: { entry: AuditEntry; owner: number }[];
+  /** Writes to admit against their keys' stored times, in commit order. */
+  admissions: Admission[];
 }
 
 /**
@@ -592,6 +653,7 @@ function collect(batch: PendingCommit[]): CollectedChanges {
     keyStates: new Map(),
     controls: new Map(),
     audits: [],
+    admissions: [],
   };
   batch.forEach((item, owner) => {
     for (const change of item.changes) {
@@ -621,6 +683,9 @@ function collect(batch: PendingCommit[]): CollectedChanges {
           break;
         case 'audit':
           changes.audits.push({ entry: change.entry, owner });
+          break;
+        case 'admit':
+          changes.admissions.push(change.admission);
           break;
       }
     }
@@ -656,6 +721,37 @@ const COMMAND_MUTABLE_COLUMNS = [
   'updated_at',
 ];
 const CONTROL_COLUMNS = ['key', 'value_json', 'updated_by', 'updated_at'];
+const ADMISSION_COLUMNS = ['ordering_key', 'times_json', 'expires_at'];
+
+function parseTimes(json: string | undefined): number[] {
+  if (!json) return [];
+  const parsed = JSON.parse(json) as unknown;
+  return Array.isArray(parsed) ? parsed.filter((t): t is number => typeof t === 'number') : [];
+}
+
+/**
+ * Judges admissions in commit order against the stored times (and the earlier admissions of the
+ * same batch); the first refused one throws AdmissionRefusedError, which rolls the batch back and
+ * commits its neighbours on their own. Returns the rows to write.
+ */
+function judgeAdmissions(
+  admissions: readonly Admission[],
+  stored: (key: string) => number[],
+): { ordering_key: string; times_json: string; expires_at: string }[] {
+  const times = new Map<string, { times: number[]; expiresAt: number }>();
+  for (const { key, time, limits } of admissions) {
+    const current = times.get(key)?.times ?? stored(key);
+    const refusal = admissionRefusal(current, limits, time);
+    if (refusal) throw new AdmissionRefusedError(key, refusal);
+    const expiresAt = Math.max(times.get(key)?.expiresAt ?? 0, time + admissionHorizonMs(limits));
+    times.set(key, { times: admit(current, limits, time), expiresAt });
+  }
+  return [...times].map(([key, state]) => ({
+    ordering_key: key,
+    times_json: JSON.stringify(state.times),
+    expires_at: new Date(state.expiresAt).toISOString(),
+  }));
+}
 
 function upsertSql(
   table: string,
@@ -684,6 +780,8 @@ function prepareStatements(db: NativeDatabase) {
     outboxRemove: db.prepare('DELETE FROM "writeback_outbox" WHERE "command_id" = ?'),
     keyState: db.prepare(upsertSql('writeback_key_states', KEY_STATE_COLUMNS, 'ordering_key')),
     control: db.prepare(upsertSql('gateway_control', CONTROL_COLUMNS, 'key')),
+    admissionGet: db.prepare('SELECT "times_json" FROM "writeback_key_admissions" WHERE "ordering_key" = ?'),
+    admissionPut: db.prepare(upsertSql('writeback_key_admissions', ADMISSION_COLUMNS, 'ordering_key')),
     head: db.prepare('SELECT "sequence", "hash" FROM "audit_chain_head" WHERE "id" = 1'),
     audit: db.prepare(`INSERT INTO "audit_records" (${names(AUDIT_COLUMNS)}) VALUES (${values(AUDIT_COLUMNS)})`),
     moveHead: db.prepare('UPDATE "audit_chain_head" SET "sequence" = ?, "hash" = ? WHERE "id" = 1'),

@@ -1,6 +1,7 @@
 import type { AuditRecord, CommandState } from '@loopgate/contracts';
 import { GENESIS_HASH, sealRecord } from '../domain/audit-chain';
 import { isInQueue, type Command } from '../domain/command';
+import { admissionHorizonMs, AdmissionRefusedError, admissionRefusal, admit } from '../domain/guardrails';
 import type { KeyWriteState } from '../domain/override-detection';
 import {
   CommandConflictError,
@@ -25,6 +26,7 @@ export class MemoryGatewayStore implements GatewayStore {
   readonly outbox: OutboxRow[] = [];
   readonly keyStates = new Map<string, KeyWriteState>();
   readonly control = new Map<string, unknown>();
+  private readonly admissions = new Map<string, { times: number[]; expiresAt: number }>();
   private seq = 0;
   private relayLocked = false;
   private readonly claimed = new Map<string, { done: Promise<void>; end: () => void }>();
@@ -43,6 +45,17 @@ export class MemoryGatewayStore implements GatewayStore {
       }
       states.set(change.command.id, change.command.state);
     }
+    // Admissions are judged before anything is written: a refused one leaves the commit unwritten.
+    const admitted = new Map<string, { times: number[]; expiresAt: number }>();
+    for (const change of changes) {
+      if (change.kind !== 'admit') continue;
+      const { key, time, limits } = change.admission;
+      const times = admitted.get(key)?.times ?? this.admissions.get(key)?.times ?? [];
+      const refusal = admissionRefusal(times, limits, time);
+      if (refusal) throw new AdmissionRefusedError(key, refusal);
+      admitted.set(key, { times: admit(times, limits, time), expiresAt: time + admissionHorizonMs(limits) });
+    }
+    for (const [key, state] of admitted) this.admissions.set(key, state);
     const result: CommitResult = { audit: [] };
     for (const change of changes) {
       switch (change.kind) {
@@ -119,6 +132,20 @@ export class MemoryGatewayStore implements GatewayStore {
           ['queued', 'dispatching', 'reconciling', 'applied', 'reverted', 'shadow', 'failed'].includes(c.state),
       )
       .map((c) => ({ orderingKey: c.orderingKey, decidedAt: c.decidedAt as string }));
+  }
+
+  async admissionTimes(orderingKey: string) {
+    return [...(this.admissions.get(orderingKey)?.times ?? [])];
+  }
+
+  async pruneAdmissions(now: number) {
+    let pruned = 0;
+    for (const [key, state] of this.admissions)
+      if (state.expiresAt <= now) {
+        this.admissions.delete(key);
+        pruned++;
+      }
+    return pruned;
   }
 
   async loadOutbox() {

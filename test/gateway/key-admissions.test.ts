@@ -1,0 +1,105 @@
+/**
+ * Rate and cooldown limits judged on stored state, in the transaction that accepts a command: the
+ * same cases on SQLite and PostgreSQL, with (on PostgreSQL) several stores on their own connection
+ * pools standing for several gateway processes. Concurrent commits never admit more than a limit.
+ */
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AdmissionRefusedError, type AdmissionLimit } from '../../server/src/gateway/domain/guardrails';
+import type { StoreChange } from '../../server/src/gateway/engine/ports';
+import { TypeOrmGatewayStore } from '../../server/src/gateway/persistence/gateway-store';
+import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases';
+
+const opened: { sources: DataSource[]; stores: TypeOrmGatewayStore[]; db: TestDatabase }[] = [];
+
+afterAll(async () => {
+  for (const { sources, stores, db } of opened.splice(0)) {
+    for (const store of stores) await store.close();
+    for (const source of sources) if (source.isInitialized) await source.destroy();
+    await db.cleanup();
+  }
+});
+
+/** `count` stores on one new database (one on SQLite, where one process holds the file). */
+async function stores(kind: 'sqlite' | 'postgres', count: number): Promise<TypeOrmGatewayStore[]> {
+  const db = await createTestDatabase(kind, { name: 'admissions' });
+  const entry = { sources: [] as DataSource[], stores: [] as TypeOrmGatewayStore[], db };
+  opened.push(entry);
+  for (let i = 0; i < (kind === 'sqlite' ? 1 : count); i++) {
+    const source = await new DataSource({ ...db.options, migrationsRun: i === 0 } as DataSourceOptions).initialize();
+    entry.sources.push(source);
+    entry.stores.push(new TypeOrmGatewayStore(source));
+  }
+  return entry.stores;
+}
+
+/** What intake commits when it queues a write: the audit record and the key's admission. */
+function accepting(key: string, time: number, limits: AdmissionLimit[], n: number): StoreChange[] {
+  return [
+    { kind: 'audit', entry: { outcome: 'accepted', actor: 'token:line1', requestId: `r-${n}`, lineage: {} } },
+    { kind: 'admit', admission: { key, time, limits } },
+  ];
+}
+
+async function outcomes(commits: Promise<unknown>[]): Promise<{ admitted: number; refused: string[] }> {
+  const settled = await Promise.allSettled(commits);
+  const refused = settled.flatMap((s) => {
+    if (s.status === 'fulfilled') return [];
+    if (s.reason instanceof AdmissionRefusedError) return [s.reason.refusal.code];
+    throw s.reason;
+  });
+  return { admitted: settled.length - refused.length, refused };
+}
+
+describe.each(databaseKinds())('key admissions on %s', (kind) => {
+  it('admits exactly maxWrites of 150 concurrent writes to one key, refusing the rest RATE_LIMITED', async () => {
+    const all = await stores(kind, 3);
+    const now = Date.now();
+    const limits = [{ maxWrites: 60, windowMs: 600_000 }];
+    const commits = Array.from({ length: 150 }, (_, n) =>
+      all[n % all.length].commit(accepting('t|recipe-parameter|R1|FeedRate', now + n, limits, n)),
+    );
+    const { admitted, refused } = await outcomes(commits);
+    expect(admitted).toBe(60);
+    expect(refused).toEqual(Array.from({ length: 90 }, () => 'RATE_LIMITED'));
+    expect(await all[0].admissionTimes('t|recipe-parameter|R1|FeedRate')).toHaveLength(60);
+    // Another key is counted on its own.
+    await all[all.length - 1].commit(accepting('t|recipe-parameter|R2|FeedRate', now, limits, 999));
+  });
+
+  it('holds a cooldown across stores: one write per cooldown, whichever process asks', async () => {
+    const all = await stores(kind, 3);
+    const now = Date.now();
+    const limits = [{ cooldownMs: 600_000 }];
+    const commits = Array.from({ length: 30 }, (_, n) =>
+      all[n % all.length].commit(accepting('t|recipe-parameter|R1|Speed', now + n, limits, n)),
+    );
+    const { admitted, refused } = await outcomes(commits);
+    expect(admitted).toBe(1);
+    expect(new Set(refused)).toEqual(new Set(['COOLDOWN']));
+    // Past the cooldown the key takes a write again.
+    await all[0].commit(accepting('t|recipe-parameter|R1|Speed', now + 600_001, limits, 100));
+  });
+
+  it('rolls back only the refused commit: its audit record is not written, its neighbours are', async () => {
+    const [store] = await stores(kind, 1);
+    const now = Date.now();
+    const limits = [{ maxWrites: 1, windowMs: 60_000 }];
+    const { admitted } = await outcomes([
+      store.commit(accepting('k1', now, limits, 1)),
+      store.commit(accepting('k1', now + 1, limits, 2)),
+      store.commit([{ kind: 'audit', entry: { outcome: 'security', actor: 'x', lineage: {} } }]),
+    ]);
+    expect(admitted).toBe(2);
+  });
+
+  it('forgets keys once no limit counts their writes', async () => {
+    const [store] = await stores(kind, 1);
+    const now = Date.now();
+    await store.commit(accepting('short', now, [{ cooldownMs: 1_000 }], 1));
+    await store.commit(accepting('long', now, [{ maxWrites: 5, windowMs: 3_600_000 }], 2));
+    expect(await store.pruneAdmissions(now + 2_000)).toBe(1);
+    expect(await store.admissionTimes('short')).toEqual([]);
+    expect(await store.admissionTimes('long')).toEqual([now]);
+  });
+});
