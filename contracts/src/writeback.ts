@@ -160,6 +160,8 @@ export const REASON_CODES = [
   'STEP_TOO_LARGE',
   'RATE_LIMITED',
   'COOLDOWN',
+  /** The write would move the value further from its baseline than the key's drift budget allows. */
+  'DRIFT_BUDGET_EXCEEDED',
   'RECORD_LOCKED',
   'LOCK_UNAVAILABLE',
   'EXPIRED',

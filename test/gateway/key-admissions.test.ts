@@ -62,7 +62,7 @@ describe.each(databaseKinds())('key admissions on %s', (kind) => {
     const { admitted, refused } = await outcomes(commits);
     expect(admitted).toBe(60);
     expect(refused).toEqual(Array.from({ length: 90 }, () => 'RATE_LIMITED'));
-    expect(await all[0].admissionTimes('t|recipe-parameter|R1|FeedRate')).toHaveLength(60);
+    expect((await all[0].admissionState('t|recipe-parameter|R1|FeedRate')).times).toHaveLength(60);
     // Another key is counted on its own.
     await all[all.length - 1].commit(accepting('t|recipe-parameter|R2|FeedRate', now, limits, 999));
   });
@@ -93,13 +93,42 @@ describe.each(databaseKinds())('key admissions on %s', (kind) => {
     expect(admitted).toBe(2);
   });
 
+  it("judges drift from the episode's stored baseline, whatever baseline a process read, until a person writes", async () => {
+    const all = await stores(kind, 2);
+    const now = Date.now();
+    const limits = [{ maxDriftPercent: 15, windowMs: 3_600_000, action: 'approval' as const }];
+    const step = (store: TypeOrmGatewayStore, value: number, baseline: number, n: number, endEpisode = false) =>
+      store.commit([
+        { kind: 'audit', entry: { outcome: 'accepted', actor: 'token:line1', requestId: `d-${n}`, lineage: {} } },
+        {
+          kind: 'admit',
+          admission: {
+            key: 'drift',
+            time: now + n,
+            limits: [],
+            ...(endEpisode ? { endEpisode } : { drift: { value, baseline, limits } }),
+          },
+        },
+      ]);
+    await step(all[0], 950, 1000, 1);
+    // The other process read 950 as its baseline; the episode started at 1000, so 840 is 16 % away.
+    await expect(step(all[all.length - 1], 840, 950, 2)).rejects.toMatchObject({
+      refusal: { code: 'DRIFT_BUDGET_EXCEEDED' },
+    });
+    expect((await all[0].admissionState('drift')).baseline?.value).toBe(1000);
+    await step(all[0], 0, 0, 3, true);
+    expect((await all[0].admissionState('drift')).baseline).toBeUndefined();
+    await step(all[all.length - 1], 840, 950, 4);
+    expect((await all[0].admissionState('drift')).baseline?.value).toBe(950);
+  });
+
   it('forgets keys once no limit counts their writes', async () => {
     const [store] = await stores(kind, 1);
     const now = Date.now();
     await store.commit(accepting('short', now, [{ cooldownMs: 1_000 }], 1));
     await store.commit(accepting('long', now, [{ maxWrites: 5, windowMs: 3_600_000 }], 2));
     expect(await store.pruneAdmissions(now + 2_000)).toBe(1);
-    expect(await store.admissionTimes('short')).toEqual([]);
-    expect(await store.admissionTimes('long')).toEqual([now]);
+    expect(await store.admissionState('short')).toEqual({ times: [] });
+    expect(await store.admissionState('long')).toEqual({ times: [now] });
   });
 });

@@ -48,6 +48,11 @@ class ParameterLimitSchema extends ParameterMatchSchema {
   @IsOptional() @IsInt() @Min(1) maxWrites?: number;
   @IsOptional() @IsNumber(finite) @IsPositive() windowSeconds?: number;
   @IsOptional() @IsNumber(finite) @Min(0) cooldownSeconds?: number;
+  @IsOptional() @IsNumber(finite) @IsPositive() maxDrift?: number;
+  @IsOptional() @IsNumber(finite) @IsPositive() maxDriftPercent?: number;
+  @IsOptional() @IsNumber(finite) @IsPositive() driftWindowSeconds?: number;
+  @IsOptional() @IsNumber(finite) baseline?: number;
+  @IsOptional() @IsIn(['approval', 'refuse']) driftAction?: 'approval' | 'refuse';
 }
 
 class RetrySchema {
@@ -143,6 +148,12 @@ export function parseTargetGovernance(
     if (limit.min !== undefined && limit.max !== undefined && limit.min > limit.max) {
       problems.push(`${prefix}.guardrails.limits[${i}].min: min must not be greater than max`);
     }
+    const drift = limit.maxDrift !== undefined || limit.maxDriftPercent !== undefined;
+    for (const field of ['driftWindowSeconds', 'baseline', 'driftAction'] as const)
+      if (!drift && limit[field] !== undefined)
+        problems.push(
+          `${prefix}.guardrails.limits[${i}].${field}: ${field} applies to a drift budget; set maxDrift or maxDriftPercent`,
+        );
   });
   if (problems.length) throw new ConfigError(problems);
 

@@ -22,6 +22,17 @@ export interface ParameterLimit extends ParameterMatch {
   windowSeconds?: number;
   /** Least time between two writes to one parameter of one object. */
   cooldownSeconds?: number;
+  /**
+   * Drift budget: how far consecutive AI writes may move the value from its baseline (the value
+   * before the episode's first AI write, or `baseline`) within `driftWindowSeconds`, in the
+   * parameter's unit and/or in percent of the baseline. Beyond it a person signs (`approval`) or the
+   * write is refused (`refuse`, DRIFT_BUDGET_EXCEEDED). A person's write ends the episode.
+   */
+  maxDrift?: number;
+  maxDriftPercent?: number;
+  driftWindowSeconds?: number;
+  baseline?: number;
+  driftAction?: 'approval' | 'refuse';
 }
 
 export interface RetryPolicy {
@@ -194,6 +205,112 @@ export interface Admission {
   key: string;
   time: number;
   limits: AdmissionLimit[];
+  /** An AI write under a drift budget: judged against the stored baseline, which it starts when there is none. */
+  drift?: DriftAdmission;
+  /** A person's write (or signature): the AI episode on the key ends, and its baseline with it. */
+  endEpisode?: boolean;
+}
+
+/** One drift budget as the store judges it. */
+export interface DriftLimit {
+  maxDrift?: number;
+  maxDriftPercent?: number;
+  windowMs: number;
+  action: 'approval' | 'refuse';
+}
+
+export interface DriftAdmission {
+  value: number;
+  /** The baseline the episode starts from when the store holds none (the value read before the write, or the configured one). */
+  baseline: number;
+  limits: DriftLimit[];
+}
+
+/** The baseline of an AI episode on a key, and until when it holds. */
+export interface EpisodeBaseline {
+  value: number;
+  until: number;
+}
+
+/** What the store holds for a key: admitted times and the open episode's baseline. */
+export interface AdmissionState {
+  times: number[];
+  baseline?: EpisodeBaseline;
+}
+
+/** The drift budgets that cover an AI write of a number (none for people, reverts and other actions). */
+export function driftLimits(policy: GuardrailPolicy, subject: GuardrailSubject): DriftLimit[] {
+  if (subject.isRevert || subject.initiator !== 'ai' || subject.action !== 'set-parameter') return [];
+  return matchingLimits(policy, subject)
+    .filter((l) => l.maxDrift !== undefined || l.maxDriftPercent !== undefined)
+    .map((l) => ({
+      ...(l.maxDrift !== undefined ? { maxDrift: l.maxDrift } : {}),
+      ...(l.maxDriftPercent !== undefined ? { maxDriftPercent: l.maxDriftPercent } : {}),
+      windowMs: (l.driftWindowSeconds ?? 3600) * 1000,
+      action: l.driftAction ?? 'approval',
+    }));
+}
+
+/** The configured baseline of the first drift budget that names one. */
+export function configuredBaseline(policy: GuardrailPolicy, subject: GuardrailSubject): number | undefined {
+  return matchingLimits(policy, subject).find((l) => l.baseline !== undefined)?.baseline;
+}
+
+/**
+ * Whether moving to `value` stays within the drift budgets from `baseline`; the first budget
+ * passed, with what it asks for (a signature or a refusal).
+ *
+ * @example driftRefusal(1200, 1020, [{ maxDriftPercent: 10, windowMs: 3_600_000, action: 'approval' }])
+ * // { code: 'DRIFT_BUDGET_EXCEEDED', action: 'approval', message: 'drift 15.00 % from the baseline 1200 ...' }
+ */
+export function driftRefusal(
+  baseline: number | undefined,
+  value: ParameterValue | undefined,
+  limits: readonly DriftLimit[],
+): (Refusal & { action: DriftLimit['action'] }) | undefined {
+  for (const limit of limits) {
+    const drift = baseline === undefined ? undefined : stepBetween(baseline, value);
+    if (!drift) {
+      return {
+        code: 'DRIFT_BUDGET_EXCEEDED',
+        action: limit.action,
+        message: `the drift to ${String(value)} cannot be measured: the value before this AI episode is unknown`,
+      };
+    }
+    if (limit.maxDrift !== undefined && drift.absolute > limit.maxDrift)
+      return {
+        code: 'DRIFT_BUDGET_EXCEEDED',
+        action: limit.action,
+        message: `drift ${drift.absolute} from the baseline ${baseline} exceeds the budget ${limit.maxDrift} over ${limit.windowMs / 1000} s`,
+      };
+    if (limit.maxDriftPercent !== undefined && drift.percent > limit.maxDriftPercent)
+      return {
+        code: 'DRIFT_BUDGET_EXCEEDED',
+        action: limit.action,
+        message: `drift ${drift.percent.toFixed(2)} % from the baseline ${baseline} exceeds the budget ${limit.maxDriftPercent} % over ${limit.windowMs / 1000} s`,
+      };
+  }
+  return undefined;
+}
+
+/**
+ * Judges one admission against a key's stored state; throws AdmissionRefusedError, or returns the
+ * state to store: the times the limits still count and the episode's baseline.
+ */
+export function judgeAdmission(state: AdmissionState, admission: Admission): AdmissionState & { expiresAt: number } {
+  const { time, limits, drift, endEpisode } = admission;
+  const refusal = admissionRefusal(state.times, limits, time);
+  if (refusal) throw new AdmissionRefusedError(admission.key, refusal);
+  let baseline = endEpisode ? undefined : state.baseline && state.baseline.until > time ? state.baseline : undefined;
+  if (drift) {
+    const start = baseline?.value ?? drift.baseline;
+    const exceeded = driftRefusal(start, drift.value, drift.limits);
+    if (exceeded) throw new AdmissionRefusedError(admission.key, { code: exceeded.code, message: exceeded.message });
+    baseline ??= { value: start, until: time + Math.min(...drift.limits.map((l) => l.windowMs)) };
+  }
+  const times = admit(state.times, limits, time);
+  const expiresAt = Math.max(time + admissionHorizonMs(limits), baseline?.until ?? 0, time);
+  return { times, ...(baseline ? { baseline } : {}), expiresAt };
 }
 
 /** A write the store refused to admit: the key's rate or cooldown limit, judged on stored state. */

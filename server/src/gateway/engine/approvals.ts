@@ -92,9 +92,22 @@ export class Approvals {
       // The key's rate and cooldown count the write when it is queued, judged on the stored times.
       const runtime = this.ctx.targets.get(queued.target.instance);
       const limits = runtime && !queued.revertOf ? admissionLimits(runtime.policy, subjectOf(queued)) : [];
+      // A signature is a person's decision: the AI episode on the key (and its drift baseline) ends.
+      const endEpisode =
+        runtime?.policy.limits.some((l) => l.maxDrift !== undefined || l.maxDriftPercent !== undefined) ?? false;
       const admission =
-        limits.length > 0
-          ? [{ kind: 'admit' as const, admission: { key: queued.orderingKey, time: this.ctx.now(), limits } }]
+        limits.length > 0 || endEpisode
+          ? [
+              {
+                kind: 'admit' as const,
+                admission: {
+                  key: queued.orderingKey,
+                  time: this.ctx.now(),
+                  limits,
+                  ...(endEpisode ? { endEpisode } : {}),
+                },
+              },
+            ]
           : [];
       try {
         await this.ctx.journal.record(

@@ -12,7 +12,11 @@ import {
   admissionLimits,
   AdmissionRefusedError,
   admissionRefusal,
+  configuredBaseline,
+  driftLimits,
+  driftRefusal,
   subjectOf,
+  type Admission,
   type AdmissionLimit,
   type Refusal,
 } from '../domain/guardrails';
@@ -157,10 +161,33 @@ export class Intake {
     // Rate and cooldown: read here from the store so nobody is asked to sign a write the key cannot
     // take; judged again, under the store's lock, in the transaction that queues the command.
     const limits: AdmissionLimit[] = runtime && !revertOf ? admissionLimits(runtime.policy, subjectOf(command)) : [];
-    const refusal =
+    const drifts = runtime ? driftLimits(runtime.policy, subjectOf(command)) : [];
+    const watched = runtime?.policy.limits.some((l) => l.maxDrift !== undefined || l.maxDriftPercent !== undefined);
+    const stored =
+      limits.length > 0 || drifts.length > 0 ? await this.ctx.store.admissionState(orderingKey) : undefined;
+    let refusal =
       this.refusal(command, runtime, now) ??
       autonomy?.refusal ??
-      (limits.length > 0 ? admissionRefusal(await this.ctx.store.admissionTimes(orderingKey), limits, now) : undefined);
+      (stored && limits.length > 0 ? admissionRefusal(stored.times, limits, now) : undefined);
+    // Drift budget: how far this AI episode has moved the value from where it started.
+    let drift: Admission['drift'];
+    let driftApproval: { rule: string; requiresQuality: boolean; expiresAfterSeconds: number } | undefined;
+    if (!refusal && drifts.length > 0 && runtime && typeof command.value === 'number') {
+      const open = stored?.baseline && stored.baseline.until > now ? stored.baseline.value : undefined;
+      const baseline =
+        open ??
+        configuredBaseline(runtime.policy, subjectOf(command)) ??
+        numberOrUndefined((await this.readQuietly(runtime, command))?.value);
+      const exceeded = driftRefusal(baseline, command.value, drifts);
+      if (exceeded?.action === 'refuse') refusal = { code: exceeded.code, message: exceeded.message };
+      else if (exceeded)
+        driftApproval = {
+          rule: `drift budget (${exceeded.message})`,
+          requiresQuality: false,
+          expiresAfterSeconds: 3600,
+        };
+      else if (baseline !== undefined) drift = { value: command.value, baseline, limits: drifts };
+    }
     if (refusal) return this.refuse(command, refusal, actor);
     const target = runtime as TargetRuntime;
     if (autonomy?.level === 'shadow') return this.shadow(command, autonomy.scope ?? '', actor);
@@ -171,7 +198,7 @@ export class Intake {
       if (approvalNeedsPrior(target.approvals, subject) && command.parameter !== undefined) {
         prior = await this.readQuietly(target, command);
       }
-      const approval = requiredApproval(target.approvals, subject, prior) ?? autonomy?.approval;
+      const approval = requiredApproval(target.approvals, subject, prior) ?? autonomy?.approval ?? driftApproval;
       if (approval) {
         const expiresAt = new Date(
           Math.min(Date.parse(command.notAfter), now + approval.expiresAfterSeconds * 1000),
@@ -192,9 +219,22 @@ export class Intake {
     }
 
     command = { ...command, decidedAt: at };
+    // A person's write on a key with a drift budget ends the AI episode there.
+    const endEpisode = watched === true && command.initiator === 'human';
     const admission =
-      limits.length > 0
-        ? [{ kind: 'admit' as const, admission: { key: orderingKey, time: this.ctx.now(), limits } }]
+      limits.length > 0 || drift || endEpisode
+        ? [
+            {
+              kind: 'admit' as const,
+              admission: {
+                key: orderingKey,
+                time: this.ctx.now(),
+                limits,
+                ...(drift ? { drift } : {}),
+                ...(endEpisode ? { endEpisode } : {}),
+              },
+            },
+          ]
         : [];
     try {
       await this.ctx.journal.record(command, 'accepted', { actor: actor.id }, { enqueue: true, extra: admission });
@@ -278,4 +318,8 @@ export class Intake {
       return undefined;
     }
   }
+}
+
+function numberOrUndefined(value: ParameterValue | null | undefined): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }

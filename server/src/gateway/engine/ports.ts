@@ -4,7 +4,7 @@ import type { TargetAdapter } from '../../targets/adapter';
 import type { BusCommand } from '../bus/command-bus';
 import type { ApprovalRule } from '../domain/approval-policy';
 import type { Command } from '../domain/command';
-import type { Admission, GuardrailPolicy } from '../domain/guardrails';
+import type { Admission, AdmissionState, GuardrailPolicy } from '../domain/guardrails';
 import type { KeyWriteState } from '../domain/override-detection';
 import type { ProcessingStrategy } from '../domain/retry-policy';
 
@@ -61,8 +61,8 @@ export interface GatewayStore {
   loadControl(): Promise<Map<string, unknown>>;
   /** Ordering keys and times of commands accepted since `since` (ISO). */
   loadAcceptedSince(since: string): Promise<{ orderingKey: string; decidedAt: string }[]>;
-  /** The times of the writes admitted to `orderingKey` that its limits still count (oldest first); no lock. */
-  admissionTimes(orderingKey: string): Promise<number[]>;
+  /** What the store holds for `orderingKey`: admitted times its limits still count (oldest first) and the AI episode's baseline; no lock. */
+  admissionState(orderingKey: string): Promise<AdmissionState>;
   /** Forgets the admission times of keys whose limits no longer count any of them; returns how many keys. */
   pruneAdmissions(now: number): Promise<number>;
   loadOutbox(): Promise<OutboxRow[]>;

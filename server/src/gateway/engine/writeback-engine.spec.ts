@@ -132,6 +132,89 @@ describe('guardrails', () => {
     expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'COOLDOWN' });
   });
 
+  it('queues exactly maxWrites of 150 concurrent requests to one key (judged in the store, not after an await)', async () => {
+    const { fake, h } = await start({
+      policy: { limits: [{ parameter: 'FeedRate', maxWrites: 60, windowSeconds: 600 }] },
+    });
+    const outcomes = await Promise.all(
+      Array.from({ length: 150 }, (_, i) => h.engine.submit(setRequest(fake, { value: 1000 + (i % 9) }), SERVICE)),
+    );
+    const states = outcomes.map((r) => r.outcome.reasonCode ?? r.outcome.state);
+    expect(states.filter((s) => s !== 'RATE_LIMITED')).toHaveLength(60);
+    expect(states.filter((s) => s === 'RATE_LIMITED')).toHaveLength(90);
+  });
+
+  describe('drift budget', () => {
+    const budget = (driftAction: 'approval' | 'refuse') => ({
+      policy: {
+        limits: [{ parameter: 'FeedRate', maxDriftPercent: 15, driftWindowSeconds: 3600, driftAction }],
+      },
+    });
+    /** The demo's slow drift: each AI step 5 % below the one before, each applied before the next. */
+    async function steps(h: EngineHarness, fake: FakeTarget, count: number) {
+      const outcomes = [];
+      let value = 1000;
+      for (let i = 0; i < count; i++) {
+        value = Math.round(value * 0.95);
+        const { outcome } = await h.engine.submit(setRequest(fake, { value }), SERVICE);
+        outcomes.push(outcome.state === 'queued' ? await h.settle(outcome.commandId) : outcome);
+      }
+      return outcomes;
+    }
+
+    it('lets small AI steps through until their sum passes the budget, then asks a person', async () => {
+      const { fake, h } = await start(budget('approval'));
+      const outcomes = await steps(h, fake, 5);
+      // 950, 903, 858 stay within 15 % of 1000; 815 (−18.5 %) waits for a signature, as the next one does.
+      expect(outcomes.map((o) => o.state)).toEqual([
+        'applied',
+        'applied',
+        'applied',
+        'pending-approval',
+        'pending-approval',
+      ]);
+      expect(outcomes[3]).toMatchObject({ reasonCode: 'APPROVAL_REQUIRED' });
+      expect(outcomes[3].approval?.rule).toMatch(/^drift budget \(drift 18\.50 % from the baseline 1000/);
+      expect(fake.appliedTo(FEED).map((e) => e.value)).toEqual([950, 903, 858]);
+    });
+
+    it('refuses the write past the budget when the site says so', async () => {
+      const { fake, h } = await start(budget('refuse'));
+      const outcomes = await steps(h, fake, 4);
+      expect(outcomes.map((o) => o.reasonCode ?? o.state)).toEqual([
+        'applied',
+        'applied',
+        'applied',
+        'DRIFT_BUDGET_EXCEEDED',
+      ]);
+    });
+
+    it("ends the episode at a person's signature: the next AI step is measured from where the value is then", async () => {
+      const { fake, h } = await start(budget('approval'));
+      const outcomes = await steps(h, fake, 4);
+      const pending = outcomes[3];
+      const approved = await h.engine.decide(
+        pending.commandId,
+        OPERATOR,
+        signature('olivia', 'approved', pending.approval!.recordHash!),
+      );
+      expect(approved.state).toBe('queued');
+      expect(await h.settle(pending.commandId)).toMatchObject({ state: 'applied' });
+      const { outcome } = await h.engine.submit(setRequest(fake, { value: 774 }), SERVICE);
+      expect(await h.settle(outcome.commandId)).toMatchObject({ state: 'applied', priorValue: 815 });
+    });
+
+    it('does not hold a person back, and asks a person when the value before the episode is unknown', async () => {
+      const { fake, h } = await start(budget('approval'));
+      const human = await h.submitAndSettle(setRequest(fake, { value: 700, initiator: 'human' }), OPERATOR);
+      expect(human.state).toBe('applied');
+      fake.failReadsNext(5);
+      const { outcome } = await h.engine.submit(setRequest(fake, { value: 690 }), SERVICE);
+      expect(outcome).toMatchObject({ state: 'pending-approval' });
+      expect(outcome.approval?.rule).toMatch(/cannot be measured/);
+    });
+  });
+
   it('refuses a locked record on a target without explicit locks', async () => {
     const { fake, h } = await start();
     fake.records.set('CNC-01/OP20', { locked: true });

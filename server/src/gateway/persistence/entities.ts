@@ -63,6 +63,8 @@ export class KeyAdmissionEntity {
   @PrimaryColumn({ name: 'ordering_key', type: 'varchar', length: 600 }) orderingKey: string;
   /** Epoch milliseconds, oldest first, as JSON. */
   @Column({ name: 'times_json', type: 'text' }) timesJson: string;
+  /** The open AI episode's baseline `{value, until}`, under a drift budget. */
+  @Column({ name: 'baseline_json', type: 'text', nullable: true }) baselineJson: string | null;
   /** When none of them counts any more: the row may be pruned. */
   @Column({ name: 'expires_at', type: 'varchar', length: 30 }) expiresAt: string;
 }

@@ -3,13 +3,7 @@ import { In, type DataSource, type QueryRunner } from 'typeorm';
 import type { AuditEntry } from '../../common/audit.port';
 import type { Command } from '../domain/command';
 import type { KeyWriteState } from '../domain/override-detection';
-import {
-  admissionHorizonMs,
-  AdmissionRefusedError,
-  admissionRefusal,
-  admit,
-  type Admission,
-} from '../domain/guardrails';
+import { judgeAdmission, type Admission, type AdmissionState } from '../domain/guardrails';
 import { sealRecord } from '../domain/audit-chain';
 import type { BusCommand } from '../bus/command-bus';
 import {
@@ -201,8 +195,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
         if (found !== expected) throw new CommandConflictError(id, expected, found);
       }
       if (changes.admissions.length > 0) {
-        const stored = (key: string) =>
-          parseTimes((statements.admissionGet.get(key) as { times_json: string } | undefined)?.times_json);
+        const stored = (key: string) => parseAdmission(statements.admissionGet.get(key) as AdmissionRow | undefined);
         for (const row of judgeAdmissions(changes.admissions, stored)) statements.admissionPut.run(row);
       }
       for (const command of changes.commands.values()) statements.command.run(commandToRow(command));
@@ -334,26 +327,29 @@ export class TypeOrmGatewayStore implements GatewayStore {
     const marks = keys.map((_k, i) => (this.dialect === 'postgres' ? `$${i + 1}` : '?')).join(',');
     const lock = this.dialect === 'postgres' ? ' FOR UPDATE' : '';
     const rows = (await runner.query(
-      `SELECT "ordering_key", "times_json" FROM "writeback_key_admissions" WHERE "ordering_key" IN (${marks})${lock}`,
+      `SELECT "ordering_key", "times_json", "baseline_json" FROM "writeback_key_admissions" WHERE "ordering_key" IN (${marks})${lock}`,
       keys,
-    )) as { ordering_key: string; times_json: string }[];
-    const found = new Map(rows.map((r) => [r.ordering_key, parseTimes(r.times_json)]));
-    const judged = judgeAdmissions(admissions, (key) => found.get(key) ?? []);
+    )) as (AdmissionRow & { ordering_key: string })[];
+    const found = new Map(rows.map((r) => [r.ordering_key, parseAdmission(r)]));
+    const judged = judgeAdmissions(admissions, (key) => found.get(key) ?? { times: [] });
     await this.run(
       runner,
       insertStatements(this.dialect, 'writeback_key_admissions', ADMISSION_COLUMNS, judged, {
         keys: ['ordering_key'],
-        update: ['times_json', 'expires_at'],
+        update: ['times_json', 'baseline_json', 'expires_at'],
       }),
     );
   }
 
-  async admissionTimes(orderingKey: string): Promise<number[]> {
+  async admissionState(orderingKey: string): Promise<AdmissionState> {
     const [row] = (await this.dataSource.query(
-      placeholders(this.dialect, 'SELECT "times_json" FROM "writeback_key_admissions" WHERE "ordering_key" = ?'),
+      placeholders(
+        this.dialect,
+        'SELECT "times_json", "baseline_json" FROM "writeback_key_admissions" WHERE "ordering_key" = ?',
+      ),
       [orderingKey],
-    )) as { times_json: string }[];
-    return parseTimes(row?.times_json);
+    )) as AdmissionRow[];
+    return parseAdmission(row);
   }
 
   async pruneAdmissions(now: number): Promise<number> {
@@ -721,34 +717,42 @@ const COMMAND_MUTABLE_COLUMNS = [
   'updated_at',
 ];
 const CONTROL_COLUMNS = ['key', 'value_json', 'updated_by', 'updated_at'];
-const ADMISSION_COLUMNS = ['ordering_key', 'times_json', 'expires_at'];
+const ADMISSION_COLUMNS = ['ordering_key', 'times_json', 'baseline_json', 'expires_at'];
 
-function parseTimes(json: string | undefined): number[] {
-  if (!json) return [];
-  const parsed = JSON.parse(json) as unknown;
-  return Array.isArray(parsed) ? parsed.filter((t): t is number => typeof t === 'number') : [];
+interface AdmissionRow {
+  times_json: string;
+  baseline_json: string | null;
+}
+
+function parseAdmission(row: AdmissionRow | undefined): AdmissionState {
+  if (!row) return { times: [] };
+  const times = JSON.parse(row.times_json) as unknown;
+  return {
+    times: Array.isArray(times) ? times.filter((t): t is number => typeof t === 'number') : [],
+    ...(row.baseline_json ? { baseline: JSON.parse(row.baseline_json) as AdmissionState['baseline'] } : {}),
+  };
 }
 
 /**
- * Judges admissions in commit order against the stored times (and the earlier admissions of the
+ * Judges admissions in commit order against the stored state (and the earlier admissions of the
  * same batch); the first refused one throws AdmissionRefusedError, which rolls the batch back and
  * commits its neighbours on their own. Returns the rows to write.
  */
 function judgeAdmissions(
   admissions: readonly Admission[],
-  stored: (key: string) => number[],
-): { ordering_key: string; times_json: string; expires_at: string }[] {
-  const times = new Map<string, { times: number[]; expiresAt: number }>();
-  for (const { key, time, limits } of admissions) {
-    const current = times.get(key)?.times ?? stored(key);
-    const refusal = admissionRefusal(current, limits, time);
-    if (refusal) throw new AdmissionRefusedError(key, refusal);
-    const expiresAt = Math.max(times.get(key)?.expiresAt ?? 0, time + admissionHorizonMs(limits));
-    times.set(key, { times: admit(current, limits, time), expiresAt });
+  stored: (key: string) => AdmissionState,
+): { ordering_key: string; times_json: string; baseline_json: string | null; expires_at: string }[] {
+  const states = new Map<string, AdmissionState & { expiresAt: number }>();
+  for (const admission of admissions) {
+    const current = states.get(admission.key) ?? stored(admission.key);
+    const next = judgeAdmission(current, admission);
+    const before = states.get(admission.key)?.expiresAt ?? 0;
+    states.set(admission.key, { ...next, expiresAt: Math.max(before, next.expiresAt) });
   }
-  return [...times].map(([key, state]) => ({
+  return [...states].map(([key, state]) => ({
     ordering_key: key,
     times_json: JSON.stringify(state.times),
+    baseline_json: state.baseline ? JSON.stringify(state.baseline) : null,
     expires_at: new Date(state.expiresAt).toISOString(),
   }));
 }
@@ -780,7 +784,9 @@ function prepareStatements(db: NativeDatabase) {
     outboxRemove: db.prepare('DELETE FROM "writeback_outbox" WHERE "command_id" = ?'),
     keyState: db.prepare(upsertSql('writeback_key_states', KEY_STATE_COLUMNS, 'ordering_key')),
     control: db.prepare(upsertSql('gateway_control', CONTROL_COLUMNS, 'key')),
-    admissionGet: db.prepare('SELECT "times_json" FROM "writeback_key_admissions" WHERE "ordering_key" = ?'),
+    admissionGet: db.prepare(
+      'SELECT "times_json", "baseline_json" FROM "writeback_key_admissions" WHERE "ordering_key" = ?',
+    ),
     admissionPut: db.prepare(upsertSql('writeback_key_admissions', ADMISSION_COLUMNS, 'ordering_key')),
     head: db.prepare('SELECT "sequence", "hash" FROM "audit_chain_head" WHERE "id" = 1'),
     audit: db.prepare(`INSERT INTO "audit_records" (${names(AUDIT_COLUMNS)}) VALUES (${values(AUDIT_COLUMNS)})`),

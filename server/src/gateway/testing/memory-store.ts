@@ -1,7 +1,7 @@
 import type { AuditRecord, CommandState } from '@loopgate/contracts';
 import { GENESIS_HASH, sealRecord } from '../domain/audit-chain';
 import { isInQueue, type Command } from '../domain/command';
-import { admissionHorizonMs, AdmissionRefusedError, admissionRefusal, admit } from '../domain/guardrails';
+import { judgeAdmission, type AdmissionState } from '../domain/guardrails';
 import type { KeyWriteState } from '../domain/override-detection';
 import {
   CommandConflictError,
@@ -26,7 +26,7 @@ export class MemoryGatewayStore implements GatewayStore {
   readonly outbox: OutboxRow[] = [];
   readonly keyStates = new Map<string, KeyWriteState>();
   readonly control = new Map<string, unknown>();
-  private readonly admissions = new Map<string, { times: number[]; expiresAt: number }>();
+  private readonly admissions = new Map<string, AdmissionState & { expiresAt: number }>();
   private seq = 0;
   private relayLocked = false;
   private readonly claimed = new Map<string, { done: Promise<void>; end: () => void }>();
@@ -46,14 +46,12 @@ export class MemoryGatewayStore implements GatewayStore {
       states.set(change.command.id, change.command.state);
     }
     // Admissions are judged before anything is written: a refused one leaves the commit unwritten.
-    const admitted = new Map<string, { times: number[]; expiresAt: number }>();
+    const admitted = new Map<string, AdmissionState & { expiresAt: number }>();
     for (const change of changes) {
       if (change.kind !== 'admit') continue;
-      const { key, time, limits } = change.admission;
-      const times = admitted.get(key)?.times ?? this.admissions.get(key)?.times ?? [];
-      const refusal = admissionRefusal(times, limits, time);
-      if (refusal) throw new AdmissionRefusedError(key, refusal);
-      admitted.set(key, { times: admit(times, limits, time), expiresAt: time + admissionHorizonMs(limits) });
+      const { key } = change.admission;
+      const current = admitted.get(key) ?? this.admissions.get(key) ?? { times: [] };
+      admitted.set(key, judgeAdmission(current, change.admission));
     }
     for (const [key, state] of admitted) this.admissions.set(key, state);
     const result: CommitResult = { audit: [] };
@@ -134,8 +132,11 @@ export class MemoryGatewayStore implements GatewayStore {
       .map((c) => ({ orderingKey: c.orderingKey, decidedAt: c.decidedAt as string }));
   }
 
-  async admissionTimes(orderingKey: string) {
-    return [...(this.admissions.get(orderingKey)?.times ?? [])];
+  async admissionState(orderingKey: string): Promise<AdmissionState> {
+    const state = this.admissions.get(orderingKey);
+    return state
+      ? clone({ times: state.times, ...(state.baseline ? { baseline: state.baseline } : {}) })
+      : { times: [] };
   }
 
   async pruneAdmissions(now: number) {

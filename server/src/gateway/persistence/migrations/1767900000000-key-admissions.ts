@@ -10,7 +10,7 @@ const BACKFILL_TIMES_PER_KEY = 1000;
 /**
  * The rate and cooldown state of each key moves from each gateway process's memory into the store,
  * judged in the transaction that accepts a command: `writeback_key_admissions` holds the times the
- * key's limits still count. Filled from the commands accepted in the last 24 h, as a process used
+ * key's limits still count and the baseline of its open AI episode (drift budgets). Filled from the commands accepted in the last 24 h, as a process used
  * to load them at start, so no limit opens up across the upgrade.
  */
 export class KeyAdmissions1767900000000 implements MigrationInterface {
@@ -23,6 +23,7 @@ export class KeyAdmissions1767900000000 implements MigrationInterface {
         columns: [
           { name: 'ordering_key', type: 'varchar', length: '600', isNullable: false, isPrimary: true },
           { name: 'times_json', type: 'text', isNullable: false },
+          { name: 'baseline_json', type: 'text', isNullable: true },
           { name: 'expires_at', type: 'varchar', length: '30', isNullable: false },
         ],
       }),
