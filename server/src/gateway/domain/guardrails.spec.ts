@@ -179,6 +179,16 @@ describe('admission: rate and cooldown judged on the stored times of a key', () 
     expect(admissionRefusal([0, 1000], rated, 60_500)).toBeUndefined();
   });
 
+  it('says when a rate-limited write would fit again', () => {
+    // Writes at 0 and 1000 fill a 2-per-60 s window; the one at 0 leaves it at 60 000.
+    expect(admissionRefusal([0, 1000], rated, 2000)).toMatchObject({ blockedUntil: 60_000, retryAfterMs: 58_000 });
+    expect(admissionRefusal([0, 1000], rated, 60_000)).toBeUndefined();
+  });
+
+  it('says when a cooled-down write would fit again', () => {
+    expect(admissionRefusal([500], cooled, 2000)).toMatchObject({ blockedUntil: 10_500, retryAfterMs: 8_500 });
+  });
+
   it('refuses a write within the cooldown with COOLDOWN', () => {
     expect(admissionRefusal([0], cooled, 9_999)?.code).toBe('COOLDOWN');
     expect(admissionRefusal([0], cooled, 10_000)).toBeUndefined();

@@ -90,6 +90,10 @@ export function subjectOf(command: Command): GuardrailSubject {
 export interface Refusal {
   code: ReasonCode;
   message: string;
+  /** For rate and cooldown refusals: the epoch ms from which the same write would fit again. */
+  blockedUntil?: number;
+  /** For rate and cooldown refusals: how long to back off before retrying, in ms. */
+  retryAfterMs?: number;
 }
 
 function covers(match: ParameterMatch, subject: GuardrailSubject): boolean {
@@ -360,19 +364,27 @@ export function admissionRefusal(
     if (limit.cooldownMs !== undefined && times.length > 0) {
       const since = now - times[times.length - 1];
       if (since < limit.cooldownMs) {
+        const blockedUntil = times[times.length - 1] + limit.cooldownMs;
         return {
           code: 'COOLDOWN',
           message: `last write ${since} ms ago; cooldown is ${limit.cooldownMs / 1000} s`,
+          blockedUntil,
+          retryAfterMs: blockedUntil - now,
         };
       }
     }
     if (limit.maxWrites !== undefined) {
       const windowMs = limit.windowMs ?? 60_000;
-      const recent = times.filter((t) => now - t < windowMs).length;
+      const inWindow = times.filter((t) => now - t < windowMs);
+      const recent = inWindow.length;
       if (recent >= limit.maxWrites) {
+        // The window admits again once enough of its oldest writes have left it.
+        const blockedUntil = inWindow[recent - limit.maxWrites] + windowMs;
         return {
           code: 'RATE_LIMITED',
           message: `${recent} writes in the last ${windowMs / 1000} s; at most ${limit.maxWrites}`,
+          blockedUntil,
+          retryAfterMs: blockedUntil - now,
         };
       }
     }
