@@ -121,6 +121,37 @@ describe('NodeRedSupervisor', () => {
     expect(s.starts).toBe(5);
   });
 
+  it('survives messages sent into a child that is dying: liveness probes racing a SIGKILL', async () => {
+    const clock = new ManualClock();
+    const s = supervise(clock);
+    await s.start();
+    const errors: unknown[] = [];
+    const onError = (error: unknown) => errors.push(error);
+    process.on('uncaughtException', onError);
+    try {
+      const pid = s.pid()!;
+      process.kill(pid, 'SIGKILL');
+      // Probe as /health does, until the supervisor has seen the exit; every probe after the kill
+      // writes into a channel whose other end is gone.
+      let probes = 0;
+      while (s.health().ok && probes < 5_000) {
+        void s.liveness();
+        probes++;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(s.health().ok).toBe(false);
+      // Give a late 'error' from the last writes a turn of the loop to surface.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(errors).toEqual([]);
+      const up = s.whenUp();
+      clock.advance(clock.pending()[0]);
+      await up;
+      expect(s.health().ok).toBe(true);
+    } finally {
+      process.off('uncaughtException', onError);
+    }
+  });
+
   it('does not restart a child it stopped', async () => {
     const clock = new ManualClock();
     const s = supervise(clock);

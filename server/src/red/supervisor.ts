@@ -162,11 +162,21 @@ export class NodeRedSupervisor {
     clearTimeout(timer);
   }
 
+  /**
+   * A message to the child. The channel can close between the check and the send (the child died):
+   * the failure is then reported to the callback, never emitted as an unhandled 'error' that would
+   * take the gateway down with the child.
+   */
   private sendToChild(message: GatewayToChild): void {
+    const child = this.child;
+    if (!child?.connected) return;
+    const failed = (error: Error | null) => {
+      if (error) this.logger.warn(`could not message the Node-RED process: ${error.message}`);
+    };
     try {
-      this.child?.send(message);
+      child.send(message, failed);
     } catch (error) {
-      this.logger.warn(`could not message the Node-RED process: ${(error as Error).message}`);
+      failed(error as Error);
     }
   }
 
@@ -182,6 +192,8 @@ export class NodeRedSupervisor {
     });
     this.child = child;
     this.starts++;
+    // A failed spawn or a send on a closed channel: logged; 'exit' drives the restart.
+    child.on('error', (error) => this.logger.warn(`Node-RED process: ${error.message}`));
     this.backoff.started(this.clock.now());
     child.stdout?.on('data', (chunk: Buffer) => this.relay(chunk, 'log'));
     child.stderr?.on('data', (chunk: Buffer) => this.relay(chunk, 'warn'));
@@ -213,7 +225,7 @@ export class NodeRedSupervisor {
         this.exited(child, signal ?? `code ${code}`);
       });
     });
-    child.send({ type: 'start', ...this.options.start } satisfies ChildStart);
+    this.sendToChild({ type: 'start', ...this.options.start } satisfies ChildStart);
     await listening;
   }
 
