@@ -112,7 +112,11 @@ export interface WriteBackRequest {
   reason: string;
   /** ISO 8601; a command not applied by then is dropped as stale, never applied late. */
   notAfter: string;
-  initiator: 'ai' | 'human';
+  /**
+   * Ignored when sent to the gateway: the initiator is who authenticated (a service token is `ai`,
+   * a signed-in person `human`); the gateway fills it in. Kept for callers that still send it.
+   */
+  initiator?: 'ai' | 'human';
   /** ISO 8601 time of the event that triggered the request (the inference); decision latency is measured from it. */
   eventTime?: string;
   /** The KPI that tells whether the write helped; measured before and after it is applied. */

@@ -27,7 +27,6 @@ describeOutputNode('opcenter', opcenterOut, {
     object: { type: 'recipe-parameter', id: 'CNC_Cell_01/OP20' },
     parameter: 'FeedRate',
     value: 1140,
-    initiator: 'ai',
   },
   badMsg: { payload: { feedRate: { not: 'a number' } }, inference: INFERENCE, rule: RULE },
   badPath: '$.value',

@@ -206,7 +206,8 @@ export class FakeGateway {
       object: request.object,
       action: request.action,
       parameter: request.parameter,
-      initiator: request.initiator,
+      // As the gateway does: a service token is automation.
+      initiator: 'ai',
       lineage: request.lineage,
       timings: { receivedAt: new Date().toISOString() },
     };

@@ -29,3 +29,11 @@ export interface SignatureService {
   }): Promise<ElectronicSignature & { roles: Role[] }>;
 }
 export const SIGNATURE_SERVICE = Symbol('SIGNATURE_SERVICE');
+
+/** Who stands behind a service token: the person who created it. */
+export interface TokenOwners {
+  /** The creator of the token a principal id (`token:<name>`) names; undefined for anything else. */
+  ownerOf(principalId: string): Promise<string | undefined>;
+}
+
+export const TOKEN_OWNERS = Symbol('TOKEN_OWNERS');

@@ -33,7 +33,6 @@ describe('parseOutputConfig', () => {
     expect(config({ action: 'hold-lot' })).toMatchObject({
       objectType: 'material-lot',
       ttlSeconds: 60,
-      initiator: 'ai',
       waitForOutcome: true,
     });
   });
@@ -84,7 +83,6 @@ describe('buildWriteBackRequest', () => {
         value: 1104,
         reason: 'Set parameter from opcenter-out n',
         notAfter: '2026-03-01T10:01:00.000Z',
-        initiator: 'ai',
       } satisfies WriteBackRequest,
     });
   });

@@ -30,7 +30,6 @@ export interface OutputConfig {
   details: Record<string, TypedValue>;
   reason: TypedValue;
   ttlSeconds: number;
-  initiator: 'ai' | 'human';
   /** Wait for a final state and emit it; otherwise emit the gateway's first answer. */
   waitForOutcome: boolean;
 }
@@ -78,7 +77,6 @@ export function parseOutputConfig(def: Record<string, unknown>, spec: TargetSpec
     details,
     reason: typedProperty(def, 'reason', 'str'),
     ttlSeconds: ttlSeconds ?? 60,
-    initiator: def.initiator === 'human' ? 'human' : 'ai',
     waitForOutcome: def.waitForOutcome !== false,
   };
   return issues.result(config);
@@ -218,7 +216,6 @@ export async function buildWriteBackRequest(
     ...(Object.keys(details).length > 0 ? { details } : {}),
     reason: reason!,
     notAfter: new Date(ctx.now.getTime() + config.ttlSeconds * 1000).toISOString(),
-    initiator: config.initiator,
     ...(eventTime !== undefined ? { eventTime } : {}),
   };
   return { success: true, value: request };

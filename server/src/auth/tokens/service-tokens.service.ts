@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { UserError } from '../../common/errors';
 import { hashToken, newOpaqueToken, SERVICE_TOKEN_PREFIX } from '../identity/secrets';
-import type { Principal } from '../principal';
+import type { Principal, TokenOwners } from '../principal';
 import { SecurityAudit } from '../security-audit';
 import type { ServiceTokenEntity } from './service-token.entity';
 import { ServiceTokensRepository } from './service-tokens.repository';
@@ -37,13 +37,23 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 /** Service tokens for Node-RED runtimes: least privilege, revocable, stored hashed. */
 @Injectable()
-export class ServiceTokensService {
+export class ServiceTokensService implements TokenOwners {
   private readonly touchedAt = new Map<string, number>();
 
   constructor(
     private readonly tokens: ServiceTokensRepository,
     private readonly audit: SecurityAudit,
   ) {}
+
+  /**
+   * Who created the service token a principal id (`token:<name>`) names: the person behind what it
+   * submits. Undefined for other principals or an unknown name.
+   */
+  async ownerOf(principalId: string): Promise<string | undefined> {
+    if (!principalId.startsWith('token:')) return undefined;
+    const name = principalId.slice('token:'.length);
+    return (await this.tokens.list()).find((t) => t.name === name)?.createdBy;
+  }
 
   list(): Promise<ServiceTokenView[]> {
     return this.tokens.list().then((tokens) => tokens.map(toServiceTokenView));

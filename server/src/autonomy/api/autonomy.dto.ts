@@ -3,6 +3,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
 import { AUTONOMY_LEVELS, type AutonomyLevel } from '../domain/levels';
 import { SCORECARD_GROUPS, type ScorecardGroup } from '../domain/scorecard';
+import { IsZonedTimestamp } from '../../common/zoned-timestamp';
 
 /** Body of `POST /autonomy/scopes/:scopeId/promotion`: the signer's password and the evidence they reviewed. */
 export class PromotionRequestDto {
@@ -60,7 +61,7 @@ export class KpiSampleDto {
 
   @ApiPropertyOptional({ description: 'ISO 8601 source time; the gateway clock when absent' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsZonedTimestamp()
   at?: string;
 }
 

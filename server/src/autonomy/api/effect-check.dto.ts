@@ -1,6 +1,7 @@
 import type { EffectCheckSpec, InputSample } from '@loopgate/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsISO8601, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsZonedTimestamp } from '../../common/zoned-timestamp';
 
 /** One input of a decision in `lineage.inputs`: name, source time, OPC UA status or quality. */
 export class InputSampleDto implements InputSample {
@@ -11,7 +12,7 @@ export class InputSampleDto implements InputSample {
 
   @ApiPropertyOptional({ description: 'ISO 8601 source timestamp' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsZonedTimestamp()
   sourceTime?: string;
 
   @ApiPropertyOptional({ description: 'OPC UA StatusCode (uint32)' })

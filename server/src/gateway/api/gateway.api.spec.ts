@@ -512,3 +512,117 @@ describe('start', () => {
     });
   });
 });
+
+describe('authority comes from who authenticated', () => {
+  const HELD = { object: { type: 'recipe-parameter' as const, id: 'CNC-09/OP10' }, parameter: 'FeedRate' };
+
+  it('keeps a service token that labels itself human under the override hold, and says the field is ignored', async () => {
+    fake.set(HELD, 500);
+    const first = await json<WriteBackOutcome>(
+      await gw.call('POST', '/writebacks', { as: SERVICE, body: setRequest(fake, { ...HELD, value: 510 }) }),
+    );
+    expect(await settled(first.commandId)).toMatchObject({ state: 'applied', initiator: 'ai' });
+    fake.operatorSet(HELD, 490, 'jdoe');
+    const claimed = await gw.call('POST', '/writebacks', {
+      as: SERVICE,
+      body: setRequest(fake, { ...HELD, value: 520, initiator: 'human' }),
+    });
+    expect(claimed.status).toBe(202);
+    expect(claimed.headers.get('deprecation')).toBe('true');
+    expect(claimed.headers.get('warning')).toMatch(/^299 loopgate "INITIATOR_IGNORED/);
+    expect(await settled((await json<WriteBackOutcome>(claimed)).commandId)).toMatchObject({
+      state: 'rejected',
+      reasonCode: 'OVERRIDE_HOLD',
+      initiator: 'ai',
+    });
+    expect(fake.appliedTo(HELD).map((e) => e.value)).not.toContain(520);
+    // A person is a person without saying so, and passes the hold.
+    const { initiator: _omit, ...unlabelled } = setRequest(fake, { ...HELD, value: 495 });
+    const person = await gw.call('POST', '/writebacks', { as: ADMIN, body: unlabelled });
+    expect(person.headers.get('deprecation')).toBeNull();
+    expect(await settled((await json<WriteBackOutcome>(person)).commandId)).toMatchObject({
+      state: 'applied',
+      initiator: 'human',
+    });
+  });
+
+  it('records a person who sends "initiator": "ai" as human, and does not let them sign their own change', async () => {
+    const response = await gw.call('POST', '/writebacks', {
+      as: ADMIN,
+      body: setRequest(fake, { ...lotRelease, initiator: 'ai' }),
+    });
+    const pending = await json<WriteBackOutcome>(response);
+    expect(pending).toMatchObject({ state: 'pending-approval', initiator: 'human' });
+    const own = await gw.call('POST', `/writebacks/${pending.commandId}/approve`, {
+      as: ADMIN,
+      body: { password: TEST_PASSWORD, meaning: 'approved' },
+    });
+    expect(own.status).toBe(403);
+    expect((await json<{ code: string }>(own)).code).toBe('SELF_APPROVAL');
+  });
+
+  it('does not let the person who created a service token sign what that token submitted', async () => {
+    const pending = await json<WriteBackOutcome>(
+      await gw.call('POST', '/writebacks', { as: 'token:ada-line', body: setRequest(fake, lotRelease) }),
+    );
+    expect(pending).toMatchObject({ state: 'pending-approval', initiator: 'ai', requestedBy: 'token:ada-line' });
+    const own = await gw.call('POST', `/writebacks/${pending.commandId}/approve`, {
+      as: 'ada:admin,qa',
+      body: { password: TEST_PASSWORD, meaning: 'approved' },
+    });
+    expect(own.status).toBe(403);
+    expect(await json<{ code: string; message: string }>(own)).toMatchObject({
+      code: 'SELF_APPROVAL',
+      message: expect.stringContaining('token:ada-line'),
+    });
+    const other = await gw.call('POST', `/writebacks/${pending.commandId}/approve`, {
+      as: QA,
+      body: { password: TEST_PASSWORD, meaning: 'approved' },
+    });
+    expect(other.status).toBe(200);
+    expect(await settled(pending.commandId)).toMatchObject({ state: 'applied' });
+  });
+
+  it('refuses a request id in the namespace the gateway gives reverts, storing nothing', async () => {
+    const before = await counts();
+    const response = await gw.call('POST', '/writebacks', {
+      as: SERVICE,
+      body: setRequest(fake, { requestId: 'revert:01a23e33-5a80-757c-a923-f38c63fabc8c' }),
+    });
+    expect(response.status).toBe(400);
+    expect(await json<{ code: string; issues: { path: string }[] }>(response)).toMatchObject({
+      code: 'RESERVED_REQUEST_ID',
+      issues: [{ path: '$.requestId' }],
+    });
+    expect(await counts()).toEqual(before);
+  });
+
+  it("answers another caller's request id with 409 REQUEST_ID_TAKEN, never with their command", async () => {
+    const request = setRequest(fake, { ...HELD, parameter: 'Speed', value: 7 });
+    const mine = await json<WriteBackOutcome>(await gw.call('POST', '/writebacks', { as: SERVICE, body: request }));
+    const theirs = await gw.call('POST', '/writebacks', { as: 'token:line2', body: { ...request, value: 8 } });
+    expect(theirs.status).toBe(409);
+    const body = await json<{ code: string } & Partial<WriteBackOutcome>>(theirs);
+    expect(body.code).toBe('REQUEST_ID_TAKEN');
+    expect(body.commandId).toBeUndefined();
+    const again = await gw.call('POST', '/writebacks', { as: SERVICE, body: request });
+    expect(again.status).toBe(200);
+    expect((await json<WriteBackOutcome>(again)).commandId).toBe(mine.commandId);
+  });
+});
+
+describe('times without a zone', () => {
+  it('refuses a notAfter or eventTime the server would have to read in its own zone, storing nothing', async () => {
+    const before = await counts();
+    for (const patch of [{ notAfter: '2030-01-01T10:00:30' }, { eventTime: '2026-11-22T10:00:30.500' }]) {
+      const response = await gw.call('POST', '/writebacks', { as: SERVICE, body: setRequest(fake, patch) });
+      expect(response.status).toBe(400);
+      const field = Object.keys(patch)[0];
+      expect(await json<{ code: string; issues: { code: string; path: string }[] }>(response)).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        issues: [{ code: 'IS_ZONED_TIMESTAMP', path: `$.${field}` }],
+      });
+    }
+    expect(await counts()).toEqual(before);
+  });
+});

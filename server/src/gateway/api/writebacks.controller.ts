@@ -27,6 +27,14 @@ export class WriteBacksController {
   ): Promise<WriteBackOutcome> {
     const { created, outcome } = await this.writebacks.submit(body, principal);
     res.status(created ? 202 : 200);
+    if (body.initiator !== undefined) {
+      // RFC 9745 / RFC 7234: the field still parses, and the caller is told it does nothing.
+      res.setHeader('Deprecation', 'true');
+      res.setHeader(
+        'Warning',
+        '299 loopgate "INITIATOR_IGNORED: the initiator is who authenticated (service token: ai, person: human)"',
+      );
+    }
     return outcome;
   }
 

@@ -34,7 +34,7 @@ export class Approvals {
     if (command.state !== 'pending-approval' || !command.approval) {
       throw new UserError('NOT_PENDING', `command ${commandId} is ${command.state}, not waiting for approval`, 409);
     }
-    if (command.initiator === 'human' && command.requestedBy === actor.id) {
+    if (command.requestedBy === actor.id) {
       throw new UserError('SELF_APPROVAL', 'the requester of a change cannot sign it', 403);
     }
     if (command.approval.requiresQuality && !actor.permissions.includes('writeback:approve-quality')) {

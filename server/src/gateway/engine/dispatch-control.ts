@@ -46,6 +46,8 @@ export class DispatchControl {
 
   /** The kill switch: no attempt starts until resumed; queued commands keep their order. */
   async stopAll(actor: Actor, reason?: string): Promise<ControlState> {
+    // Judged on the stored state: another gateway process may have stopped or resumed already.
+    await this.refresh();
     if (this.control.stopped) return this.state();
     this.gate.setStopped(true);
     this.control = { stopped: true, stoppedBy: actor.id, stoppedAt: new Date(this.ctx.now()).toISOString() };
@@ -60,7 +62,9 @@ export class DispatchControl {
     return this.state();
   }
 
+  /** Resumes dispatch; when nothing is stopped (here or in the store) nothing is recorded. */
   async resumeAll(actor: Actor, reason?: string): Promise<ControlState> {
+    await this.refresh();
     if (!this.control.stopped) return this.state();
     this.control = { stopped: false };
     await this.commit([
@@ -75,6 +79,7 @@ export class DispatchControl {
   /** Pauses or resumes one target; `false` when it already was so (nothing recorded). */
   async setPaused(instance: string, paused: boolean, actor: Actor, reason?: string): Promise<boolean> {
     this.requireTarget(instance);
+    await this.refresh();
     if (this.gate.isPaused(instance) === paused) return false;
     this.gate.setPaused(instance, paused);
     await this.saveTarget(
@@ -90,7 +95,8 @@ export class DispatchControl {
   /** Turns shadow mode on or off; `false` when it already was so (nothing recorded). */
   async setShadow(instance: string, shadow: boolean, actor: Actor, reason?: string): Promise<boolean> {
     this.requireTarget(instance);
-    if (this.isShadow(instance) === shadow && this.shadowOverride.has(instance)) return false;
+    await this.refresh();
+    if (this.isShadow(instance) === shadow) return false;
     this.shadowOverride.set(instance, shadow);
     await this.saveTarget(
       instance,

@@ -12,9 +12,11 @@ import {
   admissionLimits,
   AdmissionRefusedError,
   admissionRefusal,
+  checkStep,
   configuredBaseline,
   driftLimits,
   driftRefusal,
+  matchingLimits,
   subjectOf,
   type Admission,
   type AdmissionLimit,
@@ -41,16 +43,20 @@ export class Intake {
     private readonly revertTtlSeconds = 300,
   ) {}
 
-  /** Accepts a request once: a second request with the same `requestId` returns the first command. */
+  /**
+   * Accepts a request once: a second request with the same `requestId` from the same caller returns
+   * the first command; another caller's id is refused (REQUEST_ID_TAKEN), never answered with their command.
+   */
   async submit(request: WriteBackRequest, actor: Actor, revertOf?: Command): Promise<SubmitResult> {
-    const running = this.inflight.get(request.requestId);
+    const slot = `${revertOf ? '' : actor.id}\u0000${request.requestId}`;
+    const running = this.inflight.get(slot);
     if (running) return { created: false, outcome: (await running).outcome };
     const promise = this.accept(request, actor, revertOf);
-    this.inflight.set(request.requestId, promise);
+    this.inflight.set(slot, promise);
     try {
       return await promise;
     } finally {
-      this.inflight.delete(request.requestId);
+      this.inflight.delete(slot);
     }
   }
 
@@ -100,16 +106,22 @@ export class Intake {
 
   private async accept(request: WriteBackRequest, actor: Actor, revertOf?: Command): Promise<SubmitResult> {
     const existing = await this.ctx.store.findCommandByRequestId(request.requestId);
-    if (existing) return { created: false, outcome: toOutcome(existing) };
+    if (existing) return { created: false, outcome: toOutcome(this.ownedBy(existing, actor, revertOf)) };
     try {
       return await this.acceptNew(request, actor, revertOf);
     } catch (error) {
       // Another gateway process stored the same requestId at the same moment: its command is the one.
       // When the store cannot say (it is down), the original failure is the answer.
       const winner = await this.ctx.store.findCommandByRequestId(request.requestId).catch(() => undefined);
-      if (winner) return { created: false, outcome: toOutcome(winner) };
+      if (winner) return { created: false, outcome: toOutcome(this.ownedBy(winner, actor, revertOf)) };
       throw error;
     }
+  }
+
+  /** The stored command of a repeated request id, when the same caller sent it (reverts: any person). */
+  private ownedBy(existing: Command, actor: Actor, revertOf?: Command): Command {
+    if (revertOf || existing.requestedBy === actor.id) return existing;
+    throw new UserError('REQUEST_ID_TAKEN', `request id ${existing.requestId} was used by another caller`, 409);
   }
 
   /** A request seen for the first time: refused, pending approval or queued, and stored. */
@@ -139,7 +151,8 @@ export class Intake {
       notAfter: runtime
         ? effectiveNotAfter(runtime.policy, request.notAfter, now)
         : new Date(request.notAfter).toISOString(),
-      initiator: request.initiator,
+      // Set by the service layer from who authenticated; engine callers (the gateway's own) name it.
+      initiator: request.initiator ?? 'ai',
       requestedBy: actor.id,
       lineage: request.lineage ?? {},
       ...(revertOf ? { revertOf: revertOf.id } : {}),
@@ -200,6 +213,17 @@ export class Intake {
       }
       const approval = requiredApproval(target.approvals, subject, prior) ?? autonomy?.approval ?? driftApproval;
       if (approval) {
+        // Nobody is asked to sign a step the hard stop would refuse after the signature: with the
+        // value read now, the step is judged first (judged again at dispatch, on the value then).
+        const stepped = matchingLimits(target.policy, subject).some(
+          (l) => l.maxStep !== undefined || l.maxStepPercent !== undefined,
+        );
+        if (stepped && command.parameter !== undefined) {
+          prior ??= await this.readQuietly(target, command);
+          const tooLarge =
+            prior && prior.value !== undefined ? checkStep(target.policy, subject, prior.value) : undefined;
+          if (tooLarge) return this.refuse(command, tooLarge, actor);
+        }
         const expiresAt = new Date(
           Math.min(Date.parse(command.notAfter), now + approval.expiresAfterSeconds * 1000),
         ).toISOString();

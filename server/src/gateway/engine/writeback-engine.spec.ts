@@ -292,6 +292,21 @@ describe('pause and kill switch', () => {
     expect(fake.appliedTo(FEED).map((e) => e.value)).toEqual([1001, 1002, 1003]);
   });
 
+  it('records nothing for a resume, pause or shadow change that changes nothing', async () => {
+    const { fake, h, store } = await start();
+    const before = store.audit.length;
+    expect(await h.engine.resumeAll(OPERATOR)).toEqual({ stopped: false });
+    expect(await h.engine.resumeAll(OPERATOR)).toEqual({ stopped: false });
+    await h.engine.setPaused(fake.instance, false, OPERATOR);
+    await h.engine.setShadow(fake.instance, false, OPERATOR);
+    expect(store.audit.length).toBe(before);
+    await h.engine.stopAll(OPERATOR);
+    await h.engine.stopAll(OPERATOR);
+    await h.engine.resumeAll(OPERATOR);
+    await h.engine.resumeAll(OPERATOR);
+    expect(store.audit.slice(before).map((r) => r.message)).toEqual(['dispatch stopped', 'dispatch resumed']);
+  });
+
   it('stops all dispatch with the kill switch and resumes in order', async () => {
     const { fake, h, store } = await start();
     expect(await h.engine.stopAll(OPERATOR, 'drill')).toMatchObject({ stopped: true, stoppedBy: 'olivia' });
@@ -577,6 +592,22 @@ describe('approvals', () => {
     });
     expect((await h.engine.submit(setRequest(fake, { value: 1030 }), SERVICE)).outcome.state).toBe('pending-approval');
     expect((await h.engine.submit(setRequest(fake, { value: 1010 }), SERVICE)).outcome.state).toBe('queued');
+  });
+
+  it('refuses a step above the hard stop at once instead of asking a person to sign it first', async () => {
+    const { fake, h, store } = await start({
+      approvals: [{ name: 'step > 5 %', actions: ['set-parameter'], stepPercentAbove: 5 }],
+      policy: { limits: [{ parameter: 'FeedRate', maxStepPercent: 10 }] },
+    });
+    // 12 %: above the 10 % hard stop; nobody is asked.
+    const large = (await h.engine.submit(setRequest(fake, { value: 1120 }), SERVICE)).outcome;
+    expect(large).toMatchObject({ state: 'rejected', reasonCode: 'STEP_TOO_LARGE' });
+    expect(store.audit.filter((r) => r.commandId === large.commandId).map((r) => r.outcome)).toEqual(['rejected']);
+    // 8 %: within the hard stop, above the approval rule.
+    expect((await h.engine.submit(setRequest(fake, { value: 1080 }), SERVICE)).outcome.state).toBe('pending-approval');
+    // The target does not answer: unknown is not a refusal; step and approval are judged at dispatch.
+    fake.failReadsNext(1);
+    expect((await h.engine.submit(setRequest(fake, { value: 1120 }), SERVICE)).outcome.state).toBe('queued');
   });
 
   it('ends a rejected command with APPROVAL_REJECTED and writes nothing', async () => {

@@ -7,8 +7,8 @@ import {
 } from '@nestjs/common';
 import type { ElectronicSignature, WriteBackList, WriteBackOutcome, WriteBackRequest } from '@loopgate/contracts';
 import { UserError } from '../../common/errors';
-import type { Principal, SignatureService } from '../../auth/principal';
-import { SIGNATURE_SERVICE } from '../../auth/principal';
+import type { Principal, SignatureService, TokenOwners } from '../../auth/principal';
+import { SIGNATURE_SERVICE, TOKEN_OWNERS } from '../../auth/principal';
 import { HealthRegistry } from '../../health/health.module';
 import type { SignatureRequestDto } from '../api/dto/control.dto';
 import type { WriteBackQueryDto } from '../api/dto/query.dto';
@@ -20,6 +20,14 @@ import { CommandRepository } from '../persistence/command.repository';
 import { actorOf, permissionsOfRoles } from './actor';
 import { TARGET_RUNTIMES, WRITEBACK_ENGINE } from './tokens';
 
+/** Request ids the gateway gives its own commands (reverts); a client sending one is refused. */
+export const RESERVED_REQUEST_ID_PREFIXES = ['revert:'] as const;
+
+/** Authority from who authenticated: a service token is automation, a signed-in person a person. */
+export function initiatorOf(principal: Principal | undefined): 'ai' | 'human' {
+  return principal?.kind === 'service' ? 'ai' : 'human';
+}
+
 /** Requests, approvals and reverts: validates who asks and delegates to the engine. */
 @Injectable()
 export class WriteBackService implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -30,6 +38,7 @@ export class WriteBackService implements OnApplicationBootstrap, BeforeApplicati
     @Inject(TARGET_RUNTIMES) private readonly runtimes: TargetRuntime[],
     @Inject(SIGNATURE_SERVICE) private readonly signatures: SignatureService,
     private readonly commands: CommandRepository,
+    @Inject(TOKEN_OWNERS) private readonly tokens: TokenOwners,
     private readonly maintenance: StoreMaintenance,
     health: HealthRegistry,
   ) {
@@ -52,8 +61,19 @@ export class WriteBackService implements OnApplicationBootstrap, BeforeApplicati
     await Promise.allSettled(this.runtimes.map((runtime) => runtime.adapter.close()));
   }
 
+  /**
+   * Submits a request as the caller: the initiator is who authenticated (a service token is
+   * automation, `ai`; a signed-in person is `human`), whatever the body says; request ids the
+   * gateway gives its own commands cannot be sent.
+   */
   submit(request: WriteBackRequest, principal: Principal | undefined): Promise<SubmitResult> {
-    return this.engine.submit(request, actorOf(principal));
+    const actor = actorOf(principal);
+    const reserved = RESERVED_REQUEST_ID_PREFIXES.find((prefix) => request.requestId.startsWith(prefix));
+    if (reserved)
+      throw new UserError('RESERVED_REQUEST_ID', `request ids starting with "${reserved}" are the gateway's own`, 400, [
+        { code: 'RESERVED_REQUEST_ID', path: '$.requestId', message: `"${reserved}" is reserved for the gateway` },
+      ]);
+    return this.engine.submit({ ...request, initiator: initiatorOf(principal) }, actor);
   }
 
   async get(commandId: string): Promise<WriteBackOutcome> {
@@ -92,6 +112,14 @@ export class WriteBackService implements OnApplicationBootstrap, BeforeApplicati
     if (principal?.kind !== 'user')
       throw new UserError('SIGNATURE_REQUIRES_USER', 'only a signed-in person can sign', 403);
     const command = await this.engine.checkSigner(commandId, actor);
+    // Nobody signs their own change: the engine refuses its requester, and here the person who
+    // created the service token that sent it.
+    if ((await this.tokens.ownerOf(command.requestedBy)) === principal.id)
+      throw new UserError(
+        'SELF_APPROVAL',
+        `the change was submitted with ${command.requestedBy}, a token ${principal.id} created; another person signs it`,
+        403,
+      );
     const signed = await this.signatures.sign({
       username: principal.id,
       password: body.password,

@@ -3,7 +3,13 @@ import { APP_GUARD, Reflector } from '@nestjs/core';
 import { ROLES, type Role } from '@loopgate/contracts';
 import { UserError } from '../../common/errors';
 import { PERMISSION_KEY, type Permission } from '../../auth/permissions';
-import { SIGNATURE_SERVICE, type Principal, type SignatureService } from '../../auth/principal';
+import {
+  SIGNATURE_SERVICE,
+  TOKEN_OWNERS,
+  type Principal,
+  type SignatureService,
+  type TokenOwners,
+} from '../../auth/principal';
 import { permissionsOfRoles } from '../services/actor';
 
 /** The password every test user signs with. */
@@ -69,6 +75,12 @@ export class FakeSignatureService implements SignatureService {
   }
 }
 
+/** Service tokens of the test app and who created them: `token:<name>` was created by `<name>`'s owner. */
+export const TEST_TOKEN_OWNERS: TokenOwners & { owners: Map<string, string> } = {
+  owners: new Map([['token:ada-line', 'ada']]),
+  ownerOf: async (principalId) => TEST_TOKEN_OWNERS.owners.get(principalId),
+};
+
 @Global()
 @Module({})
 export class TestAuthModule {
@@ -77,9 +89,10 @@ export class TestAuthModule {
       module: TestAuthModule,
       providers: [
         { provide: SIGNATURE_SERVICE, useValue: signatures },
+        { provide: TOKEN_OWNERS, useValue: TEST_TOKEN_OWNERS },
         { provide: APP_GUARD, useClass: TestPrincipalGuard },
       ],
-      exports: [SIGNATURE_SERVICE],
+      exports: [SIGNATURE_SERVICE, TOKEN_OWNERS],
     };
   }
 }

@@ -15,7 +15,6 @@ import {
   IsArray,
   IsDefined,
   IsIn,
-  IsISO8601,
   IsNumber,
   IsObject,
   IsOptional,
@@ -29,6 +28,7 @@ import {
   type ValidatorConstraintInterface,
 } from 'class-validator';
 import { EffectCheckDto, InputSampleDto } from '../../../autonomy/api/effect-check.dto';
+import { IsZonedTimestamp } from '../../../common/zoned-timestamp';
 
 /** A parameter value: a finite number, a boolean, or a string of at most 1000 characters. */
 @ValidatorConstraint({ name: 'isParameterValue' })
@@ -174,16 +174,21 @@ export class WriteBackRequestDto implements WriteBackRequest {
   reason: string;
 
   @ApiProperty({ description: 'ISO 8601; dropped as stale, never applied, after this' })
-  @IsISO8601({ strict: true })
+  @IsZonedTimestamp()
   notAfter: string;
 
-  @ApiProperty({ enum: ['ai', 'human'] })
+  @ApiPropertyOptional({
+    enum: ['ai', 'human'],
+    deprecated: true,
+    description: 'Ignored: the initiator is who authenticated (service token: ai; signed-in person: human)',
+  })
+  @IsOptional()
   @IsIn(['ai', 'human'])
-  initiator: 'ai' | 'human';
+  initiator?: 'ai' | 'human';
 
   @ApiPropertyOptional({ description: 'ISO 8601 time of the triggering event' })
   @IsOptional()
-  @IsISO8601({ strict: true })
+  @IsZonedTimestamp()
   eventTime?: string;
 
   @ApiPropertyOptional({ type: EffectCheckDto, description: 'The KPI that tells whether the write helped' })
