@@ -16,6 +16,8 @@ export const AUDIT_OUTCOMES = [
   'retried',
   /** Earned autonomy: a scope promoted (signed) or demoted, an effect judged, an operator's feedback. */
   'autonomy',
+  /** A refusal alarm acknowledged or shelved by a person. */
+  'alarm',
 ] as const;
 export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 

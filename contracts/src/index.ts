@@ -6,3 +6,4 @@ export * from './api';
 export * from './flowfile';
 export * from './permissions';
 export * from './flowversion';
+export * from './alarms';

@@ -11,6 +11,7 @@ import { TargetConfigError } from '../targets/target-config';
 import { ApprovalsController, WriteBacksController } from './api/writebacks.controller';
 import { ControlController, TargetsController } from './api/targets.controller';
 import { OutcomesController } from './api/outcomes.controller';
+import { AlarmsController } from './api/alarms.controller';
 import { AuditModule } from './audit.module';
 import { COMMAND_BUS, type CommandBus } from './bus/command-bus';
 import { kafkaBusFromConfig } from './bus/kafka';
@@ -22,6 +23,8 @@ import { WriteBackEngine } from './engine/writeback-engine';
 import { AutonomyHooks } from './engine/autonomy-port';
 import { CLOCK, SYSTEM_CLOCK, type Clock } from '../common/clock';
 import { CommandRepository } from './persistence/command.repository';
+import { AlarmRepository } from './persistence/alarm.repository';
+import { AlarmsService } from './services/alarms.service';
 import { GatewayMetrics } from './services/gateway-metrics';
 import { OutcomeStream } from './services/outcome-stream';
 import { TargetsService } from './services/targets.service';
@@ -91,7 +94,14 @@ function combine(...observers: EngineObserver[]): EngineObserver {
  */
 @Module({
   imports: [AuditModule],
-  controllers: [WriteBacksController, ApprovalsController, TargetsController, ControlController, OutcomesController],
+  controllers: [
+    WriteBacksController,
+    ApprovalsController,
+    TargetsController,
+    ControlController,
+    OutcomesController,
+    AlarmsController,
+  ],
   providers: [
     { provide: TARGET_ADAPTER_FACTORY, useValue: (target: TargetInstanceConfig) => defaultAdapterFactory(target) },
     { provide: TARGET_RUNTIMES, inject: [LOOPGATE_CONFIG, TARGET_ADAPTER_FACTORY], useFactory: runtimesFrom },
@@ -137,6 +147,8 @@ function combine(...observers: EngineObserver[]): EngineObserver {
     GatewayMetrics,
     OutcomeStream,
     CommandRepository,
+    AlarmRepository,
+    AlarmsService,
     WriteBackService,
     TargetsService,
   ],

@@ -4,6 +4,7 @@ import { WriteBackGateway1767300000000 } from '../../gateway/persistence/migrati
 import { EarnedAutonomy1767600000000 } from '../../autonomy/persistence/migrations/1767600000000-earned-autonomy';
 import { FlowVersions1767800000000 } from '../../flows/persistence/migrations/1767800000000-flow-versions';
 import { KeyAdmissions1767900000000 } from '../../gateway/persistence/migrations/1767900000000-key-admissions';
+import { RefusalAlarms1768100000000 } from '../../gateway/persistence/migrations/1768100000000-refusal-alarms';
 import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
 import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
 
@@ -20,4 +21,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   AuditReanchor1767700000000,
   FlowVersions1767800000000,
   KeyAdmissions1767900000000,
+  RefusalAlarms1768100000000,
 ];
