@@ -182,6 +182,38 @@ describe('console against the gateway and simulators', () => {
     await expectAccessible(operator, 'e2e-audit');
   });
 
+  it('shows a flood of refusals as one alarm the operator acknowledges with a reason', async () => {
+    // A model asking, again and again, for a feed rate below the recipe's minimum.
+    const refused = [];
+    for (let i = 0; i < 6; i++) refused.push(await submitAiChange(5 + i));
+    expect(refused.map((o) => o.reasonCode)).toEqual(Array(6).fill('OUT_OF_BOUNDS'));
+    await openPage(operator.page, 'Targets');
+    const alarms = operator.page.getByRole('region', { name: /Refusal alarms/ });
+    const row = alarms.locator('li.alarm-row', { hasText: 'FeedRate' }).filter({ hasText: OBJECT });
+    await expect.poll(() => row.count(), { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => row.getByTitle('refusals in this alarm').textContent(), { timeout: 15_000 }).toBe('×6');
+    expect(await row.textContent()).toContain('value outside its limits');
+    await expectAccessible(operator, 'e2e-alarms');
+    await operator.page.setViewportSize({ width: 1024, height: 768 });
+    await screenshot(operator.page, 'e2e-alarms-1024');
+    await row.getByRole('button', { name: 'Acknowledge…' }).click();
+    const dialog = operator.page.getByRole('dialog', { name: 'Acknowledge alarm' });
+    await expect.poll(() => dialog.getByRole('button', { name: 'Acknowledge' }).isDisabled()).toBe(true);
+    await dialog
+      .getByLabel('Reason (recorded in the audit trail)')
+      .fill('tool-wear model asked below minimum; engineering told');
+    await expectAccessible(operator, 'e2e-alarm-acknowledge');
+    await dialog.getByRole('button', { name: 'Acknowledge' }).click();
+    await row.getByText('Acknowledged by operator').waitFor();
+    await operator.page.setViewportSize({ width: 1366, height: 768 });
+    const auditor = await ApiClient.signIn(stack.url, 'operator', DEMO_PASSWORD);
+    const audit = await auditor.get<{ records: { reasonCode?: string; actor: string; message?: string }[] }>(
+      '/audit?outcome=alarm',
+    );
+    expect(audit.records[0]).toMatchObject({ reasonCode: 'ALARM_ACKNOWLEDGED', actor: 'operator' });
+    expect(audit.records[0].message).toContain('engineering told');
+  });
+
   it('builds a rule visually from nothing and publishes it with a second engineer’s approval', async () => {
     await signIn(engineer.page, 'engineer', DEMO_PASSWORD);
     await createRuleSet(engineer.page, RULE_SET, 'Console spindle guard');

@@ -6,6 +6,7 @@ import { useResource } from '../../api/hooks';
 import { can, getSession } from '../../api/session';
 import { Notice, Time } from '../../components/Notice';
 import { useLive } from '../../live';
+import { AlarmsPanel } from '../../components/AlarmsPanel';
 import { InputClocksPanel } from './InputClocks';
 
 const loadTargets = () => gateway.targets();
@@ -40,6 +41,7 @@ export function TargetsPage() {
       </div>
       {targets.error && <Notice tone="error">Could not load targets: {targets.error}</Notice>}
       {error && <Notice tone="error">{error}</Notice>}
+      <AlarmsPanel />
       <div className="target-grid">
         {list.map((t) => (
           <TargetCard
