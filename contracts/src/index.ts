@@ -7,3 +7,4 @@ export * from './flowfile';
 export * from './permissions';
 export * from './flowversion';
 export * from './alarms';
+export * from './episodes';

@@ -143,10 +143,15 @@ describe('console against the gateway and simulators', () => {
     await outcomeRow(operator.page, applied.commandId)
       .getByRole('button', { name: /Revert/ })
       .click();
-    await operator.page
-      .getByLabel('Reason (recorded in the audit trail)')
-      .fill('operator prefers the previous feed rate');
-    await operator.page.getByRole('button', { name: 'Revert now' }).click();
+    // 1120 and 1190 were the AI's two writes in a row: the dialog offers the whole episode back to
+    // the seeded 1150, or this step alone.
+    const dialog = operator.page.getByRole('alertdialog', { name: 'Revert this change' });
+    await dialog.getByText('the AI changed it 2 times in a row').waitFor();
+    expect(await dialog.getByRole('radio', { name: /Revert the whole AI episode/ }).isChecked()).toBe(true);
+    expect(await dialog.getByText(/Revert the whole AI episode/).textContent()).toContain('1190 → 1150');
+    await dialog.getByRole('radio', { name: /Revert only this step/ }).check();
+    await dialog.getByLabel('Reason (recorded in the audit trail)').fill('operator prefers the previous feed rate');
+    await dialog.getByRole('button', { name: 'Revert now' }).click();
     // The revert is a command of its own, linked to the original; it ends `reverted` once applied.
     await expect
       .poll(() => operator.page.locator(`tr[data-revert-of="${applied.commandId}"]`).getAttribute('data-state'), {
@@ -155,6 +160,32 @@ describe('console against the gateway and simulators', () => {
       .toBe('reverted');
     await eventually(async () => (simulatorFeedRate() === applied.priorValue ? true : undefined));
     expect(simulatorFeedRate()).toBe(1120);
+  });
+
+  it('reverts a whole AI episode of small steps in one action, back to the value before it', async () => {
+    // After the operator's revert left 1120, the AI walks the feed rate down in small steps.
+    const steps = [];
+    for (const value of [1100, 1080, 1060]) {
+      const outcome = await submitAiChange(value);
+      await waitForState(operator, outcome.commandId, 'applied');
+      steps.push(outcome);
+    }
+    const last = steps[steps.length - 1];
+    await outcomeRow(operator.page, last.commandId)
+      .getByRole('button', { name: /Revert/ })
+      .click();
+    const dialog = operator.page.getByRole('alertdialog', { name: 'Revert this change' });
+    await dialog.getByText('the AI changed it 3 times in a row').waitFor();
+    expect(await dialog.getByText(/Revert the whole AI episode/).textContent()).toContain('1060 → 1120');
+    await expectAccessible(operator, 'e2e-revert-episode');
+    await dialog.getByLabel('Reason (recorded in the audit trail)').fill('the model walked the feed rate down');
+    await dialog.getByRole('button', { name: 'Revert the episode' }).click();
+    await expect
+      .poll(() => operator.page.locator(`tr[data-revert-of="${last.commandId}"]`).getAttribute('data-state'), {
+        timeout: 30_000,
+      })
+      .toBe('reverted');
+    await eventually(async () => (simulatorFeedRate() === 1120 ? true : undefined));
   });
 
   it('stops all dispatch with one press: nothing reaches the simulator until resumed', async () => {

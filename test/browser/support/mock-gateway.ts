@@ -275,6 +275,38 @@ export async function startMockGateway(options: {
         200,
         outcomes.filter((o) => o.state === 'pending-approval'),
       );
+    if (method === 'GET' && route === '/alarms') return send(200, { alarms: [], shelvedCount: 0 });
+    const episode = /^\/writebacks\/([^/]+)\/episode$/.exec(route);
+    if (method === 'GET' && episode) {
+      // As the gateway does: the AI's applied writes to the key in a row, newest first, back to a person's.
+      const o = outcomes.find((x) => x.commandId === decodeURIComponent(episode[1]));
+      if (!o || o.initiator !== 'ai' || o.state !== 'applied') return fail(409, 'NOT_IN_EPISODE', 'not an AI write');
+      const history = outcomes.filter(
+        (x) =>
+          x.object.id === o.object.id &&
+          x.parameter === o.parameter &&
+          (x.state === 'applied' || x.state === 'reverted'),
+      );
+      const at = history.indexOf(o);
+      const step = (x: WriteBackOutcome) => x.initiator === 'ai' && x.state === 'applied' && !x.revertedBy;
+      let newest = at;
+      while (newest > 0 && step(history[newest - 1])) newest--;
+      let oldest = at;
+      while (oldest + 1 < history.length && step(history[oldest + 1])) oldest++;
+      const run = history.slice(newest, oldest + 1).reverse();
+      return send(200, {
+        orderingKey: `${o.target.instance}|${o.object.id}|${o.parameter}`,
+        target: o.target,
+        object: o.object,
+        parameter: o.parameter,
+        commandIds: run.map((x) => x.commandId),
+        firstAt: run[0].timings.decidedAt ?? run[0].timings.receivedAt,
+        lastAt: run[run.length - 1].timings.decidedAt ?? run[run.length - 1].timings.receivedAt,
+        valueBefore: run[0].priorValue,
+        currentValue: run[run.length - 1].newValue ?? null,
+        open: newest === 0,
+      });
+    }
     let m = /^\/writebacks\/([^/]+)\/(approve|reject|revert)$/.exec(route);
     if (method === 'POST' && m) {
       const o = outcomes.find((x) => x.commandId === decodeURIComponent(m![1]));

@@ -1,8 +1,8 @@
-import type { WriteBackOutcome } from '@loopgate/contracts';
-import { useState, type FormEvent } from 'react';
-import { errorText } from '../../api/client';
+import type { AiEpisode, EpisodeRevertResult, WriteBackOutcome } from '@loopgate/contracts';
+import { useEffect, useState, type FormEvent } from 'react';
+import { api, errorText } from '../../api/client';
 import { DialogActions, Modal } from '../../components/Modal';
-import { ErrorText, formatValue } from '../../components/Notice';
+import { ErrorText, formatValue, Time } from '../../components/Notice';
 
 interface RevertDialogProps {
   outcome: WriteBackOutcome | undefined;
@@ -10,11 +10,37 @@ interface RevertDialogProps {
   onClose: () => void;
 }
 
-/** One action that writes the prior value back through the same ordered, audited path. */
+type Scope = 'step' | 'episode';
+
+/** The AI episode of an applied AI parameter write, when it has more than this one step and is still open. */
+function useEpisode(outcome: WriteBackOutcome | undefined): AiEpisode | undefined {
+  const [episode, setEpisode] = useState<AiEpisode>();
+  useEffect(() => {
+    setEpisode(undefined);
+    if (!outcome || outcome.initiator !== 'ai' || outcome.action !== 'set-parameter' || outcome.state !== 'applied')
+      return;
+    const controller = new AbortController();
+    api<AiEpisode>('GET', `/writebacks/${encodeURIComponent(outcome.commandId)}/episode`, {
+      signal: controller.signal,
+    })
+      .then((found) => setEpisode(found.open && found.commandIds.length > 1 ? found : undefined))
+      .catch(() => undefined);
+    return () => controller.abort();
+  }, [outcome]);
+  return episode;
+}
+
+/**
+ * One action that writes a value back through the same ordered, audited path: this step's prior
+ * value, or, for an AI episode of several steps, the value from before the AI's first write.
+ */
 export function RevertDialog({ outcome, onRevert, onClose }: RevertDialogProps) {
   const [reason, setReason] = useState('');
+  const [scope, setScope] = useState<Scope>('step');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const episode = useEpisode(outcome);
+  useEffect(() => setScope(episode ? 'episode' : 'step'), [episode]);
   const close = () => {
     setReason('');
     setError(undefined);
@@ -25,7 +51,13 @@ export function RevertDialog({ outcome, onRevert, onClose }: RevertDialogProps) 
     if (!outcome) return;
     setBusy(true);
     try {
-      await onRevert(outcome, reason.trim());
+      if (scope === 'episode' && episode) {
+        await api<EpisodeRevertResult>('POST', `/writebacks/${encodeURIComponent(outcome.commandId)}/revert-episode`, {
+          body: { reason: reason.trim() },
+        });
+      } else {
+        await onRevert(outcome, reason.trim());
+      }
       close();
     } catch (e) {
       setError(errorText(e));
@@ -33,15 +65,52 @@ export function RevertDialog({ outcome, onRevert, onClose }: RevertDialogProps) 
       setBusy(false);
     }
   };
+  const what = outcome && (
+    <>
+      <strong>{outcome.parameter ?? outcome.action}</strong> on <strong>{outcome.object.id}</strong> at{' '}
+      <strong>{outcome.target.instance}</strong>
+    </>
+  );
   return (
     <Modal open={outcome !== undefined} title="Revert this change" onClose={close} role="alertdialog">
       {outcome && (
         <form className="form" onSubmit={submit}>
-          <p>
-            <strong>{outcome.parameter ?? outcome.action}</strong> on <strong>{outcome.object.id}</strong> at{' '}
-            <strong>{outcome.target.instance}</strong> goes back from{' '}
-            <span className="new">{formatValue(outcome.newValue)}</span> to{' '}
-            <span className="prior">{formatValue(outcome.priorValue)}</span>.
+          {episode ? (
+            <fieldset className="revert-scope">
+              <legend>
+                {what}: the AI changed it {episode.commandIds.length} times in a row since{' '}
+                <Time iso={episode.firstAt} />.
+              </legend>
+              <label className="radio">
+                <input
+                  type="radio"
+                  name="revert-scope"
+                  checked={scope === 'episode'}
+                  onChange={() => setScope('episode')}
+                />
+                <span>
+                  Revert the whole AI episode: <span className="new">{formatValue(episode.currentValue)}</span> →{' '}
+                  <span className="prior">{formatValue(episode.valueBefore)}</span> (the value before the AI started),
+                  in one write
+                </span>
+              </label>
+              <label className="radio">
+                <input type="radio" name="revert-scope" checked={scope === 'step'} onChange={() => setScope('step')} />
+                <span>
+                  Revert only this step: write back <span className="prior">{formatValue(outcome.priorValue)}</span> (it
+                  set <span className="new">{formatValue(outcome.newValue)}</span>)
+                </span>
+              </label>
+            </fieldset>
+          ) : (
+            <p>
+              {what} goes back to <span className="prior">{formatValue(outcome.priorValue)}</span>, the value before
+              this change set <span className="new">{formatValue(outcome.newValue)}</span>.
+            </p>
+          )}
+          <p className="muted small">
+            A revert is judged on interlocks and bounds only, not on step limits: it may make a larger step than the AI
+            was allowed.
           </p>
           <label htmlFor="revert-reason">Reason (recorded in the audit trail)</label>
           <textarea
@@ -52,10 +121,11 @@ export function RevertDialog({ outcome, onRevert, onClose }: RevertDialogProps) 
             value={reason}
             onChange={(e) => setReason(e.target.value)}
           />
+          {reason.trim().length < 3 && <p className="muted small">Type a reason (3 characters or more) to revert.</p>}
           <ErrorText error={error} />
           <DialogActions onCancel={close}>
             <button type="submit" className="button button-warn" disabled={busy || reason.trim().length < 3}>
-              {busy ? 'Reverting…' : 'Revert now'}
+              {busy ? 'Reverting…' : scope === 'episode' && episode ? 'Revert the episode' : 'Revert now'}
             </button>
           </DialogActions>
         </form>

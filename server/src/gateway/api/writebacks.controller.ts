@@ -1,6 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { ApprovalList, WriteBackList, WriteBackOutcome } from '@loopgate/contracts';
+import type {
+  AiEpisode,
+  ApprovalList,
+  EpisodeRevertResult,
+  WriteBackList,
+  WriteBackOutcome,
+} from '@loopgate/contracts';
 import type { Response } from 'express';
 import { RequirePermission } from '../../auth/permissions';
 import { CurrentPrincipal, type Principal } from '../../auth/principal';
@@ -86,6 +92,33 @@ export class WriteBacksController {
     const { created, outcome } = await this.writebacks.revert(commandId, body.reason, principal);
     res.status(created ? 202 : 200);
     return outcome;
+  }
+
+  @Get(':commandId/episode')
+  @RequirePermission('read')
+  @ApiOperation({
+    summary:
+      "The AI episode an applied AI write belongs to: its key's AI writes in a row since a person wrote, the value before it and now",
+  })
+  episode(@Param('commandId') commandId: string): Promise<AiEpisode> {
+    return this.writebacks.episode(commandId);
+  }
+
+  @Post(':commandId/revert-episode')
+  @RequirePermission('writeback:revert')
+  @ApiOperation({
+    summary:
+      'Revert the whole AI episode to the value before its first write, in one command (202 new revert, 200 existing; 409 EPISODE_ENDED once a person wrote the key)',
+  })
+  async revertEpisode(
+    @Param('commandId') commandId: string,
+    @Body() body: RevertRequestDto,
+    @CurrentPrincipal() principal: Principal | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<EpisodeRevertResult> {
+    const { created, outcome, episode } = await this.writebacks.revertEpisode(commandId, body.reason, principal);
+    res.status(created ? 202 : 200);
+    return { revert: outcome, episode };
   }
 
   @Post(':commandId/release')

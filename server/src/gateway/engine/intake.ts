@@ -81,25 +81,38 @@ export class Intake {
     if (original.priorValue === undefined || original.priorValue === null) {
       throw new UserError('NOT_REVERTIBLE', `command ${commandId} has no prior value to write back`, 409);
     }
+    return this.revertWith(original, original.priorValue, `revert:${original.id}`, reason, actor, [original]);
+  }
+
+  /**
+   * Writes `value` back to `latest`'s key as a person's revert of `latest`, through the ordered path;
+   * every command in `covered` is linked to it (`revertedBy`) once it is created.
+   */
+  async revertWith(
+    latest: Command,
+    value: ParameterValue,
+    requestId: string,
+    reason: string,
+    actor: Actor,
+    covered: Command[],
+  ): Promise<SubmitResult> {
     const request: WriteBackRequest = {
-      requestId: `revert:${original.id}`,
-      lineage: original.lineage,
-      target: original.target,
-      object: original.object,
+      requestId,
+      lineage: latest.lineage,
+      target: latest.target,
+      object: latest.object,
       action: 'set-parameter',
-      ...(original.parameter !== undefined ? { parameter: original.parameter } : {}),
-      value: original.priorValue,
+      ...(latest.parameter !== undefined ? { parameter: latest.parameter } : {}),
+      value,
       reason,
       notAfter: new Date(this.ctx.now() + this.revertTtlSeconds * 1000).toISOString(),
       initiator: 'human',
     };
-    const result = await this.submit(request, actor, original);
+    const result = await this.submit(request, actor, latest);
     if (result.created) {
-      await this.ctx.journal.save({
-        ...original,
-        revertedBy: result.outcome.commandId,
-        updatedAt: new Date(this.ctx.now()).toISOString(),
-      });
+      const at = new Date(this.ctx.now()).toISOString();
+      for (const command of covered)
+        await this.ctx.journal.save({ ...command, revertedBy: result.outcome.commandId, updatedAt: at });
     }
     return result;
   }

@@ -651,6 +651,65 @@ describe('approvals', () => {
   });
 });
 
+describe('AI episodes', () => {
+  it('reverts the AI steps since a person last wrote the key in one command, to the value before them', async () => {
+    const { fake, h, store } = await start();
+    const person = await h.submitAndSettle(setRequest(fake, { value: 1000, initiator: 'human' }), OPERATOR);
+    const steps = [];
+    for (const value of [960, 920, 880]) steps.push(await h.submitAndSettle(setRequest(fake, { value })));
+    const episode = await h.engine.episodeOf(steps[1].commandId);
+    expect(episode).toMatchObject({
+      commandIds: steps.map((s) => s.commandId),
+      valueBefore: 1000,
+      currentValue: 880,
+      open: true,
+    });
+    expect(episode.commandIds).not.toContain(person.commandId);
+
+    const {
+      created,
+      outcome,
+      episode: undone,
+    } = await h.engine.revertEpisode(steps[0].commandId, 'feed rate drifted', OPERATOR);
+    expect(created).toBe(true);
+    expect(await h.settle(outcome.commandId)).toMatchObject({
+      state: 'reverted',
+      revertOf: steps[2].commandId,
+      priorValue: 880,
+      newValue: 1000,
+      initiator: 'human',
+    });
+    expect(undone.revertedBy).toBe(outcome.commandId);
+    expect(fake.appliedTo(FEED).map((e) => e.value)).toEqual([1000, 960, 920, 880, 1000]);
+    for (const step of steps) expect((await h.engine.get(step.commandId))?.revertedBy).toBe(outcome.commandId);
+    // Asked again, from any step: the same revert, nothing new written.
+    const again = await h.engine.revertEpisode(steps[1].commandId, 'again', OPERATOR);
+    expect(again).toMatchObject({ created: false, outcome: { commandId: outcome.commandId } });
+    expect((await h.engine.episodeOf(steps[2].commandId)).commandIds).toEqual(steps.map((s) => s.commandId));
+    expect(store.audit.filter((r) => r.commandId === outcome.commandId).map((r) => r.reasonCode)).toContain('REVERT');
+  });
+
+  it('refuses to revert an episode a person wrote after, and a write that is not the AI’s', async () => {
+    const { fake, h } = await start();
+    const ai = await h.submitAndSettle(setRequest(fake, { value: 980 }));
+    const person = await h.submitAndSettle(setRequest(fake, { value: 990, initiator: 'human' }), OPERATOR);
+    expect(await h.engine.episodeOf(ai.commandId)).toMatchObject({ open: false, valueBefore: 1000 });
+    await expect(h.engine.revertEpisode(ai.commandId, 'x', OPERATOR)).rejects.toMatchObject({
+      code: 'EPISODE_ENDED',
+      status: 409,
+    });
+    await expect(h.engine.episodeOf(person.commandId)).rejects.toMatchObject({ code: 'NOT_IN_EPISODE' });
+    // A step reverted on its own ends the run: the next AI write starts a new episode.
+    const next = await h.submitAndSettle(setRequest(fake, { value: 970 }));
+    await h.settle((await h.engine.revert(next.commandId, 'one step', OPERATOR)).outcome.commandId);
+    const after = await h.submitAndSettle(setRequest(fake, { value: 975 }));
+    expect(await h.engine.episodeOf(after.commandId)).toMatchObject({
+      commandIds: [after.commandId],
+      valueBefore: 990,
+    });
+  });
+});
+
 describe('operator authority', () => {
   it('reverts an applied write through the same ordered path, linked and audited', async () => {
     const { fake, h, store } = await start();

@@ -1,4 +1,10 @@
-import type { ControlState, ElectronicSignature, WriteBackOutcome, WriteBackRequest } from '@loopgate/contracts';
+import type {
+  AiEpisode,
+  ControlState,
+  ElectronicSignature,
+  WriteBackOutcome,
+  WriteBackRequest,
+} from '@loopgate/contracts';
 import type { CommandBus } from '../bus/command-bus';
 import { toOutcome, type Command } from '../domain/command';
 import { Approvals } from './approvals';
@@ -7,6 +13,7 @@ import type { Actor, EngineContext, SubmitResult } from './context';
 import { DispatchControl } from './dispatch-control';
 import { DispatchCoordinator } from './dispatch-coordinator';
 import { Intake } from './intake';
+import { Episodes } from './episodes';
 import { Journal } from './journal';
 import { OverrideWatch } from './override-watch';
 import { Quarantine } from './quarantine';
@@ -71,6 +78,7 @@ export class WriteBackEngine {
   private readonly stats: TargetStatistics;
   private readonly overrides: OverrideWatch;
   private readonly intake: Intake;
+  private readonly episodes: Episodes;
   private readonly approvals: Approvals;
   private readonly coordinator: DispatchCoordinator;
   private readonly availability: TargetAvailability;
@@ -100,6 +108,7 @@ export class WriteBackEngine {
       windowSeconds: options.overrideWatchWindowSeconds,
     });
     this.intake = new Intake(this.ctx, this.overrides, this.stats, options.revertTtlSeconds);
+    this.episodes = new Episodes(this.ctx, this.intake);
     this.approvals = new Approvals(this.ctx, this.stats);
     this.availability = new TargetAvailability(
       this.control.gate,
@@ -187,6 +196,16 @@ export class WriteBackEngine {
 
   revert(commandId: string, reason: string, actor: Actor): Promise<SubmitResult> {
     return this.intake.revert(commandId, reason, actor);
+  }
+
+  /** The AI episode an applied AI write belongs to (its key's AI writes in a row since a person wrote). */
+  async episodeOf(commandId: string): Promise<AiEpisode> {
+    return (await this.episodes.of(commandId)).episode;
+  }
+
+  /** Reverts a whole AI episode to the value before its first write, in one command. */
+  revertEpisode(commandId: string, reason: string, actor: Actor): Promise<SubmitResult & { episode: AiEpisode }> {
+    return this.episodes.revert(commandId, reason, actor);
   }
 
   /** A quarantined command goes back to its key's queue, to be read and written again. */

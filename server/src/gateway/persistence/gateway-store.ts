@@ -562,6 +562,15 @@ export class TypeOrmGatewayStore implements GatewayStore {
     return rows.map((row) => rowToCommand(row as unknown as Record<string, unknown>));
   }
 
+  async findLandedOnKey(orderingKey: string, limit: number): Promise<Command[]> {
+    const rows = await this.dataSource.getRepository(CommandEntity).find({
+      where: { orderingKey, state: In(['applied', 'reverted']) },
+      order: { decidedAt: 'DESC', id: 'DESC' },
+      take: limit,
+    });
+    return rows.map((row) => rowToCommand(row as unknown as Record<string, unknown>));
+  }
+
   async countQueuedByTarget(): Promise<Map<string, number>> {
     const rows = await this.dataSource
       .getRepository(CommandEntity)

@@ -5,7 +5,13 @@ import {
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
 } from '@nestjs/common';
-import type { ElectronicSignature, WriteBackList, WriteBackOutcome, WriteBackRequest } from '@loopgate/contracts';
+import type {
+  AiEpisode,
+  ElectronicSignature,
+  WriteBackList,
+  WriteBackOutcome,
+  WriteBackRequest,
+} from '@loopgate/contracts';
 import { UserError } from '../../common/errors';
 import type { Principal, SignatureService, TokenOwners } from '../../auth/principal';
 import { SIGNATURE_SERVICE, TOKEN_OWNERS } from '../../auth/principal';
@@ -133,6 +139,18 @@ export class WriteBackService implements OnApplicationBootstrap, BeforeApplicati
 
   revert(commandId: string, reason: string, principal: Principal | undefined): Promise<SubmitResult> {
     return this.engine.revert(commandId, reason, actorOf(principal));
+  }
+
+  episode(commandId: string): Promise<AiEpisode> {
+    return this.engine.episodeOf(commandId);
+  }
+
+  revertEpisode(
+    commandId: string,
+    reason: string,
+    principal: Principal | undefined,
+  ): Promise<SubmitResult & { episode: AiEpisode }> {
+    return this.engine.revertEpisode(commandId, reason, actorOf(principal));
   }
 
   release(commandId: string, reason: string, principal: Principal | undefined): Promise<WriteBackOutcome> {

@@ -178,6 +178,14 @@ export class MemoryGatewayStore implements GatewayStore {
       .map(clone);
   }
 
+  async findLandedOnKey(orderingKey: string, limit: number) {
+    return [...this.commands.values()]
+      .filter((c) => c.orderingKey === orderingKey && (c.state === 'applied' || c.state === 'reverted'))
+      .sort((a, b) => (b.decidedAt ?? '').localeCompare(a.decidedAt ?? '') || b.id.localeCompare(a.id))
+      .slice(0, limit)
+      .map(clone);
+  }
+
   async countQueuedByTarget() {
     const counts = new Map<string, number>();
     for (const c of this.commands.values()) {
