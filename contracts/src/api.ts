@@ -260,6 +260,8 @@ export interface StopRequest {
 /** Body of `POST /targets/{instance}/shadow`. */
 export interface ShadowModeRequest {
   enabled: boolean;
+  /** Why; recorded in the audit trail. */
+  reason?: string;
 }
 
 // ---- Response envelopes of the gateway's list endpoints (issue 3). ----

@@ -122,6 +122,16 @@ export class GatewayApi {
     return outcomes;
   }
 
+  /** POSTs as the admin (a person with every permission); the status and the body. */
+  async postAsAdmin<T>(apiPath: string, body: unknown = {}): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.base}${apiPath}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await this.admin()}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json().catch(() => undefined)) as T };
+  }
+
   private async admin(): Promise<string> {
     if (this.adminToken) return this.adminToken;
     const login = await fetch(`${this.base}/auth/login`, {

@@ -48,7 +48,7 @@ export class TargetsController {
     @Body() body: ShadowModeRequestDto,
     @CurrentPrincipal() principal: Principal | undefined,
   ): Promise<TargetStatus> {
-    return this.targets.shadow(instance, body.enabled, principal);
+    return this.targets.shadow(instance, body.enabled, principal, body.reason);
   }
 }
 

@@ -10,8 +10,9 @@ const targetKey = (instance: string) => `target:${instance}`;
 
 /**
  * The kill switch, and pause and shadow mode per target. The stored control state is the truth:
- * it is loaded at start and refreshed at every sweep, so a pause made through any gateway process
- * holds in all of them. A change that changes nothing is answered without a new record.
+ * it is loaded at start, refreshed at every sweep and read again before every write attempt
+ * (`current`), so a stop or pause made through any gateway process holds in all of them from the
+ * next attempt on. A change that changes nothing is answered without a new record.
  */
 export class DispatchControl {
   readonly gate: ControlGate;
@@ -20,6 +21,9 @@ export class DispatchControl {
   /** Control changes made here: started, and still being stored. A refresh that overlaps one is dropped. */
   private version = 0;
   private changing = 0;
+  /** Calls of `current()` so far, and the read under way with the last call it answers. */
+  private asked = 0;
+  private reading?: { covers: number; promise: Promise<void> };
 
   constructor(private readonly ctx: EngineContext) {
     this.gate = new ControlGate(() => ctx.now());
@@ -30,6 +34,33 @@ export class DispatchControl {
     const version = this.version;
     const stored = await this.ctx.store.loadControl();
     if (version === this.version && this.changing === 0) this.apply(stored);
+  }
+
+  /**
+   * Brings the control state up to what the store holds now: resolves after a read that began
+   * after the call, so a stop or pause made through another gateway process is seen before the
+   * next write attempt starts. Concurrent callers share one read. A store that cannot be read
+   * leaves the last known state in force (logged).
+   */
+  async current(): Promise<void> {
+    const me = ++this.asked;
+    for (;;) {
+      const running = this.reading;
+      if (running && running.covers >= me) return running.promise;
+      if (running) {
+        await running.promise;
+        continue;
+      }
+      const promise = this.refresh()
+        .catch((error: unknown) =>
+          this.ctx.logger.warn(`control state not read, the last known holds: ${(error as Error).message}`),
+        )
+        .finally(() => {
+          if (this.reading?.promise === promise) this.reading = undefined;
+        });
+      this.reading = { covers: this.asked, promise };
+      return promise;
+    }
   }
 
   state(): ControlState {

@@ -109,6 +109,7 @@ export class DispatchCoordinator {
     return {
       now: () => this.ctx.now(),
       gate: this.control.gate,
+      currentControl: () => this.control.current(),
       overrides: this.overrides.tracker,
       isShadow: (instance) => this.control.isShadow(instance),
       save: (command) => this.ctx.journal.save(command),

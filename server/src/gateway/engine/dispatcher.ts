@@ -116,6 +116,8 @@ class DispatchRefusal extends Error {
 export interface DispatchContext {
   now(): number;
   gate: ControlGate;
+  /** Reads the stored control state (stop, pause) before an attempt: another process may have changed it. */
+  currentControl(): Promise<void>;
   overrides: OverrideTracker;
   isShadow(instance: string): boolean;
   /** Stores the command, keeps it as the current version, tells observers. */
@@ -572,6 +574,7 @@ export class CommandDispatcher {
   }
 
   private async waitGate(command: Command): Promise<void> {
+    await this.ctx.currentControl();
     const result = await this.ctx.gate.waitOpen(command.target.instance, Date.parse(command.notAfter));
     if (result === 'deadline') throw new ExpiredWhileWaiting(command.notAfter);
     if (result === 'closed') throw new DispatchInterrupted();

@@ -80,8 +80,13 @@ export class TargetsService {
     return this.status(instance) as TargetStatus;
   }
 
-  async shadow(instance: string, enabled: boolean, principal: Principal | undefined): Promise<TargetStatus> {
-    await this.engine.setShadow(instance, enabled, actorOf(principal));
+  async shadow(
+    instance: string,
+    enabled: boolean,
+    principal: Principal | undefined,
+    reason?: string,
+  ): Promise<TargetStatus> {
+    await this.engine.setShadow(instance, enabled, actorOf(principal), reason);
     return this.status(instance) as TargetStatus;
   }
 

@@ -64,4 +64,10 @@ export class ShadowModeRequestDto implements ShadowModeRequest {
   @ApiProperty()
   @IsBoolean()
   enabled: boolean;
+
+  @ApiPropertyOptional({ description: 'Why; recorded in the audit trail' })
+  @IsOptional()
+  @IsString()
+  @Length(1, 2000)
+  reason?: string;
 }
