@@ -243,6 +243,12 @@ export interface WriteBackOutcome {
   /** Present while and after a command needed a person's signature. */
   approval?: ApprovalInfo;
   timings: CommandTimings;
+  /**
+   * In the answer to a submit refused by a limit that lifts by itself (RATE_LIMITED, COOLDOWN,
+   * OVERRIDE_HOLD): when the same write could be accepted again (ISO 8601). The HTTP answer carries
+   * it as `Retry-After` too; a caller backs off until then instead of asking again.
+   */
+  blockedUntil?: string;
 }
 
 /** Why a command waits for a signature, until when, and who signed. */

@@ -96,6 +96,29 @@ describe('opcenter-out', () => {
     expect(status.at(-1)).toEqual({ fill: 'red', shape: 'ring', text: 'rejected: OUT_OF_BOUNDS' });
   });
 
+  it('backs off a key the gateway refused until it says the key is open again, sending nothing meanwhile', async () => {
+    const until = new Date(Date.now() + 60_000).toISOString();
+    gateway.behaviour = {
+      ...gateway.behaviour,
+      initialState: 'rejected',
+      reasonCode: 'RATE_LIMITED',
+      blockedUntil: until,
+    };
+    const { out, status, results, errors } = await load(setFeedRate);
+    out.receive(structuredClone(feedRateMessage));
+    expect((await results.next()).payload).toMatchObject({ state: 'rejected', blockedUntil: until });
+    // The next inference for the same key: not sent, a Catch node hears why.
+    out.receive({ ...structuredClone(feedRateMessage), inference: { ...INFERENCE, inferenceId: 'inf-next' } });
+    const caught = await errors.next();
+    expect(caught.writeback).toMatchObject({ error: { code: 'BACKING_OFF', kind: 'refused' } });
+    expect(gateway.requests).toHaveLength(1);
+    expect(status.at(-1)).toEqual({
+      fill: 'yellow',
+      shape: 'ring',
+      text: `backing off until ${until.slice(11, 19)}: RATE_LIMITED`,
+    });
+  });
+
   it('sends the same request id for the same inference, so a replay never writes twice', async () => {
     const { out, results } = await load(setFeedRate);
     out.receive(structuredClone(feedRateMessage));

@@ -22,6 +22,8 @@ export interface FakeBehaviour {
   /** State reached after `pollsUntilFinal` GETs. */
   finalState: CommandState;
   reasonCode?: ReasonCode;
+  /** On a rejected answer: when the gateway would take the key again (rate, cooldown, override hold). */
+  blockedUntil?: string;
   pollsUntilFinal: number;
   /** The next N POSTs to /writebacks answer 503. */
   failNextPosts: number;
@@ -201,6 +203,9 @@ export class FakeGateway {
       state: this.behaviour.initialState,
       ...(isTerminalCommandState(this.behaviour.initialState) && this.behaviour.reasonCode
         ? { reasonCode: this.behaviour.reasonCode }
+        : {}),
+      ...(this.behaviour.initialState === 'rejected' && this.behaviour.blockedUntil
+        ? { blockedUntil: this.behaviour.blockedUntil }
         : {}),
       target: request.target,
       object: request.object,

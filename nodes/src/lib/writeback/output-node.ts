@@ -59,6 +59,8 @@ export function registerWriteBackOutput(RED: NodeAPI, kind: TargetKind): void {
     if (configProblem) this.status({ fill: 'red', shape: 'ring', text: `config: ${configProblem}`.slice(0, 80) });
     else if ('problem' in hierarchy) this.status({ fill: 'red', shape: 'ring', text: hierarchy.problem });
     const inFlight = new Set<AbortController>();
+    // Keys the gateway refused with a limit that lifts by itself: not asked again before then.
+    const backOff = new BackOff();
 
     const fail = (
       msg: NodeMessage,
@@ -109,6 +111,22 @@ export function registerWriteBackOutput(RED: NodeAPI, kind: TargetKind): void {
       }
       const request = built.value;
       msg.writeback = { request } satisfies WriteBackMessageInfo;
+      const blocked = backOff.blocked(request, Date.now());
+      if (blocked) {
+        const until = new Date(blocked.until).toISOString();
+        this.status({
+          fill: 'yellow',
+          shape: 'ring',
+          text: `backing off until ${until.slice(11, 19)}: ${blocked.code}`,
+        });
+        return fail(
+          msg,
+          done,
+          'BACKING_OFF',
+          'refused',
+          `not sent: the gateway refused this key (${blocked.code}) until ${until}; the flow asks again after that`,
+        );
+      }
 
       const controller = new AbortController();
       inFlight.add(controller);
@@ -126,6 +144,7 @@ export function registerWriteBackOutput(RED: NodeAPI, kind: TargetKind): void {
       try {
         this.status({ fill: 'blue', shape: 'ring', text: 'submitting' });
         const accepted = await submitWithRetry(gateway.client, request, submitOptions);
+        backOff.note(request, accepted);
         this.status(outcomeStatus(accepted));
         const outcome: WriteBackOutcome = parsed.value.waitForOutcome
           ? await waitForFinalOutcome(gateway.client, accepted, pollOptions)
@@ -166,3 +185,28 @@ export function registerWriteBackOutput(RED: NodeAPI, kind: TargetKind): void {
     settings: { [`${settingsPrefix(spec.nodeType)}Target`]: { value: spec, exportable: true } },
   });
 }
+
+/**
+ * What a refusal with `blockedUntil` (a rate, cooldown or override hold) says to the flow: the
+ * same key is not sent again before then. One entry per key, dropped once it has passed.
+ */
+export class BackOff {
+  private readonly until = new Map<string, { until: number; code: string }>();
+
+  note(request: WriteBackRequest, outcome: WriteBackOutcome): void {
+    if (outcome.state !== 'rejected' || !outcome.blockedUntil) return;
+    const until = Date.parse(outcome.blockedUntil);
+    if (Number.isFinite(until)) this.until.set(keyOf(request), { until, code: outcome.reasonCode ?? 'REFUSED' });
+  }
+
+  blocked(request: WriteBackRequest, now: number): { until: number; code: string } | undefined {
+    const key = keyOf(request);
+    const entry = this.until.get(key);
+    if (entry && entry.until > now) return entry;
+    this.until.delete(key);
+    return undefined;
+  }
+}
+
+const keyOf = (r: WriteBackRequest) =>
+  [r.target.instance, r.object.type, r.object.id, r.parameter ?? r.action].join('\u0000');

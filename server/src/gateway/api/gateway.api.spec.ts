@@ -536,6 +536,18 @@ describe('authority comes from who authenticated', () => {
       initiator: 'ai',
     });
     expect(fake.appliedTo(HELD).map((e) => e.value)).not.toContain(520);
+    // Now the hold is known at submit: refused at once, and the answer says when it lifts (about
+    // 900 s from now), in the body and as Retry-After.
+    const again = await gw.call('POST', '/writebacks', {
+      as: SERVICE,
+      body: setRequest(fake, { ...HELD, value: 521 }),
+    });
+    const refusal = await json<WriteBackOutcome>(again);
+    expect(refusal).toMatchObject({ state: 'rejected', reasonCode: 'OVERRIDE_HOLD' });
+    expect(Date.parse(refusal.blockedUntil!) - Date.now()).toBeGreaterThan(890_000);
+    const retryAfter = Number(again.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(890);
+    expect(retryAfter).toBeLessThanOrEqual(900);
     // A person is a person without saying so, and passes the hold.
     const { initiator: _omit, ...unlabelled } = setRequest(fake, { ...HELD, value: 495 });
     const person = await gw.call('POST', '/writebacks', { as: ADMIN, body: unlabelled });

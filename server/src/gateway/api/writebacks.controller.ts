@@ -33,6 +33,11 @@ export class WriteBacksController {
   ): Promise<WriteBackOutcome> {
     const { created, outcome } = await this.writebacks.submit(body, principal);
     res.status(created ? 202 : 200);
+    if (outcome.blockedUntil) {
+      // RFC 9110 §10.2.3: whole seconds; the body's blockedUntil is exact.
+      const seconds = Math.max(1, Math.ceil((Date.parse(outcome.blockedUntil) - Date.now()) / 1000));
+      res.setHeader('Retry-After', String(seconds));
+    }
     if (body.initiator !== undefined) {
       // RFC 9745 / RFC 7234: the field still parses, and the caller is told it does nothing.
       res.setHeader('Deprecation', 'true');

@@ -297,7 +297,9 @@ export class Intake {
     await this.ctx.journal.record(refused, state, { actor: actor.id });
     this.ctx.observer.refused?.(refused.target.instance, refusal.code);
     this.ctx.observer.finished?.(refused, undefined);
-    return { created: true, outcome: toOutcome(refused) };
+    // Advice to the caller, not part of the record: when the limit lets the same write through again.
+    const blockedUntil = refusal.blockedUntil !== undefined ? new Date(refusal.blockedUntil).toISOString() : undefined;
+    return { created: true, outcome: { ...toOutcome(refused), ...(blockedUntil ? { blockedUntil } : {}) } };
   }
 
   /** A decision of a scope still in shadow: stored and audited, never written. */
@@ -331,12 +333,19 @@ export class Intake {
       checkInterlock(runtime.policy, subject) ??
       checkBounds(runtime.policy, subject) ??
       (command.initiator === 'ai' && !subject.isRevert && held.isHeld(command.orderingKey, now)
-        ? {
-            code: 'OVERRIDE_HOLD',
-            message: `an operator overrode this value; AI writes are held until ${held.get(command.orderingKey)?.holdUntil}`,
-          }
+        ? this.holdRefusal(command.orderingKey)
         : undefined)
     );
+  }
+
+  private holdRefusal(orderingKey: string): Refusal {
+    const holdUntil = this.overrides.tracker.get(orderingKey)?.holdUntil;
+    const until = holdUntil ? Date.parse(holdUntil) : NaN;
+    return {
+      code: 'OVERRIDE_HOLD',
+      message: `an operator overrode this value; AI writes are held until ${holdUntil}`,
+      ...(Number.isFinite(until) ? { blockedUntil: until, retryAfterMs: Math.max(0, until - this.ctx.now()) } : {}),
+    };
   }
 
   /** Reads the current value for an approval decision; unknown when the target does not answer. */

@@ -651,6 +651,22 @@ describe('approvals', () => {
   });
 });
 
+describe('refusals that lift by themselves', () => {
+  it('tells the caller when a rate-limited key takes the write again', async () => {
+    const { fake, h } = await start({
+      policy: { limits: [{ parameter: 'FeedRate', maxWrites: 2, windowSeconds: 60 }] },
+    });
+    const first = await h.engine.submit(setRequest(fake, { value: 1001 }), SERVICE);
+    await h.engine.submit(setRequest(fake, { value: 1002 }), SERVICE);
+    const { outcome } = await h.engine.submit(setRequest(fake, { value: 1003 }), SERVICE);
+    expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'RATE_LIMITED' });
+    const firstAt = Date.parse((await h.engine.get(first.outcome.commandId))!.decidedAt!);
+    expect(Math.abs(Date.parse(outcome.blockedUntil!) - (firstAt + 60_000))).toBeLessThan(50);
+    // Not part of the record: the stored command says what happened, not advice.
+    expect((await h.engine.get(outcome.commandId)) as object).not.toHaveProperty('blockedUntil');
+  });
+});
+
 describe('AI episodes', () => {
   it('reverts the AI steps since a person last wrote the key in one command, to the value before them', async () => {
     const { fake, h, store } = await start();
