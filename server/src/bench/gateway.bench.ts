@@ -4,6 +4,10 @@
  * into an unthrottled in-memory simulator.
  *   1. throughput: commands per second from request to applied, many keys in parallel;
  *   2. latency: p50/p99 from request to applied at a fixed offered load (default 500/s).
+ * Then the path users see, as the baseline's counterpart in the same run: a gateway process behind
+ * HTTP (service-token authentication, validation, guardrails) into an unthrottled Opcenter simulator:
+ *   3. accepts per second through HTTP (closed loop, 64 callers), and its ratio to (1);
+ *   4. accept latency (request to 202) at the same offered load.
  * Prints the figures and ends with one JSON line. LOOPGATE_BENCH_COMMANDS, LOOPGATE_BENCH_KEYS,
  * LOOPGATE_BENCH_RATE and LOOPGATE_BENCH_SECONDS change the sizes.
  */
@@ -24,11 +28,14 @@ import { TypeOrmGatewayStore } from '../gateway/persistence/gateway-store';
 import { WalCheckpointer } from '../gateway/persistence/wal-checkpointer';
 import { FakeTarget } from '../gateway/testing/fake-target';
 import { benchRequest, log, percentile, quiet, submitAll, submitAtRate } from './bench-common';
+import { httpLatency, httpThroughput, startHttpGateway } from './http-path';
 
 const COMMANDS = Number(process.env.LOOPGATE_BENCH_COMMANDS ?? 20_000);
 const KEYS = Number(process.env.LOOPGATE_BENCH_KEYS ?? 200);
 const RATE = Number(process.env.LOOPGATE_BENCH_RATE ?? 500);
 const SECONDS = Number(process.env.LOOPGATE_BENCH_SECONDS ?? 10);
+const HTTP_REQUESTS = Number(process.env.LOOPGATE_BENCH_HTTP_REQUESTS ?? 5_000);
+const HTTP_CALLERS = 64;
 /** Requests outstanding at once in the throughput phase (callers waiting for their 202). */
 const WINDOW = 2_000;
 
@@ -160,6 +167,22 @@ async function main(): Promise<void> {
   log(
     `latency at ${l.offered}/s: p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms (${l.completed} applied, ${l.achievedRate.toFixed(0)}/s offered)`,
   );
+  const gateway = await startHttpGateway();
+  let http: Awaited<ReturnType<typeof httpThroughput>>;
+  let httpAtRate: Awaited<ReturnType<typeof httpLatency>>;
+  try {
+    http = await httpThroughput(gateway, HTTP_REQUESTS, HTTP_CALLERS);
+    log(
+      `through HTTP: ${http.requestsPerSecond.toFixed(0)} accepts/s (${HTTP_REQUESTS} requests, ${HTTP_CALLERS} callers, p99 ${http.p99Ms.toFixed(1)} ms); ` +
+        `${(http.requestsPerSecond / t.commandsPerSecond).toFixed(2)}× the engine-only path`,
+    );
+    httpAtRate = await httpLatency(gateway, RATE, SECONDS);
+    log(
+      `through HTTP at ${RATE}/s: accept p50 ${httpAtRate.p50Ms.toFixed(2)} ms, p99 ${httpAtRate.p99Ms.toFixed(2)} ms, max ${httpAtRate.maxMs.toFixed(2)} ms (${httpAtRate.achievedRate.toFixed(0)}/s offered)`,
+    );
+  } finally {
+    await gateway.close();
+  }
   process.stdout.write(
     `${JSON.stringify({
       bench: 'gateway',
@@ -173,7 +196,14 @@ async function main(): Promise<void> {
       p50Ms: Number(l.p50Ms.toFixed(2)),
       p99Ms: Number(l.p99Ms.toFixed(2)),
       maxMs: Number(l.maxMs.toFixed(2)),
-      goals: { commandsPerSecond: 5000, p99Ms: 25 },
+      http: {
+        path: 'gateway process: HTTP, service token, validation, guardrails, SQLite; Opcenter simulator',
+        acceptsPerSecond: Math.round(http.requestsPerSecond),
+        ratioToEngine: Number((http.requestsPerSecond / t.commandsPerSecond).toFixed(2)),
+        acceptP50MsAtRate: Number(httpAtRate.p50Ms.toFixed(2)),
+        acceptP99MsAtRate: Number(httpAtRate.p99Ms.toFixed(2)),
+      },
+      goals: { commandsPerSecond: 5000, p99Ms: 25, httpAcceptsPerSecond: 2000, httpAcceptP99MsAt500: 25 },
     })}\n`,
   );
 }

@@ -1,0 +1,204 @@
+/*
+ * The path users see, for `npm run bench:gateway`: a real gateway process (`server/dist/main.js`,
+ * SQLite, no Node-RED) answering `POST /api/v1/writebacks` with its service-token authentication,
+ * validation and guardrails, dispatching to an unthrottled Opcenter simulator. Measures accepts
+ * (request to 202) through HTTP, closed loop and at a fixed offered rate.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import * as fs from 'node:fs';
+import { createServer } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { API_PREFIX, type WriteBackRequest } from '@loopgate/contracts';
+import { Agent, request as httpRequest } from 'node:http';
+import { opcenterSimulatorDefinition, startOpcenterSimulator } from '../targets/opcenter/simulator';
+import { percentile } from './bench-common';
+
+const MAIN = path.resolve(__dirname, '..', 'main.js');
+/** The simulator's seeded recipe parameters: the keys the HTTP phase writes. */
+const KEYS = ['CNC-01/OP20', 'CNC-02/OP20', 'CNC_Cell_01/OP20'].flatMap((id) =>
+  ['FeedRate', 'SpindleSpeed'].map((parameter) => ({ id, parameter })),
+);
+
+export interface HttpGateway {
+  url: string;
+  token: string;
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts the simulator and a gateway process on it; resolves once `/health` answers 200. */
+export async function startHttpGateway(): Promise<HttpGateway> {
+  if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
+  const sim = await startOpcenterSimulator({ transactionsPerSecond: 1_000_000, queueDepth: 1_000_000 });
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-bench-http-'));
+  const siteFile = path.join(dataDir, 'site.json');
+  fs.writeFileSync(
+    siteFile,
+    JSON.stringify({
+      targets: [
+        {
+          instance: 'bench-sim',
+          kind: 'opcenter',
+          connection: { ...(opcenterSimulatorDefinition.connection(sim) as object), writesPerSecond: 1000 },
+          guardrails: { limits: [{ parameter: '*', min: 0, max: 1e9 }] },
+        },
+      ],
+    }),
+  );
+  const token = randomBytes(24).toString('base64url');
+  const port = await freePort();
+  let output = '';
+  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      LOOPGATE_PORT: String(port),
+      LOOPGATE_HOST: '127.0.0.1',
+      LOOPGATE_NODE_RED: 'false',
+      LOOPGATE_DATA_DIR: dataDir,
+      LOOPGATE_SITE_FILE: siteFile,
+      LOOPGATE_BOOTSTRAP_TOKEN: token,
+      LOOPGATE_ADMIN_PASSWORD: `Bench-${randomBytes(12).toString('hex')}`,
+      LOOPGATE_LOG_LEVEL: 'error',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const close = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    await sim.close();
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the gateway exited (${child.exitCode}):\n${output}`);
+    const status = await fetch(`${url}/health`).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return { url, token, close };
+    if (Date.now() > deadline) {
+      await close();
+      throw new Error(`the gateway did not answer /health within 60 s:\n${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+let sequence = 0;
+function request(): WriteBackRequest {
+  sequence += 1;
+  const key = KEYS[sequence % KEYS.length];
+  return {
+    requestId: `bench-http-${process.pid}-${sequence}`,
+    lineage: { inferenceId: `inf-http-${sequence}`, modelId: 'wear-v3' },
+    target: { kind: 'opcenter', instance: 'bench-sim' },
+    object: { type: 'recipe-parameter', id: key.id },
+    action: 'set-parameter',
+    parameter: key.parameter,
+    value: 1000 + (sequence % 500),
+    reason: 'bench',
+    notAfter: new Date(Date.now() + 600_000).toISOString(),
+  };
+}
+
+/** One submit through HTTP on a kept-alive connection; its latency (ms) to the 202. */
+function submit(gateway: HttpGateway, agent: Agent): Promise<number> {
+  const body = JSON.stringify(request());
+  const sent = performance.now();
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${gateway.url}${API_PREFIX}/writebacks`,
+      {
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${gateway.token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (response) => {
+        response.resume();
+        response.on('end', () =>
+          response.statusCode === 202
+            ? resolve(performance.now() - sent)
+            : reject(new Error(`POST /writebacks answered ${response.statusCode}`)),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** Closed loop: `callers` clients submit `count` requests one after another; accepts per second. */
+export async function httpThroughput(
+  gateway: HttpGateway,
+  count: number,
+  callers: number,
+): Promise<{ requestsPerSecond: number; p99Ms: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: callers });
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: callers }, async () => {
+      while (next < count) {
+        next++;
+        latencies.push(await submit(gateway, agent));
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { requestsPerSecond: count / seconds, p99Ms: percentile(latencies, 99) };
+}
+
+/** Open loop at `rate` requests per second for `seconds`: accept latency percentiles. */
+export async function httpLatency(
+  gateway: HttpGateway,
+  rate: number,
+  seconds: number,
+): Promise<{ p50Ms: number; p99Ms: number; maxMs: number; achievedRate: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const total = rate * seconds;
+  const latencies: number[] = [];
+  const pending: Promise<void>[] = [];
+  const started = performance.now();
+  for (let i = 0; i < total; i++) {
+    const wait = started + (i * 1000) / rate - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    pending.push(submit(gateway, agent).then((ms) => void latencies.push(ms)));
+  }
+  await Promise.all(pending);
+  const elapsed = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return {
+    p50Ms: percentile(latencies, 50),
+    p99Ms: percentile(latencies, 99),
+    maxMs: latencies[latencies.length - 1],
+    achievedRate: total / elapsed,
+  };
+}
