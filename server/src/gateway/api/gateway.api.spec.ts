@@ -1,5 +1,6 @@
 import type { AuditPage, AuditRecord, TargetList, WriteBackList, WriteBackOutcome } from '@loopgate/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_WRITER, type AuditWriter } from '../../common/audit.port';
 import { ChainVerifier } from '../domain/audit-chain';
 import { createGatewayTestApp, type GatewayTestApp } from '../testing/api-app';
 import { FakeTarget } from '../testing/fake-target';
@@ -398,6 +399,27 @@ describe('audit', () => {
     const lines = (await csv.text()).trim().split('\r\n');
     expect(lines[0]).toMatch(/^sequence,time,commandId,requestId,inferenceId/);
     expect(lines.length).toBeGreaterThan(1);
+  });
+
+  it('neutralises formulas in CSV cells and keeps them exact in NDJSON', async () => {
+    const writer = gw.app.get<AuditWriter>(AUDIT_WRITER);
+    const formula = '=HYPERLINK("http://evil.example","click")';
+    await writer.append({
+      outcome: 'security',
+      actor: '+cmd|calc',
+      message: formula,
+      reasonCode: '@SUM(A1)',
+      lineage: {},
+    });
+    const csv = await (await gw.call('GET', '/audit/export?format=csv&outcome=security', { as: VIEWER })).text();
+    const last = csv.trim().split('\r\n').at(-1)!;
+    expect(last).toContain(`"'=HYPERLINK(""http://evil.example"",""click"")"`);
+    expect(last).toContain(`'+cmd|calc`);
+    expect(last).toContain(`'@SUM(A1)`);
+    expect(last).not.toMatch(/(^|,)[=+@]/);
+    const ndjson = await (await gw.call('GET', '/audit/export?format=ndjson&outcome=security', { as: VIEWER })).text();
+    const record = JSON.parse(ndjson.trim().split('\n').at(-1)!) as AuditRecord;
+    expect(record).toMatchObject({ message: formula, actor: '+cmd|calc', reasonCode: '@SUM(A1)' });
   });
 
   it('verifies the chain and names the first record someone edited', async () => {

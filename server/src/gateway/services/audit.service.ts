@@ -8,6 +8,7 @@ import type { GatewayStore } from '../engine/ports';
 import { AuditRepository, type AuditFilter } from '../persistence/audit.repository';
 import { AuditAnchor } from './audit-anchor.service';
 import { GATEWAY_STORE } from './tokens';
+import { stringify } from 'csv-stringify/sync';
 
 /** The AUDIT_WRITER port: appends go through the gateway's group-committing store and its chain lock. */
 @Injectable()
@@ -60,18 +61,19 @@ const CSV_COLUMNS: [string, (r: AuditRecord) => unknown][] = [
   ['hash', (r) => r.hash],
 ];
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break. */
-function csvField(value: unknown): string {
-  if (value === undefined || value === null) return '';
-  const text = String(value);
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
+/**
+ * RFC 4180 lines (csv-stringify): quoted where a field holds a comma, quote or line break, and a
+ * field starting with `=`, `+`, `-`, `@`, tab or CR prefixed with `'` so a spreadsheet shows it as
+ * text instead of running it as a formula (reasons and messages come from flows and people). The
+ * NDJSON export keeps every value exactly.
+ */
+const CSV_OPTIONS = { escape_formulas: true, record_delimiter: 'windows' } as const;
 
 export function csvLine(record: AuditRecord): string {
-  return `${CSV_COLUMNS.map(([, get]) => csvField(get(record))).join(',')}\r\n`;
+  return stringify([CSV_COLUMNS.map(([, get]) => get(record) ?? '')], CSV_OPTIONS);
 }
 
-export const CSV_HEADER = `${CSV_COLUMNS.map(([name]) => name).join(',')}\r\n`;
+export const CSV_HEADER = stringify([CSV_COLUMNS.map(([name]) => name)], CSV_OPTIONS);
 
 /** Audit search, chain verification and streamed export. */
 @Injectable()
