@@ -169,6 +169,22 @@ describe('users', () => {
     expect(await codeOf(users.update('ada', { disabled: true }, admin))).toBe('409 LAST_ADMIN');
   });
 
+  it('refuses a guessable password when a user is created, reset or changes their own, saying why', async () => {
+    const users = context.get(UsersService);
+    expect(await codeOf(users.create({ username: 'pat', password: 'password1234', roles: ['viewer'] }, admin))).toBe(
+      '400 PASSWORD_TOO_WEAK',
+    );
+    expect(await codeOf(users.update('olga', { password: 'qwertyuiop12' }, admin))).toBe('400 PASSWORD_TOO_WEAK');
+    const olga = await context.get(UsersRepository).findByUsername('olga');
+    expect(await codeOf(users.changeOwnPassword(olga!, 'olga password1'))).toBe('400 PASSWORD_TOO_WEAK');
+    await expect(users.create({ username: 'pat', password: 'password1234', roles: ['viewer'] }, admin)).rejects.toThrow(
+      /too easy to guess/,
+    );
+    // Nothing was stored or changed.
+    expect(await context.get(UsersRepository).findByUsername('pat')).toBeNull();
+    expect(await codeOf(context.get(LoginService).login('olga', PASSWORD, '10.0.0.8'))).toBe('ok');
+  });
+
   it('refuses a second user of the same name', async () => {
     expect(await codeOf(context.get(UsersService).create({ username: 'olga', roles: ['viewer'] }, admin))).toBe(
       '409 USER_EXISTS',

@@ -4,6 +4,7 @@ import { ROLES, type Role } from '@loopgate/contracts';
 import { UserError } from '../../common/errors';
 import type { Principal } from '../principal';
 import { SecurityAudit } from '../security-audit';
+import { assertStrongPassword, passwordWeakness } from './password-policy';
 import { hashPassword } from './secrets';
 import { SessionsService } from './sessions.service';
 import type { UserEntity } from './user.entity';
@@ -78,9 +79,11 @@ export class UsersService {
     return toUserView(await this.require(username));
   }
 
-  async create(input: NewUser, actor: Principal): Promise<UserView> {
+  /** `policy: false` only for the environment's bootstrap admin (see `ensureBootstrapAdmin`). */
+  async create(input: NewUser, actor: Principal, { policy = true } = {}): Promise<UserView> {
     if (await this.users.findByUsername(input.username))
       throw new UserError('USER_EXISTS', `user ${input.username} exists already`, 409);
+    if (input.password && policy) assertStrongPassword(input.password, [input.username, input.displayName ?? '']);
     const now = new Date().toISOString();
     const user: UserEntity = {
       id: randomUUID(),
@@ -104,7 +107,7 @@ export class UsersService {
     return toUserView(user);
   }
 
-  async update(username: string, changes: UserChanges, actor: Principal): Promise<UserView> {
+  async update(username: string, changes: UserChanges, actor: Principal, { policy = true } = {}): Promise<UserView> {
     const user = await this.require(username);
     const now = new Date().toISOString();
     const next: Partial<UserEntity> = { updatedAt: now };
@@ -131,6 +134,7 @@ export class UsersService {
       });
     }
     if (changes.password !== undefined) {
+      if (policy) assertStrongPassword(changes.password, [username, user.displayName]);
       next.passwordHash = await hashPassword(changes.password);
       next.failedLogins = 0;
       next.lockedUntil = null;
@@ -154,6 +158,7 @@ export class UsersService {
 
   /** A signed-in user changes their own password, entering the current one again. */
   async changeOwnPassword(user: UserEntity, newPassword: string): Promise<void> {
+    assertStrongPassword(newPassword, [user.username, user.displayName]);
     await this.users.update(user.id, {
       passwordHash: await hashPassword(newPassword),
       failedLogins: 0,
@@ -180,16 +185,23 @@ export class UsersService {
       return 'missing';
     }
     const system: Principal = { kind: 'user', id: 'system', displayName: 'Loopgate', roles: [] };
+    // The operator of the site chose it in the environment: a weak one is said loudly, not refused,
+    // so a fresh installation can still be signed into and the password changed.
+    const weakness = passwordWeakness(password, ['admin']);
+    if (weakness) this.logger.error(`LOOPGATE_ADMIN_PASSWORD is weak: ${weakness}. Change it after signing in.`);
     const existing = all.find((user) => user.username === 'admin');
     if (existing) {
       await this.update(
         'admin',
         { roles: normalizeRoles([...existing.roles, 'admin']), disabled: false, password },
         system,
+        { policy: false },
       );
       return 'updated';
     }
-    await this.create({ username: 'admin', displayName: 'Administrator', password, roles: ['admin'] }, system);
+    await this.create({ username: 'admin', displayName: 'Administrator', password, roles: ['admin'] }, system, {
+      policy: false,
+    });
     return 'created';
   }
 
