@@ -86,6 +86,33 @@ describe('sign-in over HTTP', () => {
     expect(await response.json()).toMatchObject({ code: 'FORBIDDEN_KEY', issues: [{ path: '$.__proto__' }] });
   });
 
+  it('answers repeated wrong passwords with 429 LOGIN_DELAYED and Retry-After, and a weak new password with 400', async () => {
+    const admin = await gw.admin();
+    const weak = await gw.request('POST', `${API_PREFIX}/users`, {
+      token: admin,
+      body: { username: 'pia', roles: ['viewer'], password: 'password1234' },
+    });
+    expect(weak.status).toBe(400);
+    expect(await weak.json()).toMatchObject({ code: 'PASSWORD_TOO_WEAK' });
+    await gw.request('POST', `${API_PREFIX}/users`, {
+      token: admin,
+      body: { username: 'pia', roles: ['viewer'], password: 'pia tundra lantern 42' },
+    });
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      const response = await gw.request('POST', `${API_PREFIX}/auth/login`, {
+        body: { username: 'pia', password: `wrong password ${i}` },
+      });
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(await response.json()).toMatchObject({ code: 'LOGIN_DELAYED' });
+      }
+    }
+    // Five failures (the threshold), then the wait: never a hard lock, never a 5xx.
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+  });
+
   it('records role changes in the users API and ends the changed user’s sessions', async () => {
     const admin = await gw.admin();
     await gw.request('POST', `${API_PREFIX}/users`, {

@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UserError } from '../common/errors';
 import { Authenticator } from './authenticator';
 import { AuthBootstrap } from './bootstrap.service';
@@ -61,29 +61,54 @@ describe('login', () => {
     expect(audit.entries.at(-1)).toMatchObject({ action: 'login-failed', actor: 'olga', reasonCode: 'AUTH_FAILED' });
   });
 
-  it('locks the account after the threshold, even for the right password, until unlocked', async () => {
+  it('slows the account only for the address that failed, 1 s, 2 s, 4 s …, never locking it for everyone', async () => {
     const logins = context.get(LoginService);
-    for (let i = 0; i < 3; i++)
-      expect(await codeOf(logins.login('olga', `wrong ${i}xxxxxxxx`, '10.0.0.2'))).toBe('401 INVALID_CREDENTIALS');
-    expect(await codeOf(logins.login('olga', PASSWORD, '10.0.0.2'))).toBe('423 ACCOUNT_LOCKED');
-    expect(audit.actions()).toContain('account-locked');
-    await context.get(UsersService).unlock('olga', admin);
-    expect(await codeOf(logins.login('olga', PASSWORD, '10.0.0.2'))).toBe('ok');
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    try {
+      for (let i = 0; i < 3; i++)
+        expect(await codeOf(logins.login('olga', `wrong ${i}xxxxxxxx`, '10.0.0.66'))).toBe('401 INVALID_CREDENTIALS');
+      expect(audit.entries.at(-1)).toMatchObject({ action: 'login-delayed', reasonCode: 'LOGIN_DELAYED' });
+      // The attacker's address waits, even with the right password …
+      const delayed = await logins.login('olga', PASSWORD, '10.0.0.66').catch((e: unknown) => e);
+      expect(delayed).toMatchObject({ code: 'LOGIN_DELAYED', status: 429, retryAfterSeconds: 1 });
+      // … while Olga at her own console signs in as usual.
+      expect(await codeOf(logins.login('olga', PASSWORD, '10.0.0.2'))).toBe('ok');
+      // Each further failure from there doubles the wait.
+      vi.advanceTimersByTime(1_000);
+      expect(await codeOf(logins.login('olga', 'wrong againxxxx', '10.0.0.66'))).toBe('401 INVALID_CREDENTIALS');
+      expect(await logins.login('olga', PASSWORD, '10.0.0.66').catch((e: unknown) => e)).toMatchObject({
+        retryAfterSeconds: 2,
+      });
+      vi.advanceTimersByTime(2_000);
+      expect(await codeOf(logins.login('olga', 'wrong once morex', '10.0.0.66'))).toBe('401 INVALID_CREDENTIALS');
+      expect(await logins.login('olga', PASSWORD, '10.0.0.66').catch((e: unknown) => e)).toMatchObject({
+        retryAfterSeconds: 4,
+      });
+      // Once the wait is served, the right password works and the pair starts over.
+      vi.advanceTimersByTime(4_000);
+      expect(await codeOf(logins.login('olga', PASSWORD, '10.0.0.66'))).toBe('ok');
+      expect(await codeOf(logins.login('olga', 'wrong after okxx', '10.0.0.66'))).toBe('401 INVALID_CREDENTIALS');
+      expect(await codeOf(logins.login('olga', PASSWORD, '10.0.0.66'))).toBe('ok');
+      expect(audit.actions()).not.toContain('account-locked');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
-  it('lifts the lock when its time is over', async () => {
+  it('honours an account lock stored by an earlier version until its time is over', async () => {
     const logins = context.get(LoginService);
-    for (let i = 0; i < 3; i++) await codeOf(logins.login('olga', `wrong ${i}xxxxxxxx`, '10.0.0.3'));
     const user = await context.get(UsersRepository).findByUsername('olga');
+    await context.get(UsersRepository).update(user!.id, { lockedUntil: new Date(Date.now() + 60_000).toISOString() });
+    expect(await codeOf(logins.login('olga', PASSWORD, '10.0.0.3'))).toBe('423 ACCOUNT_LOCKED');
     await context.get(UsersRepository).update(user!.id, { lockedUntil: new Date(Date.now() - 1000).toISOString() });
     expect(await codeOf(logins.login('olga', PASSWORD, '10.0.0.3'))).toBe('ok');
   });
 
-  it('"locks" unknown user names the same way, so a lockout does not reveal who exists', async () => {
+  it('slows unknown user names the same way, so the answers do not reveal who exists', async () => {
     const logins = context.get(LoginService);
     for (let i = 0; i < 3; i++)
       expect(await codeOf(logins.login('nobody', 'whatever password', '10.0.0.4'))).toBe('401 INVALID_CREDENTIALS');
-    expect(await codeOf(logins.login('nobody', 'whatever password', '10.0.0.4'))).toBe('423 ACCOUNT_LOCKED');
+    expect(await codeOf(logins.login('nobody', 'whatever password', '10.0.0.4'))).toBe('429 LOGIN_DELAYED');
   });
 
   it('rate-limits one address', async () => {
@@ -240,7 +265,7 @@ describe('electronic signatures', () => {
     expect(Date.parse(signature.signedAt)).toBeGreaterThan(Date.now() - 5000);
   });
 
-  it('refuse a wrong password with SIGNATURE_INVALID, counting towards lockout', async () => {
+  it('refuse a wrong password with SIGNATURE_INVALID, slowing the next signature after the threshold', async () => {
     const signatures = context.get<SignatureService>(SIGNATURE_SERVICE);
     for (let i = 0; i < 3; i++) {
       expect(
@@ -251,7 +276,7 @@ describe('electronic signatures', () => {
     }
     expect(
       await codeOf(signatures.sign({ username: 'olga', password: PASSWORD, meaning: 'approved', recordHash: HASH })),
-    ).toBe('423 ACCOUNT_LOCKED');
+    ).toBe('429 LOGIN_DELAYED');
     expect(audit.actions()).toContain('signature-failed');
   });
 

@@ -13,6 +13,18 @@ export class UserError extends Error {
   }
 }
 
+/** A 429 that lifts by itself: the answer carries `Retry-After` (whole seconds). */
+export class ThrottledError extends UserError {
+  constructor(
+    code: string,
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(code, message, 429);
+    this.name = 'ThrottledError';
+  }
+}
+
 /** An outside system failed (MES, broker, database): retried or dead-lettered, not the caller's fault. */
 export class OperationalError extends Error {
   constructor(

@@ -9,7 +9,7 @@ import {
   type ValidationError,
 } from '@nestjs/common';
 import type { ApiErrorBody, ValidationIssue } from '@loopgate/contracts';
-import { UserError } from './errors';
+import { ThrottledError, UserError } from './errors';
 
 const STATUS_CODES: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -62,11 +62,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Api');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host
-      .switchToHttp()
-      .getResponse<{ status(n: number): { json(b: unknown): void }; headersSent: boolean }>();
+    const response = host.switchToHttp().getResponse<{
+      status(n: number): { json(b: unknown): void };
+      setHeader(name: string, value: string): void;
+      headersSent: boolean;
+    }>();
     const body = this.toBody(exception);
     if (response.headersSent) return;
+    if (exception instanceof ThrottledError) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     response.status(body.statusCode).json(body);
   }
 

@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Logger } from '@nestjs/common';
-import { UserError } from '../common/errors';
+import { ThrottledError, UserError } from '../common/errors';
 import { checkBodyDepth, NODE_RED_BODY_LIMITS, readLimitedBody, type BodyLimits } from './body-guard';
 import { NODE_RED_ADMIN_ROOT, NODE_RED_HTTP_ROOT } from './child-protocol';
 import { EDITOR_TOKEN_HEADER, type EditorUser } from './editor-token';
@@ -287,6 +287,7 @@ export class RedProxy {
       return;
     }
     if (error instanceof UserError) {
+      if (error instanceof ThrottledError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
       // The rest of a refused upload is not read: the connection closes once the answer is out,
       // instead of Node draining megabytes nobody will look at.
       const unread = error.code === 'BODY_TOO_LARGE' || res.req?.complete === false;

@@ -1,14 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
-import { UserError } from '../../common/errors';
+import { ThrottledError } from '../../common/errors';
 import { LOOPGATE_CONFIG, type LoopgateConfig } from '../../config/config';
 
 /** Password attempts one client address may make per minute, whatever the user. */
 export const LOGIN_ATTEMPTS_PER_IP_PER_MINUTE = 30;
+/** The first delay once an account has failed its threshold from one address; it doubles per failure after. */
+export const FIRST_DELAY_SECONDS = 1;
 
 /**
- * Login rate limiting (per client address) and the lockout of user names that do not exist,
- * which mirrors the stored lockout of real users so a lockout does not reveal who exists.
+ * Login throttling without locking anyone out: failed passwords are counted per account AND client
+ * address, and past the threshold that pair waits 1 s, 2 s, 4 s … (capped at the lockout time)
+ * before its next attempt. An attacker at one address slows only themselves; the same person at
+ * their own console signs in as usual. User names that do not exist are throttled the same way,
+ * so the answers do not reveal who exists. One address is also limited to 30 attempts a minute.
  */
 @Injectable()
 export class LoginThrottle {
@@ -17,15 +22,20 @@ export class LoginThrottle {
     points: LOGIN_ATTEMPTS_PER_IP_PER_MINUTE,
     duration: 60,
   });
-  private readonly unknownUsers: RateLimiterMemory;
+  /** Failures in a row per account and address, forgotten after the lockout time without one. */
+  private readonly failures: RateLimiterMemory;
+  /** The delay a pair is serving: blocked keys only. */
+  private readonly delays = new RateLimiterMemory({ keyPrefix: 'login-delay', points: 1, duration: 1 });
+  private readonly threshold: number;
+  private readonly maxDelaySeconds: number;
 
   constructor(@Inject(LOOPGATE_CONFIG) config: Pick<LoopgateConfig, 'lockoutThreshold' | 'lockoutMinutes'>) {
-    const seconds = config.lockoutMinutes * 60;
-    this.unknownUsers = new RateLimiterMemory({
-      keyPrefix: 'login-unknown',
-      points: config.lockoutThreshold,
-      duration: seconds,
-      blockDuration: seconds,
+    this.threshold = config.lockoutThreshold;
+    this.maxDelaySeconds = config.lockoutMinutes * 60;
+    this.failures = new RateLimiterMemory({
+      keyPrefix: 'login-fail',
+      points: Number.MAX_SAFE_INTEGER,
+      duration: this.maxDelaySeconds,
     });
   }
 
@@ -37,25 +47,42 @@ export class LoginThrottle {
     } catch (error) {
       if (!(error instanceof RateLimiterRes)) throw error;
       const seconds = Math.ceil(error.msBeforeNext / 1000);
-      throw new UserError(
+      throw new ThrottledError(
         'RATE_LIMITED',
         `too many sign-in attempts from this address; try again in ${seconds} s`,
-        429,
+        seconds,
       );
     }
   }
 
-  /** True while a user name that does not exist is "locked" after too many failures. */
-  async unknownUserLocked(username: string): Promise<boolean> {
-    const state = await this.unknownUsers.get(username);
-    return state !== null && state.consumedPoints >= this.unknownUsers.points;
+  /** Throws LOGIN_DELAYED (429, Retry-After) while this account and address serve a delay. */
+  async check(username: string, address: string | undefined): Promise<void> {
+    const state = await this.delays.get(pair(username, address));
+    if (!state || state.consumedPoints <= 1 || state.msBeforeNext <= 0) return;
+    const seconds = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
+    throw new ThrottledError(
+      'LOGIN_DELAYED',
+      `too many failed attempts for this account from this address: try again in ${seconds} s`,
+      seconds,
+    );
   }
 
-  async unknownUserFailed(username: string): Promise<void> {
-    try {
-      await this.unknownUsers.consume(username);
-    } catch (error) {
-      if (!(error instanceof RateLimiterRes)) throw error;
-    }
+  /** A wrong password (or unknown user): the failures in a row and, past the threshold, the delay started (s). */
+  async failed(username: string, address: string | undefined): Promise<{ failures: number; delaySeconds?: number }> {
+    const key = pair(username, address);
+    const failures = (await this.failures.consume(key)).consumedPoints;
+    if (failures < this.threshold) return { failures };
+    const delaySeconds = Math.min(this.maxDelaySeconds, FIRST_DELAY_SECONDS * 2 ** (failures - this.threshold));
+    await this.delays.block(key, delaySeconds);
+    return { failures, delaySeconds };
+  }
+
+  /** The right password: this pair starts over. */
+  async succeeded(username: string, address: string | undefined): Promise<void> {
+    const key = pair(username, address);
+    await this.failures.delete(key);
+    await this.delays.delete(key);
   }
 }
+
+const pair = (username: string, address: string | undefined) => `${username.toLowerCase()}\u0000${address ?? 'local'}`;

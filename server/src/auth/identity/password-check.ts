@@ -1,6 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { UserError } from '../../common/errors';
-import { LOOPGATE_CONFIG, type LoopgateConfig } from '../../config/config';
 import { SecurityAudit } from '../security-audit';
 import { LoginThrottle } from './login-throttle';
 import { verifyPassword } from './secrets';
@@ -18,7 +17,8 @@ const FAILED_ACTION: Record<PasswordChannel, string> = {
 
 /**
  * The one place a password is checked: console login, Node-RED editor login and electronic
- * signatures. Every failure counts towards the account's lockout and is audited.
+ * signatures. Every failure is audited and slows the next attempt of that account from that
+ * address (see LoginThrottle); nobody can lock another person out by typing wrong passwords.
  */
 @Injectable()
 export class PasswordCheck {
@@ -26,26 +26,21 @@ export class PasswordCheck {
     private readonly users: UsersRepository,
     private readonly throttle: LoginThrottle,
     private readonly audit: SecurityAudit,
-    @Inject(LOOPGATE_CONFIG) private readonly config: Pick<LoopgateConfig, 'lockoutThreshold' | 'lockoutMinutes'>,
   ) {}
 
   /**
    * Returns the user when the password is right. Throws `INVALID_CREDENTIALS` (401) for a wrong
-   * password, an unknown or disabled user, and `ACCOUNT_LOCKED` (423) while locked out.
+   * password, an unknown or disabled user; `LOGIN_DELAYED` (429, Retry-After) while this account
+   * and address wait after repeated failures; `ACCOUNT_LOCKED` (423) for an account an earlier
+   * version locked, until its time is over or an admin unlocks it.
    */
   async verify(username: string, password: string, channel: PasswordChannel, address?: string): Promise<UserEntity> {
     const where = address ? ` from ${address}` : '';
+    await this.throttle.check(username, address);
     const user = await this.users.findByUsername(username);
     if (!user || user.disabled) {
       await verifyPassword(null, password);
-      if (await this.throttle.unknownUserLocked(username)) throw this.locked();
-      await this.throttle.unknownUserFailed(username);
-      await this.audit.record({
-        action: FAILED_ACTION[channel],
-        actor: username,
-        reasonCode: 'AUTH_FAILED',
-        message: `${channel}: unknown or disabled user${where}`,
-      });
+      await this.failed(username, channel, `${channel}: unknown or disabled user${where}`, address);
       throw invalidCredentials();
     }
     const now = new Date();
@@ -56,39 +51,30 @@ export class PasswordCheck {
         reasonCode: 'ACCOUNT_LOCKED',
         message: `${channel}: account locked until ${user.lockedUntil}${where}`,
       });
-      throw this.locked();
+      throw new UserError('ACCOUNT_LOCKED', `the account is locked until ${user.lockedUntil}`, 423);
     }
     if (await verifyPassword(user.passwordHash, password)) {
+      await this.throttle.succeeded(username, address);
       if (user.failedLogins > 0 || user.lockedUntil)
         await this.users.update(user.id, { failedLogins: 0, lockedUntil: null, updatedAt: now.toISOString() });
       return user;
     }
     const failures = await this.users.incrementFailedLogins(user.id, now.toISOString());
-    await this.audit.record({
-      action: FAILED_ACTION[channel],
-      actor: username,
-      reasonCode: 'AUTH_FAILED',
-      message: `${channel}: wrong password (${failures} in a row)${where}`,
-    });
-    if (failures >= this.config.lockoutThreshold) {
-      const lockedUntil = new Date(now.getTime() + this.config.lockoutMinutes * 60_000).toISOString();
-      await this.users.update(user.id, { lockedUntil, failedLogins: 0, updatedAt: now.toISOString() });
-      await this.audit.record({
-        action: 'account-locked',
-        actor: username,
-        reasonCode: 'ACCOUNT_LOCKED',
-        message: `locked until ${lockedUntil} after ${failures} failed password checks`,
-      });
-    }
+    await this.failed(username, channel, `${channel}: wrong password (${failures} in a row)${where}`, address);
     throw invalidCredentials();
   }
 
-  private locked(): UserError {
-    return new UserError(
-      'ACCOUNT_LOCKED',
-      `too many failed attempts: the account is locked for up to ${this.config.lockoutMinutes} minutes`,
-      423,
-    );
+  /** Audits a failure and counts it for this account and address; past the threshold, the delay is audited too. */
+  private async failed(username: string, channel: PasswordChannel, message: string, address?: string): Promise<void> {
+    await this.audit.record({ action: FAILED_ACTION[channel], actor: username, reasonCode: 'AUTH_FAILED', message });
+    const { failures, delaySeconds } = await this.throttle.failed(username, address);
+    if (delaySeconds !== undefined)
+      await this.audit.record({
+        action: 'login-delayed',
+        actor: username,
+        reasonCode: 'LOGIN_DELAYED',
+        message: `${failures} failed password checks in a row${address ? ` from ${address}` : ''}: the next attempt from there waits ${delaySeconds} s`,
+      });
   }
 }
 
