@@ -18,7 +18,7 @@ import { UserEntity } from './identity/user.entity';
 import { UsersRepository } from './identity/users.repository';
 import { UsersService } from './identity/users.service';
 import { OidcService } from './oidc/oidc.service';
-import { SIGNATURE_SERVICE, TOKEN_OWNERS } from './principal';
+import { CREDENTIAL_CHECK, SIGNATURE_SERVICE, TOKEN_OWNERS } from './principal';
 import { SecurityAudit } from './security-audit';
 import { PasswordSignatureService } from './signature.service';
 import { ServiceTokenEntity } from './tokens/service-token.entity';
@@ -51,10 +51,19 @@ import { ServiceTokensService } from './tokens/service-tokens.service';
     PasswordSignatureService,
     { provide: SIGNATURE_SERVICE, useExisting: PasswordSignatureService },
     { provide: TOKEN_OWNERS, useExisting: ServiceTokensService },
+    { provide: CREDENTIAL_CHECK, useExisting: Authenticator },
     // Order matters: who is calling (401/403) is settled before what they sent (400).
     { provide: APP_GUARD, useClass: PermissionGuard },
     { provide: APP_GUARD, useClass: InputShapeGuard },
   ],
-  exports: [SIGNATURE_SERVICE, TOKEN_OWNERS, Authenticator, UsersService, PasswordCheck, SecurityAudit],
+  exports: [
+    SIGNATURE_SERVICE,
+    TOKEN_OWNERS,
+    CREDENTIAL_CHECK,
+    Authenticator,
+    UsersService,
+    PasswordCheck,
+    SecurityAudit,
+  ],
 })
 export class AuthModule {}

@@ -3,7 +3,7 @@ import { UserError } from '../common/errors';
 import { SESSION_TOKEN_PREFIX } from './identity/secrets';
 import { SessionsService } from './identity/sessions.service';
 import type { UserEntity } from './identity/user.entity';
-import type { Principal } from './principal';
+import type { CredentialCheck, Principal } from './principal';
 import { readCookie, SESSION_COOKIE } from './http/session-cookie';
 import { ServiceTokensService } from './tokens/service-tokens.service';
 
@@ -32,7 +32,7 @@ export function userPrincipal(user: Pick<UserEntity, 'username' | 'displayName' 
  * token `lgu_…` or a service token) or the `loopgate_session` cookie.
  */
 @Injectable()
-export class Authenticator {
+export class Authenticator implements CredentialCheck {
   constructor(
     private readonly sessions: SessionsService,
     private readonly serviceTokens: ServiceTokensService,
@@ -49,6 +49,16 @@ export class Authenticator {
     const cookie = readCookie(request.headers.cookie, SESSION_COOKIE);
     if (cookie) return this.fromToken(cookie, 'cookie');
     return undefined;
+  }
+
+  /** CredentialCheck: whether the request's credential still authenticates (not revoked, expired or disabled). */
+  async stillValid(request: CredentialCarrier): Promise<boolean> {
+    try {
+      return (await this.authenticate(request)) !== undefined;
+    } catch (error) {
+      if (error instanceof UserError) return false;
+      throw error;
+    }
   }
 
   async fromToken(token: string, via: Authentication['via']): Promise<Authentication> {

@@ -37,3 +37,13 @@ export interface TokenOwners {
 }
 
 export const TOKEN_OWNERS = Symbol('TOKEN_OWNERS');
+
+/**
+ * Whether the credential a long-lived request (a server-sent event stream) came with still holds:
+ * false once its service token is revoked, its session ended or its user disabled.
+ */
+export interface CredentialCheck {
+  stillValid(request: { headers: Record<string, string | string[] | undefined> }): Promise<boolean>;
+}
+
+export const CREDENTIAL_CHECK = Symbol('CREDENTIAL_CHECK');

@@ -4,6 +4,7 @@ import { ROLES, type Role } from '@loopgate/contracts';
 import { UserError } from '../../common/errors';
 import { PERMISSION_KEY, type Permission } from '../../auth/permissions';
 import {
+  CREDENTIAL_CHECK,
   SIGNATURE_SERVICE,
   TOKEN_OWNERS,
   type Principal,
@@ -90,9 +91,11 @@ export class TestAuthModule {
       providers: [
         { provide: SIGNATURE_SERVICE, useValue: signatures },
         { provide: TOKEN_OWNERS, useValue: TEST_TOKEN_OWNERS },
+        // The test principal guard has no credentials to revoke.
+        { provide: CREDENTIAL_CHECK, useValue: { stillValid: async () => true } },
         { provide: APP_GUARD, useClass: TestPrincipalGuard },
       ],
-      exports: [SIGNATURE_SERVICE, TOKEN_OWNERS],
+      exports: [SIGNATURE_SERVICE, TOKEN_OWNERS, CREDENTIAL_CHECK],
     };
   }
 }
