@@ -47,6 +47,11 @@ export interface AuditRecord {
   outcome: AuditOutcome;
   reasonCode?: ReasonCode | string;
   message?: string;
+  /**
+   * The reason as it was typed, by the flow that requested a write (its `reason`) or by the person
+   * who reverted, paused, stopped, switched shadow mode or acknowledged an alarm.
+   */
+  reason?: string;
   actor: string;
   signature?: ElectronicSignature;
   mesTransactionId?: string;

@@ -29,7 +29,9 @@ describe.each(databaseKinds())('re-anchoring an existing audit chain on %s', (ki
         previousHash,
       });
       previousHash = record.hash;
-      rows.push(auditToRow(record));
+      // The columns of that time: those added later (the typed reason) did not exist yet.
+      const { reason: _later, ...row } = auditToRow(record);
+      rows.push(row);
     }
     const dialect = kind === 'postgres' ? 'postgres' : 'sqlite';
     const columns = Object.keys(rows[0]);

@@ -211,6 +211,13 @@ describe('console against the gateway and simulators', () => {
     await operator.page.getByText('Chain verified').waitFor();
     await operator.page.locator('tr[data-sequence]').first().waitFor();
     await expectAccessible(operator, 'e2e-audit');
+    // The reason the operator typed for the revert is in the record, and found by searching for it.
+    await operator.page.getByLabel('Search', { exact: true }).fill('prefers the previous feed rate');
+    await operator.page.getByRole('button', { name: 'Search', exact: true }).click();
+    await operator.page.getByText('operator prefers the previous feed rate').first().waitFor();
+    expect(await operator.page.locator('.audit-reason').first().textContent()).toBe(
+      'Reason: operator prefers the previous feed rate',
+    );
   });
 
   it('shows a flood of refusals as one alarm the operator acknowledges with a reason', async () => {

@@ -81,7 +81,7 @@ export function AuditPage() {
       <form className="filters audit-filters" onSubmit={search} aria-label="Search the audit trail">
         <div className="filter filter-wide">
           <label htmlFor="a-q">Search</label>
-          <input id="a-q" type="search" placeholder="command, parameter, reason code…" {...field('q')} />
+          <input id="a-q" type="search" placeholder="command, parameter, reason, reason code…" {...field('q')} />
         </div>
         <div className="filter">
           <label htmlFor="a-from">From</label>
@@ -197,6 +197,11 @@ export function AuditPage() {
                 <td className="reason-cell">
                   {r.reasonCode && <span className="reason">{r.reasonCode}</span>}
                   {r.message && <div className="muted small">{r.message}</div>}
+                  {r.reason && (
+                    <div className="small audit-reason">
+                      <span className="muted">Reason:</span> {r.reason}
+                    </div>
+                  )}
                 </td>
                 <td className="small lineage-cell">
                   {r.lineage.inferenceId && <div title={r.lineage.inferenceId}>{r.lineage.inferenceId}</div>}

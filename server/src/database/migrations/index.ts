@@ -5,6 +5,7 @@ import { EarnedAutonomy1767600000000 } from '../../autonomy/persistence/migratio
 import { FlowVersions1767800000000 } from '../../flows/persistence/migrations/1767800000000-flow-versions';
 import { KeyAdmissions1767900000000 } from '../../gateway/persistence/migrations/1767900000000-key-admissions';
 import { RefusalAlarms1768100000000 } from '../../gateway/persistence/migrations/1768100000000-refusal-alarms';
+import { AuditReason1768200000000 } from '../../gateway/persistence/migrations/1768200000000-audit-reason';
 import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
 import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
 
@@ -22,4 +23,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   FlowVersions1767800000000,
   KeyAdmissions1767900000000,
   RefusalAlarms1768100000000,
+  AuditReason1768200000000,
 ];

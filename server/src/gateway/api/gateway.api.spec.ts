@@ -401,6 +401,42 @@ describe('audit', () => {
     expect(lines.length).toBeGreaterThan(1);
   });
 
+  it('keeps every typed reason in the records: the request’s, a revert’s and a pause’s, searchable and exported', async () => {
+    const created = await json<WriteBackOutcome>(
+      await gw.call('POST', '/writebacks', {
+        as: SERVICE,
+        body: setRequest(fake, { value: 1234, reason: 'spindle wear 0.71 at OP20' }),
+      }),
+    );
+    const applied = await settled(created.commandId);
+    const revert = await json<WriteBackOutcome>(
+      await gw.call('POST', `/writebacks/${applied.commandId}/revert`, {
+        as: OPERATOR,
+        body: { reason: 'chatter marks on the last three parts' },
+      }),
+    );
+    await settled(revert.commandId);
+    await gw.call('POST', '/targets/opc-1/pause', { as: OPERATOR, body: { reason: 'tool change on CNC-01' } });
+    await gw.call('POST', '/targets/opc-1/resume', { as: OPERATOR, body: { reason: 'tool changed' } });
+    const find = async (q: string) =>
+      (await json<AuditPage>(await gw.call('GET', `/audit?q=${encodeURIComponent(q)}`, { as: VIEWER }))).records;
+    expect((await find('spindle wear 0.71')).map((r) => [r.commandId, r.reason])).toEqual(
+      expect.arrayContaining([[created.commandId, 'spindle wear 0.71 at OP20']]),
+    );
+    expect(await find('chatter marks')).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ commandId: revert.commandId, outcome: 'reverted' }),
+        expect.objectContaining({ commandId: revert.commandId, outcome: 'accepted', actor: 'olivia' }),
+      ]),
+    );
+    expect(await find('tool change on CNC-01')).toEqual([
+      expect.objectContaining({ reasonCode: 'TARGET_PAUSED', reason: 'tool change on CNC-01', actor: 'olivia' }),
+    ]);
+    const csv = await (await gw.call('GET', '/audit/export?format=csv', { as: VIEWER })).text();
+    expect(csv.split('\r\n')[0].split(',')).toContain('reason');
+    expect(csv).toContain('chatter marks on the last three parts');
+  });
+
   it('neutralises formulas in CSV cells and keeps them exact in NDJSON', async () => {
     const writer = gw.app.get<AuditWriter>(AUDIT_WRITER);
     const formula = '=HYPERLINK("http://evil.example","click")';

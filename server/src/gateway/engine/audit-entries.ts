@@ -36,6 +36,8 @@ export function auditEntryFor(command: Command, outcome: AuditOutcome, details: 
     outcome,
     ...(reasonCode ? { reasonCode } : {}),
     ...(message ? { message } : {}),
+    // What the requester typed (for a revert, the person's reason), on every record of the command.
+    ...(command.reason ? { reason: command.reason } : {}),
     actor: details.actor ?? 'gateway',
     ...(details.signature ? { signature: details.signature } : {}),
     ...(command.mesTransactionId ? { mesTransactionId: command.mesTransactionId } : {}),

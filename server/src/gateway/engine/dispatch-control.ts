@@ -203,11 +203,12 @@ export class DispatchControl {
   }
 }
 
-function audit(code: ReasonCode, message: string, actor: Actor, _reason: string | undefined): AuditEntry {
+function audit(code: ReasonCode, message: string, actor: Actor, reason: string | undefined): AuditEntry {
   return {
     outcome: 'security',
     reasonCode: code,
     message,
+    ...(reason ? { reason } : {}),
     actor: actor.id,
     lineage: {},
   };

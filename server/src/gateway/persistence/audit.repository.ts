@@ -80,7 +80,7 @@ export class AuditRepository {
       const like = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
       query.andWhere(
         new Brackets((q) => {
-          for (const column of ['commandId', 'parameter', 'reasonCode', 'message'])
+          for (const column of ['commandId', 'parameter', 'reasonCode', 'message', 'reason'])
             q.orWhere(`a.${column} LIKE :like ESCAPE '\\'`, { like });
         }),
       );

@@ -97,6 +97,7 @@ export class AuditRecordEntity {
   @Column({ type: 'varchar', length: 24 }) outcome: string;
   @Column({ name: 'reason_code', type: 'varchar', length: 40, nullable: true }) reasonCode: string | null;
   @Column({ type: 'text', nullable: true }) message: string | null;
+  @Column({ type: 'text', nullable: true }) reason: string | null;
   @Column({ type: 'varchar', length: 200 }) actor: string;
   @Column({ name: 'signature_json', type: 'text', nullable: true }) signatureJson: string | null;
   @Column({ name: 'mes_transaction_id', type: 'varchar', length: 200, nullable: true }) mesTransactionId: string | null;

@@ -179,6 +179,7 @@ export const AUDIT_COLUMNS = [
   'outcome',
   'reason_code',
   'message',
+  'reason',
   'actor',
   'signature_json',
   'mes_transaction_id',
@@ -207,6 +208,7 @@ export function auditToRow(r: AuditRecord): Row {
     outcome: r.outcome,
     reason_code: r.reasonCode ?? null,
     message: r.message ?? null,
+    reason: r.reason ?? null,
     actor: r.actor,
     signature_json: json(r.signature),
     mes_transaction_id: r.mesTransactionId ?? null,
@@ -247,6 +249,8 @@ export function rowToAudit(row: Row): AuditRecord {
   if (reasonCode !== undefined) record.reasonCode = reasonCode;
   const message = opt<string>(col(row, 'message'));
   if (message !== undefined) record.message = message;
+  const reason = opt<string>(col(row, 'reason'));
+  if (reason !== undefined) record.reason = reason;
   const signature = parse<AuditRecord['signature']>(col(row, 'signature_json'));
   if (signature) record.signature = signature;
   const mes = opt<string>(col(row, 'mes_transaction_id'));

@@ -73,6 +73,7 @@ export class AlarmsService {
       target: alarm.target,
       object: alarm.object,
       ...(alarm.parameter ? { parameter: alarm.parameter } : {}),
+      reason,
       message:
         `${alarm.reasonCode} alarm on ${alarm.orderingKey} (${alarm.count} refusals since ${alarm.firstAt}) ` +
         `${kind === 'acknowledge' ? 'acknowledged' : `shelved until ${until}`}: ${reason}`,

@@ -47,6 +47,7 @@ const CSV_COLUMNS: [string, (r: AuditRecord) => unknown][] = [
   ['outcome', (r) => r.outcome],
   ['reasonCode', (r) => r.reasonCode],
   ['message', (r) => r.message],
+  ['reason', (r) => r.reason],
   ['actor', (r) => r.actor],
   ['signer', (r) => r.signature?.signer],
   ['signerName', (r) => r.signature?.signerName],
