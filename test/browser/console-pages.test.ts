@@ -161,7 +161,20 @@ describe('console pages against a stand-in gateway', () => {
     const { page } = operator;
     await openPage(page, 'Targets');
     await page.getByRole('button', { name: 'Pause opcenter-demo' }).click();
+    // A change on the plant asks for a reason first; without one it cannot go on.
+    const dialog = page.getByRole('alertdialog', { name: 'Pause opcenter-demo' });
+    expect(await dialog.getByRole('button', { name: 'Pause opcenter-demo' }).isDisabled()).toBe(true);
+    await dialog.getByLabel('Reason (recorded in the audit trail)').fill('tool change on CNC-01');
+    await expectAccessible(operator, 'targets-pause-reason');
+    await dialog.getByRole('button', { name: 'Pause opcenter-demo' }).click();
     await page.getByRole('button', { name: 'Resume opcenter-demo' }).waitFor();
+    // Paused shows by colour and by word; a target marked down says since when and what happens.
+    const card = page.locator('[data-target="opcenter-demo"]');
+    expect(await card.getByRole('img').getAttribute('aria-label')).toBe('paused');
+    const down = page.locator('[data-target="factorytalk-demo"]');
+    expect(await down.getByRole('status').textContent()).toMatch(
+      /Down since .*503 from the lock service 3 times in a row\. Its write-backs wait in order/,
+    );
     // The clocks of the inputs AI decisions rest on: the one running ahead is named.
     const clocks = page.getByRole('region', { name: 'Input clocks' });
     await clocks.getByText('7.25 s ahead').waitFor();
@@ -169,6 +182,34 @@ describe('console pages against a stand-in gateway', () => {
     await clocks.getByText(/ns=1;s=CNC_Cell_02.SpindleLoad runs ahead of the gateway/).waitFor();
     await expectAccessible(operator, 'targets');
     await page.getByRole('button', { name: 'Resume opcenter-demo' }).click();
+    const resume = page.getByRole('alertdialog', { name: 'Resume opcenter-demo' });
+    await resume.getByLabel('Reason (recorded in the audit trail)').fill('tool changed');
+    await resume.getByRole('button', { name: 'Resume opcenter-demo' }).click();
+    await page.getByRole('button', { name: 'Pause opcenter-demo' }).waitFor();
+  });
+
+  it('lists a quarantined write-back and lets the operator release it or record what the MES holds', async () => {
+    const { page } = operator;
+    const first = mock.submit({ parameter: 'FeedRate', value: 1175, quarantined: true });
+    const second = mock.submit({ parameter: 'SpindleSpeed', value: 7900, quarantined: true });
+    await openPage(page, 'Targets');
+    const panel = page.getByRole('region', { name: /Quarantined write-backs/ });
+    const row = (id: string) => panel.locator(`[data-quarantined="${id}"]`);
+    await row(first.commandId).waitFor();
+    expect(await row(first.commandId).textContent()).toContain('whether it landed is not known');
+    await screenshot(page, 'targets-quarantine');
+    await row(first.commandId).getByRole('button', { name: 'Release…' }).click();
+    const release = page.getByRole('alertdialog', { name: 'Release quarantined write-back' });
+    await release.getByLabel('Reason (recorded in the audit trail)').fill('MES console shows the old value');
+    await expectAccessible(operator, 'targets-quarantine-release');
+    await release.getByRole('button', { name: 'Release' }).click();
+    await expect.poll(() => mock.outcomes.find((o) => o.commandId === first.commandId)?.state).toBe('applied');
+    await row(second.commandId).getByRole('button', { name: 'Applied…', exact: true }).click();
+    const resolve = page.getByRole('alertdialog', { name: 'It was applied at the MES' });
+    await resolve.getByLabel('Reason (recorded in the audit trail)').fill('checked at the MES: 7900 is set');
+    await resolve.getByRole('button', { name: 'Record applied' }).click();
+    await expect.poll(() => mock.outcomes.find((o) => o.commandId === second.commandId)?.state).toBe('applied');
+    await expect.poll(() => panel.locator('[data-quarantined]').count()).toBe(0);
   });
 
   it('searches the audit trail and shows the chain verification', async () => {

@@ -39,10 +39,12 @@ export const gateway = {
     api<WriteBackOutcome>('POST', ApiPaths.revert(commandId), { body: { reason } }),
 
   targets: async () => itemsOf<TargetStatus>(await api('GET', ApiPaths.targets), 'targets'),
-  pauseTarget: (instance: string) => api<TargetStatus>('POST', ApiPaths.targetPause(instance)),
-  resumeTarget: (instance: string) => api<TargetStatus>('POST', ApiPaths.targetResume(instance)),
-  setShadow: (instance: string, enabled: boolean) =>
-    api<TargetStatus>('POST', ApiPaths.targetShadow(instance), { body: { enabled } }),
+  pauseTarget: (instance: string, reason?: string) =>
+    api<TargetStatus>('POST', ApiPaths.targetPause(instance), { body: reason ? { reason } : {} }),
+  resumeTarget: (instance: string, reason?: string) =>
+    api<TargetStatus>('POST', ApiPaths.targetResume(instance), { body: reason ? { reason } : {} }),
+  setShadow: (instance: string, enabled: boolean, reason?: string) =>
+    api<TargetStatus>('POST', ApiPaths.targetShadow(instance), { body: { enabled, ...(reason ? { reason } : {}) } }),
   control: () => api<ControlState>('GET', ApiPaths.control),
   stopAll: () => api<ControlState>('POST', ApiPaths.stopAll),
   resumeAll: () => api<ControlState>('POST', ApiPaths.resumeAll),

@@ -37,7 +37,14 @@ export interface MockGateway {
   control: ControlState;
   outcomes: WriteBackOutcome[];
   /** Submits an AI-initiated write-back as a flow would; `needsApproval` puts it in the inbox. */
-  submit(change: { parameter: string; value: number; needsApproval?: boolean; objectId?: string }): WriteBackOutcome;
+  submit(change: {
+    parameter: string;
+    value: number;
+    needsApproval?: boolean;
+    objectId?: string;
+    /** Sent, never confirmed: held for a person (as the gateway does after its confirming reads fail). */
+    quarantined?: boolean;
+  }): WriteBackOutcome;
   close(): Promise<void>;
 }
 
@@ -77,6 +84,12 @@ export async function startMockGateway(options: {
       currentRate: 0,
       rateLimit: 10,
       lastErrors: [{ time: now(), code: 'LOCK_UNAVAILABLE', message: 'work order WO-1002 locked by operator console' }],
+      down: {
+        since: now(),
+        reason: '503 from the lock service 3 times in a row',
+        probes: 2,
+        nextProbeAt: new Date(Date.now() + 30_000).toISOString(),
+      },
     },
     {
       instance: 'aveva-demo',
@@ -161,12 +174,21 @@ export async function startMockGateway(options: {
     }
   }, 150);
 
-  const submit: MockGateway['submit'] = ({ parameter, value, needsApproval, objectId = 'CNC-01/OP20' }) => {
+  const submit: MockGateway['submit'] = ({
+    parameter,
+    value,
+    needsApproval,
+    objectId = 'CNC-01/OP20',
+    quarantined,
+  }) => {
     const o: WriteBackOutcome = {
       commandId: randomUUID(),
       requestId: `inf-${outcomes.length + 1}:${parameter}`,
-      state: needsApproval ? 'pending-approval' : 'queued',
+      state: needsApproval ? 'pending-approval' : quarantined ? 'quarantined' : 'queued',
       ...(needsApproval ? { reasonCode: 'APPROVAL_REQUIRED' as const, message: 'recipe step above 5 %' } : {}),
+      ...(quarantined
+        ? { reasonCode: 'QUARANTINED' as const, message: 'sent; 5 confirming reads failed: the outcome is unknown' }
+        : {}),
       target: { kind: 'opcenter', instance: 'opcenter-demo' },
       object: {
         type: 'recipe-parameter',
@@ -268,8 +290,32 @@ export async function startMockGateway(options: {
     }
     if (method === 'POST' && route === '/auth/logout') return send(204);
     if (method === 'GET' && route === '/auth/me') return send(200, { username: user, ...USERS[user] });
-    if (method === 'GET' && route === '/writebacks')
-      return send(200, outcomes.slice(0, Number(query.get('limit') ?? 200)));
+    if (method === 'GET' && route === '/writebacks') {
+      const state = query.get('state');
+      const matching = outcomes.filter((o) => !state || o.state === state);
+      return send(200, { outcomes: matching.slice(0, Number(query.get('limit') ?? 200)) });
+    }
+    const held = /^\/writebacks\/([^/]+)\/(release|resolve)$/.exec(route);
+    if (method === 'POST' && held) {
+      // As the gateway does: only a quarantined command; release queues it again, resolve ends it.
+      const o = outcomes.find((x) => x.commandId === decodeURIComponent(held[1]));
+      if (!o) return fail(404, 'NOT_FOUND', 'no such command');
+      if (o.state !== 'quarantined') return fail(409, 'NOT_QUARANTINED', `command is ${o.state}, not quarantined`);
+      const applied = body.outcome === 'applied';
+      if (held[2] === 'release') {
+        change(o, { state: 'queued', reasonCode: 'QUARANTINE_RELEASED', message: String(body.reason) });
+      } else {
+        change(o, {
+          state: applied ? 'applied' : 'failed',
+          reasonCode: 'QUARANTINE_RESOLVED',
+          message: String(body.reason),
+        });
+      }
+      record(o, held[2] === 'release' ? 'retried' : applied ? 'applied' : 'failed', user, {
+        message: String(body.reason),
+      });
+      return send(200, o);
+    }
     if (method === 'GET' && route === '/approvals')
       return send(
         200,

@@ -7,6 +7,8 @@ import { can, getSession } from '../../api/session';
 import { Notice, Time } from '../../components/Notice';
 import { useLive } from '../../live';
 import { AlarmsPanel } from '../../components/AlarmsPanel';
+import { QuarantinePanel } from '../../components/QuarantinePanel';
+import { ReasonDialog, type ReasonRequest } from '../../components/ReasonDialog';
 import { InputClocksPanel } from './InputClocks';
 
 const loadTargets = () => gateway.targets();
@@ -18,6 +20,7 @@ export function TargetsPage() {
   const user = getSession()?.user;
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
+  const [asking, setAsking] = useState<ReasonRequest>();
   const list = (targets.data ?? []).map((t) => live.targets[t.instance] ?? t);
 
   const act = async (key: string, call: () => Promise<unknown>) => {
@@ -50,16 +53,39 @@ export function TargetsPage() {
             busy={busy}
             mayControl={can(user, 'control')}
             onPause={() =>
-              act(`pause:${t.instance}`, () =>
-                t.paused ? gateway.resumeTarget(t.instance) : gateway.pauseTarget(t.instance),
+              setAsking(
+                t.paused
+                  ? {
+                      title: `Resume ${t.instance}`,
+                      explanation: `Queued write-backs to ${t.instance} are sent again, in their order.`,
+                      action: `Resume ${t.instance}`,
+                      run: (reason) => act(`pause:${t.instance}`, () => gateway.resumeTarget(t.instance, reason)),
+                    }
+                  : {
+                      title: `Pause ${t.instance}`,
+                      explanation: `No write-back reaches ${t.instance} until it is resumed; requests are still judged and queued in order.`,
+                      action: `Pause ${t.instance}`,
+                      run: (reason) => act(`pause:${t.instance}`, () => gateway.pauseTarget(t.instance, reason)),
+                    },
               )
             }
-            onShadow={() => act(`shadow:${t.instance}`, () => gateway.setShadow(t.instance, !t.shadow))}
+            onShadow={() =>
+              setAsking({
+                title: t.shadow ? `Live writes to ${t.instance}` : `Shadow mode for ${t.instance}`,
+                explanation: t.shadow
+                  ? `Write-backs to ${t.instance} are written to the MES again.`
+                  : `Write-backs to ${t.instance} are decided and audited, and nothing is written to the MES.`,
+                action: t.shadow ? 'Leave shadow mode' : 'Enter shadow mode',
+                run: (reason) => act(`shadow:${t.instance}`, () => gateway.setShadow(t.instance, !t.shadow, reason)),
+              })
+            }
           />
         ))}
       </div>
       {!targets.loading && list.length === 0 && !targets.error && <p className="empty">No targets are configured.</p>}
+      <QuarantinePanel />
       <InputClocksPanel />
+      <ReasonDialog request={asking} onClose={() => setAsking(undefined)} />
     </div>
   );
 }
@@ -79,25 +105,22 @@ function TargetCard({
 }) {
   const ratio = t.rateLimit > 0 ? Math.min(1, t.currentRate / t.rateLimit) : 0;
   const headingId = `target-${t.instance}`;
+  // One state, by colour and by word: down before unhealthy before paused.
+  const state = t.down ? 'down' : !t.healthy ? 'unhealthy' : t.paused ? 'paused' : 'healthy';
+  const STATE_WORDS = { down: 'Down', unhealthy: 'Unhealthy', paused: 'Paused', healthy: 'Healthy' } as const;
   return (
-    <section
-      className={`panel target-card${t.healthy ? '' : ' target-unhealthy'}`}
-      aria-labelledby={headingId}
-      data-target={t.instance}
-    >
+    <section className={`panel target-card target-${state}`} aria-labelledby={headingId} data-target={t.instance}>
       <header className="panel-header">
         <h2 id={headingId}>
-          <span
-            className={`health-dot ${t.healthy ? 'healthy' : 'unhealthy'}`}
-            role="img"
-            aria-label={t.healthy ? 'healthy' : 'unhealthy'}
-          />{' '}
+          <span className={`health-dot ${state}`} role="img" aria-label={STATE_WORDS[state].toLowerCase()} />{' '}
           {t.instance}
         </h2>
         <span className="muted">{t.kind}</span>
       </header>
       <div className="target-states">
-        <span className={`badge ${t.healthy ? 'tone-ok' : 'tone-bad'}`}>{t.healthy ? 'Healthy' : 'Unhealthy'}</span>
+        <span className={`badge ${t.down || !t.healthy ? 'tone-bad' : 'tone-ok'}`}>
+          {t.down ? 'Down' : t.healthy ? 'Healthy' : 'Unhealthy'}
+        </span>
         <span className={`badge ${t.paused ? 'tone-pending' : 'tone-muted'}`}>
           {t.paused ? 'Paused' : 'Dispatching'}
         </span>
@@ -105,6 +128,13 @@ function TargetCard({
           {t.shadow ? 'Shadow mode' : 'Live writes'}
         </span>
       </div>
+      {t.down && (
+        <p className="target-down small" role="status">
+          <strong>Down</strong> since <Time iso={t.down.since} />: {t.down.reason}. Its write-backs wait in order;
+          nothing fails for it. Probed {t.down.probes} {t.down.probes === 1 ? 'time' : 'times'}, next at{' '}
+          <Time iso={t.down.nextProbeAt} />.
+        </p>
+      )}
       {t.healthMessage && <p className="muted small">{t.healthMessage}</p>}
       <dl className="metrics">
         <div>
