@@ -233,6 +233,17 @@ export interface WriteBackQuery {
   requestId?: string;
   /** Paging: commands received before this command (its id, from `nextBefore`). */
   before?: string;
+  /** Several states, comma-separated. */
+  states?: string;
+  initiator?: 'ai' | 'human';
+  /** The lineage's modelId / ruleSetId. */
+  model?: string;
+  ruleSet?: string;
+  /** Received at or after / before (ISO 8601 with zone). */
+  since?: string;
+  until?: string;
+  /** `true`: the answer counts every matching command. */
+  count?: 'true' | 'false';
 }
 
 /** Query of `GET /audit` and `GET /audit/export` (`format=csv|ndjson` for export). */
@@ -270,6 +281,8 @@ export interface ShadowModeRequest {
 export interface WriteBackList {
   outcomes: WriteBackOutcome[];
   nextBefore?: string;
+  /** With `?count=true`: how many commands match the filters, on every page. */
+  count?: number;
 }
 
 /** `GET /approvals`: commands waiting for a signature, oldest first. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 /**
  * The console's pages in a real browser (Debian's Chromium) against an in-memory stand-in for the
  * gateway: every page renders without console errors, passes axe-core, fits 1366×768, and each
@@ -140,6 +141,45 @@ describe('console pages against a stand-in gateway', () => {
     await page.getByLabel('Target', { exact: true }).selectOption('opcenter-demo');
     await expect.poll(() => page.locator('tr[data-command-id]').count()).toBeGreaterThan(0);
     await expectAccessible(operator, 'outcomes');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+  });
+
+  it('finds every applied AI change from the server under a flood of refusals, and loads older pages', async () => {
+    const { page } = operator;
+    const changes = Array.from({ length: 16 }, (_, i) => mock.submit({ parameter: 'FeedRate', value: 1100 - i }));
+    await expect
+      .poll(() => changes.every((c) => mock.outcomes.find((o) => o.commandId === c.commandId)?.state === 'applied'))
+      .toBe(true);
+    // Then 240 refusals on top: more than the live list keeps.
+    const template = changes[0];
+    for (let i = 0; i < 240; i++)
+      mock.outcomes.unshift({
+        ...template,
+        commandId: randomUUID(),
+        requestId: `flood-${i}`,
+        state: 'rejected',
+        reasonCode: 'OUT_OF_BOUNDS',
+        message: `${500 - i} is below the minimum 600`,
+        newValue: 500 - i,
+        timings: { receivedAt: new Date(Date.now() + i).toISOString() },
+      });
+    await page.reload();
+    await page.getByText('● Live').waitFor();
+    await page.getByLabel('State').selectOption('applied');
+    await page.getByLabel(/Only/).check();
+    for (const change of changes) await page.locator(`tr[data-command-id="${change.commandId}"]`).waitFor();
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await expectAccessible(operator, 'outcomes-applied-ai-1024');
+    await page.setViewportSize({ width: 1366, height: 768 });
+    // The refusals, a page at a time.
+    await page.getByLabel(/Only/).uncheck();
+    await page.getByLabel('State').selectOption('refused');
+    const rows = page.locator('tr[data-command-id][data-state="rejected"]');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(100);
+    expect(await page.getByRole('tab', { name: /Write-backs/ }).textContent()).toMatch(/of 24\d/);
+    while (await page.getByRole('button', { name: 'Load older write-backs' }).count())
+      await page.getByRole('button', { name: 'Load older write-backs' }).click();
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(240);
     await page.getByRole('button', { name: 'Clear filters' }).click();
   });
 

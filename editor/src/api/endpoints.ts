@@ -16,6 +16,7 @@ import {
   type SignatureRequest,
   type TargetStatus,
   type WriteBackOutcome,
+  type WriteBackList,
   type WriteBackQuery,
 } from '@loopgate/contracts';
 import { api, apiUrl, itemsOf } from './client';
@@ -30,6 +31,9 @@ export const gateway = {
 
   writebacks: async (query: WriteBackQuery = {}) =>
     itemsOf<WriteBackOutcome>(await api('GET', ApiPaths.writebacks, { query: { ...query } }), 'outcomes'),
+  /** One page of `GET /writebacks` as the server filtered it: outcomes, the cursor to older ones, the count. */
+  writebackPage: (query: WriteBackQuery, signal?: AbortSignal) =>
+    api<WriteBackList>('GET', ApiPaths.writebacks, { query: { ...query }, ...(signal ? { signal } : {}) }),
   approvals: async () => itemsOf<WriteBackOutcome>(await api('GET', ApiPaths.approvals), 'approvals', 'outcomes'),
   approve: (commandId: string, signature: SignatureRequest) =>
     api<WriteBackOutcome>('POST', ApiPaths.approve(commandId), { body: signature }),

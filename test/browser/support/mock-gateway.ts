@@ -291,9 +291,27 @@ export async function startMockGateway(options: {
     if (method === 'POST' && route === '/auth/logout') return send(204);
     if (method === 'GET' && route === '/auth/me') return send(200, { username: user, ...USERS[user] });
     if (method === 'GET' && route === '/writebacks') {
+      // As the gateway does: newest first, the filters it knows, a cursor and, on request, a count.
       const state = query.get('state');
-      const matching = outcomes.filter((o) => !state || o.state === state);
-      return send(200, { outcomes: matching.slice(0, Number(query.get('limit') ?? 200)) });
+      const states = query.get('states')?.split(',');
+      const initiator = query.get('initiator');
+      const target = query.get('target');
+      const matching = outcomes.filter(
+        (o) =>
+          (!state || o.state === state) &&
+          (!states || states.includes(o.state)) &&
+          (!initiator || o.initiator === initiator) &&
+          (!target || o.target.instance === target),
+      );
+      const before = query.get('before');
+      const from = before ? matching.findIndex((o) => o.commandId === before) + 1 : 0;
+      const limit = Number(query.get('limit') ?? 100);
+      const page = matching.slice(from, from + limit);
+      return send(200, {
+        outcomes: page,
+        ...(from + limit < matching.length ? { nextBefore: page[page.length - 1].commandId } : {}),
+        ...(query.get('count') === 'true' ? { count: matching.length } : {}),
+      });
     }
     const held = /^\/writebacks\/([^/]+)\/(release|resolve)$/.exec(route);
     if (method === 'POST' && held) {

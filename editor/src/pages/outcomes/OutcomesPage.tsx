@@ -1,5 +1,6 @@
 import type { TargetStatus, WriteBackOutcome } from '@loopgate/contracts';
-import { useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { errorText } from '../../api/client';
 import { gateway } from '../../api/endpoints';
 import { useResource } from '../../api/hooks';
 import { can, getSession } from '../../api/session';
@@ -9,13 +10,57 @@ import { useLive } from '../../live';
 import { ApprovalsInbox } from './ApprovalsInbox';
 import { DecisionList } from './DecisionList';
 import { describeChange } from './describe';
-import { NO_FILTER, canRevert, facets, matchesFilter, type OutcomeFilter } from './filters';
+import { NO_FILTER, canRevert, facets, matchesFilter, serverQuery, type OutcomeFilter } from './filters';
 import { OutcomeTable } from './OutcomeTable';
 import { RevertDialog } from './RevertDialog';
 import { TargetControls } from './TargetControls';
 
 const loadTargets = () => gateway.targets();
 const loadApprovals = () => gateway.approvals();
+const PAGE = 100;
+
+/**
+ * The write-backs the server holds for the filters that it answers (target, state, AI only), a
+ * page at a time, with how many match in all; older pages on request.
+ */
+function useHistory(filter: OutcomeFilter) {
+  const query = useMemo(() => serverQuery(filter), [filter]);
+  const [page, setPage] = useState<{ outcomes: WriteBackOutcome[]; nextBefore?: string; count?: number }>({
+    outcomes: [],
+  });
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<string>();
+  useEffect(() => {
+    const controller = new AbortController();
+    setLoading(true);
+    gateway
+      .writebackPage({ ...query, limit: PAGE, count: 'true' }, controller.signal)
+      .then((first) => {
+        setPage(first);
+        setError(undefined);
+      })
+      .catch((e: unknown) => !controller.signal.aborted && setError(errorText(e)))
+      .finally(() => !controller.signal.aborted && setLoading(false));
+    return () => controller.abort();
+  }, [query]);
+  const loadOlder = useCallback(async () => {
+    if (!page.nextBefore) return;
+    setLoading(true);
+    try {
+      const older = await gateway.writebackPage({ ...query, limit: PAGE, before: page.nextBefore });
+      setPage((current) => ({
+        ...current,
+        outcomes: [...current.outcomes, ...older.outcomes],
+        nextBefore: older.nextBefore,
+      }));
+    } catch (e) {
+      setError(errorText(e));
+    } finally {
+      setLoading(false);
+    }
+  }, [query, page.nextBefore]);
+  return { ...page, loading, error, loadOlder };
+}
 
 /** The operators' view: live write-backs and decisions, approvals, revert, pause. */
 export function OutcomesPage() {
@@ -28,11 +73,15 @@ export function OutcomesPage() {
   const targets = useResource(loadTargets, { refreshMs: 5000 });
   const approvals = useResource(loadApprovals, { refreshMs: 15000 });
 
+  const history = useHistory(filter);
   const all = useMemo(() => {
-    // The inbox endpoint and the stream both know pending changes; the stream's state is newer.
-    const known = new Set(live.outcomes.map((o) => o.commandId));
-    return [...live.outcomes, ...(approvals.data ?? []).filter((o) => !known.has(o.commandId))];
-  }, [live.outcomes, approvals.data]);
+    // The stream's state is the newest; the inbox and the server's pages fill in what it has not
+    // seen. Newest received first, so a live arrival goes on top without moving older rows.
+    const byId = new Map<string, WriteBackOutcome>();
+    for (const o of [...live.outcomes, ...(approvals.data ?? []), ...history.outcomes])
+      if (!byId.has(o.commandId)) byId.set(o.commandId, o);
+    return [...byId.values()].sort((a, b) => b.timings.receivedAt.localeCompare(a.timings.receivedAt));
+  }, [live.outcomes, approvals.data, history.outcomes]);
   const shown = useMemo(() => all.filter((o) => matchesFilter(o, filter)), [all, filter]);
   const pending = useMemo(() => all.filter((o) => o.state === 'pending-approval').reverse(), [all]);
   const options = useMemo(() => facets(all), [all]);
@@ -122,7 +171,8 @@ export function OutcomesPage() {
           >
             Write-backs{' '}
             <span className="muted">
-              ({shown.length}, {aiCount} AI)
+              ({shown.length}
+              {history.count !== undefined && history.count > shown.length ? ` of ${history.count}` : ''}, {aiCount} AI)
             </span>
           </button>
           <button
@@ -144,14 +194,29 @@ export function OutcomesPage() {
           aria-labelledby={`tab-${tab}`}
         >
           {tab === 'writebacks' ? (
-            <OutcomeTable
-              outcomes={shown}
-              canRevert={(o) => canRevert(o, all)}
-              onRevert={setReverting}
-              onReview={setReviewing}
-              maySign={maySign}
-              mayRevert={can(user, 'revert')}
-            />
+            <>
+              {history.error && <p className="error-text">Could not load write-backs: {history.error}</p>}
+              <OutcomeTable
+                outcomes={shown}
+                canRevert={(o) => canRevert(o, all)}
+                onRevert={setReverting}
+                onReview={setReviewing}
+                maySign={maySign}
+                mayRevert={can(user, 'revert')}
+              />
+              {history.nextBefore && (
+                <div className="load-older">
+                  <button
+                    type="button"
+                    className="button button-ghost"
+                    onClick={() => void history.loadOlder()}
+                    disabled={history.loading}
+                  >
+                    {history.loading ? 'Loading…' : 'Load older write-backs'}
+                  </button>
+                </div>
+              )}
+            </>
           ) : (
             <DecisionList decisions={live.decisions} />
           )}

@@ -1,4 +1,4 @@
-import type { CommandState, WriteBackOutcome } from '@loopgate/contracts';
+import type { CommandState, WriteBackOutcome, WriteBackQuery } from '@loopgate/contracts';
 
 /** What an operator narrows the live list to. Empty fields match everything. */
 export interface OutcomeFilter {
@@ -31,6 +31,17 @@ export function matchesFilter(o: WriteBackOutcome, filter: OutcomeFilter): boole
   if (filter.state === 'applied' && o.state !== 'applied') return false;
   if (filter.state === 'refused' && !REFUSED.includes(o.state)) return false;
   return true;
+}
+
+/** What of a filter the server answers (`GET /writebacks`); site, line and equipment are narrowed here. */
+export function serverQuery(filter: OutcomeFilter): WriteBackQuery {
+  const states = filter.state === 'open' ? OPEN : filter.state === 'refused' ? REFUSED : undefined;
+  return {
+    ...(filter.target ? { target: filter.target } : {}),
+    ...(filter.state === 'applied' ? { state: 'applied' as const } : {}),
+    ...(states ? { states: states.join(',') } : {}),
+    ...(filter.aiOnly ? { initiator: 'ai' as const } : {}),
+  };
 }
 
 /** The values seen so far for each filter, sorted, for the filter menus. */

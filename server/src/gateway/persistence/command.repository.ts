@@ -7,6 +7,16 @@ import { rowToCommand } from './row-mappers';
 
 export interface CommandFilter {
   state?: CommandState;
+  states?: CommandState[];
+  initiator?: 'ai' | 'human';
+  /** The lineage's modelId and ruleSetId. */
+  model?: string;
+  ruleSet?: string;
+  /** Received at or after / before (ISO 8601). */
+  since?: string;
+  until?: string;
+  /** Also count every matching command. */
+  count?: boolean;
   target?: string;
   object?: string;
   inferenceId?: string;
@@ -25,13 +35,26 @@ export class CommandRepository {
     this.repository = dataSource.getRepository(CommandEntity);
   }
 
-  async list(filter: CommandFilter): Promise<{ commands: Command[]; nextBefore?: string }> {
+  async list(filter: CommandFilter): Promise<{ commands: Command[]; nextBefore?: string; count?: number }> {
     const query = this.repository.createQueryBuilder('c');
     if (filter.state) query.andWhere('c.state = :state', { state: filter.state });
-    if (filter.target) query.andWhere('c.targetInstance = :target', { target: filter.target });
-    if (filter.object) query.andWhere('c.objectId = :object', { object: filter.object });
+    if (filter.states?.length) query.andWhere('c.state IN (:...states)', { states: filter.states });
+    if (filter.initiator) query.andWhere('c.initiator = :initiator', { initiator: filter.initiator });
+    if (filter.since) query.andWhere('c.receivedAt >= :since', { since: new Date(filter.since).toISOString() });
+    if (filter.until) query.andWhere('c.receivedAt < :until', { until: new Date(filter.until).toISOString() });
+    // Lineage is stored as JSON text: a member as JSON.stringify wrote it, matched exactly.
+    for (const [member, value] of [
+      ['modelId', filter.model],
+      ['ruleSetId', filter.ruleSet],
+    ] as const) {
+      if (!value) continue;
+      const needle = `${JSON.stringify(member)}:${JSON.stringify(value)}`.replace(/[\\%_]/g, (c) => `\\${c}`);
+      query.andWhere(`c.lineageJson LIKE :${member} ESCAPE '\\'`, { [member]: `%${needle}%` });
+    }
     if (filter.inferenceId) query.andWhere('c.inferenceId = :inferenceId', { inferenceId: filter.inferenceId });
     if (filter.requestId) query.andWhere('c.requestId = :requestId', { requestId: filter.requestId });
+    // Every matching command, whatever page this is.
+    const count = filter.count ? await query.clone().getCount() : undefined;
     if (filter.before) {
       const cursor = await this.repository.findOne({
         where: { id: filter.before },
@@ -50,7 +73,11 @@ export class CommandRepository {
       .take(filter.limit + 1)
       .getMany();
     const page = rows.slice(0, filter.limit).map((row) => rowToCommand(row as unknown as Record<string, unknown>));
-    return rows.length > filter.limit ? { commands: page, nextBefore: page[page.length - 1].id } : { commands: page };
+    return {
+      commands: page,
+      ...(rows.length > filter.limit ? { nextBefore: page[page.length - 1].id } : {}),
+      ...(count !== undefined ? { count } : {}),
+    };
   }
 
   /** Counts by state, for tests and the crash check. */

@@ -89,9 +89,13 @@ export class WriteBackService implements OnApplicationBootstrap, BeforeApplicati
   }
 
   async list(query: WriteBackQueryDto): Promise<WriteBackList> {
-    const { commands, nextBefore } = await this.commands.list({ ...query, limit: query.limit ?? 100 });
+    const { commands, nextBefore, count } = await this.commands.list({
+      ...query,
+      limit: query.limit ?? 100,
+      count: query.count === 'true',
+    });
     const outcomes = commands.map(toOutcome);
-    return { outcomes, ...(nextBefore ? { nextBefore } : {}) };
+    return { outcomes, ...(nextBefore ? { nextBefore } : {}), ...(count !== undefined ? { count } : {}) };
   }
 
   async approvals(): Promise<WriteBackOutcome[]> {

@@ -1,7 +1,8 @@
 import { AUDIT_OUTCOMES, COMMAND_STATES, type AuditOutcome, type CommandState } from '@loopgate/contracts';
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsZonedTimestamp } from '../../../common/zoned-timestamp';
 
 export class WriteBackQueryDto {
   @ApiPropertyOptional({ enum: COMMAND_STATES })
@@ -10,6 +11,36 @@ export class WriteBackQueryDto {
   state?: CommandState;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 64) target?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) object?: string;
+  @ApiPropertyOptional({ description: 'several states, comma-separated (e.g. rejected,failed,expired)' })
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.split(',') : value))
+  @IsArray()
+  @ArrayMaxSize(COMMAND_STATES.length)
+  @IsIn(COMMAND_STATES as unknown as string[], { each: true })
+  states?: CommandState[];
+  @ApiPropertyOptional({ enum: ['ai', 'human'] }) @IsOptional() @IsIn(['ai', 'human']) initiator?: 'ai' | 'human';
+  @ApiPropertyOptional({ description: "the lineage's modelId" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  model?: string;
+  @ApiPropertyOptional({ description: "the lineage's ruleSetId" })
+  @IsOptional()
+  @IsString()
+  @Length(1, 200)
+  ruleSet?: string;
+  @ApiPropertyOptional({ description: 'received at or after (ISO 8601 with zone)' })
+  @IsOptional()
+  @IsZonedTimestamp()
+  since?: string;
+  @ApiPropertyOptional({ description: 'received before (ISO 8601 with zone)' })
+  @IsOptional()
+  @IsZonedTimestamp()
+  until?: string;
+  @ApiPropertyOptional({ enum: ['true', 'false'], description: 'also count every matching command' })
+  @IsOptional()
+  @IsIn(['true', 'false'])
+  count?: 'true' | 'false';
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) inferenceId?: string;
   @ApiPropertyOptional() @IsOptional() @IsString() @Length(1, 200) requestId?: string;
   @ApiPropertyOptional({ description: 'command id from nextBefore' })
