@@ -11,15 +11,18 @@ import aiScoreNode from '../../nodes/src/ai-score/ai-score';
 import { livenessReport } from '../../nodes/src/lib/liveness';
 import { Inbox, statusLog } from '../../nodes/src/testing/flow';
 import { startCncCellSimulator, type CncCellSimulator } from '../../server/src/targets/opcua/simulator';
+import { freePort } from '../support/ports';
 import { coreNodes, flowFile, opcuaNodes, subset } from './support';
 
-const PORT = 18320;
+/** The simulator's port, chosen once: its restarts come back on the same one, as a real server's would. */
+let PORT: number;
 const STALE_AFTER_S = 4;
 const FLOW = 'tool-wear-feed-rate';
 
 let cell: CncCellSimulator;
 
 beforeAll(async () => {
+  PORT = await freePort();
   cell = await startCncCellSimulator({ port: PORT, updateIntervalMs: 100, initialToolWear: 0.5 });
 });
 

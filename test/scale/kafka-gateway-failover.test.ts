@@ -19,11 +19,11 @@ import {
   type OpcenterSimulator,
 } from '../../server/src/targets/opcenter/simulator';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { freePorts } from '../support/ports';
 import { ensureServices } from '../support/services';
 import { awaitStableGroup, uniqueNames } from './support/bus-fixtures';
 import { assertBuilt, GatewayApi, startGateway, stopGateway, type GatewayProcess } from './support/gateway-processes';
 
-const PORTS = [18610, 18611];
 const OBJECTS = ['CNC-01/OP20', 'CNC-02/OP20'];
 const PARAMETERS = ['FeedRate', 'SpindleSpeed'];
 const BURST = 160;
@@ -118,7 +118,7 @@ beforeAll(async () => {
     LOOPGATE_KAFKA_SESSION_TIMEOUT_MS: '6000',
   };
   // One after the other: the first runs the migrations.
-  for (const port of PORTS) gateways.push(await startGateway(port, env));
+  for (const port of await freePorts(2)) gateways.push(await startGateway(port, env));
   owned = await awaitStableGroup(kafka.brokers, names.groupId, 2);
   store = await new DataSource({ type: 'postgres', url: db.location, extra: { max: 2 } }).initialize();
 });

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { API_PREFIX } from '@loopgate/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeIdentityProvider } from '../../server/src/auth/testing/fake-idp';
+import { freePort } from '../support/ports';
 import { ADMIN_PASSWORD, startTestGateway, type TestGateway } from './gateway';
 
 describe('sign-in over HTTP', () => {
@@ -194,8 +195,8 @@ describe('OpenID Connect over HTTP', () => {
 
   beforeAll(async () => {
     const issuer = await idp.start();
-    // The redirect URL must name the gateway's port before it starts: take a free one from the range.
-    const port = 18700 + Math.floor(Math.random() * 90);
+    // The redirect URL must name the gateway's port before it starts: take one the OS says is free.
+    const port = await freePort();
     gw = await startTestGateway({
       port,
       oidcIssuer: issuer,

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -19,10 +20,26 @@ import {
 
 describeTargetContract('opcua', () => harnessFromDefinition(opcuaTarget));
 
-// Ports of the targets helper's OPC UA range (18250-18299); the demo keeps 4840.
-const CELL_PORT = 18250;
-const ADMIN_PORT = 18251;
-const OFFLINE_PORT = 18252;
+// Ports the OS says are free, taken once: the simulator restarts on the same one, and one is left
+// without a server for the "unreachable" case.
+let CELL_PORT: number;
+let ADMIN_PORT: number;
+let OFFLINE_PORT: number;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  [CELL_PORT, ADMIN_PORT, OFFLINE_PORT] = [await freePort(), await freePort(), await freePort()];
+});
 const SECRET = 'engineer-password-for-tests';
 
 const CELL = { type: 'equipment' as const, id: 'CNC_Cell_01' };
