@@ -176,11 +176,33 @@ describe('console pages against a stand-in gateway', () => {
     await page.getByLabel('State').selectOption('refused');
     const rows = page.locator('tr[data-command-id][data-state="rejected"]');
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(100);
-    expect(await page.getByRole('tab', { name: /Write-backs/ }).textContent()).toMatch(/of 24\d/);
-    while (await page.getByRole('button', { name: 'Load older write-backs' }).count())
-      await page.getByRole('button', { name: 'Load older write-backs' }).click();
+    // The count comes from the server's answer, which may arrive after the live rows.
+    await expect.poll(() => page.getByRole('tab', { name: /Write-backs/ }).textContent()).toMatch(/of 24\d/);
+    // Page by page (a page the live list already holds adds no row): press until no older page is left.
+    const older = page.getByRole('button', { name: 'Load older write-backs' });
+    const loading = page.getByRole('button', { name: 'Loading…' });
+    for (let pages = 0; pages < 5 && (await older.count()) > 0; pages++) {
+      await older.click();
+      await expect.poll(() => loading.count()).toBe(0);
+    }
+    expect(await older.count()).toBe(0);
     await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(240);
     await page.getByRole('button', { name: 'Clear filters' }).click();
+  });
+
+  it('asks for a reason before pausing a target from the Outcomes page too', async () => {
+    const { page } = operator;
+    await openPage(page, 'Outcomes');
+    const side = page.getByRole('complementary', { name: 'Approvals and targets' });
+    await side.getByRole('button', { name: 'Pause aveva-demo' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Pause aveva-demo' });
+    await dialog.getByLabel('Reason (recorded in the audit trail)').fill('sensor calibration');
+    await dialog.getByRole('button', { name: 'Pause aveva-demo' }).click();
+    await side.getByRole('button', { name: 'Resume aveva-demo' }).click();
+    const resume = page.getByRole('alertdialog', { name: 'Resume aveva-demo' });
+    await resume.getByLabel('Reason (recorded in the audit trail)').fill('calibrated');
+    await resume.getByRole('button', { name: 'Resume aveva-demo' }).click();
+    await side.getByRole('button', { name: 'Pause aveva-demo' }).waitFor();
   });
 
   it('stops all dispatch with one press and resumes in order', async () => {

@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { errorText } from '../../api/client';
 import { gateway } from '../../api/endpoints';
 import { ErrorText } from '../../components/Notice';
+import { ReasonDialog, type ReasonRequest } from '../../components/ReasonDialog';
 
 interface TargetControlsProps {
   targets: TargetStatus[];
@@ -14,11 +15,12 @@ interface TargetControlsProps {
 export function TargetControls({ targets, mayControl, onChanged }: TargetControlsProps) {
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
-  const toggle = async (t: TargetStatus) => {
+  const [asking, setAsking] = useState<ReasonRequest>();
+  const toggle = async (t: TargetStatus, reason: string) => {
     setBusy(t.instance);
     setError(undefined);
     try {
-      await (t.paused ? gateway.resumeTarget(t.instance) : gateway.pauseTarget(t.instance));
+      await (t.paused ? gateway.resumeTarget(t.instance, reason) : gateway.pauseTarget(t.instance, reason));
       onChanged();
     } catch (e) {
       setError(errorText(e));
@@ -26,6 +28,16 @@ export function TargetControls({ targets, mayControl, onChanged }: TargetControl
       setBusy(undefined);
     }
   };
+  // A pause or resume acts on the plant: it asks why first, and the reason is audited.
+  const ask = (t: TargetStatus) =>
+    setAsking({
+      title: `${t.paused ? 'Resume' : 'Pause'} ${t.instance}`,
+      explanation: t.paused
+        ? `Queued write-backs to ${t.instance} are sent again, in their order.`
+        : `No write-back reaches ${t.instance} until it is resumed; requests are still judged and queued in order.`,
+      action: `${t.paused ? 'Resume' : 'Pause'} ${t.instance}`,
+      run: (reason) => toggle(t, reason),
+    });
   return (
     <section className="panel" aria-labelledby="targets-title">
       <header className="panel-header">
@@ -36,22 +48,23 @@ export function TargetControls({ targets, mayControl, onChanged }: TargetControl
         {targets.map((t) => (
           <li key={t.instance} className="target-row" data-target={t.instance}>
             <span
-              className={`health-dot ${t.healthy ? 'healthy' : 'unhealthy'}`}
+              className={`health-dot ${t.down ? 'down' : !t.healthy ? 'unhealthy' : t.paused ? 'paused' : 'healthy'}`}
               role="img"
-              aria-label={t.healthy ? 'healthy' : 'unhealthy'}
+              aria-label={t.down ? 'down' : !t.healthy ? 'unhealthy' : t.paused ? 'paused' : 'healthy'}
             />
             <span className="target-name">
               {t.instance}
               <span className="muted small"> · {t.kind}</span>
             </span>
             {t.shadow && <span className="badge tone-shadow">Shadow</span>}
+            {t.down && <span className="badge tone-bad">Down</span>}
             {t.paused && <span className="badge tone-pending">Paused</span>}
             {mayControl && (
               <button
                 type="button"
                 className={t.paused ? 'button button-small button-primary' : 'button button-small'}
                 disabled={busy === t.instance}
-                onClick={() => toggle(t)}
+                onClick={() => ask(t)}
                 aria-label={`${t.paused ? 'Resume' : 'Pause'} ${t.instance}`}
               >
                 {t.paused ? 'Resume' : 'Pause'}
@@ -61,6 +74,7 @@ export function TargetControls({ targets, mayControl, onChanged }: TargetControl
         ))}
         {targets.length === 0 && <li className="empty">No targets configured.</li>}
       </ul>
+      <ReasonDialog request={asking} onClose={() => setAsking(undefined)} />
     </section>
   );
 }
