@@ -55,6 +55,10 @@ export async function startGateway(config: LoopgateConfig = loadConfig()): Promi
   });
   app.enableShutdownHooks();
   app.disable('x-powered-by');
+  // Behind a reverse proxy the client's address comes from X-Forwarded-For, but only from the
+  // proxies named here: the login throttle is keyed by it and must not take a client's word.
+  const trust = trustProxySetting(config.trustProxy);
+  if (trust !== undefined) app.set('trust proxy', trust);
   applyHttpSecurity(app, config);
   configureApi(app);
 
@@ -101,4 +105,19 @@ function serveConsole(app: NestExpressApplication): void {
     if (!fs.existsSync(index)) return res.status(503).type('text/plain').send('console not built: run npm run build');
     res.sendFile(index);
   });
+}
+
+/**
+ * `LOOPGATE_TRUST_PROXY` as Express takes it: `true`/`false`, a hop count, or a comma-separated
+ * list of addresses and subnets (`loopback, 10.0.0.0/8`). Unset: no proxy is trusted.
+ */
+export function trustProxySetting(value: string | undefined): boolean | number | string[] | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const text = value.trim();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) return Number(text);
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
 }
