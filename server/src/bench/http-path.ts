@@ -7,7 +7,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import { createServer } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -15,6 +14,7 @@ import { API_PREFIX, type WriteBackRequest } from '@loopgate/contracts';
 import { Agent, request as httpRequest } from 'node:http';
 import { opcenterSimulatorDefinition, startOpcenterSimulator } from '../targets/opcenter/simulator';
 import { percentile } from './bench-common';
+import { freePort } from '../common/free-port';
 
 const MAIN = path.resolve(__dirname, '..', 'main.js');
 /** The simulator's seeded recipe parameters: the keys the HTTP phase writes. */
@@ -26,17 +26,6 @@ export interface HttpGateway {
   url: string;
   token: string;
   close(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Starts the simulator and a gateway process on it; resolves once `/health` answers 200. */

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { TargetKind } from '@loopgate/contracts';
@@ -10,6 +9,7 @@ import { targetDefinition } from '../targets/registry';
 import { ApiCallError, ApiClient } from './api-client';
 import { DEMO_PASSWORD, DEMO_USERS, readDemoSite } from './demo-site';
 import { publishRuleSets } from './rule-sets';
+import { freePort } from '../common/free-port';
 
 /** The repository root, found from this file in `server/dist/demo` or `server/src/demo`. */
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -151,14 +151,4 @@ async function closeAll(parts: { close(): Promise<void> }[]): Promise<void> {
   }
 }
 
-/** A port that was free a moment ago on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../common/free-port';

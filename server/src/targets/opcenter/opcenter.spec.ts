@@ -1,5 +1,3 @@
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { TargetWrite } from '../adapter';
 import { describeTargetContract, expectNoSecrets, failureOf, harnessFromDefinition } from '../contract-suite';
@@ -9,6 +7,7 @@ import { parseOpcenterConfig, type OpcenterConfig } from './config';
 import { opcenterTarget } from './index';
 import { parseODataFilter, startOpcenterSimulator, type OpcenterSimulator } from './simulator';
 import { OpcenterTransport } from './transport';
+import { freePort } from '../../common/free-port';
 
 describeTargetContract('opcenter', () => harnessFromDefinition(opcenterTarget));
 
@@ -53,14 +52,6 @@ async function onFakeClock<T>(work: () => Promise<T>, stepMs = 25): Promise<T> {
   } finally {
     vi.useRealTimers();
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 describe('Opcenter silent throttle', () => {

@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import {
   startCncCellSimulator,
   type CncCellSimulator,
 } from './simulator';
+import { freePort } from '../../common/free-port';
 
 describeTargetContract('opcua', () => harnessFromDefinition(opcuaTarget));
 
@@ -25,17 +25,6 @@ describeTargetContract('opcua', () => harnessFromDefinition(opcuaTarget));
 let CELL_PORT: number;
 let ADMIN_PORT: number;
 let OFFLINE_PORT: number;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   [CELL_PORT, ADMIN_PORT, OFFLINE_PORT] = [await freePort(), await freePort(), await freePort()];

@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ParameterValue } from '@loopgate/contracts';
@@ -21,6 +20,7 @@ import {
 } from '../sim-kit';
 import { CncCellProcess, type CncCellProcessOptions, type CncCellSnapshot } from './cnc-cell-process';
 import { loadNodeOpcua, type NodeOpcua } from './node-opcua';
+import { freePort } from '../../common/free-port';
 
 /**
  * The CNC cell of the live demo as an OPC UA server (node-opcua); also the simulator the OPC UA
@@ -143,22 +143,11 @@ export interface CncCellSimulator extends RunningSimulator {
 
 /** Starts the CNC cell; resolves once clients can connect. */
 export async function startCncCellSimulator(options: CncCellSimulatorOptions = {}): Promise<CncCellSimulator> {
+  // A port the OS has free now: the server keeps it across restarts.
   const port = options.port === 0 ? await freePort(options.host ?? '127.0.0.1') : options.port;
   const cell = new CncCellSimulatorImpl(await loadNodeOpcua(), { ...options, port });
   await cell.start();
   return cell;
-}
-
-/** A port the OS has free now; the server keeps it across restarts. */
-async function freePort(host: string): Promise<number> {
-  const probe = createTcpServer();
-  await new Promise<void>((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, host, () => resolve());
-  });
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 /** Requests counted as API requests (the session services a client uses), not channel or discovery ones. */
