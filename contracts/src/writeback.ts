@@ -10,6 +10,22 @@ export const WRITE_BACK_ACTIONS = [
 ] as const;
 export type WriteBackAction = (typeof WRITE_BACK_ACTIONS)[number];
 
+/**
+ * What an action other than `set-parameter` changes, in the plant's words: the `parameter` of its
+ * audit records, so every record names what changed.
+ */
+export const CHANGED_BY_ACTION: Record<Exclude<WriteBackAction, 'set-parameter'>, string> = {
+  'reroute-work-order': 'work center (routing)',
+  'hold-lot': 'lot status',
+  'release-lot': 'lot status',
+  'update-work-order-status': 'work order status',
+  'create-maintenance-work-order': 'maintenance work order',
+  'create-quality-event': 'quality event',
+};
+
+/** Actions that create a record: before them there was none (their prior value is `null`). */
+export const CREATING_ACTIONS: readonly WriteBackAction[] = ['create-maintenance-work-order', 'create-quality-event'];
+
 /** The kinds of system the gateway can write to. */
 export const TARGET_KINDS = ['opcenter', 'factorytalk', 'aveva', 'cmms', 'opcua'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];

@@ -1,4 +1,11 @@
-import type { AuditOutcome, ElectronicSignature, ParameterValue, ReasonCode } from '@loopgate/contracts';
+import {
+  CHANGED_BY_ACTION,
+  CREATING_ACTIONS,
+  type AuditOutcome,
+  type ElectronicSignature,
+  type ParameterValue,
+  type ReasonCode,
+} from '@loopgate/contracts';
 import type { AuditEntry } from '../../common/audit.port';
 import type { Command } from '../domain/command';
 
@@ -14,7 +21,12 @@ export interface AuditDetails {
 
 /** The audit entry for something that happened to `command`; values default to the command's own. */
 export function auditEntryFor(command: Command, outcome: AuditOutcome, details: AuditDetails = {}): AuditEntry {
-  const priorValue = details.priorValue !== undefined ? details.priorValue : command.priorValue;
+  const recorded = details.priorValue !== undefined ? details.priorValue : command.priorValue;
+  // A record that is created had nothing before it: that is known, and recorded as null once it exists.
+  const created = CREATING_ACTIONS.includes(command.action) && (outcome === 'applied' || outcome === 'reverted');
+  const priorValue = recorded === undefined && created ? null : recorded;
+  const parameter =
+    command.parameter ?? (command.action === 'set-parameter' ? undefined : CHANGED_BY_ACTION[command.action]);
   const newValue =
     details.newValue !== undefined
       ? details.newValue
@@ -30,7 +42,7 @@ export function auditEntryFor(command: Command, outcome: AuditOutcome, details: 
     target: command.target,
     object: command.object,
     action: command.action,
-    ...(command.parameter !== undefined ? { parameter: command.parameter } : {}),
+    ...(parameter !== undefined ? { parameter } : {}),
     ...(priorValue !== undefined ? { priorValue } : {}),
     ...(newValue !== undefined ? { newValue } : {}),
     outcome,

@@ -77,6 +77,39 @@ describe('accepting a request', () => {
     expect(outcome).toMatchObject({ state: 'rejected', reasonCode: 'UNKNOWN_TARGET' });
   });
 
+  it('names what changed in every audit record: lot status for a hold, the work order a create makes from nothing', async () => {
+    const { fake, h, store } = await start();
+    const hold = await h.submitAndSettle(
+      setRequest(fake, {
+        action: 'hold-lot',
+        object: { type: 'material-lot', id: 'L7' },
+        parameter: undefined,
+        value: undefined,
+      }),
+    );
+    expect(hold.state).toBe('applied');
+    const holdRecords = store.audit.filter((r) => r.commandId === hold.commandId);
+    expect(holdRecords.map((r) => r.parameter)).toEqual(['lot status', 'lot status']);
+    const create = await h.submitAndSettle(
+      setRequest(fake, {
+        action: 'create-maintenance-work-order',
+        object: { type: 'equipment', id: 'CNC-01' },
+        parameter: undefined,
+        value: undefined,
+        details: { description: 'spindle bearing' },
+      }),
+    );
+    expect(create.state).toBe('applied');
+    const applied = store.audit.find((r) => r.commandId === create.commandId && r.outcome === 'applied');
+    expect(applied).toMatchObject({ parameter: 'maintenance work order', priorValue: null });
+    // A parameter write keeps its own name.
+    const set = await h.submitAndSettle(setRequest(fake, { value: 1010 }));
+    expect(store.audit.filter((r) => r.commandId === set.commandId).map((r) => r.parameter)).toEqual([
+      'FeedRate',
+      'FeedRate',
+    ]);
+  });
+
   it('refuses an action the target does not support', async () => {
     const fake = new FakeTarget({ capabilities: { actions: ['set-parameter'] } });
     const { h } = await start({ fake });
