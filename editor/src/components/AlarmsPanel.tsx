@@ -4,24 +4,10 @@ import { api, errorText } from '../api/client';
 import { useResource } from '../api/hooks';
 import { can, getSession } from '../api/session';
 import { Modal } from './Modal';
+import { reasonWords } from './reason-words';
 import { Notice, Time } from './Notice';
 
 const loadAlarms = (signal: AbortSignal) => api<AlarmList>('GET', '/alarms', { query: { shelved: 'true' }, signal });
-
-/** The refusal codes an operator meets most, in the plant's words; the code stays in small print. */
-const CODE_WORDS: Record<string, string> = {
-  OUT_OF_BOUNDS: 'value outside its limits',
-  STEP_TOO_LARGE: 'step too large',
-  DRIFT_BUDGET_EXCEEDED: 'drifted too far from where it started',
-  RATE_LIMITED: 'too many writes',
-  COOLDOWN: 'written again too soon',
-  OVERRIDE_HOLD: 'held after an operator change',
-  INTERLOCK: 'interlocked parameter',
-  EXPIRED: 'arrived too late to apply',
-  RECORD_LOCKED: 'record locked at the MES',
-  INPUT_UNCERTAIN: 'input quality not good',
-  CLOCK_SKEW: 'input clock ahead of the gateway',
-};
 
 type Action = { alarm: RefusalAlarm; kind: 'acknowledge' | 'shelve' };
 
@@ -59,8 +45,7 @@ export function AlarmsPanel() {
               <div className="alarm-what">
                 <div>
                   <strong>
-                    {a.parameter ?? a.object.id}:{' '}
-                    {CODE_WORDS[a.reasonCode] ?? a.reasonCode.toLowerCase().replace(/_/g, ' ')}
+                    {a.parameter ?? a.object.id}: {reasonWords(a.reasonCode)}
                   </strong>{' '}
                   <span className="badge tone-bad" title="refusals in this alarm">
                     ×{a.count}

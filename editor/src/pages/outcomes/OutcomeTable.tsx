@@ -3,6 +3,7 @@ import { Fragment, useState } from 'react';
 import { Time, formatValue } from '../../components/Notice';
 import { AiFlag, StateBadge, stateTone } from '../../components/StateBadge';
 import { ChangeCell, ObjectCell } from './describe';
+import { reasonWords } from '../../components/reason-words';
 
 interface OutcomeTableProps {
   outcomes: WriteBackOutcome[];
@@ -74,7 +75,11 @@ export function OutcomeTable({ outcomes, canRevert, onRevert, onReview, maySign,
                     ✔ signed
                   </span>
                 )}
-                {o.reasonCode && <div className="reason small">{o.reasonCode}</div>}
+                {o.reasonCode && (
+                  <div className="small">
+                    {reasonWords(o.reasonCode)} <span className="reason">{o.reasonCode}</span>
+                  </div>
+                )}
               </td>
               <td className="actions">
                 {o.state === 'pending-approval' && maySign(o) && (
