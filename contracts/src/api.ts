@@ -103,6 +103,24 @@ export interface TargetStatus {
    * hold, nothing fails for it, and it is probed with backoff until it answers.
    */
   down?: { since: string; reason: string; probes: number; lastProbe?: string; nextProbeAt: string };
+  /** The mirror of the audit trail into the MES's own event log, where the target has one and it is on (`GET /targets`). */
+  eventLog?: MesEventLogStatus;
+}
+
+/** How far the audit trail has reached a target's MES event log. */
+export interface MesEventLogStatus {
+  /** The last audit sequence number the log has (or that needed no event). */
+  mirroredThrough: number;
+  /** Audit records of this target still to be sent: delayed, never lost. */
+  pending: number;
+  /** The last signed checkpoint the log has (0: none yet). */
+  checkpointThrough: number;
+  lastSentAt?: string;
+  /** While sending fails: why, and when it is tried again. */
+  lastError?: { code: string; message: string; at: string };
+  nextAttemptAt?: string;
+  /** The gateway process that feeds the log now. */
+  mirroredBy?: string;
 }
 
 export interface ControlState {

@@ -8,7 +8,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RuleSetFile, RuleSetVersion, WriteBackList } from '@loopgate/contracts';
+import type { AuditPage, RuleSetFile, RuleSetVersion, TargetList, WriteBackList } from '@loopgate/contracts';
+import { DEFAULT_EVENT_LOG_OUTCOMES } from '../../server/src/config/config';
+import type { HttpSimulator } from '../../server/src/targets/sim-kit';
 import type { LedgerEntry } from '../../server/src/targets/sim-kit';
 import type { CncCellSimulator } from '../../server/src/targets/opcua/simulator';
 import { ApiCallError, ApiClient } from '../../server/src/demo/api-client';
@@ -93,6 +95,43 @@ function ledger(kind: keyof DemoStack['simulators']): LedgerEntry[] {
   return stack.simulators[kind]!.ledger().filter((e) => e.source === 'api');
 }
 
+/**
+ * The seed's MES event-log step: every write-back outcome of the target's audit trail reaches the
+ * event log of its simulator, in audit order, once each.
+ */
+async function expectEventLogMirrors(kind: 'opcenter' | 'factorytalk' | 'cmms'): Promise<void> {
+  const viewer = await stack.signIn('viewer');
+  const targets = await viewer.get<TargetList>('/targets');
+  const instance = targets.targets.find((t) => t.kind === kind)!.instance;
+  const page = await viewer.get<AuditPage>(`/audit?target=${encodeURIComponent(instance)}&limit=500`);
+  const expected = page.records
+    .filter((r) => (DEFAULT_EVENT_LOG_OUTCOMES as readonly string[]).includes(r.outcome))
+    .map((r) => r.sequence)
+    .sort((a, b) => a - b);
+  expect(expected.length).toBeGreaterThanOrEqual(2);
+  const simulator = stack.simulators[kind] as unknown as HttpSimulator;
+  const logged = () =>
+    simulator
+      .eventLog()
+      .filter((e) => e.type.startsWith('loopgate.writeback.') || JSON.stringify(e.data).includes('loopgate.writeback.'))
+      .map((e) => e.data.sequence as number);
+  const mirrored = await eventually(
+    async () => {
+      const sequences = logged();
+      return expected.every((s) => sequences.includes(s)) ? sequences : undefined;
+    },
+    30_000,
+    250,
+  ).catch((error: Error) => {
+    throw new Error(
+      `${error.message}; ${kind} event log holds ${JSON.stringify(logged())}, audit ${JSON.stringify(expected)}`,
+    );
+  });
+  // Records appended since the audit was read may follow; those read are there in order, once each.
+  expect(mirrored.slice(0, expected.length)).toEqual(expected);
+  expect(simulator.eventResends()).toBe(0);
+}
+
 async function postInference(route: string, body: Record<string, unknown>): Promise<void> {
   // Flow endpoints need a session or a service token, as an AI service posting scores would carry.
   const response = await fetch(`${stack.url}/flows-http${route}`, {
@@ -147,6 +186,7 @@ describe('the demo flow in a running Node-RED', () => {
         sourceTime: expect.any(String),
       }),
     ]);
+    await expectEventLogMirrors('opcenter');
   });
 
   it("refuses the flow's decisions on an Uncertain spindle load and on a sensor clock running 30 s ahead", async () => {
@@ -209,6 +249,7 @@ describe('the HTTP-fed example flows in a running Node-RED', () => {
       throw new Error(`${error.message}; commands: ${await commandsOf('bottleneck-rerouting')}`);
     });
     expect(moved.map((e) => e.object).sort()).toEqual(['WO-2001', 'WO-2002', 'WO-2003']);
+    await expectEventLogMirrors('factorytalk');
   });
 
   it('incoming-lot-hold (sample inject): the suspect lot is on hold at the Opcenter simulator', async () => {
@@ -221,6 +262,7 @@ describe('the HTTP-fed example flows in a running Node-RED', () => {
       throw new Error(`${error.message}; commands: ${await commandsOf('incoming-lot-hold')}`);
     });
     expect(hold.value).toBe('Hold');
+    await expectEventLogMirrors('opcenter');
   });
 
   it('bearing-failure-maintenance (sample inject): a maintenance work order for the spindle is created at the CMMS simulator', async () => {
@@ -242,5 +284,6 @@ describe('the HTTP-fed example flows in a running Node-RED', () => {
       action: 'create-maintenance-work-order',
     });
     expect(command?.mesTransactionId).toBe(created.transactionId);
+    await expectEventLogMirrors('cmms');
   });
 });

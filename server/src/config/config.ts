@@ -21,7 +21,7 @@ import {
   type ValidationError,
   type ValidatorConstraintInterface,
 } from 'class-validator';
-import { TARGET_KINDS, type TargetKind } from '@loopgate/contracts';
+import { AUDIT_OUTCOMES, TARGET_KINDS, type AuditOutcome, type TargetKind } from '@loopgate/contracts';
 
 @ValidatorConstraint({ name: 'attempts' })
 class AttemptsConstraint implements ValidatorConstraintInterface {
@@ -73,6 +73,39 @@ export class ProcessingConfig {
   giveUp?: 'fail' | 'quarantine';
 }
 
+/** Audit outcomes a target's event log receives unless `eventLog.outcomes` says otherwise: every outcome of a write-back. */
+export const DEFAULT_EVENT_LOG_OUTCOMES: readonly AuditOutcome[] = [
+  'accepted',
+  'pending',
+  'approved',
+  'rejected',
+  'applied',
+  'failed',
+  'expired',
+  'overridden',
+  'reverted',
+  'shadow',
+];
+
+/** `site.targets[].eventLog`: the mirror of the audit trail into the MES's own event log (docs/audit.md). */
+export class EventLogConfig {
+  /** Mirror into this target's event log; default on where the target has one (OPC UA servers have none). */
+  @IsOptional()
+  @IsBoolean()
+  enabled?: boolean;
+
+  /** The audit outcomes that become events; default `DEFAULT_EVENT_LOG_OUTCOMES`. */
+  @IsOptional()
+  @IsArray()
+  @IsIn(AUDIT_OUTCOMES as unknown as string[], { each: true })
+  outcomes?: AuditOutcome[];
+
+  /** Also publish every signed audit checkpoint (default true): an anchor of the chain outside Loopgate. */
+  @IsOptional()
+  @IsBoolean()
+  checkpoints?: boolean;
+}
+
 /** One configured write-back target: its connection (validated by the target's own schema) and its governance. */
 export class TargetInstanceConfig {
   @Matches(/^[a-z0-9][a-z0-9._-]{0,62}$/, { message: 'instance must be lowercase letters, digits, ".", "_" or "-"' })
@@ -103,6 +136,11 @@ export class TargetInstanceConfig {
   @ValidateNested()
   @Type(() => ProcessingConfig)
   processing?: ProcessingConfig;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => EventLogConfig)
+  eventLog?: EventLogConfig;
 }
 
 /** Who may call one flow HTTP endpoint (`/flows-http/<path>`); `path` may end in `*`. */

@@ -77,6 +77,6 @@ export class StoreMaintenance implements OnModuleInit, OnApplicationShutdown {
     AuditService,
     StoreMaintenance,
   ],
-  exports: [GATEWAY_STORE, AUDIT_WRITER, AuditService, AuditAnchor, StoreMaintenance],
+  exports: [GATEWAY_STORE, AUDIT_WRITER, AuditService, AuditAnchor, AuditRepository, StoreMaintenance],
 })
 export class AuditModule {}

@@ -28,6 +28,7 @@ import { AlarmsService } from './services/alarms.service';
 import { GatewayMetrics } from './services/gateway-metrics';
 import { OutcomeStream } from './services/outcome-stream';
 import { TargetsService } from './services/targets.service';
+import { MES_EVENT_MIRROR_OPTIONS, MesEventMirror } from './services/mes-event-mirror.service';
 import {
   GATEWAY_STORE,
   TARGET_ADAPTER_FACTORY,
@@ -150,6 +151,8 @@ function combine(...observers: EngineObserver[]): EngineObserver {
     AlarmRepository,
     AlarmsService,
     WriteBackService,
+    { provide: MES_EVENT_MIRROR_OPTIONS, useValue: {} },
+    MesEventMirror,
     TargetsService,
   ],
   exports: [WRITEBACK_ENGINE, COMMAND_BUS, OutcomeStream, AutonomyHooks],

@@ -107,6 +107,23 @@ export interface ExpectedReadBack {
   value: ParameterValue;
 }
 
+/**
+ * One entry for the MES's own event log (seed 000: "POST an event to your MES event log API on
+ * every transaction, success or failure"): a write-back outcome or a signed audit checkpoint.
+ */
+export interface MesLogEvent {
+  /** Unique and stable: an event sent again carries the same id, and the MES keeps one of each. */
+  id: string;
+  /** `loopgate.writeback.<outcome>` or `loopgate.audit.checkpoint`. */
+  type: string;
+  /** When it happened (ISO 8601): the audit record's time, or the checkpoint's. */
+  time: string;
+  /** One line for a person reading the MES's log. */
+  summary: string;
+  /** The audit record or checkpoint as Loopgate holds it, hashes included. */
+  data: Record<string, unknown>;
+}
+
 export interface TargetHealth {
   healthy: boolean;
   message?: string;
@@ -132,6 +149,12 @@ export interface TargetAdapter {
    * Absent: read `command`'s own address and compare with `command.value`.
    */
   expectedAfter?(command: TargetWrite): ExpectedReadBack | null;
+  /**
+   * Records `event` in the MES's event log, once: sending an id the log already holds is not an
+   * error. Absent for a target without an event log. Called by the audit mirror, never by a
+   * write; an adapter gives writes precedence over events where both share a budget at the MES.
+   */
+  logEvent?(event: MesLogEvent): Promise<void>;
   acquireLock?(address: TargetAddress): Promise<TargetLock>;
   releaseLock?(address: TargetAddress, lock: TargetLock): Promise<void>;
   health(): Promise<TargetHealth>;

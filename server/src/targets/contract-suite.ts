@@ -6,9 +6,10 @@ import {
   type TargetAddress,
   type TargetDefinition,
   type TargetFailureKind,
+  type MesLogEvent,
   type TargetWrite,
 } from './adapter';
-import type { RunningSimulator, TargetSample } from './sim-kit';
+import type { HttpSimulator, RunningSimulator, TargetSample } from './sim-kit';
 import { lockIfNeeded, readBackOf, releaseIfHeld, writeAsGateway } from './write-cycle';
 
 export { lockIfNeeded, readBackOf, releaseIfHeld, writeAsGateway };
@@ -310,6 +311,40 @@ export function describeTargetContract(name: string, setup: () => Promise<Contra
         const retried = await h.adapter.findCreated!(command.externalRef);
         if (retried === null) await writeAsGateway(h.adapter, command);
         expect(entriesFor(command.externalRef)).toHaveLength(1);
+      });
+
+      describe('event log', () => {
+        const event = (id: string): MesLogEvent => ({
+          id,
+          type: 'loopgate.writeback.applied',
+          time: new Date().toISOString(),
+          summary: `applied: contract event ${id}`,
+          data: { sequence: 1, outcome: 'applied', hash: 'ab'.repeat(32), nested: { value: 1200 } },
+        });
+        const logOf = () => (h.simulator as Partial<HttpSimulator>).eventLog?.() ?? [];
+
+        it('records an event once, with what was sent; sending it again is not an error', async () => {
+          if (!h.adapter.logEvent) return;
+          const sent = event(`contract-${Date.now()}`);
+          await h.adapter.logEvent(sent);
+          await h.adapter.logEvent(sent);
+          const logged = logOf().filter((e) => e.id === sent.id);
+          expect(logged).toHaveLength(1);
+          expect(logged[0]).toMatchObject({ time: sent.time, summary: sent.summary, data: sent.data });
+          // In the log's type field, or (where the MES's type is a fixed domain value) with the data.
+          expect(JSON.stringify(logged[0])).toContain(sent.type);
+          expect(h.simulator.ledger().filter((e) => e.source === 'api')).toEqual([]);
+        });
+
+        it('reports an event-log outage as a failure to retry, while writes still land', async () => {
+          if (!h.adapter.logEvent) return;
+          h.simulator.faults.set({ eventLogDown: true });
+          const failure = await failureOf(h.adapter.logEvent(event(`contract-down-${Date.now()}`)));
+          expect(['transient', 'unknown']).toContain(failure.kind);
+          await writeAsGateway(h.adapter, h.sample.write(h.sample.value(0), `ext-${Date.now()}`));
+          expect(h.simulator.ledger().filter((e) => e.source === 'api')).toHaveLength(1);
+          expect(logOf()).toEqual([]);
+        });
       });
     });
   });

@@ -61,6 +61,66 @@ export class SimLedger {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Event log
+
+/** One event in a simulated MES's own event log (Opcenter custom events, ProductionCentre events, …). */
+export interface SimEvent {
+  /** The sender's id of the event; the log keeps the first event of each id. */
+  id: string;
+  /** 1, 2, 3 … in order of arrival; restarts at 1 on reset. */
+  sequence: number;
+  /** When the MES received it. */
+  receivedAt: string;
+  type: string;
+  /** When it happened, as the sender says. */
+  time: string;
+  summary: string;
+  data: Record<string, unknown>;
+}
+
+export type SimEventInput = Omit<SimEvent, 'sequence' | 'receivedAt'>;
+
+/**
+ * A simulated MES event log: append-only, in arrival order, one entry per event id (a resent
+ * event is acknowledged and not recorded twice, as the MES's unique event key would have it).
+ */
+export class SimEventLog {
+  private events: SimEvent[] = [];
+  private readonly ids = new Set<string>();
+  private resent = 0;
+
+  /** Records the event; `false` when an event of this id is already in the log. */
+  record(input: SimEventInput): boolean {
+    if (this.ids.has(input.id)) {
+      this.resent += 1;
+      return false;
+    }
+    this.ids.add(input.id);
+    this.events.push({ ...input, sequence: this.events.length + 1, receivedAt: new Date().toISOString() });
+    return true;
+  }
+
+  has(id: string): boolean {
+    return this.ids.has(id);
+  }
+
+  list(): SimEvent[] {
+    return this.events.map((e) => ({ ...e }));
+  }
+
+  /** Events sent again after the log had them (refused as duplicates). */
+  resends(): number {
+    return this.resent;
+  }
+
+  clear(): void {
+    this.events = [];
+    this.ids.clear();
+    this.resent = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Faults
 
 /** Faults a simulator injects into its API (never into `/__admin`). Rates are 0…1 per request. */
@@ -85,6 +145,8 @@ export interface FaultSettings {
   readErrorRate: number;
   /** Share of changes sent with a lock token whose lock the server has just expired (targets with locks). */
   lockExpiryRate: number;
+  /** The MES's event-log API alone answers `errorStatus` (its log service is down; writes still land). */
+  eventLogDown: boolean;
 }
 
 export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
@@ -97,6 +159,7 @@ export const NO_FAULTS: Readonly<FaultSettings> = Object.freeze({
   frozen: false,
   readErrorRate: 0,
   lockExpiryRate: 0,
+  eventLogDown: false,
 });
 
 /** `POST /__admin/faults` also takes `outageMs`: an outage window from now. */
@@ -289,7 +352,7 @@ export interface SimulatorControl {
   lock(object: string, holder?: string, ttlMs?: number): void;
   unlock(object: string): void;
   setRecordState(object: string, state: RecordState): void;
-  /** Back to the seed: objects, locks, ledger, faults and counters. */
+  /** Back to the seed: objects, locks, ledger, event log, faults and counters. */
   reset(): void;
   /** API requests received so far (admin requests excluded). */
   requestCount(): number;
@@ -363,6 +426,8 @@ export interface SimRoute {
   mutating?: boolean;
   /** Skips `authorize` (the token endpoint checks its own credentials). */
   public?: boolean;
+  /** Part of the MES's event-log API: answers `errorStatus` while the `eventLogDown` fault is on. */
+  eventLog?: boolean;
   handle(request: SimRequest): SimResponse | Promise<SimResponse>;
 }
 
@@ -381,11 +446,17 @@ export interface HttpSimulatorOptions {
   onOperatorEdit?(object: string, parameter: string, value: ParameterValue): void;
   ledger?: SimLedger;
   faults?: FaultHandle;
+  /** The MES's event log, for simulators whose MES has one (`GET /__admin/event-log`). */
+  events?: SimEventLog;
 }
 
 export interface HttpSimulator extends RunningSimulator {
   readonly store: SimObjectStore;
   readonly ledgerStore: SimLedger;
+  /** What the MES's event log holds, in arrival order; empty for a target without one. */
+  eventLog(): SimEvent[];
+  /** Events sent again after the log had them. */
+  eventResends(): number;
 }
 
 interface CompiledRoute {
@@ -453,10 +524,50 @@ function parameterValue(value: unknown): ParameterValue {
 }
 
 /**
+ * The route of a MES's event-log API: `toEvent` reads the MES's own body shape (400 when it does
+ * not fit); the event is recorded once per id (201), a known id answers 409 `AlreadyExists`.
+ */
+export function eventLogRoute(
+  events: SimEventLog,
+  method: SimRoute['method'],
+  path: string,
+  toEvent: (body: Record<string, unknown>) => SimEventInput,
+): SimRoute {
+  return {
+    method,
+    path,
+    mutating: true,
+    eventLog: true,
+    handle(request) {
+      const body = request.body;
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+        throw new SimHttpError(400, 'BadRequest', 'body must be a JSON object');
+      }
+      const event = toEvent(body as Record<string, unknown>);
+      if (!events.record(event)) throw new SimHttpError(409, 'AlreadyExists', `event ${event.id} is in the log`);
+      return { status: 201, body: { id: event.id } };
+    },
+  };
+}
+
+/** A required text field of a simulator request body (400 `BadRequest` naming it otherwise). */
+export function textField(body: Record<string, unknown>, name: string): string {
+  return str(body[name], name);
+}
+
+/** A required object field of a simulator request body. */
+export function objectField(body: Record<string, unknown>, name: string): Record<string, unknown> {
+  const value = body[name];
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new SimHttpError(400, 'BadRequest', `${name} must be an object`);
+  return value as Record<string, unknown>;
+}
+
+/**
  * Starts an HTTP simulator on 127.0.0.1 with the shared admin endpoint:
  * `GET /__admin/ledger`, `GET /__admin/faults`, `POST /__admin/faults`, `POST /__admin/operator-edit`,
  * `POST /__admin/lock`, `POST /__admin/unlock`, `POST /__admin/record-state`, `POST /__admin/reset`,
- * `GET /__admin/stats`.
+ * `GET /__admin/stats`, `GET /__admin/event-log`.
  *
  * @example
  * const sim = await startHttpSimulator({ name: 'demo', routes, authorize: () => true, store, secrets: [] });
@@ -465,6 +576,7 @@ function parameterValue(value: unknown): ParameterValue {
 export async function startHttpSimulator(options: HttpSimulatorOptions): Promise<HttpSimulator> {
   const ledger = options.ledger ?? new SimLedger();
   const faults = options.faults ?? new FaultHandle();
+  const events = options.events ?? new SimEventLog();
   const store = options.store;
   const routes = options.routes.map(compile);
   let requests = 0;
@@ -492,6 +604,7 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
     reset() {
       store.reset();
       ledger.clear();
+      events.clear();
       faults.clear();
       requests = 0;
       options.onReset?.();
@@ -506,6 +619,8 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
     switch (route) {
       case 'GET /__admin/ledger':
         return { status: 200, body: { entries: control.ledger() } };
+      case 'GET /__admin/event-log':
+        return { status: 200, body: { events: events.list(), resends: events.resends() } };
       case 'GET /__admin/stats':
         return { status: 200, body: { requests: control.requestCount(), applied: control.ledger().length } };
       case 'GET /__admin/faults':
@@ -571,6 +686,8 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
     if (settings.authFailure) throw new SimHttpError(401, 'Unauthorized', 'credentials refused');
     if (faults.shouldError(route.mutating === true || route.public === true))
       throw new SimHttpError(settings.errorStatus, 'ServiceUnavailable', 'injected failure');
+    if (route.eventLog && settings.eventLogDown)
+      throw new SimHttpError(settings.errorStatus, 'ServiceUnavailable', 'the event log service is down');
     if (!route.public && !options.authorize(simRequest))
       throw new SimHttpError(401, 'Unauthorized', 'credentials refused');
     const answer = await route.handle(simRequest);
@@ -610,6 +727,8 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
     secrets: options.secrets,
     store,
     ledgerStore: ledger,
+    eventLog: () => events.list(),
+    eventResends: () => events.resends(),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

@@ -6,6 +6,7 @@ import { FlowVersions1767800000000 } from '../../flows/persistence/migrations/17
 import { KeyAdmissions1767900000000 } from '../../gateway/persistence/migrations/1767900000000-key-admissions';
 import { RefusalAlarms1768100000000 } from '../../gateway/persistence/migrations/1768100000000-refusal-alarms';
 import { AuditReason1768200000000 } from '../../gateway/persistence/migrations/1768200000000-audit-reason';
+import { MesEventLog1768300000000 } from '../../gateway/persistence/migrations/1768300000000-mes-event-log';
 import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
 import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
 
@@ -24,4 +25,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   KeyAdmissions1767900000000,
   RefusalAlarms1768100000000,
   AuditReason1768200000000,
+  MesEventLog1768300000000,
 ];

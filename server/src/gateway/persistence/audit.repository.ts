@@ -61,6 +61,29 @@ export class AuditRepository {
     }
   }
 
+  /** The records of `target` with one of `outcomes` after `after`, oldest first: what its MES event log has not yet received. */
+  async forTarget(target: string, outcomes: readonly string[], after: number, limit: number): Promise<AuditRecord[]> {
+    const rows = await this.records
+      .createQueryBuilder('a')
+      .where('a.targetInstance = :target', { target })
+      .andWhere('a.sequence > :after', { after })
+      .andWhere('a.outcome IN (:...outcomes)', { outcomes })
+      .orderBy('a.sequence', 'ASC')
+      .take(limit)
+      .getMany();
+    return rows.map((row) => rowToAudit(row as unknown as Record<string, unknown>));
+  }
+
+  /** How many such records there are (for the mirror's backlog). */
+  countForTarget(target: string, outcomes: readonly string[], after: number): Promise<number> {
+    return this.records
+      .createQueryBuilder('a')
+      .where('a.targetInstance = :target', { target })
+      .andWhere('a.sequence > :after', { after })
+      .andWhere('a.outcome IN (:...outcomes)', { outcomes })
+      .getCount();
+  }
+
   async chainHead(): Promise<{ sequence: number; hash: string }> {
     const head = await this.head.findOneByOrFail({ id: 1 });
     return { sequence: Number(head.sequence), hash: head.hash };

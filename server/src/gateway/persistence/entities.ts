@@ -113,6 +113,18 @@ export class AuditChainHeadEntity {
   @Column({ type: 'varchar', length: 64 }) hash: string;
 }
 
+/** How far the MES event-log mirror has published the audit trail to one target, and who mirrors it. */
+@Entity('mes_event_log_cursors')
+export class MesEventLogCursorEntity {
+  @PrimaryColumn({ name: 'target_instance', type: 'varchar', length: 64 }) targetInstance: string;
+  @Column({ type: 'integer' }) sequence: number;
+  @Column({ name: 'checkpoint_sequence', type: 'integer' }) checkpointSequence: number;
+  @Column({ name: 'lease_owner', type: 'varchar', length: 200, nullable: true }) leaseOwner: string | null;
+  /** Epoch milliseconds; PostgreSQL returns a bigint as text. */
+  @Column({ name: 'lease_until', type: 'bigint', nullable: true }) leaseUntil: string | number | null;
+  @Column({ name: 'updated_at', type: 'varchar', length: 30 }) updatedAt: string;
+}
+
 export const GATEWAY_ENTITIES = [
   CommandEntity,
   OutboxEntity,
@@ -121,4 +133,5 @@ export const GATEWAY_ENTITIES = [
   ControlEntity,
   AuditRecordEntity,
   AuditChainHeadEntity,
+  MesEventLogCursorEntity,
 ];

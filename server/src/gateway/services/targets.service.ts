@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { ControlState, TargetStatus } from '@loopgate/contracts';
 import type { Principal } from '../../auth/principal';
 import { HealthRegistry } from '../../health/health.module';
@@ -7,6 +7,7 @@ import type { TargetDown } from '../engine/target-availability';
 import type { WriteBackEngine } from '../engine/writeback-engine';
 import { actorOf } from './actor';
 import { GatewayMetrics } from './gateway-metrics';
+import { MesEventMirror } from './mes-event-mirror.service';
 import { OutcomeStream } from './outcome-stream';
 import { TARGET_RUNTIMES, WRITEBACK_ENGINE } from './tokens';
 
@@ -26,6 +27,7 @@ export class TargetsService {
     stream: OutcomeStream,
     metrics: GatewayMetrics,
     registry: HealthRegistry,
+    @Optional() private readonly mirror?: MesEventMirror,
   ) {
     stream.bindTargetStatus((instance) => this.status(instance));
     metrics.bind(
@@ -47,7 +49,12 @@ export class TargetsService {
 
   async list(): Promise<TargetStatus[]> {
     await Promise.all(this.runtimes.map((runtime) => this.checkHealth(runtime)));
-    return this.runtimes.map((runtime) => this.status(runtime.instance) as TargetStatus);
+    const eventLogs = (await this.mirror?.status()) ?? new Map();
+    return this.runtimes.map((runtime) => {
+      const status = this.status(runtime.instance) as TargetStatus;
+      const eventLog = eventLogs.get(runtime.instance);
+      return eventLog ? { ...status, eventLog } : status;
+    });
   }
 
   status(instance: string): TargetStatus | undefined {

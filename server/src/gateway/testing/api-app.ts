@@ -14,7 +14,9 @@ import { HealthModule } from '../../health/health.module';
 import { MetricsModule } from '../../metrics/metrics.module';
 import { AuditModule } from '../audit.module';
 import { GatewayModule } from '../gateway.module';
+import { MES_EVENT_MIRROR_OPTIONS, type MesEventMirrorOptions } from '../services/mes-event-mirror.service';
 import { TARGET_ADAPTER_FACTORY } from '../services/tokens';
+import type { TargetAdapter } from '../../targets/adapter';
 import type { FakeTarget } from './fake-target';
 import { FakeSignatureService, TestAuthModule } from './test-auth';
 
@@ -34,19 +36,27 @@ export interface GatewayTestApp {
  * a fake signature service, set up like `startGateway` (prefix, body limits, validation, errors).
  */
 export async function createGatewayTestApp(
-  targets: (Omit<TargetInstanceConfig, 'kind' | 'connection'> & { fake: FakeTarget })[],
-  settings: Partial<Pick<LoopgateConfig, 'databaseUrl' | 'auditCheckpointRecords' | 'auditCheckpointSeconds'>> = {},
+  targets: (Omit<TargetInstanceConfig, 'kind' | 'connection'> & ({ fake: FakeTarget } | { adapter: TargetAdapter }))[],
+  settings: Partial<
+    Pick<LoopgateConfig, 'databaseUrl' | 'auditCheckpointRecords' | 'auditCheckpointSeconds' | 'auditKey'>
+  > & { mirror?: Partial<MesEventMirrorOptions>; dataDir?: string } = {},
 ): Promise<GatewayTestApp> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-gateway-'));
+  const { mirror, dataDir: givenDir, ...rest } = settings;
+  const dataDir = givenDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-gateway-'));
+  const connect = (t: (typeof targets)[number]): TargetAdapter => ('fake' in t ? t.fake.connect() : t.adapter);
   const site = Object.assign(new SiteConfig(), {
-    targets: targets.map(({ fake, ...rest }) => ({ ...rest, kind: fake.kind, connection: {} })),
+    targets: targets.map((t) => {
+      const { instance, guardrails, approvals, shadow, processing, eventLog } = t;
+      const kind = 'fake' in t ? t.fake.kind : t.adapter.kind;
+      return { instance, guardrails, approvals, shadow, processing, eventLog, kind, connection: {} };
+    }),
   });
-  const config = Object.assign(new LoopgateConfig(), { dataDir, nodeRed: false, site, ...settings });
-  const fakes = new Map(targets.map((t) => [t.instance, t.fake]));
+  const config = Object.assign(new LoopgateConfig(), { dataDir, nodeRed: false, site, ...rest });
+  const adapters = new Map(targets.map((t) => [t.instance, t]));
   const signatures = new FakeSignatureService((username) => ROLE_OF_TEST_USER[username] ?? []);
   let moduleRef;
   try {
-    moduleRef = await compileGatewayModule(config, fakes, signatures);
+    moduleRef = await compileGatewayModule(config, (instance) => connect(adapters.get(instance)!), signatures, mirror);
   } catch (error) {
     fs.rmSync(dataDir, { recursive: true, force: true });
     throw error;
@@ -76,15 +86,16 @@ export async function createGatewayTestApp(
     },
     async close() {
       await app.close();
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!givenDir) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
 
 function compileGatewayModule(
   config: LoopgateConfig,
-  fakes: Map<string, FakeTarget>,
+  connect: (instance: string) => TargetAdapter,
   signatures: FakeSignatureService,
+  mirror: Partial<MesEventMirrorOptions> = {},
 ) {
   return Test.createTestingModule({
     imports: [
@@ -99,7 +110,9 @@ function compileGatewayModule(
   })
     .setLogger({ log: () => undefined, error: () => undefined, warn: () => undefined })
     .overrideProvider(TARGET_ADAPTER_FACTORY)
-    .useValue((target: TargetInstanceConfig) => (fakes.get(target.instance) as FakeTarget).connect())
+    .useValue((target: TargetInstanceConfig) => connect(target.instance))
+    .overrideProvider(MES_EVENT_MIRROR_OPTIONS)
+    .useValue(mirror)
     .compile();
 }
 

@@ -4,6 +4,7 @@ import Bottleneck from 'bottleneck';
 import {
   TargetError,
   type ExpectedReadBack,
+  type MesLogEvent,
   type ReadResult,
   type TargetAdapter,
   type TargetAddress,
@@ -158,6 +159,23 @@ export class AvevaAdapter implements TargetAdapter {
 
   health(): Promise<TargetHealth> {
     return healthOf(() => this.transport.ping());
+  }
+
+  /** An event in the AVEVA Historian's event store, outside the write limiter (writes never wait for it). */
+  async logEvent(event: MesLogEvent): Promise<void> {
+    try {
+      await this.transport.postEvent({
+        Id: event.id,
+        Type: event.type,
+        EventTime: event.time,
+        Source: 'Loopgate',
+        Description: event.summary,
+        Properties: event.data,
+      });
+    } catch (error) {
+      if (error instanceof TargetError && error.code === 'MES_ALREADY_EXISTS') return;
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,11 @@ import { randomBytes } from 'node:crypto';
 import type { ParameterValue } from '@loopgate/contracts';
 import {
   SimHttpError,
+  SimEventLog,
   SimLedger,
+  eventLogRoute,
+  objectField,
+  textField,
   SimObjectStore,
   startHttpSimulator,
   type HttpSimulator,
@@ -168,6 +172,7 @@ export async function startAvevaSimulator(options: AvevaSimulatorOptions = {}): 
   let historian: HistorianValue[] = [];
   let transactions = 0;
   const ledger = new SimLedger();
+  const events = new SimEventLog();
 
   const historize = (
     fqn: string,
@@ -313,6 +318,7 @@ export async function startAvevaSimulator(options: AvevaSimulatorOptions = {}): 
     port: options.port,
     store,
     ledger,
+    events,
     secrets: [secret],
     authorize: (request) => request.headers.authorization === expectedAuthorization,
     onReset() {
@@ -370,6 +376,14 @@ export async function startAvevaSimulator(options: AvevaSimulatorOptions = {}): 
         },
       },
       { method: 'POST', path: '/api/mes/lots/:lotId/hold', mutating: true, handle: lotAction(true) },
+      // AVEVA Historian events, unique per Id.
+      eventLogRoute(events, 'POST', '/Historian/v2/Events', (body) => ({
+        id: textField(body, 'Id'),
+        type: textField(body, 'Type'),
+        time: textField(body, 'EventTime'),
+        summary: textField(body, 'Description'),
+        data: objectField(body, 'Properties'),
+      })),
       { method: 'POST', path: '/api/mes/lots/:lotId/release', mutating: true, handle: lotAction(false) },
       {
         method: 'GET',

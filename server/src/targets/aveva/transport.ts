@@ -123,6 +123,18 @@ export class AvevaTransport {
     return body.value as HistorianValue[];
   }
 
+  /** Appends an event to the historian's event store (unique per `Id`; 409 `AlreadyExists` when sent before). */
+  async postEvent(event: {
+    Id: string;
+    Type: string;
+    EventTime: string;
+    Source: string;
+    Description: string;
+    Properties: Record<string, unknown>;
+  }): Promise<void> {
+    await this.call({ method: 'POST', url: `${this.config.historianUrl}/Historian/v2/Events`, json: event }, event.Id);
+  }
+
   /** The Galaxy answers and accepts the credentials. */
   async ping(): Promise<void> {
     await this.call({ method: 'GET', url: `${this.config.baseUrl}/api/galaxy` });

@@ -4,6 +4,7 @@ import Bottleneck from 'bottleneck';
 import {
   TargetError,
   type ExpectedReadBack,
+  type MesLogEvent,
   type ReadResult,
   type TargetAdapter,
   type TargetAddress,
@@ -134,6 +135,19 @@ export class CmmsAdapter implements TargetAdapter {
 
   health(): Promise<TargetHealth> {
     return healthOf(() => this.transport.ping());
+  }
+
+  /** A work-log entry in the CMMS, outside the write limiter (writes never wait for it). */
+  logEvent(event: MesLogEvent): Promise<void> {
+    return this.transport.postWorkLog({
+      externalrefid: event.id,
+      logtype: 'LOOPGATE',
+      createdate: event.time,
+      // Maximo's description is short (100 characters); the whole event goes in the long description.
+      description: event.summary.slice(0, 100),
+      // Maximo's log type is a domain value (LOOPGATE); the event's own type travels in the long description.
+      description_longdescription: JSON.stringify({ eventType: event.type, ...event.data }),
+    });
   }
 
   async close(): Promise<void> {

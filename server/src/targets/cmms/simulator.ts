@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ParameterValue } from '@loopgate/contracts';
 import {
+  SimEventLog,
   SimLedger,
   SimObjectStore,
   startHttpSimulator,
@@ -64,6 +65,17 @@ function answer(handle: (request: SimRequest) => SimResponse): (request: SimRequ
       };
     }
   };
+}
+
+/** A work-log entry's long description, which Loopgate fills with the event as JSON text. */
+function longDescription(text: string): Record<string, unknown> {
+  try {
+    const data = JSON.parse(text) as unknown;
+    if (typeof data === 'object' && data !== null && !Array.isArray(data)) return data as Record<string, unknown>;
+  } catch {
+    // Answered below.
+  }
+  throw new MaximoError(400, 'BMXAA4195E', 'description_longdescription must hold a JSON object');
 }
 
 /** The server's URL as the caller reached it, for `href`s. */
@@ -132,6 +144,7 @@ export async function startCmmsSimulator(options: CmmsSimulatorOptions = {}): Pr
   let nextWonum = 1100;
   let nextWorkorderId = 6000;
   const ledger = new SimLedger();
+  const events = new SimEventLog();
 
   const workOrders = () => store.all('WorkOrder');
 
@@ -269,6 +282,7 @@ export async function startCmmsSimulator(options: CmmsSimulatorOptions = {}): Pr
     port: options.port,
     store,
     ledger,
+    events,
     secrets: [secret],
     authorize: (request) => request.headers.apikey === secret,
     onReset() {
@@ -283,6 +297,35 @@ export async function startCmmsSimulator(options: CmmsSimulatorOptions = {}): Pr
       },
       { method: 'GET', path: `${API}/os/mxwo`, handle: query },
       { method: 'POST', path: `${API}/os/mxwo`, mutating: true, handle: create },
+      // The work log (Maximo's WORKLOG object structure), unique per external record id.
+      {
+        method: 'POST',
+        path: `${API}/os/mxworklog`,
+        mutating: true,
+        eventLog: true,
+        handle: answer((request) => {
+          const body = request.body;
+          if (typeof body !== 'object' || body === null || Array.isArray(body))
+            throw new MaximoError(400, 'BMXAA9362E', 'the request body must be a JSON object');
+          const b = body as Record<string, unknown>;
+          const required = (name: string): string => {
+            const value = b[name];
+            if (typeof value !== 'string' || value.length === 0)
+              throw new MaximoError(400, 'BMXAA4195E', `${name} is required`);
+            return value;
+          };
+          const id = required('externalrefid');
+          const recorded = events.record({
+            id,
+            type: required('logtype'),
+            time: required('createdate'),
+            summary: required('description'),
+            data: longDescription(required('description_longdescription')),
+          });
+          if (!recorded) throw new MaximoError(400, 'BMXAA4129E', `a work log entry with externalrefid ${id} exists`);
+          return { status: 201, body: { externalrefid: id } };
+        }),
+      },
       {
         method: 'GET',
         path: `${API}/os/mxwo/:restId`,

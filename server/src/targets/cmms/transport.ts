@@ -61,6 +61,9 @@ function maximoError(body: unknown): { reasonCode?: string; message?: string } {
   };
 }
 
+/** Maximo's reason code for a duplicate key. */
+const ALREADY_EXISTS = 'BMXAA4129E';
+
 export class CmmsTransport {
   private readonly target: HttpTarget;
 
@@ -115,6 +118,28 @@ export class CmmsTransport {
     );
   }
 
+  /**
+   * Appends a work-log entry (Maximo's WORKLOG object structure), unique per `externalrefid`. An
+   * entry sent before answers BMXAA4129E ("record already exists"): recorded, not an error.
+   */
+  async postWorkLog(entry: {
+    externalrefid: string;
+    logtype: string;
+    createdate: string;
+    description: string;
+    description_longdescription: string;
+  }): Promise<void> {
+    try {
+      await this.call(
+        { method: 'POST', url: `${this.api}/os/mxworklog?lean=1`, json: { siteid: this.config.siteId, ...entry } },
+        entry.externalrefid,
+      );
+    } catch (error) {
+      if (error instanceof TargetError && error.code === 'MES_ALREADY_EXISTS') return;
+      throw error;
+    }
+  }
+
   /** The CMMS answers and accepts the API key. */
   async ping(): Promise<void> {
     await this.call({ method: 'GET', url: `${this.api}/whoami` });
@@ -145,6 +170,7 @@ export class CmmsTransport {
     );
     if (reasonCode && CONCURRENCY_CODES.has(reasonCode))
       return new TargetError('locked', 'RECORD_LOCKED', failure.message);
+    if (reasonCode === ALREADY_EXISTS) return new TargetError('rejected', 'MES_ALREADY_EXISTS', failure.message);
     if (answer.status === 400 && reasonCode) return new TargetError('rejected', 'MES_REJECTED', failure.message);
     return failure;
   }

@@ -5,6 +5,7 @@ import Bottleneck from 'bottleneck';
 import {
   TargetError,
   type ExpectedReadBack,
+  type MesLogEvent,
   type ReadResult,
   type TargetAdapter,
   type TargetAddress,
@@ -209,6 +210,22 @@ export class FactoryTalkAdapter implements TargetAdapter {
 
   health(): Promise<TargetHealth> {
     return healthOf(() => this.transport.ping());
+  }
+
+  /** An event in ProductionCentre's event log, outside the write limiter and its locks (writes never wait for it). */
+  async logEvent(event: MesLogEvent): Promise<void> {
+    try {
+      await this.transport.postEvent({
+        eventId: event.id,
+        eventType: event.type,
+        occurredAt: event.time,
+        description: event.summary,
+        data: event.data,
+      });
+    } catch (error) {
+      if (error instanceof TargetError && error.code === 'MES_ALREADY_EXISTS') return;
+      throw error;
+    }
   }
 
   async close(): Promise<void> {

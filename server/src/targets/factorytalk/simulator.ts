@@ -3,7 +3,11 @@ import type { ParameterValue } from '@loopgate/contracts';
 import {
   FaultHandle,
   SimHttpError,
+  SimEventLog,
   SimLedger,
+  eventLogRoute,
+  objectField,
+  textField,
   SimObjectStore,
   startHttpSimulator,
   type HttpSimulator,
@@ -98,6 +102,7 @@ export async function startFactoryTalkSimulator(
   const store = new SimObjectStore(() => seed(options.extra));
   const faults = new FaultHandle();
   const ledger = new SimLedger();
+  const events = new SimEventLog();
   /** Every lock token ever issued, so an expired one is told apart from a forged one. */
   const issued = new Map<string, { object: string; expiresAt: number }>();
   let transactions = 0;
@@ -200,6 +205,7 @@ export async function startFactoryTalkSimulator(
 
   const sim = await startHttpSimulator({
     ledger,
+    events,
     faults,
     name: 'factorytalk',
     port: options.port,
@@ -299,6 +305,14 @@ export async function startFactoryTalkSimulator(
         },
       },
       { method: 'POST', path: '/api/recipes/:id/lock', mutating: true, handle: acquire('Recipe') },
+      // ProductionCentre's event log (custom event types), unique per eventId.
+      eventLogRoute(events, 'POST', '/api/events', (body) => ({
+        id: textField(body, 'eventId'),
+        type: textField(body, 'eventType'),
+        time: textField(body, 'occurredAt'),
+        summary: textField(body, 'description'),
+        data: objectField(body, 'data'),
+      })),
       { method: 'DELETE', path: '/api/recipes/:id/lock', mutating: true, handle: release('Recipe') },
     ],
   });

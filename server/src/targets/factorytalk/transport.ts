@@ -116,6 +116,17 @@ export class FactoryTalkTransport {
     });
   }
 
+  /** Appends an event to ProductionCentre's event log (unique per `eventId`; 409 `AlreadyExists` when sent before). */
+  async postEvent(event: {
+    eventId: string;
+    eventType: string;
+    occurredAt: string;
+    description: string;
+    data: Record<string, unknown>;
+  }): Promise<void> {
+    await this.json({ method: 'POST', path: '/api/events', body: event });
+  }
+
   /** Lists one work order: the server is up and the credentials are good. */
   async ping(): Promise<void> {
     await this.json({ method: 'GET', path: '/api/workorders?top=1' });

@@ -4,6 +4,7 @@ import Bottleneck from 'bottleneck';
 import {
   TargetError,
   type ExpectedReadBack,
+  type MesLogEvent,
   type ReadResult,
   type TargetAdapter,
   type TargetAddress,
@@ -40,6 +41,9 @@ export const ACTIONS: readonly WriteBackAction[] = [
   'release-lot',
   'create-quality-event',
 ];
+
+/** Bottleneck priority of event-log commands: after every write waiting on the limiter (writes use 5). */
+const EVENT_PRIORITY = 9;
 
 /** Opcenter's lot status while on hold, and after release. */
 export const LOT_HOLD_STATUS = 'Hold';
@@ -156,6 +160,38 @@ export class OpcenterAdapter implements TargetAdapter {
         return { address: { object, parameter: 'status' }, value: LOT_ACTIVE_STATUS };
       default:
         return null;
+    }
+  }
+
+  /**
+   * A custom event (`CreateCustomEvent`, the site's Loopgate event type) through the MOM bus. The bus
+   * throttles writes and events alike, so events wait behind every queued write (lowest priority of
+   * the shared limiter); a throttled command is acknowledged and dropped, so the event is read back.
+   */
+  async logEvent(event: MesLogEvent): Promise<void> {
+    const body = {
+      NId: event.id,
+      EventType: event.type,
+      OccurredAt: event.time,
+      Description: event.summary,
+      Payload: JSON.stringify(event.data),
+    };
+    try {
+      await this.limiter.schedule({ priority: EVENT_PRIORITY }, () =>
+        this.transport.command('CreateCustomEvent', body),
+      );
+    } catch (error) {
+      // Sent before, by this process or another: the log holds it.
+      if (error instanceof TargetError && error.code === 'MES_ALREADY_EXISTS') return;
+      throw error;
+    }
+    const rows = await this.transport.query<OpcenterRow>('CustomEvents', `NId eq ${odataString(event.id)}`);
+    if (rows.length === 0) {
+      throw new TargetError(
+        'transient',
+        'EVENT_NOT_RECORDED',
+        `Opcenter ${this.instance}: custom event ${event.id} was acknowledged but is not in CustomEvents`,
+      );
     }
   }
 

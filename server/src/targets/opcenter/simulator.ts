@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { ParameterValue } from '@loopgate/contracts';
 import {
   SimHttpError,
+  SimEventLog,
   SimLedger,
   SimObjectStore,
   startHttpSimulator,
@@ -111,6 +112,7 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
   const tokenTtl = options.tokenTtlSeconds ?? 3600;
   const store = new SimObjectStore(seed);
   const ledger = new SimLedger();
+  const events = new SimEventLog();
   const tokens = new Map<string, number>();
   let tokenRequests = 0;
   let transactions = 0;
@@ -152,6 +154,17 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
     WorkOrders: () => store.all('WorkOrder').map(row),
     MaterialLots: () => store.all('MaterialLot').map(row),
     QualityEvents: () => store.all('QualityEvent').map((qe) => ({ Id: qe.id, ...qe.fields })),
+    // The custom event type a site declares for Loopgate in its Opcenter model.
+    CustomEvents: () =>
+      events.list().map((e) => ({
+        Id: `CE-${String(e.sequence).padStart(6, '0')}`,
+        NId: e.id,
+        EventType: e.type,
+        OccurredAt: e.time,
+        Description: e.summary,
+        Payload: JSON.stringify(e.data),
+        ReceivedAt: e.receivedAt,
+      })),
   };
 
   const checkApp = (request: SimRequest) => {
@@ -229,6 +242,24 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
         apply(lot, 'Status', 'Active', 'ReleaseMaterialLot', command.ExternalRef, tx);
         return {};
       },
+      CreateCustomEvent(command) {
+        const nid = field(command, 'NId');
+        let data: unknown;
+        try {
+          data = JSON.parse(field(command, 'Payload'));
+        } catch {
+          throw new SimHttpError(400, 'InvalidPayload', 'Payload must be a JSON text');
+        }
+        const recorded = events.record({
+          id: nid,
+          type: field(command, 'EventType'),
+          time: field(command, 'OccurredAt'),
+          summary: String(command.Description ?? ''),
+          data: typeof data === 'object' && data !== null ? (data as Record<string, unknown>) : { value: data },
+        });
+        if (!recorded) throw new SimHttpError(409, 'AlreadyExists', `a custom event ${nid} exists`);
+        return {};
+      },
       CreateQualityEvent(command, tx) {
         const nid = field(command, 'NId');
         if (store.all('QualityEvent').some((qe) => qe.fields.NId === nid)) {
@@ -296,6 +327,7 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
 
   const sim = await startHttpSimulator({
     ledger,
+    events,
     name: 'opcenter',
     port: options.port,
     store,
@@ -333,6 +365,13 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
           const value = rows().filter((r) => Object.entries(filter).every(([k, v]) => String(r[k]) === v));
           return { status: 200, body: { '@odata.context': `$metadata#${request.params.entitySet}`, value } };
         },
+      },
+      {
+        method: 'POST',
+        path: '/sit-svc/application/:app/odata/CreateCustomEvent',
+        mutating: true,
+        eventLog: true,
+        handle: (request) => runCommand({ ...request, params: { ...request.params, command: 'CreateCustomEvent' } }),
       },
       { method: 'POST', path: '/sit-svc/application/:app/odata/:command', mutating: true, handle: runCommand },
     ],
