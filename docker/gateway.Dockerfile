@@ -24,7 +24,7 @@ COPY nodes nodes
 COPY editor editor
 COPY flows flows
 RUN npx tsc -b && npm run build -w nodes -w editor \
-  && npm prune --omit=dev --no-audit --no-fund
+  && npm prune --omit=dev --no-audit --no-fund && mkdir -p server/node_modules
 
 FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
@@ -42,6 +42,8 @@ COPY --from=build /src/rules/dist rules/dist
 COPY --from=build /src/rules/sets rules/sets
 COPY --from=build /src/server/package.json server/package.json
 COPY --from=build /src/server/dist server/dist
+# Dependencies npm could not hoist (express 5 here, while Node-RED keeps express 4 at the top).
+COPY --from=build /src/server/node_modules server/node_modules
 COPY --from=build /src/nodes/package.json nodes/package.json
 COPY --from=build /src/nodes/dist nodes/dist
 COPY --from=build /src/nodes/resources nodes/resources
