@@ -78,6 +78,14 @@ const json = (value: unknown): string | null => (value === undefined ? null : JS
  *
  * @example const judgement = await autonomy.judge(command, request); // { level: 'shadow', scope: 'opcenter-demo|FeedRate|tool-wear' }
  */
+/** The stored level was no longer the one a demotion started from. */
+class LevelMovedError extends Error {
+  constructor() {
+    super('the level changed meanwhile');
+    this.name = 'LevelMovedError';
+  }
+}
+
 @Injectable()
 export class AutonomyService
   implements AutonomyPolicy, EngineObserver, OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown
@@ -409,27 +417,41 @@ export class AutonomyService
       evidence: snapshot,
       signature: signature as ElectronicSignature,
     });
-    if (!(await this.repository.changeLevel(change)))
-      throw new UserError('LEVEL_CHANGED', `the level of ${scopeId} changed meanwhile: review the evidence again`, 409);
-    await this.audit.append({
-      outcome: 'autonomy',
-      action: 'autonomy-promote',
-      actor: principal.id,
-      lineage: { modelId: selectorOf(scopeId).model, autonomyScope: scopeId, autonomyLevel: snapshot.nextLevel },
-      message: `scope ${scopeId} promoted from ${snapshot.level} to ${snapshot.nextLevel} on evidence ${snapshot.evidenceHash}${input.comment ? `: ${input.comment}` : ''}`,
-      signature: signature as ElectronicSignature,
-    });
+    await this.audit.appendWith(
+      {
+        outcome: 'autonomy',
+        action: 'autonomy-promote',
+        actor: principal.id,
+        lineage: { modelId: selectorOf(scopeId).model, autonomyScope: scopeId, autonomyLevel: snapshot.nextLevel },
+        message: `scope ${scopeId} promoted from ${snapshot.level} to ${snapshot.nextLevel} on evidence ${snapshot.evidenceHash}${input.comment ? `: ${input.comment}` : ''}`,
+        ...(input.comment ? { reason: input.comment } : {}),
+        signature: signature as ElectronicSignature,
+      },
+      this.repository.levelChange(
+        change,
+        () =>
+          new UserError('LEVEL_CHANGED', `the level of ${scopeId} changed meanwhile: review the evidence again`, 409),
+      ),
+    );
     this.metrics.promoted(scopeId);
     await this.refreshScopes();
     return this.scope(scopeId);
   }
 
   /** A person drops a scope one level (no thresholds: less autonomy is always allowed). */
-  async demoteByHand(scopeId: string, reason: string, actor: string): Promise<StoredScope> {
+  async demoteByHand(scopeId: string, reason: string, actor: string, fromLevel?: AutonomyLevel): Promise<StoredScope> {
     await this.refreshScopes();
     const scope = this.scope(scopeId);
+    const moved = () =>
+      new UserError(
+        'LEVEL_CHANGED',
+        `${scopeId} is ${this.scope(scopeId).level} now, not ${fromLevel ?? scope.level}: look again before demoting`,
+        409,
+      );
+    if (fromLevel && scope.level !== fromLevel) throw moved();
     if (scope.level === 'shadow') throw new UserError('ALREADY_SHADOW', `scope ${scopeId} is already in shadow`, 409);
-    await this.demote(scope, actor, reason, undefined);
+    // Another change stored between the read and the commit: this one is not made.
+    if (!(await this.demote(scope, actor, reason, undefined))) throw moved();
     return this.scope(scopeId);
   }
 
@@ -451,23 +473,33 @@ export class AutonomyService
     this.metrics.demotedBy(scopeId, trigger.rule);
   }
 
-  private async demote(scope: StoredScope, actor: string, reason: string, figures: unknown): Promise<void> {
+  /** True when the scope moved; false when its stored level was no longer `scope.level` (nothing stored). */
+  private async demote(scope: StoredScope, actor: string, reason: string, figures: unknown): Promise<boolean> {
     const to = levelBelow(scope.level);
     const at = this.iso();
     const change = this.changeRow(scope.scopeId, scope.level, to, 'demoted', actor, at, { reason, figures });
-    if (!(await this.repository.changeLevel(change))) {
+    try {
+      await this.audit.appendWith(
+        {
+          outcome: 'autonomy',
+          action: 'autonomy-demote',
+          actor,
+          lineage: { modelId: scope.model, autonomyScope: scope.scopeId, autonomyLevel: to },
+          message: `scope ${scope.scopeId} demoted from ${scope.level} to ${to}: ${reason}`,
+          // A person's typed reason; the automatic demotion's figures are in the message.
+          ...(actor === AUTONOMY_ACTOR ? {} : { reason }),
+        },
+        this.repository.levelChange(change, () => new LevelMovedError()),
+      );
+    } catch (error) {
+      // Another process (or person) moved the scope first: nothing was stored; read the new level.
+      if (!(error instanceof LevelMovedError)) throw error;
       await this.refreshScopes();
-      return;
+      return false;
     }
-    await this.audit.append({
-      outcome: 'autonomy',
-      action: 'autonomy-demote',
-      actor,
-      lineage: { modelId: scope.model, autonomyScope: scope.scopeId, autonomyLevel: to },
-      message: `scope ${scope.scopeId} demoted from ${scope.level} to ${to}: ${reason}`,
-    });
     this.logger.warn(`scope ${scope.scopeId} demoted from ${scope.level} to ${to}: ${reason}`);
     await this.refreshScopes();
+    return true;
   }
 
   private changeRow(

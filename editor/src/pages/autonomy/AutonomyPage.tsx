@@ -141,7 +141,7 @@ function EvidencePanel({
     if (!reason) return;
     try {
       onError(undefined);
-      await autonomyApi.demote(scopeId, reason);
+      await autonomyApi.demote(scopeId, reason, e?.level);
       evidence.reload();
       onChanged();
     } catch (err) {

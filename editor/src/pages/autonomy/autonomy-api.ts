@@ -121,8 +121,11 @@ export const autonomyApi = {
     api<AutonomyDecision>('POST', `/autonomy/decisions/${encodeURIComponent(commandId)}/feedback`, {
       body: { verdict, ...(note ? { note } : {}) },
     }),
-  demote: (scopeId: string, reason: string) =>
-    api<AutonomyScope>('POST', `${scopePath(scopeId)}/demotion`, { body: { reason } }),
+  /** `fromLevel`: the level the person saw; the gateway answers LEVEL_CHANGED when another change came first. */
+  demote: (scopeId: string, reason: string, fromLevel?: AutonomyLevel) =>
+    api<AutonomyScope>('POST', `${scopePath(scopeId)}/demotion`, {
+      body: { reason, ...(fromLevel ? { fromLevel } : {}) },
+    }),
   /** Downloads the training data of a model (all models when empty) as a file. */
   async download(format: 'ndjson' | 'parquet', model: string): Promise<void> {
     const session = getSession();

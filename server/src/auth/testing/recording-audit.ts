@@ -1,5 +1,5 @@
 import type { AuditRecord } from '@loopgate/contracts';
-import type { AuditEntry, AuditWriter } from '../../common/audit.port';
+import type { AuditEntry, AuditWriter, RowChange } from '../../common/audit.port';
 
 /** An AuditWriter that keeps entries in memory, for tests of code that audits. */
 export class RecordingAuditWriter implements AuditWriter {
@@ -17,6 +17,14 @@ export class RecordingAuditWriter implements AuditWriter {
       hash: String(sequence),
     };
   }
+
+  /** Keeps the entry; the row change is recorded, not applied (there are no tables here). */
+  async appendWith(entry: AuditEntry, change: RowChange): Promise<AuditRecord> {
+    this.rowChanges.push(change);
+    return this.append(entry);
+  }
+
+  readonly rowChanges: RowChange[] = [];
 
   actions(): string[] {
     return this.entries.map((entry) => String(entry.action));

@@ -102,7 +102,7 @@ export class AutonomyController {
     @Body() body: DemotionRequestDto,
     @CurrentPrincipal() principal: Principal | undefined,
   ) {
-    return this.autonomy.demoteByHand(scopeId, body.reason, who(principal));
+    return this.autonomy.demoteByHand(scopeId, body.reason, who(principal), body.fromLevel);
   }
 
   @Get('decisions')

@@ -33,6 +33,12 @@ export class DemotionRequestDto {
   @IsString()
   @Length(1, 2000)
   reason: string;
+
+  /** The level the person saw; another level stored meanwhile answers 409 `LEVEL_CHANGED` and changes nothing. */
+  @ApiPropertyOptional({ enum: AUTONOMY_LEVELS })
+  @IsOptional()
+  @IsIn(AUTONOMY_LEVELS as unknown as string[])
+  fromLevel?: AutonomyLevel;
 }
 
 /** Body of `POST /autonomy/decisions/:commandId/feedback`. */

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { RowChange } from '../../common/audit.port';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { And, IsNull, LessThanOrEqual, MoreThanOrEqual, Not, type DataSource, type Repository } from 'typeorm';
 import { AutonomyDecisionEntity, AutonomyLevelChangeEntity, AutonomyScopeEntity, KpiSampleEntity } from './entities';
@@ -38,20 +39,39 @@ export class AutonomyRepository {
   }
 
   /**
-   * Moves a scope from `change.fromLevel` to `change.toLevel` with its history row, in one
-   * transaction; false when the stored level is no longer `fromLevel` (another change was first).
+   * A level change as rows the audit writer stores in its record's own transaction: the scope
+   * moves from `change.fromLevel` to `change.toLevel` only if it is still at `fromLevel` (else the
+   * commit rejects with `conflict()` and nothing is stored, audit record included), with its
+   * history row. The level and the record that tells of it never part.
    */
-  async changeLevel(change: AutonomyLevelChangeEntity): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const result = await manager.update(
-        AutonomyScopeEntity,
-        { scopeId: change.scopeId, level: change.fromLevel as string },
-        { level: change.toLevel, changedAt: change.at, changedBy: change.actor },
-      );
-      if (!result.affected) return false;
-      await manager.insert(AutonomyLevelChangeEntity, change);
-      return true;
-    });
+  levelChange(change: AutonomyLevelChangeEntity, conflict: () => Error): RowChange {
+    return {
+      update: {
+        table: 'autonomy_scopes',
+        where: { scope_id: change.scopeId, level: change.fromLevel },
+        set: { level: change.toLevel, changed_at: change.at, changed_by: change.actor },
+      },
+      insert: [
+        {
+          table: 'autonomy_level_changes',
+          row: {
+            id: change.id,
+            scope_id: change.scopeId,
+            from_level: change.fromLevel,
+            to_level: change.toLevel,
+            kind: change.kind,
+            actor: change.actor,
+            at: change.at,
+            reason: change.reason,
+            evidence_json: change.evidenceJson,
+            evidence_hash: change.evidenceHash,
+            signature_json: change.signatureJson,
+            figures_json: change.figuresJson,
+          },
+        },
+      ],
+      conflict,
+    };
   }
 
   levelChanges(scopeId?: string, limit = 200): Promise<AutonomyLevelChangeEntity[]> {

@@ -1,5 +1,5 @@
 import type { AuditRecord, CommandState, ControlState, ReasonCode } from '@loopgate/contracts';
-import type { AuditEntry } from '../../common/audit.port';
+import type { AuditEntry, RowChange } from '../../common/audit.port';
 import type { TargetAdapter } from '../../targets/adapter';
 import type { BusCommand } from '../bus/command-bus';
 import type { ApprovalRule } from '../domain/approval-policy';
@@ -21,7 +21,9 @@ export type StoreChange =
   | { kind: 'outbox-add'; command: BusCommand; onCommitted?: (seq: number) => void }
   | { kind: 'outbox-remove'; commandId: string }
   /** Admits a write to a key against its stored rate and cooldown times; refused with AdmissionRefusedError. */
-  | { kind: 'admit'; admission: Admission };
+  | { kind: 'admit'; admission: Admission }
+  /** Rows of another module's tables (an autonomy level change) stored with the audit record that tells of them. */
+  | { kind: 'rows'; change: RowChange };
 
 export type OutboxAdd = Extract<StoreChange, { kind: 'outbox-add' }>;
 

@@ -1,6 +1,6 @@
 import type { AuditRecord, CommandState } from '@loopgate/contracts';
 import { In, type DataSource, type QueryRunner } from 'typeorm';
-import type { AuditEntry } from '../../common/audit.port';
+import type { AuditEntry, RowChange, RowValues } from '../../common/audit.port';
 import type { Command } from '../domain/command';
 import type { KeyWriteState } from '../domain/override-detection';
 import { judgeAdmission, type Admission, type AdmissionState } from '../domain/guardrails';
@@ -198,6 +198,12 @@ export class TypeOrmGatewayStore implements GatewayStore {
         const stored = (key: string) => parseAdmission(statements.admissionGet.get(key) as AdmissionRow | undefined);
         for (const row of judgeAdmissions(changes.admissions, stored)) statements.admissionPut.run(row);
       }
+      for (const change of changes.rows) {
+        for (const [sql, params] of rowChangeStatements('sqlite', change)) {
+          const { changes: affected } = db.prepare(sql).run(...params) as { changes: number };
+          if (sql.startsWith('UPDATE') && affected !== 1) throw change.conflict();
+        }
+      }
       for (const command of changes.commands.values()) statements.command.run(commandToRow(command));
       for (const command of changes.outboxAdds) {
         statements.outboxAdd.run({
@@ -237,6 +243,12 @@ export class TypeOrmGatewayStore implements GatewayStore {
       }
       if (changes.guards.size > 0) await this.checkGuards(runner, changes.guards);
       if (changes.admissions.length > 0) await this.admitGeneric(runner, changes.admissions);
+      for (const change of changes.rows) {
+        for (const [sql, params] of rowChangeStatements(this.dialect, change)) {
+          const result = (await runner.query(sql, params, true)) as { affected?: number };
+          if (sql.startsWith('UPDATE') && result.affected !== 1) throw change.conflict();
+        }
+      }
       if (changes.commands.size > 0) {
         const columns = [...COMMAND_COLUMNS];
         await this.run(
@@ -643,6 +655,8 @@ interface CollectedChanges {
   audits: { entry: AuditEntry; owner: number }[];
   /** Writes to admit against their keys' stored times, in commit order. */
   admissions: Admission[];
+  /** Other modules' rows stored with their audit records, in commit order. */
+  rows: RowChange[];
 }
 
 /**
@@ -659,6 +673,7 @@ function collect(batch: PendingCommit[]): CollectedChanges {
     controls: new Map(),
     audits: [],
     admissions: [],
+    rows: [],
   };
   batch.forEach((item, owner) => {
     for (const change of item.changes) {
@@ -692,10 +707,42 @@ function collect(batch: PendingCommit[]): CollectedChanges {
         case 'admit':
           changes.admissions.push(change.admission);
           break;
+        case 'rows':
+          changes.rows.push(change.change);
+          break;
       }
     }
   });
   return changes;
+}
+
+/** A row change as statements: the guarded UPDATE first (it must touch one row), then the INSERTs. */
+function rowChangeStatements(dialect: Dialect, change: RowChange): [string, unknown[]][] {
+  const quote = (name: string) => {
+    if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a table or column name: ${name}`);
+    return `"${name}"`;
+  };
+  const statements: [string, unknown[]][] = [];
+  if (change.update) {
+    const { table, set, where } = change.update;
+    const params: unknown[] = [];
+    const assign = (values: RowValues, joiner: string) =>
+      Object.entries(values)
+        .map(([column, value]) => {
+          params.push(value);
+          return `${quote(column)} = ?`;
+        })
+        .join(joiner);
+    const sets = assign(set, ', ');
+    const conditions = assign(where, ' AND ');
+    statements.push([placeholders(dialect, `UPDATE ${quote(table)} SET ${sets} WHERE ${conditions}`), params]);
+  }
+  for (const { table, row } of change.insert ?? []) {
+    const columns = Object.keys(row);
+    const sql = `INSERT INTO ${quote(table)} (${columns.map(quote).join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`;
+    statements.push([placeholders(dialect, sql), Object.values(row)]);
+  }
+  return statements;
 }
 
 /** The part of better-sqlite3's API the native path uses. */

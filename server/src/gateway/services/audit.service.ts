@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AuditFinding, AuditRecord, AuditVerification } from '@loopgate/contracts';
-import type { AuditEntry, AuditWriter } from '../../common/audit.port';
+import type { AuditEntry, AuditWriter, RowChange } from '../../common/audit.port';
 import { AuditTrailCheck } from '../domain/audit-chain';
 import type { GatewayStore } from '../engine/ports';
 import { AuditRepository, type AuditFilter } from '../persistence/audit.repository';
@@ -17,6 +17,14 @@ export class AuditWriterService implements AuditWriter {
 
   async append(entry: AuditEntry): Promise<AuditRecord> {
     const { audit } = await this.store.commit([{ kind: 'audit', entry }]);
+    return audit[0];
+  }
+
+  async appendWith(entry: AuditEntry, change: RowChange): Promise<AuditRecord> {
+    const { audit } = await this.store.commit([
+      { kind: 'rows', change },
+      { kind: 'audit', entry },
+    ]);
     return audit[0];
   }
 }

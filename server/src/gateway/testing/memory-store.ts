@@ -36,6 +36,8 @@ export class MemoryGatewayStore implements GatewayStore {
   async commit(changes: StoreChange[]): Promise<CommitResult> {
     await Promise.resolve();
     if (this.failCommits) throw new Error('database unavailable');
+    if (changes.some((change) => change.kind === 'rows'))
+      throw new Error('the memory store has no tables for row changes');
     const states = new Map<string, CommandState>();
     for (const change of changes) {
       if (change.kind !== 'command') continue;

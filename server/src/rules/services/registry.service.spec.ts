@@ -36,7 +36,10 @@ function registry(versions: ReturnType<typeof versionsStore>) {
   const service = new RuleSetRegistry(
     versions as unknown as RuleSetVersionsRepository,
     {} as RuleSetDraftsRepository,
-    { append: async (entry: AuditEntry) => (audit.push(entry), {} as never) },
+    {
+      append: async (entry: AuditEntry) => (audit.push(entry), {} as never),
+      appendWith: async (entry: AuditEntry) => (audit.push(entry), {} as never),
+    },
     {} as SignatureService,
     () => undefined,
   );
