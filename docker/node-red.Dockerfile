@@ -22,10 +22,10 @@ COPY server server
 COPY nodes nodes
 COPY flows flows
 COPY docker/node-red/build-flows.js docker/node-red/build-flows.js
-# The palette and the two workspace packages it needs, packed as npm would publish them.
+# The palette as npm would publish it (one tarball with the workspace packages it needs bundled).
 RUN npx tsc -b && npm run build -w nodes \
   && mkdir -p /out/packages \
-  && npm pack -w contracts -w rules -w nodes --pack-destination /out/packages \
+  && node nodes/scripts/pack.js --out /out/packages \
   && node docker/node-red/build-flows.js flows /out/flows.json
 
 FROM ${NODE_IMAGE}

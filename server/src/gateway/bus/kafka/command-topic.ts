@@ -139,8 +139,28 @@ export class KafkaCommandTopic {
     this.stopping = false;
     this.closed = false;
     this.handler = handler;
-    await this.ensureTopic();
-    await this.startConsumer();
+    // A topic another gateway has just created is not yet known to every broker
+    // (UNKNOWN_TOPIC_OR_PARTITION for a few seconds): a start retries such errors instead of failing.
+    await backOff(
+      async () => {
+        await this.ensureTopic();
+        await this.startConsumer();
+      },
+      {
+        numOfAttempts: 8,
+        startingDelay: 250,
+        maxDelay: 5_000,
+        jitter: 'full',
+        retry: async (error: unknown, attempt: number) => {
+          if (this.stopping || !retriableAtStart(error)) return false;
+          this.logger.warn(`Kafka not ready at start (${(error as Error).message}); attempt ${attempt + 1} of 8`);
+          const consumer = this.consumer;
+          this.consumer = undefined;
+          await consumer?.disconnect().catch(() => undefined);
+          return true;
+        },
+      },
+    );
   }
 
   /**
@@ -472,4 +492,12 @@ function parseJson(text: string | undefined): unknown {
     if (error instanceof SyntaxError) return undefined;
     throw error;
   }
+}
+
+/** KafkaJS errors a starting gateway waits out: a protocol error KafkaJS marks retriable (a topic's metadata still spreading, a leader election). */
+function retriableAtStart(error: unknown): boolean {
+  const e = error as { retriable?: unknown; name?: unknown; type?: unknown; cause?: unknown };
+  if (e?.retriable === true) return true;
+  if (e?.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e?.type === 'LEADER_NOT_AVAILABLE') return true;
+  return e?.cause !== undefined && e.cause !== error ? retriableAtStart(e.cause) : false;
 }
