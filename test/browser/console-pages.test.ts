@@ -237,6 +237,13 @@ describe('console pages against a stand-in gateway', () => {
     expect(await down.getByRole('status').textContent()).toMatch(
       /Down since .*503 from the lock service 3 times in a row\. Its write-backs wait in order/,
     );
+    // The MES's event log: one target behind (why, and that writes are not held), one up to date.
+    expect(await card.locator('.event-log').textContent()).toMatch(
+      /MES event log behind: 6 records wait \(HTTP_503 Opcenter answered 503 to CreateCustomEvent\); next try .*\. Write-backs are not held\./,
+    );
+    expect(await page.locator('[data-target="aveva-demo"] .event-log').textContent()).toMatch(
+      /MES event log: up to date, last event /,
+    );
     // The clocks of the inputs AI decisions rest on: the one running ahead is named.
     const clocks = page.getByRole('region', { name: 'Input clocks' });
     await clocks.getByText('7.25 s ahead').waitFor();

@@ -72,6 +72,14 @@ export async function startMockGateway(options: {
       currentRate: 2.4,
       rateLimit: 20,
       lastErrors: [],
+      // The MES's event-log service is down: the mirror is behind, writes go on.
+      eventLog: {
+        mirroredThrough: 40,
+        pending: 6,
+        checkpointThrough: 0,
+        lastError: { code: 'HTTP_503', message: 'Opcenter answered 503 to CreateCustomEvent', at: now() },
+        nextAttemptAt: new Date(Date.now() + 8_000).toISOString(),
+      },
     },
     {
       instance: 'factorytalk-demo',
@@ -101,6 +109,7 @@ export async function startMockGateway(options: {
       currentRate: 0.5,
       rateLimit: 15,
       lastErrors: [],
+      eventLog: { mirroredThrough: 52, pending: 0, checkpointThrough: 50, lastSentAt: now() },
     },
   ];
   const versions = new Map<string, RuleSetVersion[]>();

@@ -21,7 +21,8 @@ export function TargetsPage() {
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<string>();
   const [asking, setAsking] = useState<ReasonRequest>();
-  const list = (targets.data ?? []).map((t) => live.targets[t.instance] ?? t);
+  // The live stream carries the dispatch state; the event-log mirror's state comes with the list.
+  const list = (targets.data ?? []).map((t) => ({ ...t, ...live.targets[t.instance], eventLog: t.eventLog }));
 
   const act = async (key: string, call: () => Promise<unknown>) => {
     setBusy(key);
@@ -160,6 +161,7 @@ function TargetCard({
         />
         <span className="muted small">{Math.round(ratio * 100)}% of limit</span>
       </div>
+      {t.eventLog && <EventLogLine log={t.eventLog} />}
       <h3 className="small-heading">Last errors</h3>
       {t.lastErrors.length === 0 ? (
         <p className="muted small">None.</p>
@@ -195,5 +197,30 @@ function TargetCard({
         )}
       </div>
     </section>
+  );
+}
+
+/** Where the audit trail stands in the MES's own event log: caught up, behind (delayed, never lost), or failing. */
+function EventLogLine({ log }: { log: NonNullable<TargetStatus['eventLog']> }) {
+  if (log.lastError) {
+    return (
+      <p className="event-log event-log-behind small" role="status">
+        <strong>MES event log behind</strong>: {log.pending} {log.pending === 1 ? 'record waits' : 'records wait'} (
+        <span className="reason">{log.lastError.code}</span> {log.lastError.message}); next try{' '}
+        {log.nextAttemptAt ? <Time iso={log.nextAttemptAt} /> : 'soon'}. Write-backs are not held.
+      </p>
+    );
+  }
+  return (
+    <p className="event-log small muted">
+      MES event log:{' '}
+      {log.pending === 0 ? 'up to date' : `${log.pending} ${log.pending === 1 ? 'record' : 'records'} on the way`}
+      {log.lastSentAt && (
+        <>
+          , last event <Time iso={log.lastSentAt} />
+        </>
+      )}
+      .
+    </p>
   );
 }
