@@ -17,13 +17,17 @@ export async function publishRuleSets(dir: string, author: ApiClient, approver: 
     .filter((f) => f.endsWith('.json'))
     .sort()) {
     const content = JSON.parse(fs.readFileSync(path.join(dir, name), 'utf8')) as RuleSetFile;
+    const checksum = ruleSetChecksum(content);
     const latest = await latestPublished(author, content.id);
-    if (latest?.checksum === ruleSetChecksum(content)) continue;
-    const proposed = await author.post<RuleSetVersion>(`/rulesets/${encodeURIComponent(content.id)}/versions`, {
-      content,
-      environment: 'production',
-      comment: `demo: ${name}`,
-    });
+    if (latest?.checksum === checksum) continue;
+    // Proposed before (by a deployment job, say) and waiting for a second person: sign that one.
+    const proposed =
+      (await pendingWith(author, content.id, checksum)) ??
+      (await author.post<RuleSetVersion>(`/rulesets/${encodeURIComponent(content.id)}/versions`, {
+        content,
+        environment: 'production',
+        comment: `demo: ${name}`,
+      }));
     published.push(
       await approver.post<RuleSetVersion>(
         `/rulesets/${encodeURIComponent(content.id)}/versions/${proposed.version}/approve`,
@@ -36,6 +40,19 @@ export async function publishRuleSets(dir: string, author: ApiClient, approver: 
     );
   }
   return published;
+}
+
+async function pendingWith(client: ApiClient, id: string, checksum: string): Promise<RuleSetVersion | undefined> {
+  try {
+    const answer = await client.get<RuleSetVersion[] | { versions: RuleSetVersion[] }>(
+      `/rulesets/${encodeURIComponent(id)}/versions`,
+    );
+    const versions = Array.isArray(answer) ? answer : answer.versions;
+    return versions.find((v) => v.status === 'pending-approval' && v.checksum === checksum);
+  } catch (error) {
+    if (error instanceof ApiCallError && error.status === 404) return undefined;
+    throw error;
+  }
 }
 
 async function latestPublished(client: ApiClient, id: string): Promise<RuleSetVersion | undefined> {
