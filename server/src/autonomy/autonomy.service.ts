@@ -60,12 +60,16 @@ export interface PromotionEvidence {
   nextLevel: AutonomyLevel | null;
   periodDays: number;
   since: string;
+  /** The evidence's cut-off: decisions received after it are not in it (the signer signs this snapshot). */
+  until: string;
   evidence: ScopeEvidence;
   unmet: ThresholdIssue[];
   evidenceHash: string;
 }
 
 const AUTONOMY_ACTOR = 'gateway:autonomy';
+/** How old the evidence a signer reviewed may be when the signature arrives. */
+const EVIDENCE_MAX_AGE_MS = 15 * 60_000;
 const DAY_MS = 24 * 3600_000;
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 
@@ -338,15 +342,20 @@ export class AutonomyService
     return this.repository.levelChanges(scopeId);
   }
 
-  /** The evidence for moving `scopeId` up one level, over the period its next level's thresholds name. */
-  async promotionEvidence(scopeId: string): Promise<PromotionEvidence> {
+  /**
+   * The evidence for moving `scopeId` up one level, over the period its next level's thresholds
+   * name, up to `until` (default now). A model in a pilot keeps deciding while a person reviews;
+   * the snapshot they sign is the one up to the moment it was shown.
+   */
+  async promotionEvidence(scopeId: string, until?: string): Promise<PromotionEvidence> {
     await this.refreshScopes();
     const scope = this.scope(scopeId);
     const nextLevel = levelAbove(scope.level) ?? null;
     const thresholds = this.settings.promotion[nextLevel === 'autonomous' ? 'autonomous' : 'supervised'];
-    const since = new Date(this.clock.now() - thresholds.periodDays * DAY_MS).toISOString();
+    const end = until ?? new Date(this.clock.now()).toISOString();
+    const since = new Date(Date.parse(end) - thresholds.periodDays * DAY_MS).toISOString();
     await this.settled();
-    const evidence = evidenceOf((await this.repository.listDecisions({ scopeId, from: since })).map(factsOf));
+    const evidence = evidenceOf((await this.repository.listDecisions({ scopeId, from: since, to: end })).map(factsOf));
     const unmet = nextLevel ? unmetThresholds(evidence, thresholds) : [];
     const evidenceHash = sha256(
       canonicalJson({
@@ -354,6 +363,7 @@ export class AutonomyService
         fromLevel: scope.level,
         toLevel: nextLevel,
         periodDays: thresholds.periodDays,
+        until: end,
         evidence,
       }),
     );
@@ -363,6 +373,7 @@ export class AutonomyService
       nextLevel,
       periodDays: thresholds.periodDays,
       since,
+      until: end,
       evidence,
       unmet,
       evidenceHash,
@@ -376,12 +387,22 @@ export class AutonomyService
    */
   async promote(
     scopeId: string,
-    input: { toLevel: AutonomyLevel; evidenceHash: string; password: string; comment?: string },
+    input: { toLevel: AutonomyLevel; evidenceHash: string; evidenceUntil?: string; password: string; comment?: string },
     principal: Principal | undefined,
   ): Promise<StoredScope> {
     if (principal?.kind !== 'user')
       throw new UserError('SIGNATURE_REQUIRES_USER', 'only a signed-in person can sign', 403);
-    const snapshot = await this.promotionEvidence(scopeId);
+    if (input.evidenceUntil !== undefined) {
+      const age = this.clock.now() - Date.parse(input.evidenceUntil);
+      if (!(age >= 0 && age <= EVIDENCE_MAX_AGE_MS)) {
+        throw new UserError(
+          'EVIDENCE_STALE',
+          `the evidence shown ends at ${input.evidenceUntil}: sign evidence at most ${EVIDENCE_MAX_AGE_MS / 60_000} minutes old, not from the future`,
+          409,
+        );
+      }
+    }
+    const snapshot = await this.promotionEvidence(scopeId, input.evidenceUntil);
     if (!snapshot.nextLevel || input.toLevel !== snapshot.nextLevel) {
       throw new UserError(
         'PROMOTION_NOT_NEXT_LEVEL',

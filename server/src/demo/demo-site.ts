@@ -20,6 +20,11 @@ export function readDemoSite(file: string): DemoSiteTarget[] {
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { targets: DemoSiteTarget[] }).targets;
 }
 
+/** The demo site's earned-autonomy section (scopes and their first levels), if it has one. */
+export function readDemoAutonomy(file: string): Record<string, unknown> | undefined {
+  return (JSON.parse(fs.readFileSync(file, 'utf8')) as { autonomy?: Record<string, unknown> }).autonomy;
+}
+
 /** Demo users, one per role, plus a second engineer for the two-person rule. */
 export const DEMO_USERS = [
   { username: 'engineer', displayName: 'Erin Engineer', roles: ['engineer'] },

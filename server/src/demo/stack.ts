@@ -7,7 +7,7 @@ import { loadConfig, type LoopgateConfig } from '../config/config';
 import type { RunningSimulator } from '../targets/sim-kit';
 import { targetDefinition } from '../targets/registry';
 import { ApiCallError, ApiClient } from './api-client';
-import { DEMO_PASSWORD, DEMO_USERS, readDemoSite } from './demo-site';
+import { DEMO_PASSWORD, DEMO_USERS, readDemoAutonomy, readDemoSite } from './demo-site';
 import { publishRuleSets } from './rule-sets';
 import { freePort } from '../common/free-port';
 
@@ -27,6 +27,8 @@ export interface DemoStackOptions {
   /** Flow file to run in the embedded Node-RED; `null` runs none. Default: the tool-wear demo flow. */
   flowFile?: string | null;
   logLevel?: LoopgateConfig['logLevel'];
+  /** The site's earned-autonomy section; default the demo site file's; `null` configures none. */
+  autonomy?: Record<string, unknown> | null;
 }
 
 export interface DemoStack {
@@ -81,7 +83,10 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
     const opcuaPort = String(simulators.opcua?.port ?? options.opcuaPort ?? 4840);
     const siteFile = path.join(dataDir, 'site.json');
     const nodeRed = { env: { LOOPGATE_OPCUA_PORT: opcuaPort } };
-    fs.writeFileSync(siteFile, JSON.stringify({ targets, nodeRed }, null, 2), { mode: 0o600 });
+    const autonomy = options.autonomy === undefined ? readDemoAutonomy(DEMO_SITE_FILE) : options.autonomy;
+    fs.writeFileSync(siteFile, JSON.stringify({ targets, nodeRed, ...(autonomy ? { autonomy } : {}) }, null, 2), {
+      mode: 0o600,
+    });
 
     const adminPassword = process.env.LOOPGATE_ADMIN_PASSWORD ?? 'loopgate-admin';
     const serviceToken = `lgs_demo_${randomBytes(18).toString('hex')}`;

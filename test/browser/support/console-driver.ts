@@ -17,7 +17,10 @@ export async function signOut(page: Page): Promise<void> {
   await page.getByRole('heading', { name: 'Sign in to the console' }).waitFor();
 }
 
-export async function openPage(page: Page, name: 'Outcomes' | 'Rules' | 'Audit' | 'Targets'): Promise<void> {
+export async function openPage(
+  page: Page,
+  name: 'Outcomes' | 'Rules' | 'Audit' | 'Targets' | 'Autonomy',
+): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();
   await page.waitForURL(`**/${name.toLowerCase()}**`);
 }

@@ -5,6 +5,7 @@ import { useResource } from '../../api/hooks';
 import { getSession } from '../../api/session';
 import { Notice, Time } from '../../components/Notice';
 import { SignatureDialog } from '../../components/SignatureDialog';
+import { ReasonDialog, type ReasonRequest } from '../../components/ReasonDialog';
 import {
   autonomyApi,
   type AutonomyDecision,
@@ -79,7 +80,8 @@ export function AutonomyPage() {
       </section>
       {selected && (
         <EvidencePanel
-          key={selected}
+          // Read again when the stored level moves (another person promoted or demoted it, or it demoted itself).
+          key={`${selected}|${(scopes.data ?? []).find((s) => s.scopeId === selected)?.level ?? ''}`}
           scopeId={selected}
           onChanged={() => {
             scopes.reload();
@@ -136,17 +138,29 @@ function EvidencePanel({
   const principal = { kind: 'user' as const, roles: user?.roles ?? [] };
   const e = evidence.data;
 
-  const demote = async () => {
-    const reason = window.prompt(`Why does ${scopeId} drop one level?`);
-    if (!reason) return;
-    try {
-      onError(undefined);
-      await autonomyApi.demote(scopeId, reason, e?.level);
-      evidence.reload();
-      onChanged();
-    } catch (err) {
-      onError(errorText(err));
-    }
+  const [asking, setAsking] = useState<ReasonRequest>();
+  const demote = () => {
+    if (!e) return;
+    const below = e.level === 'autonomous' ? 'supervised' : 'shadow';
+    setAsking({
+      title: `Demote ${scopeId}`,
+      explanation: (
+        <>
+          From <strong>{e.level}</strong> to <strong>{below}</strong> at once
+          {below === 'supervised'
+            ? ': every write of this scope then waits for a signature.'
+            : ': it then decides and audits, and writes nothing.'}{' '}
+          Going up again takes a signed promotion on new evidence.
+        </>
+      ),
+      action: `Demote to ${below}`,
+      run: async (reason) => {
+        onError(undefined);
+        await autonomyApi.demote(scopeId, reason, e.level);
+        evidence.reload();
+        onChanged();
+      },
+    });
   };
 
   return (
@@ -194,7 +208,7 @@ function EvidencePanel({
               </button>
             )}
             {e.level !== 'shadow' && hasPermission(principal, 'target:control') && (
-              <button type="button" className="button button-danger" onClick={() => void demote()}>
+              <button type="button" className="button button-danger" onClick={demote}>
                 Demote one level
               </button>
             )}
@@ -204,6 +218,7 @@ function EvidencePanel({
             mayMark={hasPermission(principal, 'autonomy:feedback')}
             onMarked={evidence.reload}
           />
+          <ReasonDialog request={asking} onClose={() => setAsking(undefined)} />
           <SignatureDialog
             open={signing}
             title={`Promote ${scopeId} to ${e.nextLevel ?? ''}`}
@@ -212,7 +227,7 @@ function EvidencePanel({
               await autonomyApi.promote(
                 scopeId,
                 e.nextLevel as NonNullable<typeof e.nextLevel>,
-                e.evidenceHash,
+                { evidenceHash: e.evidenceHash, until: e.until },
                 signature,
               );
               evidence.reload();

@@ -36,6 +36,8 @@ export interface PromotionEvidence {
   nextLevel: AutonomyLevel | null;
   periodDays: number;
   since: string;
+  /** The evidence's cut-off; the signature binds the evidence up to it. */
+  until: string;
   evidence: ScopeEvidence;
   unmet: { code: string; threshold: number; actual: number | null; message: string }[];
   evidenceHash: string;
@@ -106,11 +108,18 @@ export const autonomyApi = {
   evidence: (scopeId: string) => api<PromotionEvidence>('GET', `${scopePath(scopeId)}/evidence`),
   changes: () => api<LevelChange[]>('GET', '/autonomy/changes'),
   scorecards: (by: Scorecard['group']) => api<Scorecard[]>('GET', '/autonomy/scorecards', { query: { by } }),
-  promote: (scopeId: string, toLevel: AutonomyLevel, evidenceHash: string, signature: SignatureRequest) =>
+  /** Signs the evidence as it was shown: its hash and its cut-off (`until`). */
+  promote: (
+    scopeId: string,
+    toLevel: AutonomyLevel,
+    evidence: { evidenceHash: string; until: string },
+    signature: SignatureRequest,
+  ) =>
     api<AutonomyScope>('POST', `${scopePath(scopeId)}/promotion`, {
       body: {
         toLevel,
-        evidenceHash,
+        evidenceHash: evidence.evidenceHash,
+        evidenceUntil: evidence.until,
         password: signature.password,
         ...(signature.comment ? { comment: signature.comment } : {}),
       },

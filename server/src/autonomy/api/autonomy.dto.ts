@@ -15,6 +15,15 @@ export class PromotionRequestDto {
   @Matches(/^[a-f0-9]{64}$/, { message: 'evidenceHash must be a SHA-256 hex digest' })
   evidenceHash: string;
 
+  @ApiPropertyOptional({
+    description:
+      "`until` from GET .../evidence: the evidence's cut-off the signer reviewed (at most 15 minutes old); decisions after it do not change it. Absent: the evidence up to now.",
+  })
+  @IsOptional()
+  @IsISO8601({ strict: true })
+  @IsZonedTimestamp()
+  evidenceUntil?: string;
+
   @ApiProperty({ description: 'The signer enters their password again (electronic signature)' })
   @IsString()
   @Length(1, 1000)
