@@ -48,7 +48,7 @@ die() {
 }
 has_image() { "$DOCKER" image inspect "$1" >/dev/null 2>&1; }
 # The classic builder: it needs no frontend image (BuildKit would pull docker/dockerfile for `# syntax=`).
-build() { DOCKER_BUILDKIT=0 "$DOCKER" build --quiet "$@" >/dev/null; }
+build() { DOCKER_BUILDKIT=0 "$DOCKER" build --quiet --force-rm "$@" >/dev/null; }
 
 WORK="$(mktemp -d "${TMPDIR:-/var/tmp}/loopgate-images.XXXXXX")"
 trap 'rm -rf "$WORK"' EXIT
