@@ -182,6 +182,42 @@ describe('quarantine', () => {
     });
   });
 
+  it('the reconcile limit counts from when reconciling began, across a restart of the gateway', async () => {
+    const { sim, engine: first, store, failReadsAfterFirstWrite } = await setup();
+    failReadsAfterFirstWrite();
+    const id = (await first.submit(request(1203), SERVICE)).outcome.commandId;
+    const reconciling = await until(store, id, 'reconciling');
+    await first.stop();
+    engine = undefined;
+    // The gateway comes back 20 minutes later (its clock says so); the MES still does not answer reads.
+    const later = Date.parse(reconciling.updatedAt) + 20 * 60_000;
+    const offset = later - Date.now();
+    engine = new WriteBackEngine({
+      store,
+      bus: new OutboxBus(store),
+      targets: [
+        {
+          instance: INSTANCE,
+          kind: 'factorytalk',
+          adapter: adapter!,
+          policy: DEFAULT_POLICY,
+          approvals: [],
+          shadow: false,
+          processing: processingStrategyOf({ initialDelayMs: 20, maxDelayMs: 100 }),
+        },
+      ],
+      sweepIntervalMs: 50,
+      overrideWatchIntervalMs: 0,
+      markDownAfter: 1_000_000,
+      now: () => Date.now() + offset,
+    });
+    await engine.start();
+    // 20 minutes of reconciling in all, past the 15-minute default: quarantined at the first failed read.
+    const held = await until(store, id, 'quarantined');
+    expect(held.message).toMatch(/^still reconciling after 1200 s \(limit 900 s\)/);
+    expect(sim.ledger().filter((e) => e.source === 'api')).toHaveLength(1);
+  });
+
   it('a value the gateway cannot explain: quarantined naming who changed it; released, it is written again', async () => {
     const { sim, engine, store, failReadsAfterFirstWrite } = await setup();
     failReadsAfterFirstWrite();

@@ -151,3 +151,55 @@ describe('a target marked down', () => {
     expect(requestsWhileDown).toBeLessThan(accepted.length);
   });
 });
+
+describe('the mark-down threshold', () => {
+  it('is a site setting per target (processing.markDownAfter): five outage signals in a row, not the default three', async () => {
+    sim = await startFactoryTalkSimulator({ extra: { recipes: 1 } });
+    adapter = new FactoryTalkAdapter(
+      INSTANCE,
+      parseFactoryTalkConfig({
+        baseUrl: sim.url,
+        username: sim.username,
+        password: sim.secrets[0],
+        requestTimeoutMs: 500,
+        writesPerSecond: 1_000,
+      }),
+    );
+    const store = new MemoryGatewayStore();
+    engine = new WriteBackEngine({
+      store,
+      bus: new OutboxBus(store),
+      targets: [
+        {
+          instance: INSTANCE,
+          kind: 'factorytalk',
+          adapter,
+          policy: DEFAULT_POLICY,
+          approvals: [],
+          shadow: false,
+          processing: processingStrategyOf({ initialDelayMs: 20, maxDelayMs: 50, markDownAfter: 5 }),
+        },
+      ],
+      sweepIntervalMs: 50,
+      overrideWatchIntervalMs: 0,
+    });
+    await engine.start();
+    sim.faults.set({ errorRate: 1 });
+    await engine.submit(
+      {
+        requestId: randomUUID(),
+        lineage: { inferenceId: `inf-${randomUUID()}` },
+        target: { kind: 'factorytalk', instance: INSTANCE },
+        object: { type: 'recipe-parameter', id: 'RCP-LOAD-001' },
+        action: 'set-parameter',
+        parameter: 'FeedRate',
+        value: 1201,
+        reason: 'threshold',
+        notAfter: new Date(Date.now() + 60_000).toISOString(),
+      },
+      SERVICE,
+    );
+    await waitFor('the target marked down', () => engine!.targetState(INSTANCE).down !== undefined);
+    expect(engine.targetState(INSTANCE).down?.reason).toMatch(/^5 outage signals in a row/);
+  });
+});

@@ -67,6 +67,13 @@ export class ProcessingConfig {
   @Max(604_800_000)
   reconcileLimitMs?: number;
 
+  /** Consecutive outage signals (5xx, refused or silent connections) that mark the target down (default 3). */
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  markDownAfter?: number;
+
   /** When attempts run out: `fail` (default) or `quarantine` (an operator releases or resolves it). */
   @IsOptional()
   @IsIn(['fail', 'quarantine'])

@@ -70,9 +70,11 @@ export interface ProcessingStrategy {
   outage: 'hold' | 'retry';
   /**
    * How long a command may stay `reconciling` (reading because its write may have landed) before it
-   * goes to quarantine for an operator; counted from the start of the reconciliation in this process.
+   * goes to quarantine for an operator; counted from when it began reconciling (a restart does not reset it).
    */
   reconcileLimitMs: number;
+  /** Consecutive outage signals that mark the target down (its queues hold, it is probed); absent: 3. */
+  markDownAfter?: number;
   /** When attempts run out: `fail` ends the command `failed`; `quarantine` holds it for an operator. */
   giveUp: 'fail' | 'quarantine';
 }

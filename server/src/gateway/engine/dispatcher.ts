@@ -315,7 +315,10 @@ export class CommandDispatcher {
   ): Promise<{ command: Command; landed: WriteResult | null }> {
     let command = initial;
     let reads = 0;
-    const started = this.ctx.now();
+    // A command already reconciling (a restart, another process taking the key over) keeps the time it
+    // began: the limit counts from there, not from this process's first look.
+    const since = initial.state === 'reconciling' ? Date.parse(initial.updatedAt) : NaN;
+    const started = Number.isFinite(since) ? Math.min(since, this.ctx.now()) : this.ctx.now();
     for (;;) {
       try {
         const landed = await this.checkLanded(runtime, command, write, expected);

@@ -122,7 +122,7 @@ export class WriteBackEngine {
       (instance) => {
         const processing = this.ctx.targets.get(instance)?.processing;
         return {
-          downAfter: options.markDownAfter ?? DEFAULT_AVAILABILITY.downAfter,
+          downAfter: processing?.markDownAfter ?? options.markDownAfter ?? DEFAULT_AVAILABILITY.downAfter,
           probeInitialMs: processing?.initialDelayMs ?? DEFAULT_AVAILABILITY.probeInitialMs,
           probeMaxMs: processing?.maxDelayMs ?? DEFAULT_AVAILABILITY.probeMaxMs,
         };
