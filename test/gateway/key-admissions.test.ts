@@ -67,6 +67,51 @@ describe.each(databaseKinds())('key admissions on %s', (kind) => {
     await all[all.length - 1].commit(accepting('t|recipe-parameter|R2|FeedRate', now, limits, 999));
   });
 
+  it('refuses AI writes while another process stored an override hold on the key, in the accepting transaction', async () => {
+    const all = await stores(kind, 2);
+    const [seer, other] = [all[0], all[all.length - 1]];
+    const key = 't|recipe-parameter|R9|FeedRate';
+    const now = Date.now();
+    // The process that read the target saw an operator's value and stored the hold (with its audit record).
+    await seer.commit([
+      {
+        kind: 'key-state',
+        state: {
+          key,
+          value: 1200,
+          commandId: 'c-1',
+          writtenAt: new Date(now - 60_000).toISOString(),
+          overriddenWith: 1150,
+          holdUntil: new Date(now + 900_000).toISOString(),
+        },
+      },
+      { kind: 'audit', entry: { outcome: 'overridden', actor: 'operator', lineage: {} } },
+    ]);
+    const aiWrite = (n: number, time: number): StoreChange[] => [
+      { kind: 'audit', entry: { outcome: 'accepted', actor: 'token:line1', requestId: `ai-${n}`, lineage: {} } },
+      { kind: 'admit', admission: { key, time, limits: [{ cooldownMs: 1 }], heldByOverride: true } },
+    ];
+    const refused = await other.commit(aiWrite(1, now)).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(AdmissionRefusedError);
+    expect((refused as AdmissionRefusedError).refusal).toMatchObject({
+      code: 'OVERRIDE_HOLD',
+      blockedUntil: now + 900_000,
+    });
+    // Nothing of the refused commit was written: no audit record, no admission.
+    expect((await other.admissionState(key)).times).toEqual([]);
+    // A person's write is not held; an AI write after the hold ends goes.
+    await other.commit([
+      { kind: 'audit', entry: { outcome: 'accepted', actor: 'olivia', requestId: 'human-1', lineage: {} } },
+      { kind: 'admit', admission: { key, time: now + 1, limits: [{ cooldownMs: 1 }] } },
+    ]);
+    expect((await other.admissionState(key)).times).toEqual([now + 1]);
+    await other.commit(aiWrite(2, now + 900_001));
+    expect((await other.admissionState(key)).times).toContain(now + 900_001);
+  });
+
   it('holds a cooldown across stores: one write per cooldown, whichever process asks', async () => {
     const all = await stores(kind, 3);
     const now = Date.now();

@@ -213,6 +213,8 @@ export interface Admission {
   drift?: DriftAdmission;
   /** A person's write (or signature): the AI episode on the key ends, and its baseline with it. */
   endEpisode?: boolean;
+  /** An AI write: refused while the key's stored override hold lasts (an operator changed the value). */
+  heldByOverride?: boolean;
 }
 
 /** One drift budget as the store judges it. */
@@ -240,6 +242,8 @@ export interface EpisodeBaseline {
 export interface AdmissionState {
   times: number[];
   baseline?: EpisodeBaseline;
+  /** Until when AI writes to the key are held after an operator's override (from the key's stored write state; epoch ms). */
+  holdUntil?: number;
 }
 
 /** The drift budgets that cover an AI write of a number (none for people, reverts and other actions). */
@@ -303,6 +307,14 @@ export function driftRefusal(
  */
 export function judgeAdmission(state: AdmissionState, admission: Admission): AdmissionState & { expiresAt: number } {
   const { time, limits, drift, endEpisode } = admission;
+  if (admission.heldByOverride && state.holdUntil !== undefined && state.holdUntil > time) {
+    throw new AdmissionRefusedError(admission.key, {
+      code: 'OVERRIDE_HOLD',
+      message: `an operator overrode this value; AI writes are held until ${new Date(state.holdUntil).toISOString()}`,
+      blockedUntil: state.holdUntil,
+      retryAfterMs: state.holdUntil - time,
+    });
+  }
   const refusal = admissionRefusal(state.times, limits, time);
   if (refusal) throw new AdmissionRefusedError(admission.key, refusal);
   let baseline = endEpisode ? undefined : state.baseline && state.baseline.until > time ? state.baseline : undefined;
@@ -314,7 +326,12 @@ export function judgeAdmission(state: AdmissionState, admission: Admission): Adm
   }
   const times = admit(state.times, limits, time);
   const expiresAt = Math.max(time + admissionHorizonMs(limits), baseline?.until ?? 0, time);
-  return { times, ...(baseline ? { baseline } : {}), expiresAt };
+  return {
+    times,
+    ...(baseline ? { baseline } : {}),
+    ...(state.holdUntil !== undefined ? { holdUntil: state.holdUntil } : {}),
+    expiresAt,
+  };
 }
 
 /** A write the store refused to admit: the key's rate or cooldown limit, judged on stored state. */

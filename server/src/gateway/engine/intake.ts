@@ -258,8 +258,11 @@ export class Intake {
     command = { ...command, decidedAt: at };
     // A person's write on a key with a drift budget ends the AI episode there.
     const endEpisode = watched === true && command.initiator === 'human';
+    // An AI write is judged against the key's stored override hold in the accepting transaction, so an
+    // override another gateway process saw holds here too.
+    const heldByOverride = command.initiator === 'ai' && !revertOf;
     const admission =
-      limits.length > 0 || drift || endEpisode
+      limits.length > 0 || drift || endEpisode || heldByOverride
         ? [
             {
               kind: 'admit' as const,
@@ -269,6 +272,7 @@ export class Intake {
                 limits,
                 ...(drift ? { drift } : {}),
                 ...(endEpisode ? { endEpisode } : {}),
+                ...(heldByOverride ? { heldByOverride } : {}),
               },
             },
           ]

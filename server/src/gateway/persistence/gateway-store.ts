@@ -195,7 +195,10 @@ export class TypeOrmGatewayStore implements GatewayStore {
         if (found !== expected) throw new CommandConflictError(id, expected, found);
       }
       if (changes.admissions.length > 0) {
-        const stored = (key: string) => parseAdmission(statements.admissionGet.get(key) as AdmissionRow | undefined);
+        const stored = (key: string): AdmissionState => ({
+          ...parseAdmission(statements.admissionGet.get(key) as AdmissionRow | undefined),
+          ...holdOf((statements.holdGet.get(key) as { hold_until: string | null } | undefined)?.hold_until),
+        });
         for (const row of judgeAdmissions(changes.admissions, stored)) statements.admissionPut.run(row);
       }
       for (const change of changes.rows) {
@@ -343,7 +346,26 @@ export class TypeOrmGatewayStore implements GatewayStore {
       keys,
     )) as (AdmissionRow & { ordering_key: string })[];
     const found = new Map(rows.map((r) => [r.ordering_key, parseAdmission(r)]));
-    const judged = judgeAdmissions(admissions, (key) => found.get(key) ?? { times: [] });
+    // Override holds of the keys with AI writes, as stored by whichever process saw the override.
+    const held = [...new Set(admissions.filter((a) => a.heldByOverride).map((a) => a.key))];
+    const holds = new Map<string, number>();
+    if (held.length > 0) {
+      const holdMarks = held.map((_k, i) => (this.dialect === 'postgres' ? `$${i + 1}` : '?')).join(',');
+      const holdRows = (await runner.query(
+        `SELECT "ordering_key", "hold_until" FROM "writeback_key_states" WHERE "ordering_key" IN (${holdMarks})`,
+        held,
+      )) as { ordering_key: string; hold_until: string | null }[];
+      for (const row of holdRows) {
+        const until = holdOf(row.hold_until).holdUntil;
+        if (until !== undefined) holds.set(row.ordering_key, until);
+      }
+    }
+    const judged = judgeAdmissions(admissions, (key) => {
+      const state = found.get(key) ?? { times: [] };
+      const holdUntil = holds.get(key);
+      return holdUntil !== undefined ? { ...state, holdUntil } : state;
+    });
+    if (judged.length === 0) return;
     await this.run(
       runner,
       insertStatements(this.dialect, 'writeback_key_admissions', ADMISSION_COLUMNS, judged, {
@@ -794,23 +816,34 @@ function parseAdmission(row: AdmissionRow | undefined): AdmissionState {
  * same batch); the first refused one throws AdmissionRefusedError, which rolls the batch back and
  * commits its neighbours on their own. Returns the rows to write.
  */
+/** A stored `hold_until` as the admission judges it. */
+function holdOf(holdUntil: string | null | undefined): { holdUntil?: number } {
+  const until = holdUntil ? Date.parse(holdUntil) : NaN;
+  return Number.isFinite(until) ? { holdUntil: until } : {};
+}
+
 function judgeAdmissions(
   admissions: readonly Admission[],
   stored: (key: string) => AdmissionState,
 ): { ordering_key: string; times_json: string; baseline_json: string | null; expires_at: string }[] {
   const states = new Map<string, AdmissionState & { expiresAt: number }>();
+  // Keys whose admissions only checked the override hold: nothing of theirs changes, nothing is written.
+  const changed = new Set<string>();
   for (const admission of admissions) {
     const current = states.get(admission.key) ?? stored(admission.key);
     const next = judgeAdmission(current, admission);
     const before = states.get(admission.key)?.expiresAt ?? 0;
     states.set(admission.key, { ...next, expiresAt: Math.max(before, next.expiresAt) });
+    if (admission.limits.length > 0 || admission.drift || admission.endEpisode) changed.add(admission.key);
   }
-  return [...states].map(([key, state]) => ({
-    ordering_key: key,
-    times_json: JSON.stringify(state.times),
-    baseline_json: state.baseline ? JSON.stringify(state.baseline) : null,
-    expires_at: new Date(state.expiresAt).toISOString(),
-  }));
+  return [...states]
+    .filter(([key]) => changed.has(key))
+    .map(([key, state]) => ({
+      ordering_key: key,
+      times_json: JSON.stringify(state.times),
+      baseline_json: state.baseline ? JSON.stringify(state.baseline) : null,
+      expires_at: new Date(state.expiresAt).toISOString(),
+    }));
 }
 
 function upsertSql(
@@ -844,6 +877,7 @@ function prepareStatements(db: NativeDatabase) {
       'SELECT "times_json", "baseline_json" FROM "writeback_key_admissions" WHERE "ordering_key" = ?',
     ),
     admissionPut: db.prepare(upsertSql('writeback_key_admissions', ADMISSION_COLUMNS, 'ordering_key')),
+    holdGet: db.prepare('SELECT "hold_until" FROM "writeback_key_states" WHERE "ordering_key" = ?'),
     head: db.prepare('SELECT "sequence", "hash" FROM "audit_chain_head" WHERE "id" = 1'),
     audit: db.prepare(`INSERT INTO "audit_records" (${names(AUDIT_COLUMNS)}) VALUES (${values(AUDIT_COLUMNS)})`),
     moveHead: db.prepare('UPDATE "audit_chain_head" SET "sequence" = ?, "hash" = ? WHERE "id" = 1'),

@@ -52,10 +52,14 @@ export class MemoryGatewayStore implements GatewayStore {
     for (const change of changes) {
       if (change.kind !== 'admit') continue;
       const { key } = change.admission;
-      const current = admitted.get(key) ?? this.admissions.get(key) ?? { times: [] };
+      const hold = this.keyStates.get(key)?.holdUntil;
+      const holdUntil = hold ? Date.parse(hold) : NaN;
+      const stored: AdmissionState = { ...(this.admissions.get(key) ?? { times: [] }) };
+      delete stored.holdUntil;
+      const current = admitted.get(key) ?? (Number.isFinite(holdUntil) ? { ...stored, holdUntil } : stored);
       admitted.set(key, judgeAdmission(current, change.admission));
     }
-    for (const [key, state] of admitted) this.admissions.set(key, state);
+    for (const [key, { holdUntil: _hold, ...state }] of admitted) this.admissions.set(key, state);
     const result: CommitResult = { audit: [] };
     for (const change of changes) {
       switch (change.kind) {
