@@ -51,7 +51,8 @@
     '<div class="lg-details"></div>',
     '<div class="form-row"><label for="node-input-reason">Reason</label><input type="text" id="node-input-reason" style="width:70%" placeholder="default: the rule that fired"><input type="hidden" id="node-input-reasonType"></div>',
     '<div class="form-row"><label for="node-input-ttl"><i class="fa fa-clock-o"></i> Valid for</label><input type="number" id="node-input-ttl" min="1" style="width:90px"> s (then expired, never applied late)</div>',
-    '<div class="form-row"><label for="node-input-initiator">Initiator</label><select id="node-input-initiator" style="width:150px"><option value="ai">AI</option><option value="human">Human</option></select></div>',
+    '<div class="form-row"><label for="node-input-effectKpi"><i class="fa fa-line-chart"></i> Effect KPI</label><input type="text" id="node-input-effectKpi" style="width:70%" placeholder="none: no effect check (or msg.effectCheck)"></div>',
+    '<div class="form-row lg-effect"><label for="node-input-effectExpected">Expected</label><select id="node-input-effectExpected" style="width:120px"><option value="decrease">decrease</option><option value="increase">increase</option></select> over <input type="number" id="node-input-effectWindow" min="1" style="width:80px" aria-label="Effect window in seconds"> s, ± <input type="number" id="node-input-effectTolerance" min="0" step="any" style="width:80px" aria-label="Effect tolerance"> is no change</div>',
     '<div class="form-row"><label for="node-input-hierarchy"><i class="fa fa-sitemap"></i> Hierarchy</label><input type="text" id="node-input-hierarchy"></div>',
     '<div class="form-row"><label>&nbsp;</label><label for="node-input-waitForOutcome" style="width:70%"><input type="checkbox" id="node-input-waitForOutcome" style="width:auto;margin:0 6px 0 0">Wait for the final outcome before sending it on</label></div>',
     '<div class="form-row"><label for="node-input-name"><i class="fa fa-tag"></i> Name</label><input type="text" id="node-input-name"></div>',
@@ -83,7 +84,10 @@
         reason: { value: '' },
         reasonType: { value: 'str' },
         ttl: { value: 60, validate: RED.validators.number() },
-        initiator: { value: 'ai' },
+        effectKpi: { value: '' },
+        effectExpected: { value: 'decrease' },
+        effectWindow: { value: 300 },
+        effectTolerance: { value: 0 },
         hierarchy: { value: '', type: 'isa95-hierarchy', required: false },
         waitForOutcome: { value: true },
       },
@@ -135,6 +139,12 @@
     typedInput('parameter', TEXT_TYPES, 'str');
     typedInput('value', VALUE_TYPES, 'msg');
     typedInput('reason', TEXT_TYPES, 'str');
+    var kpi = $('#node-input-effectKpi');
+    var toggleEffect = function () {
+      $('.lg-effect').toggle(String(kpi.val() || '').trim() !== '');
+    };
+    kpi.on('input change', toggleEffect);
+    toggleEffect();
     if (!target) {
       $('.lg-details').html(
         '<div class="form-tips">Restart Node-RED: the target catalogue for ' +

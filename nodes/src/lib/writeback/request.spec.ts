@@ -159,3 +159,60 @@ describe('buildWriteBackRequest', () => {
     });
   });
 });
+
+describe('effect checks', () => {
+  const feed = { action: 'set-parameter', objectId: 'R', parameter: 'FeedRate', value: 'payload', valueType: 'msg' };
+
+  it('sends none while the node names no KPI', async () => {
+    const result = await build(feed, { payload: 1100 });
+    expect((result as { value: WriteBackRequest }).value).not.toHaveProperty('effectCheck');
+  });
+
+  it("sends the node's effect check: KPI, expected direction, window and tolerance", async () => {
+    const result = await build(
+      {
+        ...feed,
+        effectKpi: 'spindleLoad:{object}',
+        effectExpected: 'decrease',
+        effectWindow: '120',
+        effectTolerance: 2,
+      },
+      { payload: 1100 },
+    );
+    expect((result as { value: WriteBackRequest }).value.effectCheck).toEqual({
+      kpi: 'spindleLoad:{object}',
+      expected: 'decrease',
+      windowSeconds: 120,
+      tolerance: 2,
+    });
+  });
+
+  it("takes a rule event's msg.effectCheck over the node's, with the window and tolerance defaulted", async () => {
+    const result = await build(
+      { ...feed, effectKpi: 'spindleLoad:{object}' },
+      { payload: 1100, effectCheck: { kpi: 'scrapRate', expected: 'increase' } },
+    );
+    expect((result as { value: WriteBackRequest }).value.effectCheck).toEqual({
+      kpi: 'scrapRate',
+      expected: 'increase',
+      windowSeconds: 300,
+      tolerance: 0,
+    });
+  });
+
+  it('names a bad effect check at deploy and in a message, and sends nothing', async () => {
+    const parsed = parseOutputConfig(
+      { instance: 'x', ...feed, effectKpi: 'load', effectExpected: 'sideways', effectWindow: 1.5 },
+      TARGETS.opcenter,
+    );
+    expect((parsed as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual([
+      '$.effectExpected',
+      '$.effectWindow',
+    ]);
+    const result = await build(feed, { payload: 1100, effectCheck: { kpi: '', expected: 'decrease', tolerance: -1 } });
+    expect((result as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual([
+      '$.msg.effectCheck.effectKpi',
+      '$.msg.effectCheck.effectTolerance',
+    ]);
+  });
+});

@@ -1,4 +1,5 @@
 import type {
+  EffectCheckSpec,
   EquipmentPath,
   Isa95ObjectRef,
   Isa95ObjectType,
@@ -32,6 +33,8 @@ export interface OutputConfig {
   ttlSeconds: number;
   /** Wait for a final state and emit it; otherwise emit the gateway's first answer. */
   waitForOutcome: boolean;
+  /** The KPI the gateway watches before and after the write (earned autonomy); `msg.effectCheck` wins. */
+  effectCheck?: EffectCheckSpec;
 }
 
 /** Validates what the editor saved for an output node of `spec`'s target. */
@@ -67,6 +70,7 @@ export function parseOutputConfig(def: Record<string, unknown>, spec: TargetSpec
     const entry = detailsDef[field.name];
     details[field.name] = isPlainObject(entry) ? typedProperty(entry, 'value', 'str') : { value: '', type: 'str' };
   }
+  const effectCheck = parseEffectCheck(issues, def);
   const config: OutputConfig = {
     instance,
     action: action as ActionSpec,
@@ -78,8 +82,47 @@ export function parseOutputConfig(def: Record<string, unknown>, spec: TargetSpec
     reason: typedProperty(def, 'reason', 'str'),
     ttlSeconds: ttlSeconds ?? 60,
     waitForOutcome: def.waitForOutcome !== false,
+    ...(effectCheck ? { effectCheck } : {}),
   };
   return issues.result(config);
+}
+
+/** The node's effect check: none while the KPI is empty. */
+function parseEffectCheck(issues: IssueList, def: Record<string, unknown>): EffectCheckSpec | undefined {
+  const kpi = typeof def.effectKpi === 'string' ? def.effectKpi.trim() : '';
+  if (kpi === '') return undefined;
+  return effectCheckOf(issues, '$', {
+    kpi,
+    expected: def.effectExpected ?? 'decrease',
+    windowSeconds: def.effectWindow === undefined || def.effectWindow === '' ? 300 : def.effectWindow,
+    tolerance: def.effectTolerance === undefined || def.effectTolerance === '' ? 0 : def.effectTolerance,
+  });
+}
+
+/** Checks an effect check (from the node or `msg.effectCheck`) as the gateway will. */
+function effectCheckOf(issues: IssueList, path: string, raw: Record<string, unknown>): EffectCheckSpec | undefined {
+  const before = issues.issues.length;
+  const kpi = text(issues, raw.kpi, `${path}.effectKpi`, true, 200);
+  if (raw.expected !== 'increase' && raw.expected !== 'decrease') {
+    issues.add(
+      ISSUE_CODES.invalidEnum,
+      `${path}.effectExpected`,
+      `must be increase or decrease, got ${JSON.stringify(raw.expected)}`,
+    );
+  }
+  const windowSeconds = num(issues, raw.windowSeconds, `${path}.effectWindow`, true, {
+    min: 1,
+    max: 7 * 24 * 3600,
+    integer: true,
+  });
+  const tolerance = num(issues, raw.tolerance, `${path}.effectTolerance`, true, { min: 0 });
+  if (issues.issues.length > before) return undefined;
+  return {
+    kpi: kpi!,
+    expected: raw.expected as EffectCheckSpec['expected'],
+    windowSeconds: windowSeconds!,
+    tolerance: tolerance!,
+  };
 }
 
 /** Evaluates one typedInput against the message (the node supplies Node-RED's evaluator). */
@@ -193,6 +236,14 @@ export async function buildWriteBackRequest(
     ? `rule ${rule.ruleName} of ${rule.ruleSetId ?? '?'} v${rule.ruleSetVersion ?? '?'}`
     : `${config.action.label} from ${ctx.spec.nodeType} ${ctx.position.nodeId}`;
   const reason = text(issues, v.reason ?? defaultReason, '$.reason', true, 2000);
+  // A rule event may name its own effect check (msg.effectCheck); otherwise the node's.
+  const effectCheck = isPlainObject(msg.effectCheck)
+    ? effectCheckOf(issues, '$.msg.effectCheck', {
+        ...msg.effectCheck,
+        windowSeconds: msg.effectCheck.windowSeconds ?? 300,
+        tolerance: msg.effectCheck.tolerance ?? 0,
+      })
+    : config.effectCheck;
   if (!issues.empty) return { success: false, issues: issues.issues };
 
   const equipment = fromContext?.equipment ?? ctx.hierarchy;
@@ -217,6 +268,7 @@ export async function buildWriteBackRequest(
     reason: reason!,
     notAfter: new Date(ctx.now.getTime() + config.ttlSeconds * 1000).toISOString(),
     ...(eventTime !== undefined ? { eventTime } : {}),
+    ...(effectCheck ? { effectCheck } : {}),
   };
   return { success: true, value: request };
 }
