@@ -259,6 +259,28 @@ describe('guardrails shared by three gateway processes on one PostgreSQL databas
     for (const o of pending) expect(spindle.filter((e) => e.externalRef === o.commandId)).toHaveLength(1);
   });
 
+  it('failed passwords count across the processes: past the threshold every process answers LOGIN_DELAYED', async () => {
+    const attempt = async (i: number, password: string) => {
+      const response = await fetch(`http://127.0.0.1:${gateways[i % gateways.length].port}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'admin', password }),
+      });
+      return { status: response.status, body: (await response.json().catch(() => ({}))) as { code?: string } };
+    };
+    // The threshold is 5 failures of one account from one address; spread over three processes.
+    for (let i = 0; i < 5; i++) expect((await attempt(i, `wrong-${i}`)).status).toBe(401);
+    for (let i = 0; i < 3; i++) {
+      const delayed = await attempt(i, ADMIN_PASSWORD);
+      expect(delayed.status).toBe(429);
+      expect(delayed.body.code).toBe('LOGIN_DELAYED');
+    }
+    // The delay (1 s after the fifth failure) ends for every process at once; the right password then signs in.
+    await expect
+      .poll(async () => (await attempt(1, ADMIN_PASSWORD)).status, { timeout: 10_000, interval: 250 })
+      .toBe(200);
+  });
+
   it('a restarted process still counts the writes the others admitted', async () => {
     const restarted = gateways.shift()!;
     await stopGateway(restarted);

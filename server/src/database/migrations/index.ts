@@ -9,6 +9,7 @@ import { AuditReason1768200000000 } from '../../gateway/persistence/migrations/1
 import { MesEventLog1768300000000 } from '../../gateway/persistence/migrations/1768300000000-mes-event-log';
 import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
 import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
+import { LoginThrottle1768400000000 } from './1768400000000-login-throttle';
 
 /**
  * Every schema change, in order. Migrations use TypeORM's QueryRunner/Table API so the same
@@ -26,4 +27,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   RefusalAlarms1768100000000,
   AuditReason1768200000000,
   MesEventLog1768300000000,
+  LoginThrottle1768400000000,
 ];
