@@ -120,8 +120,8 @@ export class MesEventLogCursorEntity {
   @Column({ type: 'integer' }) sequence: number;
   @Column({ name: 'checkpoint_sequence', type: 'integer' }) checkpointSequence: number;
   @Column({ name: 'lease_owner', type: 'varchar', length: 200, nullable: true }) leaseOwner: string | null;
-  /** Epoch milliseconds; PostgreSQL returns a bigint as text. */
-  @Column({ name: 'lease_until', type: 'bigint', nullable: true }) leaseUntil: string | number | null;
+  /** ISO 8601 (UTC, milliseconds): compared as text, like every time the gateway stores. */
+  @Column({ name: 'lease_until', type: 'varchar', length: 30, nullable: true }) leaseUntil: string | null;
   @Column({ name: 'updated_at', type: 'varchar', length: 30 }) updatedAt: string;
 }
 

@@ -240,7 +240,7 @@ export class MesEventMirror implements OnApplicationBootstrap, BeforeApplication
     for (const lane of this.lanes) {
       const row = byInstance.get(lane.instance);
       const through = row?.sequence ?? 0;
-      const owner = row?.leaseOwner && Number(row.leaseUntil) > this.clock.now() ? row.leaseOwner : undefined;
+      const owner = row?.leaseOwner && (row.leaseUntil ?? '') > this.iso(this.clock.now()) ? row.leaseOwner : undefined;
       out.set(lane.instance, {
         mirroredThrough: through,
         pending: await this.audit.countForTarget(lane.instance, lane.outcomes, through),
@@ -288,9 +288,12 @@ export class MesEventMirror implements OnApplicationBootstrap, BeforeApplication
     const result = await this.cursors
       .createQueryBuilder()
       .update()
-      .set({ leaseOwner: this.options.owner, leaseUntil: now + this.options.leaseMs })
+      .set({ leaseOwner: this.options.owner, leaseUntil: this.iso(now + this.options.leaseMs) })
       .where('target_instance = :instance', { instance: lane.instance })
-      .andWhere('(lease_owner IS NULL OR lease_owner = :me OR lease_until < :now)', { me: this.options.owner, now })
+      .andWhere('(lease_owner IS NULL OR lease_owner = :me OR lease_until < :now)', {
+        me: this.options.owner,
+        now: this.iso(now),
+      })
       .execute();
     return result.affected === 1;
   }
@@ -305,12 +308,16 @@ export class MesEventMirror implements OnApplicationBootstrap, BeforeApplication
     const query = this.cursors
       .createQueryBuilder()
       .update()
-      .set({ ...progress, leaseUntil: now + this.options.leaseMs, updatedAt: new Date(now).toISOString() })
+      .set({ ...progress, leaseUntil: this.iso(now + this.options.leaseMs), updatedAt: this.iso(now) })
       .where('target_instance = :instance', { instance: lane.instance })
       .andWhere('lease_owner = :me', { me: this.options.owner });
     if (from !== undefined) query.andWhere('sequence = :from', { from });
     const result = await query.execute();
     return result.affected === 1;
+  }
+
+  private iso(ms: number): string {
+    return new Date(ms).toISOString();
   }
 
   private delivered(lane: Lane): void {

@@ -18,7 +18,7 @@ export class MesEventLog1768300000000 implements MigrationInterface {
           { name: 'sequence', type: 'integer', isNullable: false },
           { name: 'checkpoint_sequence', type: 'integer', isNullable: false },
           { name: 'lease_owner', type: 'varchar', length: '200', isNullable: true },
-          { name: 'lease_until', type: 'bigint', isNullable: true },
+          { name: 'lease_until', type: 'varchar', length: '30', isNullable: true },
           { name: 'updated_at', type: 'varchar', length: '30', isNullable: false },
         ],
       }),
