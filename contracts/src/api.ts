@@ -238,7 +238,9 @@ export type OutcomeStreamMessage =
   | { type: 'outcome'; outcome: WriteBackOutcome }
   | { type: 'decision'; decision: DecisionRecord }
   | { type: 'control'; control: ControlState }
-  | { type: 'target'; target: TargetStatus };
+  | { type: 'target'; target: TargetStatus }
+  /** A rule set version was published (here or through another gateway process): rule nodes load it at once. */
+  | { type: 'ruleset'; ruleSet: { ruleSetId: string; version: number; checksum: string } };
 
 /** Query of `GET /writebacks` (newest first). */
 export interface WriteBackQuery {

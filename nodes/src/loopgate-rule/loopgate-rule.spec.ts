@@ -203,6 +203,22 @@ describe('loopgate-rule node', () => {
     ]);
   });
 
+  it('uses a version the moment the gateway announces it published, not at the next periodic check', async () => {
+    const { rule, debug, status } = await load({ refresh: 3600 });
+    rule.receive({ payload: { recommendedFeedRate: 1104, spindleLoad: 91 }, inference });
+    expect(((await debug.next()).payload as { ruleSetVersion: number }).ruleSetVersion).toBe(4);
+    await eventually(() => gateway.openStreams === 1, 'the rule node listening for publications');
+    // The second engineer signs version 5; the gateway says so on its stream.
+    const published = gateway.publishRuleSet(toolWear(0.95), 5);
+    gateway.publishOther('ruleset', {
+      type: 'ruleset',
+      ruleSet: { ruleSetId: published.ruleSetId, version: 5, checksum: published.checksum },
+    });
+    await eventually(() => status.some((s) => s.text === 'tool-wear-feed-rate v5'), 'version 5 loaded');
+    rule.receive({ payload: { recommendedFeedRate: 1104, spindleLoad: 91 }, inference });
+    expect(((await debug.next()).payload as { ruleSetVersion: number }).ruleSetVersion).toBe(5);
+  });
+
   it('evaluates a pinned version', async () => {
     const { rule, fired, debug } = await load({ version: '3' });
     rule.receive({ payload: { recommendedFeedRate: 1104, spindleLoad: 91 }, inference });

@@ -8,6 +8,7 @@ import { isPlainObject } from '../lib/validation';
 import { registerRuleAdminRoutes } from './admin-routes';
 import { buildFacts, isOpcUaValue, opcuaNodeIdsOf } from './facts';
 import { inputSampleOf, inputSamplesOf, LatestInputs } from '../lib/input-samples';
+import { listenForPublications } from './rule-set-push';
 import { RuleSetCache } from './rule-set-cache';
 import { onInput } from '../lib/input';
 
@@ -79,17 +80,31 @@ export default function register(RED: NodeAPI): void {
         allowUndefinedFacts: config.allowUndefinedFacts,
       });
       this.status({ fill: 'grey', shape: 'ring', text: `${config.ruleSetId}: loading` });
-      cache.get().then(
-        (loaded) => this.status({ fill: 'grey', shape: 'dot', text: `${config.ruleSetId} v${loaded.version.version}` }),
-        (err: unknown) =>
-          this.status({
-            fill: 'red',
-            shape: 'ring',
-            text: `${config.ruleSetId}: ${err instanceof GatewayError && err.transient ? 'gateway unreachable' : (err as Error).message}`.slice(
-              0,
-              80,
-            ),
-          }),
+      const loadedCache = cache;
+      const showLoaded = (loaded: { version: { version: number } }) =>
+        this.status({ fill: 'grey', shape: 'dot', text: `${config.ruleSetId} v${loaded.version.version}` });
+      if (config.version === 'latest') {
+        // A version published (by the second engineer's signature) is used from the next message on.
+        const stop = listenForPublications(
+          gateway.client,
+          (publication) => {
+            if (publication.ruleSetId !== config.ruleSetId) return;
+            loadedCache.invalidate();
+            loadedCache.get().then(showLoaded, (err: Error) => this.warn(`loopgate-rule: ${err.message}`));
+          },
+          (message) => this.debug(`loopgate-rule: ${message}`),
+        );
+        this.on('close', () => stop());
+      }
+      cache.get().then(showLoaded, (err: unknown) =>
+        this.status({
+          fill: 'red',
+          shape: 'ring',
+          text: `${config.ruleSetId}: ${err instanceof GatewayError && err.transient ? 'gateway unreachable' : (err as Error).message}`.slice(
+            0,
+            80,
+          ),
+        }),
       );
     }
 

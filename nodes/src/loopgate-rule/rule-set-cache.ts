@@ -26,6 +26,11 @@ export class RuleSetCache {
     private readonly compileOptions: Parameters<typeof compileRuleSet>[1] = {},
   ) {}
 
+  /** A newer version was published: the next `get` asks the gateway (a pinned version never changes). */
+  invalidate(): void {
+    if (this.version === 'latest' && this.current) this.current.checkedAt = Number.NEGATIVE_INFINITY;
+  }
+
   get(now = Date.now()): Promise<LoadedRuleSet> {
     const current = this.current;
     if (current && (this.version !== 'latest' || now - current.checkedAt < this.refreshMs)) {

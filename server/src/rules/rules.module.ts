@@ -14,6 +14,7 @@ import { RuleEvaluation } from './services/evaluation.service';
 import { RuleSetRegistry } from './services/registry.service';
 import { WhatIfReplay } from './services/replay.service';
 import { SUPPORTED_ACTIONS, supportedActionsOf } from './services/tokens';
+import { RuleSetPublications } from './services/rule-set-publications.service';
 
 /**
  * The rule registry (issue 6): drafts, immutable versions under the two-person rule, diff,
@@ -36,6 +37,7 @@ import { SUPPORTED_ACTIONS, supportedActionsOf } from './services/tokens';
     RuleEvaluation,
     DecisionLog,
     WhatIfReplay,
+    RuleSetPublications,
   ],
   exports: [RuleEvaluation],
 })

@@ -25,8 +25,10 @@ export class OutcomesController {
   @RequirePermission('read')
   @ApiOperation({ summary: 'Outcomes, control and target changes as server-sent events' })
   outcomes(@Query() query: OutcomeStreamQueryDto, @Req() request: Request): Observable<MessageEvent> {
+    const types = query.types ? new Set(query.types.split(',')) : undefined;
     const messages = this.stream.messages().pipe(
       filter((message) => {
+        if (types && !types.has(message.type)) return false;
         if (!query.target) return true;
         if (message.type === 'outcome') return message.outcome.target.instance === query.target;
         if (message.type === 'target') return message.target.instance === query.target;

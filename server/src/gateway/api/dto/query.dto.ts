@@ -1,7 +1,19 @@
 import { AUDIT_OUTCOMES, COMMAND_STATES, type AuditOutcome, type CommandState } from '@loopgate/contracts';
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsISO8601,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+} from 'class-validator';
 import { IsZonedTimestamp } from '../../../common/zoned-timestamp';
 
 export class WriteBackQueryDto {
@@ -96,4 +108,13 @@ export class OutcomeStreamQueryDto {
   @IsString()
   @Length(1, 64)
   target?: string;
+
+  @ApiPropertyOptional({
+    description: 'only these message types, comma-separated (outcome, decision, control, target, ruleset)',
+  })
+  @IsOptional()
+  @Matches(/^(outcome|decision|control|target|ruleset)(,(outcome|decision|control|target|ruleset))*$/, {
+    message: 'types must be a comma-separated list of outcome, decision, control, target, ruleset',
+  })
+  types?: string;
 }
