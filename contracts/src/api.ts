@@ -140,6 +140,8 @@ export interface RuleSetSummary {
   latestVersion?: number;
   publishedVersion?: number;
   pendingVersions?: number[];
+  /** The versions waiting for a second person: who proposed each, when and why. */
+  awaiting?: { version: number; author: string; createdAt: string; comment?: string }[];
   /** A draft is being edited. */
   hasDraft?: boolean;
 }

@@ -355,14 +355,24 @@ describe('console pages against a stand-in gateway', () => {
     await signOut(engineer.page);
 
     await signIn(engineer.page, 'engineer2', MOCK_PASSWORD);
-    await engineer.page.goto('/rules/spindle-guard');
-    await engineer.page.getByRole('tab', { name: 'Versions' }).click();
+    // The second engineer is told at once, wherever they are: a badge on Rules and an inbox entry.
+    const nav = engineer.page.getByRole('navigation', { name: 'Main' });
+    await nav.getByLabel('1 rule set version waits for your review').waitFor();
+    await openPage(engineer.page, 'Rules');
+    const inbox = engineer.page.getByRole('region', { name: 'Waiting for your review' });
+    expect(await inbox.textContent()).toMatch(/v1\s*by engineer/);
+    await expectAccessible(engineer, 'rules-review-inbox');
+    await inbox.getByRole('link', { name: /v1$/ }).click();
+    await engineer.page.waitForURL('**/rules/spindle-guard?tab=versions');
     await engineer.page.getByTestId('replay-summary').waitFor();
     await expectAccessible(engineer, 'rules-review');
     await engineer.page.getByRole('button', { name: 'Approve and publish…' }).click();
     await sign(engineer.page, MOCK_PASSWORD, 'Approved');
     await engineer.page.getByText('v1 approved and published.').waitFor();
     await engineer.page.locator('tr[data-version="1"]').getByText('Published').waitFor();
+    // Signed: nothing waits any more, the badge goes.
+    await engineer.page.getByRole('region', { name: 'Waiting for your review' }).waitFor({ state: 'detached' });
+    await nav.getByLabel(/waits? for your review/).waitFor({ state: 'detached', timeout: 15_000 });
   });
 
   it('test-runs the rule and colours the conditions that passed and failed', async () => {

@@ -96,7 +96,9 @@ export function useOutcomeStream(initial: () => Promise<WriteBackOutcome[]>): Ou
       if (message.type === 'outcome') setOutcomes((list) => mergeOutcome(list, message.outcome));
       else if (message.type === 'decision') setDecisions((list) => [message.decision, ...list].slice(0, 200));
       else if (message.type === 'control') setControl(message.control);
-      else setTargets((all) => ({ ...all, [message.target.instance]: message.target }));
+      else if (message.type === 'target') setTargets((all) => ({ ...all, [message.target.instance]: message.target }));
+      // A version was published (here or by another engineer): pages that list rule sets read them again.
+      else if (message.type === 'ruleset') window.dispatchEvent(new Event('loopgate:rulesets-changed'));
     };
     source.onopen = () => {
       setStatus('live');
@@ -108,7 +110,8 @@ export function useOutcomeStream(initial: () => Promise<WriteBackOutcome[]>): Ou
       if (source.readyState === EventSource.CLOSED && !closed) retry = setTimeout(() => setAttempt((a) => a + 1), 3000);
     };
     source.onmessage = onMessage;
-    for (const name of ['outcome', 'decision', 'control', 'target']) source.addEventListener(name, onMessage);
+    for (const name of ['outcome', 'decision', 'control', 'target', 'ruleset'])
+      source.addEventListener(name, onMessage);
     backfill();
     return () => {
       closed = true;

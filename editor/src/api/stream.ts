@@ -25,6 +25,12 @@ export function parseStreamMessage(data: string): OutcomeStreamMessage | undefin
   const message = body as Record<string, unknown>;
   const type = message.type;
   if (type === 'outcome') return isOutcome(message.outcome) ? (message as unknown as OutcomeStreamMessage) : undefined;
+  if (type === 'ruleset') {
+    const ruleSet = message.ruleSet as Record<string, unknown> | undefined;
+    return ruleSet && typeof ruleSet.ruleSetId === 'string' && typeof ruleSet.version === 'number'
+      ? (message as unknown as OutcomeStreamMessage)
+      : undefined;
+  }
   if (
     (type === 'decision' || type === 'control' || type === 'target') &&
     message[type] &&

@@ -1,11 +1,25 @@
+import type { RuleSetSummary } from '@loopgate/contracts';
 import { useState, type ReactNode } from 'react';
 import { errorText } from '../api/client';
 import { gateway } from '../api/endpoints';
+import { useResource } from '../api/hooks';
 import { can, getSession, setSession } from '../api/session';
 import { useLive } from '../live';
 import { followLink, navigate, useLocation } from '../router';
 import { Modal } from './Modal';
 import { Time } from './Notice';
+
+const loadRuleSets = () => gateway.ruleSets();
+
+/** Versions proposed by someone else and waiting for a second person: what `username` may review. */
+export function awaitingReview(
+  ruleSets: readonly RuleSetSummary[],
+  username: string | undefined,
+): { ruleSetId: string; name: string; version: number; author: string; createdAt: string; comment?: string }[] {
+  return ruleSets.flatMap((r) =>
+    (r.awaiting ?? []).filter((a) => a.author !== username).map((a) => ({ ruleSetId: r.id, name: r.name, ...a })),
+  );
+}
 
 const NAV = [
   { href: '/outcomes', label: 'Outcomes' },
@@ -30,6 +44,10 @@ export function AppShell({ children }: { children: ReactNode }) {
   const [error, setError] = useState<string>();
   const [confirmResume, setConfirmResume] = useState(false);
   const pending = live.outcomes.filter((o) => o.state === 'pending-approval').length;
+  // Rule set versions another engineer proposed, waiting for this person's signature.
+  const reviewer = can(user, 'approveRules');
+  const ruleSets = useResource(loadRuleSets, { refreshMs: 10_000, enabled: reviewer });
+  const toReview = reviewer ? awaitingReview(ruleSets.data ?? [], user?.username).length : 0;
 
   const stop = async () => {
     setBusy(true);
@@ -86,6 +104,14 @@ export function AppShell({ children }: { children: ReactNode }) {
                     {item.href === '/outcomes' && pending > 0 && (
                       <span className="count" aria-label={`${pending} pending approval`}>
                         {pending}
+                      </span>
+                    )}
+                    {item.href === '/rules' && toReview > 0 && (
+                      <span
+                        className="count count-pending"
+                        aria-label={`${toReview} rule set ${toReview === 1 ? 'version waits' : 'versions wait'} for your review`}
+                      >
+                        {toReview}
                       </span>
                     )}
                   </a>

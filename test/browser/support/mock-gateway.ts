@@ -485,6 +485,14 @@ export async function startMockGateway(options: {
           latestVersion: list[list.length - 1].version,
           publishedVersion: [...list].reverse().find((v) => v.status === 'published')?.version,
           pendingVersions: list.filter((v) => v.status === 'pending-approval').map((v) => v.version),
+          awaiting: list
+            .filter((v) => v.status === 'pending-approval')
+            .map((v) => ({
+              version: v.version,
+              author: v.author,
+              createdAt: v.createdAt,
+              ...(v.comment ? { comment: v.comment } : {}),
+            })),
         })),
       );
     }

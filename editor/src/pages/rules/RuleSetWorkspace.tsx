@@ -69,7 +69,10 @@ export function RuleSetWorkspace({ ruleSetId, onServer }: { ruleSetId: string; o
   // Issues hold paths into the content they were found in: once the content changes they may point elsewhere.
   const [validated, setValidated] = useState<{ content: RuleSetFile; issues: ValidationIssue[] }>();
   const [evaluation, setEvaluation] = useState<{ of: RuleSetFile; result: EvaluationResult }>();
-  const [tab, setTab] = useState<Tab>('graph');
+  // A link from the review inbox opens the versions tab (`?tab=versions`).
+  const [tab, setTab] = useState<Tab>(() =>
+    new URLSearchParams(window.location.search).get('tab') === 'versions' ? 'versions' : 'graph',
+  );
   const [samples, setSamples] = useState<Record<string, string>>({});
   const [diffPreset, setDiffPreset] = useState<{ from: number; to: number }>();
   const [submitOpen, setSubmitOpen] = useState(false);

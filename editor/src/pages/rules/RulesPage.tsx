@@ -3,8 +3,9 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { gateway } from '../../api/endpoints';
 import { useResource } from '../../api/hooks';
 import { can, getSession } from '../../api/session';
+import { awaitingReview } from '../../components/AppShell';
 import { DialogActions, Modal } from '../../components/Modal';
-import { ErrorText, Notice } from '../../components/Notice';
+import { ErrorText, Notice, Time } from '../../components/Notice';
 import { followLink, navigate } from '../../router';
 import { loadDraft, localDraftIds, newRuleSet, saveDraft } from './draft';
 import { RuleSetWorkspace } from './RuleSetWorkspace';
@@ -13,7 +14,7 @@ const loadRuleSets = () => gateway.ruleSets();
 
 /** Rule sets and their versions (left), the selected rule set's workspace (right). */
 export function RulesPage({ ruleSetId }: { ruleSetId: string | undefined }) {
-  const ruleSets = useResource(loadRuleSets);
+  const ruleSets = useResource(loadRuleSets, { refreshMs: 10_000 });
   const [creating, setCreating] = useState(false);
   const [drafts, setDrafts] = useState(localDraftIds);
   const user = getSession()?.user;
@@ -45,6 +46,7 @@ export function RulesPage({ ruleSetId }: { ruleSetId: string | undefined }) {
           )}
         </div>
         {ruleSets.error && <Notice tone="error">{ruleSets.error}</Notice>}
+        {can(user, 'approveRules') && <ReviewInbox ruleSets={server} username={user?.username} />}
         <ul className="ruleset-list">
           {list.map((r) => (
             <li key={r.id}>
@@ -150,5 +152,32 @@ function NewRuleSetDialog({
         </DialogActions>
       </form>
     </Modal>
+  );
+}
+
+/** The versions waiting for this person's signature: one line each, to the version to review. */
+function ReviewInbox({ ruleSets, username }: { ruleSets: readonly RuleSetSummary[]; username: string | undefined }) {
+  const waiting = awaitingReview(ruleSets, username);
+  if (waiting.length === 0) return null;
+  return (
+    <section className="review-inbox" aria-labelledby="review-inbox-heading">
+      <h3 id="review-inbox-heading" className="small-heading">
+        Waiting for your review
+      </h3>
+      <ul>
+        {waiting.map((w) => (
+          <li key={`${w.ruleSetId}:${w.version}`}>
+            <a href={`/rules/${encodeURIComponent(w.ruleSetId)}?tab=versions`} onClick={followLink}>
+              {w.name} v{w.version}
+            </a>
+            <span className="muted small">
+              {' '}
+              by {w.author}, <Time iso={w.createdAt} />
+              {w.comment ? `: ${w.comment}` : ''}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }

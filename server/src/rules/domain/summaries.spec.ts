@@ -7,6 +7,9 @@ const v = (ruleSetId: string, version: number, status: string, environment = 'pr
   status,
   environment,
   name,
+  author: 'erin',
+  createdAt: `2026-12-0${version}T08:00:00.000Z`,
+  comment: version === 2 ? 'threshold after the trial' : null,
 });
 
 describe('ruleSetSummaries', () => {
@@ -16,7 +19,18 @@ describe('ruleSetSummaries', () => {
         [v('a', 2, 'pending-approval'), v('a', 1, 'published'), v('a', 3, 'rejected', 'production', 'Renamed')],
         [],
       ),
-    ).toEqual([{ id: 'a', name: 'Renamed', latestVersion: 3, publishedVersion: 1, pendingVersions: [2] }]);
+    ).toEqual([
+      {
+        id: 'a',
+        name: 'Renamed',
+        latestVersion: 3,
+        publishedVersion: 1,
+        pendingVersions: [2],
+        awaiting: [
+          { version: 2, author: 'erin', createdAt: '2026-12-02T08:00:00.000Z', comment: 'threshold after the trial' },
+        ],
+      },
+    ]);
   });
 
   it('does not take a test version for what production runs', () => {

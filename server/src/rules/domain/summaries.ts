@@ -6,12 +6,15 @@ interface VersionHeader {
   name: string;
   status: string;
   environment: string;
+  author?: string;
+  createdAt?: string;
+  comment?: string | null;
 }
 
 /**
  * One line per rule set for `GET /rulesets`: its name from the newest version (or the draft),
- * the newest version, the version production runs, versions waiting for approval, and whether a
- * draft exists.
+ * the newest version, the version production runs, versions waiting for approval (with who
+ * proposed them, so the console tells every other engineer one waits), and whether a draft exists.
  */
 export function ruleSetSummaries(
   versions: readonly VersionHeader[],
@@ -23,7 +26,18 @@ export function ruleSetSummaries(
     summary.name = v.name;
     summary.latestVersion = v.version;
     if (v.status === 'published' && v.environment === 'production') summary.publishedVersion = v.version;
-    if (v.status === 'pending-approval') summary.pendingVersions!.push(v.version);
+    if (v.status === 'pending-approval') {
+      summary.pendingVersions!.push(v.version);
+      summary.awaiting = [
+        ...(summary.awaiting ?? []),
+        {
+          version: v.version,
+          author: v.author ?? '',
+          createdAt: v.createdAt ?? '',
+          ...(v.comment ? { comment: v.comment } : {}),
+        },
+      ];
+    }
     byId.set(v.ruleSetId, summary);
   }
   for (const draft of drafts) {

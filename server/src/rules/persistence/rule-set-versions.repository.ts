@@ -53,7 +53,16 @@ export class RuleSetVersionsRepository {
   /** Version metadata of every rule set (no content), for the list of rule sets. */
   allHeaders(): Promise<Pick<RuleSetVersionEntity, 'ruleSetId' | 'version' | 'name' | 'status' | 'environment'>[]> {
     return this.versions.find({
-      select: { ruleSetId: true, version: true, name: true, status: true, environment: true },
+      select: {
+        ruleSetId: true,
+        version: true,
+        name: true,
+        status: true,
+        environment: true,
+        author: true,
+        createdAt: true,
+        comment: true,
+      },
       order: { ruleSetId: 'ASC', version: 'ASC' },
     });
   }
