@@ -10,6 +10,7 @@ import type { WriteBackList, WriteBackOutcome, WriteBackRequest } from '@loopgat
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../server/src/demo/api-client';
+import type { LedgerInput } from '../../server/src/targets/sim-kit';
 import { DEMO_PASSWORD, eventually, startTestStack, type DemoStack } from '../support/stack';
 import {
   assertConsoleBuilt,
@@ -218,6 +219,70 @@ describe('console against the gateway and simulators', () => {
     expect(await operator.page.locator('.audit-reason').first().textContent()).toBe(
       'Reason: operator prefers the previous feed rate',
     );
+  });
+
+  it('quarantines a write the MES cannot explain, and the operator releases it from the Targets page', async () => {
+    const sim = stack.simulators.opcenter!;
+    const recipe = 'CNC-01/OP20';
+    // From the moment the MES applies this write, its reads fail: the gateway cannot confirm it.
+    const ledger = (sim as unknown as { ledgerStore: { append: (input: LedgerInput) => unknown } }).ledgerStore;
+    const append = ledger.append.bind(ledger);
+    ledger.append = (input: LedgerInput) => {
+      const entry = append(input);
+      if (input.source === 'api' && input.object === recipe && input.parameter === 'SpindleSpeed') {
+        sim.faults.set({ readErrorRate: 1 });
+        ledger.append = append;
+      }
+      return entry;
+    };
+    const submitted = await service.post<WriteBackOutcome>('/writebacks', {
+      requestId: `console-e2e:${randomUUID()}`,
+      lineage: { inferenceId: `inf-${randomUUID().slice(0, 8)}`, modelId: 'spindle-tuning' },
+      target: { kind: 'opcenter', instance: stack.instances.opcenter! },
+      object: { type: 'recipe-parameter', id: recipe },
+      action: 'set-parameter',
+      parameter: 'SpindleSpeed',
+      value: 8100,
+      reason: 'spindle speed trim (browser test)',
+      notAfter: new Date(Date.now() + 10 * 60_000).toISOString(),
+    } satisfies WriteBackRequest);
+    await eventually(
+      async () =>
+        (await service.get<WriteBackOutcome>(`/writebacks/${submitted.commandId}`)).state === 'reconciling'
+          ? true
+          : undefined,
+      30_000,
+      200,
+    );
+    // Someone changes the value at the MES console meanwhile; then the MES answers reads again.
+    sim.operatorEdit(recipe, 'SpindleSpeed', 7950, 'otto');
+    sim.faults.clear();
+
+    const { page } = operator;
+    await openPage(page, 'Targets');
+    const panel = page.getByRole('region', { name: /Quarantined write-backs/ });
+    const row = panel.locator(`[data-quarantined="${submitted.commandId}"]`);
+    await row.waitFor({ timeout: 60_000 });
+    expect(await row.textContent()).toMatch(/7950/);
+    await expectAccessible(operator, 'e2e-targets-quarantine');
+    await row.getByRole('button', { name: 'Release…' }).click();
+    const release = page.getByRole('alertdialog', { name: 'Release quarantined write-back' });
+    await release.getByLabel('Reason (recorded in the audit trail)').fill('otto agrees: write 8100 again');
+    await release.getByRole('button', { name: 'Release' }).click();
+    await eventually(
+      async () =>
+        (await service.get<WriteBackOutcome>(`/writebacks/${submitted.commandId}`)).state === 'applied'
+          ? true
+          : undefined,
+      60_000,
+      250,
+    );
+    await row.waitFor({ state: 'detached', timeout: 15_000 });
+    const writes = sim
+      .ledger()
+      .filter((e) => e.source === 'api' && e.object === recipe && e.parameter === 'SpindleSpeed');
+    // Written once, then again on the operator's release, after reading 7950 from the MES.
+    expect(writes.map((e) => e.value)).toEqual([8100, 8100]);
   });
 
   it('shows a flood of refusals as one alarm the operator acknowledges with a reason', async () => {
