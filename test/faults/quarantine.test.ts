@@ -8,6 +8,9 @@ import { randomUUID } from 'node:crypto';
 import type { WriteBackRequest } from '@loopgate/contracts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxBus } from '../../server/src/gateway/bus/outbox-bus';
+import { KafkaCommandBus } from '../../server/src/gateway/bus/kafka';
+import { busOptions, uniqueNames } from '../scale/support/bus-fixtures';
+import { ensureServices } from '../support/services';
 import type { Command } from '../../server/src/gateway/domain/command';
 import { DEFAULT_POLICY } from '../../server/src/gateway/domain/guardrails';
 import { processingStrategyOf, type ProcessingStrategy } from '../../server/src/gateway/domain/retry-policy';
@@ -43,7 +46,11 @@ interface Setup {
   failReadsAfterFirstWrite(): void;
 }
 
-async function setup(reconcileLimitMs = 900_000, more: Partial<ProcessingStrategy> = {}): Promise<Setup> {
+async function setup(
+  reconcileLimitMs = 900_000,
+  more: Partial<ProcessingStrategy> = {},
+  bus: 'outbox' | 'kafka' = 'outbox',
+): Promise<Setup> {
   sim = await startFactoryTalkSimulator({ extra: { recipes: 1 } });
   adapter = new FactoryTalkAdapter(
     INSTANCE,
@@ -62,9 +69,16 @@ async function setup(reconcileLimitMs = 900_000, more: Partial<ProcessingStrateg
     reads.set(id, (reads.get(id) ?? 0) + 1);
     return find(id);
   };
+  const commandBus =
+    bus === 'kafka'
+      ? new KafkaCommandBus(
+          store,
+          busOptions((await ensureServices(['kafka'])).kafka.brokers, uniqueNames('quarantine')),
+        )
+      : new OutboxBus(store);
   engine = new WriteBackEngine({
     store,
-    bus: new OutboxBus(store),
+    bus: commandBus,
     targets: [
       {
         instance: INSTANCE,
@@ -263,5 +277,49 @@ describe('quarantine', () => {
     expect(resolved.message).toBe('resolved by olivia as not applied: the recipe was reloaded from the master');
     const next = (await engine.submit(request(1211), SERVICE)).outcome.commandId;
     expect(await until(store, next, 'applied')).toMatchObject({ newValue: 1211 });
+  });
+});
+
+describe('quarantine on the Kafka command bus', () => {
+  it('on the Kafka bus too: quarantined past its limit, the partition key held, resolved, then the next goes', async () => {
+    const { sim, engine, store, readsOf, failReadsAfterFirstWrite } = await setup(1_000, {}, 'kafka');
+    failReadsAfterFirstWrite();
+    const first = (await engine.submit(request(1201), SERVICE)).outcome.commandId;
+    const second = (await engine.submit(request(1202), SERVICE)).outcome.commandId;
+    const held = await until(store, first, 'quarantined');
+    expect(held.message).toMatch(/^still reconciling after 1 s \(limit 1 s\)/);
+
+    // The MES answers again; the key stays held: the quarantined dispatch keeps polling, the next waits.
+    sim.faults.clear();
+    const polled = readsOf(first);
+    await waitFor('the quarantined dispatch polling', () => readsOf(first) >= polled + 3);
+    expect((await store.findCommand(second))?.state).toBe('queued');
+    expect(
+      sim
+        .ledger()
+        .filter((e) => e.source === 'api')
+        .map((e) => e.externalRef),
+    ).toEqual([first]);
+
+    const resolved = await engine.resolve(first, OPERATOR, 'applied', 'the console shows 1201, set by the gateway');
+    expect(resolved).toMatchObject({ state: 'applied', reasonCode: 'QUARANTINE_RESOLVED', newValue: 1201 });
+    expect(await until(store, second, 'applied')).toMatchObject({ priorValue: 1201, newValue: 1202 });
+    expect(
+      sim
+        .ledger()
+        .filter((e) => e.source === 'api')
+        .map((e) => e.externalRef),
+    ).toEqual([first, second]);
+    expect(auditOf(store, first)).toEqual([
+      'accepted//token:line1',
+      'pending/OUTCOME_UNKNOWN/gateway',
+      'pending/QUARANTINED/gateway',
+      'applied/QUARANTINE_RESOLVED/olivia',
+    ]);
+    // Once resolved it is no longer the operator's to act on.
+    await expect(engine.resolve(first, OPERATOR, 'not-applied', 'twice')).rejects.toMatchObject({
+      code: 'NOT_QUARANTINED',
+      status: 409,
+    });
   });
 });
