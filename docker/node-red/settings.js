@@ -154,6 +154,47 @@ function flowEndpointAuth(req, res, next) {
     .catch(() => refuse(req, res, 503, 'GATEWAY_UNAVAILABLE', 'the gateway could not check the token'));
 }
 
+// Roles that may change flows (the gateway's flows:deploy permission); everyone else reads.
+const DEPLOY_ROLES = new Set(['engineer', 'admin']);
+const editorUsers = new Map();
+
+/**
+ * The editor's sign-in is the gateway's: the same people, passwords, password policy and login
+ * throttle (failures counted per account in the gateway's database, audited there), so this
+ * runtime holds no password of its own. Engineers and admins may deploy; other roles read.
+ */
+const gatewayEditorAuth = {
+  type: 'credentials',
+  users: (username) => Promise.resolve(editorUsers.get(username) || null),
+  authenticate: async (username, password) => {
+    let answer;
+    try {
+      answer = await fetch(`${gatewayUrl}/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+        signal: globalThis.AbortSignal.timeout(5000),
+      });
+    } catch {
+      return null;
+    }
+    if (!answer.ok) return null;
+    const session = await answer.json().catch(() => ({}));
+    const roles = (session.user && session.user.roles) || [];
+    const user = { username, permissions: roles.some((r) => DEPLOY_ROLES.has(r)) ? '*' : 'read' };
+    if (editorUsers.size > 1000) editorUsers.clear();
+    editorUsers.set(username, user);
+    // Node-RED keeps its own editor session; the gateway session made to check the password ends here.
+    if (session.token) {
+      fetch(`${gatewayUrl}/api/v1/auth/logout`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${session.token}` },
+      }).catch(() => undefined);
+    }
+    return user;
+  },
+};
+
 const adminGuard = bodyGuard((req) => (req.path === '/auth/token' ? LIMITS.auth : LIMITS.admin));
 const flowsGuard = bodyGuard(() => LIMITS.flowsHttp);
 
@@ -164,12 +205,14 @@ module.exports = {
   flowFilePretty: true,
   credentialSecret: process.env.NODE_RED_CREDENTIAL_SECRET || false,
   // The editor needs a login in production: bcrypt hash of the admin password (node-red admin hash-pw).
+  // The gateway's sign-in, unless a site sets a local admin password hash (a fallback for a
+  // Node-RED run without a gateway); never an editor without sign-in.
   adminAuth: adminHash
     ? {
         type: 'credentials',
         users: [{ username: process.env.NODE_RED_ADMIN_USER || 'admin', password: adminHash, permissions: '*' }],
       }
-    : undefined,
+    : gatewayEditorAuth,
   disableEditor: process.env.NODE_RED_DISABLE_EDITOR === 'true',
   // exec runs operating-system commands: excluded unless the site enables it.
   nodesExcludes: process.env.NODE_RED_ENABLE_EXEC === 'true' ? [] : ['90-exec.js'],

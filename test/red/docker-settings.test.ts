@@ -24,6 +24,19 @@ let userDir: string;
 let url: string;
 let output = '';
 let tokenChecks = 0;
+const gatewayLogins: string[] = [];
+const gatewayLogouts: string[] = [];
+
+/** Node-RED's editor sign-in as its login dialog makes it (scope "": the user's own permissions); the token or the status. */
+async function editorToken(username: string, password: string): Promise<string | number> {
+  const response = await fetch(`${url}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_id: 'node-red-editor', grant_type: 'password', scope: '', username, password }),
+  });
+  if (!response.ok) return response.status;
+  return ((await response.json()) as { access_token: string }).access_token;
+}
 
 async function post(
   route: string,
@@ -46,8 +59,28 @@ async function post(
 }
 
 beforeAll(async () => {
-  // The gateway's GET /api/v1/auth/me: 200 for one token, 401 for any other.
+  // The gateway's GET /api/v1/auth/me (200 for one token, 401 for any other) and its sign-in:
+  // erin is an engineer, olga an operator, both with the password "right".
   gateway = http.createServer((req, res) => {
+    if (req.url === '/api/v1/auth/login' && req.method === 'POST') {
+      let text = '';
+      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      req.on('end', () => {
+        const { username, password } = JSON.parse(text) as { username: string; password: string };
+        const roles = { erin: ['engineer'], olga: ['operator'] }[username];
+        gatewayLogins.push(username);
+        res.statusCode = roles && password === 'right' ? 200 : 401;
+        res.end(
+          JSON.stringify(res.statusCode === 200 ? { token: `session-${username}`, user: { username, roles } } : {}),
+        );
+      });
+      return;
+    }
+    if (req.url === '/api/v1/auth/logout') {
+      gatewayLogouts.push(req.headers.authorization ?? '');
+      res.statusCode = 204;
+      return void res.end();
+    }
     tokenChecks++;
     res.statusCode = req.url === '/api/v1/auth/me' && req.headers.authorization === GOOD ? 200 : 401;
     res.end('{}');
@@ -103,8 +136,35 @@ describe('docker/node-red/settings.js', () => {
     expect((await fetch(`${url}/echo`, { method: 'POST', headers: { authorization: GOOD } })).status).toBe(404);
   });
 
+  it("signs the editor in with the gateway's users: engineers deploy, other roles read, no password of its own", async () => {
+    expect((await fetch(`${url}/flows`)).status).toBe(401);
+    expect(await editorToken('erin', 'wrong')).toBe(403);
+    const engineer = await editorToken('erin', 'right');
+    expect(typeof engineer).toBe('string');
+    expect(gatewayLogins).toContain('erin');
+    // The gateway session made to check the password is ended at once.
+    await waitFor(
+      'the check session ended',
+      async () => (gatewayLogouts.includes('Bearer session-erin') ? true : undefined),
+      5_000,
+    );
+    const flows = await fetch(`${url}/flows`, { headers: { authorization: `Bearer ${engineer as string}` } });
+    expect(flows.status).toBe(200);
+    const operator = (await editorToken('olga', 'right')) as string;
+    expect((await fetch(`${url}/flows`, { headers: { authorization: `Bearer ${operator}` } })).status).toBe(200);
+    const deploy = await fetch(`${url}/flows`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+      body: JSON.stringify(await flows.json()),
+    });
+    expect(deploy.status).toBe(401);
+  });
+
   it('does not load the exec node', async () => {
-    const nodes = (await (await fetch(`${url}/nodes`, { headers: { accept: 'application/json' } })).json()) as {
+    const token = (await editorToken('erin', 'right')) as string;
+    const nodes = (await (
+      await fetch(`${url}/nodes`, { headers: { accept: 'application/json', authorization: `Bearer ${token}` } })
+    ).json()) as {
       types: string[];
     }[];
     const types = nodes.flatMap((set) => set.types);
