@@ -12,11 +12,10 @@ import type { CncCellSimulator } from '../../server/src/targets/opcua/simulator'
 import { DEMO_PASSWORD, eventually, startTestStack, type DemoStack } from '../support/stack';
 import {
   assertConsoleBuilt,
-  describeViolations,
+  expectAccessible,
   launchChromium,
   openConsole,
   screenshot,
-  seriousViolations,
   type ConsolePage,
 } from './support/browser';
 import { openPage, signIn } from './support/console-driver';
@@ -27,13 +26,6 @@ let stack: DemoStack;
 let browser: Browser;
 let operator: ConsolePage;
 let qa: ConsolePage;
-
-async function expectAccessible(view: ConsolePage, name: string): Promise<void> {
-  await screenshot(view.page, name);
-  const violations = await seriousViolations(view.page);
-  expect(violations, describeViolations(violations)).toEqual([]);
-  expect(view.errors).toEqual([]);
-}
 
 const scopeRow = (view: ConsolePage) => view.page.locator(`tr[data-scope="${SCOPE}"]`);
 

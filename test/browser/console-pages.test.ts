@@ -10,12 +10,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { toolWearSet } from '../../editor/src/graph/fixtures';
 import {
   assertConsoleBuilt,
-  describeViolations,
+  expectAccessible,
   EDITOR_DIST,
   launchChromium,
   openConsole,
   screenshot,
-  seriousViolations,
   type ConsolePage,
 } from './support/browser';
 import {
@@ -36,13 +35,6 @@ let browser: Browser;
 let mock: MockGateway;
 let operator: ConsolePage;
 let engineer: ConsolePage;
-
-async function expectAccessible(view: ConsolePage, name: string): Promise<void> {
-  await screenshot(view.page, name);
-  const violations = await seriousViolations(view.page);
-  expect(violations, describeViolations(violations)).toEqual([]);
-  expect(view.errors).toEqual([]);
-}
 
 beforeAll(async () => {
   assertConsoleBuilt();

@@ -14,11 +14,10 @@ import type { LedgerInput } from '../../server/src/targets/sim-kit';
 import { DEMO_PASSWORD, eventually, startTestStack, type DemoStack } from '../support/stack';
 import {
   assertConsoleBuilt,
-  describeViolations,
+  expectAccessible,
   launchChromium,
   openConsole,
   screenshot,
-  seriousViolations,
   type ConsolePage,
 } from './support/browser';
 import {
@@ -75,13 +74,6 @@ async function submitAiChange(value: number): Promise<WriteBackOutcome> {
 function simulatorFeedRate(): unknown {
   const entries = stack.simulators.opcenter!.ledger().filter((e) => e.object === OBJECT && e.parameter === 'FeedRate');
   return entries.length > 0 ? entries[entries.length - 1].value : 1150;
-}
-
-async function expectAccessible(view: ConsolePage, name: string): Promise<void> {
-  await screenshot(view.page, name);
-  const violations = await seriousViolations(view.page);
-  expect(violations, describeViolations(violations)).toEqual([]);
-  expect(view.errors).toEqual([]);
 }
 
 async function waitForState(view: ConsolePage, commandId: string, state: string): Promise<void> {

@@ -153,48 +153,52 @@ async function waitFor(what: string, probe: () => boolean): Promise<void> {
 const auditOf = (store: MemoryGatewayStore, id: string) =>
   store.audit.filter((r) => r.commandId === id).map((r) => `${r.outcome}/${r.reasonCode ?? ''}/${r.actor}`);
 
-describe('quarantine', () => {
-  it('reconciling past its limit: quarantined, the key held, resolved as applied by an operator, then the next goes', async () => {
-    const { sim, engine, store, readsOf, failReadsAfterFirstWrite } = await setup(1_000);
-    failReadsAfterFirstWrite();
-    const first = (await engine.submit(request(1201), SERVICE)).outcome.commandId;
-    const second = (await engine.submit(request(1202), SERVICE)).outcome.commandId;
-    const held = await until(store, first, 'quarantined');
-    expect(held.message).toMatch(/^still reconciling after 1 s \(limit 1 s\)/);
+/** Past its reconcile limit a command is quarantined and holds its key until an operator resolves it. */
+async function quarantinedUntilResolved(bus: 'outbox' | 'kafka'): Promise<void> {
+  const { sim, engine, store, readsOf, failReadsAfterFirstWrite } = await setup(1_000, {}, bus);
+  failReadsAfterFirstWrite();
+  const first = (await engine.submit(request(1201), SERVICE)).outcome.commandId;
+  const second = (await engine.submit(request(1202), SERVICE)).outcome.commandId;
+  const held = await until(store, first, 'quarantined');
+  expect(held.message).toMatch(/^still reconciling after 1 s \(limit 1 s\)/);
 
-    // The MES answers again; the key stays held: the quarantined dispatch keeps polling, the next waits.
-    sim.faults.clear();
-    const polled = readsOf(first);
-    await waitFor('the quarantined dispatch polling', () => readsOf(first) >= polled + 3);
-    expect((await store.findCommand(second))?.state).toBe('queued');
-    expect(
-      sim
-        .ledger()
-        .filter((e) => e.source === 'api')
-        .map((e) => e.externalRef),
-    ).toEqual([first]);
+  // The MES answers again; the key stays held: the quarantined dispatch keeps polling, the next waits.
+  sim.faults.clear();
+  const polled = readsOf(first);
+  await waitFor('the quarantined dispatch polling', () => readsOf(first) >= polled + 3);
+  expect((await store.findCommand(second))?.state).toBe('queued');
+  expect(
+    sim
+      .ledger()
+      .filter((e) => e.source === 'api')
+      .map((e) => e.externalRef),
+  ).toEqual([first]);
 
-    const resolved = await engine.resolve(first, OPERATOR, 'applied', 'the console shows 1201, set by the gateway');
-    expect(resolved).toMatchObject({ state: 'applied', reasonCode: 'QUARANTINE_RESOLVED', newValue: 1201 });
-    expect(await until(store, second, 'applied')).toMatchObject({ priorValue: 1201, newValue: 1202 });
-    expect(
-      sim
-        .ledger()
-        .filter((e) => e.source === 'api')
-        .map((e) => e.externalRef),
-    ).toEqual([first, second]);
-    expect(auditOf(store, first)).toEqual([
-      'accepted//token:line1',
-      'pending/OUTCOME_UNKNOWN/gateway',
-      'pending/QUARANTINED/gateway',
-      'applied/QUARANTINE_RESOLVED/olivia',
-    ]);
-    // Once resolved it is no longer the operator's to act on.
-    await expect(engine.resolve(first, OPERATOR, 'not-applied', 'twice')).rejects.toMatchObject({
-      code: 'NOT_QUARANTINED',
-      status: 409,
-    });
+  const resolved = await engine.resolve(first, OPERATOR, 'applied', 'the console shows 1201, set by the gateway');
+  expect(resolved).toMatchObject({ state: 'applied', reasonCode: 'QUARANTINE_RESOLVED', newValue: 1201 });
+  expect(await until(store, second, 'applied')).toMatchObject({ priorValue: 1201, newValue: 1202 });
+  expect(
+    sim
+      .ledger()
+      .filter((e) => e.source === 'api')
+      .map((e) => e.externalRef),
+  ).toEqual([first, second]);
+  expect(auditOf(store, first)).toEqual([
+    'accepted//token:line1',
+    'pending/OUTCOME_UNKNOWN/gateway',
+    'pending/QUARANTINED/gateway',
+    'applied/QUARANTINE_RESOLVED/olivia',
+  ]);
+  // Once resolved it is no longer the operator's to act on.
+  await expect(engine.resolve(first, OPERATOR, 'not-applied', 'twice')).rejects.toMatchObject({
+    code: 'NOT_QUARANTINED',
+    status: 409,
   });
+}
+
+describe('quarantine', () => {
+  it('reconciling past its limit: quarantined, the key held, resolved as applied by an operator, then the next goes', () =>
+    quarantinedUntilResolved('outbox'));
 
   it('the reconcile limit counts from when reconciling began, across a restart of the gateway', async () => {
     const { sim, engine: first, store, failReadsAfterFirstWrite } = await setup();
@@ -281,45 +285,6 @@ describe('quarantine', () => {
 });
 
 describe('quarantine on the Kafka command bus', () => {
-  it('on the Kafka bus too: quarantined past its limit, the partition key held, resolved, then the next goes', async () => {
-    const { sim, engine, store, readsOf, failReadsAfterFirstWrite } = await setup(1_000, {}, 'kafka');
-    failReadsAfterFirstWrite();
-    const first = (await engine.submit(request(1201), SERVICE)).outcome.commandId;
-    const second = (await engine.submit(request(1202), SERVICE)).outcome.commandId;
-    const held = await until(store, first, 'quarantined');
-    expect(held.message).toMatch(/^still reconciling after 1 s \(limit 1 s\)/);
-
-    // The MES answers again; the key stays held: the quarantined dispatch keeps polling, the next waits.
-    sim.faults.clear();
-    const polled = readsOf(first);
-    await waitFor('the quarantined dispatch polling', () => readsOf(first) >= polled + 3);
-    expect((await store.findCommand(second))?.state).toBe('queued');
-    expect(
-      sim
-        .ledger()
-        .filter((e) => e.source === 'api')
-        .map((e) => e.externalRef),
-    ).toEqual([first]);
-
-    const resolved = await engine.resolve(first, OPERATOR, 'applied', 'the console shows 1201, set by the gateway');
-    expect(resolved).toMatchObject({ state: 'applied', reasonCode: 'QUARANTINE_RESOLVED', newValue: 1201 });
-    expect(await until(store, second, 'applied')).toMatchObject({ priorValue: 1201, newValue: 1202 });
-    expect(
-      sim
-        .ledger()
-        .filter((e) => e.source === 'api')
-        .map((e) => e.externalRef),
-    ).toEqual([first, second]);
-    expect(auditOf(store, first)).toEqual([
-      'accepted//token:line1',
-      'pending/OUTCOME_UNKNOWN/gateway',
-      'pending/QUARANTINED/gateway',
-      'applied/QUARANTINE_RESOLVED/olivia',
-    ]);
-    // Once resolved it is no longer the operator's to act on.
-    await expect(engine.resolve(first, OPERATOR, 'not-applied', 'twice')).rejects.toMatchObject({
-      code: 'NOT_QUARANTINED',
-      status: 409,
-    });
-  });
+  it('on the Kafka bus too: quarantined past its limit, the partition key held, resolved, then the next goes', () =>
+    quarantinedUntilResolved('kafka'));
 });

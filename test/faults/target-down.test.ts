@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { OutboxBus } from '../../server/src/gateway/bus/outbox-bus';
 import type { Command } from '../../server/src/gateway/domain/command';
 import { DEFAULT_POLICY } from '../../server/src/gateway/domain/guardrails';
-import { processingStrategyOf } from '../../server/src/gateway/domain/retry-policy';
+import { processingStrategyOf, type ProcessingStrategy } from '../../server/src/gateway/domain/retry-policy';
 import { WriteBackEngine, type Actor } from '../../server/src/gateway/engine/writeback-engine';
 import { MemoryGatewayStore } from '../../server/src/gateway/testing/memory-store';
 import { FactoryTalkAdapter, parseFactoryTalkConfig } from '../../server/src/targets/factorytalk';
@@ -41,45 +41,56 @@ async function waitFor(what: string, probe: () => boolean | Promise<boolean>, ti
   }
 }
 
+/** Whether the running engine has marked `instance` down (read when the engine reports a change). */
+const markedDown = (instance: string) => engine?.targetState(instance).down !== undefined;
+
+/** The FactoryTalk simulator with `recipes` recipes, and an engine dispatching to it with `processing`. */
+async function start(
+  recipes: number,
+  processing: Partial<ProcessingStrategy>,
+  onTarget?: (instance: string) => void,
+): Promise<{ store: MemoryGatewayStore; sim: FactoryTalkSimulator; engine: WriteBackEngine }> {
+  sim = await startFactoryTalkSimulator({ extra: { recipes } });
+  adapter = new FactoryTalkAdapter(
+    INSTANCE,
+    parseFactoryTalkConfig({
+      baseUrl: sim.url,
+      username: sim.username,
+      password: sim.secrets[0],
+      requestTimeoutMs: 500,
+      writesPerSecond: 1_000,
+    }),
+  );
+  const store = new MemoryGatewayStore();
+  engine = new WriteBackEngine({
+    store,
+    bus: new OutboxBus(store),
+    targets: [
+      {
+        instance: INSTANCE,
+        kind: 'factorytalk',
+        adapter,
+        policy: DEFAULT_POLICY,
+        approvals: [],
+        shadow: false,
+        processing: processingStrategyOf(processing),
+      },
+    ],
+    ...(onTarget ? { observer: { target: onTarget } } : {}),
+    sweepIntervalMs: 50,
+    overrideWatchIntervalMs: 0,
+  });
+  await engine.start();
+  return { store, sim, engine };
+}
+
 describe('a target marked down', () => {
   it('holds every queue through a 503 window, probes with backoff, marks it up, and fails nothing', async () => {
-    sim = await startFactoryTalkSimulator({ extra: { recipes: RECIPES } });
-    adapter = new FactoryTalkAdapter(
-      INSTANCE,
-      parseFactoryTalkConfig({
-        baseUrl: sim.url,
-        username: sim.username,
-        password: sim.secrets[0],
-        requestTimeoutMs: 500,
-        writesPerSecond: 1_000,
-      }),
-    );
-    const store = new MemoryGatewayStore();
     const transitions: { at: number; down: boolean }[] = [];
-    engine = new WriteBackEngine({
-      store,
-      bus: new OutboxBus(store),
-      targets: [
-        {
-          instance: INSTANCE,
-          kind: 'factorytalk',
-          adapter,
-          policy: DEFAULT_POLICY,
-          approvals: [],
-          shadow: false,
-          processing: processingStrategyOf({ initialDelayMs: 50, maxDelayMs: 400 }),
-        },
-      ],
-      observer: {
-        target: (instance) => {
-          const down = engine?.targetState(instance).down !== undefined;
-          if (transitions.at(-1)?.down !== down) transitions.push({ at: Date.now(), down });
-        },
-      },
-      sweepIntervalMs: 50,
-      overrideWatchIntervalMs: 0,
+    const { store, sim, engine } = await start(RECIPES, { initialDelayMs: 50, maxDelayMs: 400 }, (instance) => {
+      const down = markedDown(instance);
+      if (transitions.at(-1)?.down !== down) transitions.push({ at: Date.now(), down });
     });
-    await engine.start();
 
     sim.faults.set({ outageMs: 2_000 });
     const outageEnds = Date.now() + 2_000;
@@ -154,36 +165,7 @@ describe('a target marked down', () => {
 
 describe('the mark-down threshold', () => {
   it('is a site setting per target (processing.markDownAfter): five outage signals in a row, not the default three', async () => {
-    sim = await startFactoryTalkSimulator({ extra: { recipes: 1 } });
-    adapter = new FactoryTalkAdapter(
-      INSTANCE,
-      parseFactoryTalkConfig({
-        baseUrl: sim.url,
-        username: sim.username,
-        password: sim.secrets[0],
-        requestTimeoutMs: 500,
-        writesPerSecond: 1_000,
-      }),
-    );
-    const store = new MemoryGatewayStore();
-    engine = new WriteBackEngine({
-      store,
-      bus: new OutboxBus(store),
-      targets: [
-        {
-          instance: INSTANCE,
-          kind: 'factorytalk',
-          adapter,
-          policy: DEFAULT_POLICY,
-          approvals: [],
-          shadow: false,
-          processing: processingStrategyOf({ initialDelayMs: 20, maxDelayMs: 50, markDownAfter: 5 }),
-        },
-      ],
-      sweepIntervalMs: 50,
-      overrideWatchIntervalMs: 0,
-    });
-    await engine.start();
+    const { sim, engine } = await start(1, { initialDelayMs: 20, maxDelayMs: 50, markDownAfter: 5 });
     sim.faults.set({ errorRate: 1 });
     await engine.submit(
       {

@@ -2,6 +2,7 @@
  * Driving Debian's Chromium with playwright-core (never a downloaded browser): launching it,
  * collecting console errors, screenshots into test/artifacts, and axe-core accessibility checks.
  */
+import { expect } from 'vitest';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -94,4 +95,12 @@ export function describeViolations(violations: AxeViolation[]): string {
   return violations
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(' | ')}`)
     .join('\n');
+}
+
+/** Screenshots the page under `name`, then fails on any serious or critical axe violation or a console error. */
+export async function expectAccessible(view: ConsolePage, name: string): Promise<void> {
+  await screenshot(view.page, name);
+  const violations = await seriousViolations(view.page);
+  expect(violations, describeViolations(violations)).toEqual([]);
+  expect(view.errors).toEqual([]);
 }
