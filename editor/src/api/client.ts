@@ -34,12 +34,13 @@ export function apiUrl(path: string, query: Query = {}): string {
 export async function api<T>(
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
-  options: { body?: unknown; query?: Query; signal?: AbortSignal } = {},
+  options: { body?: unknown; query?: Query; signal?: AbortSignal; token?: string } = {},
 ): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   const session = getSession();
   // A single sign-on session has no token in the page: the HttpOnly cookie carries it.
-  if (session?.token) headers.Authorization = `Bearer ${session.token}`;
+  const token = options.token ?? session?.token;
+  if (token) headers.Authorization = `Bearer ${token}`;
   if (options.body !== undefined) headers['Content-Type'] = 'application/json';
   const response = await fetch(apiUrl(path, options.query), {
     method,

@@ -25,7 +25,8 @@ import { api, apiUrl, itemsOf } from './client';
 export const gateway = {
   login: (username: string, password: string) =>
     api<LoginResponse>('POST', ApiPaths.login, { body: { username, password } }),
-  logout: () => api<void>('POST', ApiPaths.logout),
+  /** Ends the session of `token` (the one signed in, by default). */
+  logout: (token?: string) => api<void>('POST', ApiPaths.logout, token ? { token } : {}),
   me: () => api<SessionUser>('GET', ApiPaths.me),
   providers: () => api<{ password: boolean; oidc?: { loginUrl: string } }>('GET', '/auth/providers'),
 

@@ -73,9 +73,11 @@ export function AppShell({ children }: { children: ReactNode }) {
     }
   };
   const signOut = async () => {
-    await gateway.logout().catch((e: unknown) => console.warn('sign-out call failed', errorText(e)));
+    // The pages (and their periodic reads) go first, so nothing asks with the token once it is revoked.
+    const token = getSession()?.token;
     setSession(null);
     navigate('/signin', { replace: true });
+    await gateway.logout(token).catch((e: unknown) => console.warn('sign-out call failed', errorText(e)));
   };
 
   return (
