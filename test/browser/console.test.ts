@@ -196,6 +196,25 @@ describe('console against the gateway and simulators', () => {
     await waitForState(operator, held.commandId, 'applied');
   });
 
+  it('every page, at 1024×768 and at 1920×1080, with no serious or critical axe violation', async () => {
+    const { page } = operator;
+    for (const size of [
+      { width: 1024, height: 768 },
+      { width: 1920, height: 1080 },
+    ]) {
+      await page.setViewportSize(size);
+      for (const name of ['Outcomes', 'Rules', 'Flows', 'Audit', 'Targets', 'Autonomy'] as const) {
+        await openPage(page, name);
+        await page.getByRole('heading', { level: 1 }).first().waitFor();
+        // STOP ALL stays on screen at every size.
+        const stop = await page.getByRole('button', { name: /STOP ALL/ }).boundingBox();
+        expect(stop && stop.x + stop.width).toBeLessThanOrEqual(size.width);
+        await expectAccessible(operator, `e2e-page-${name.toLowerCase()}-${size.width}`);
+      }
+    }
+    await page.setViewportSize({ width: 1366, height: 768 });
+  });
+
   it('shows targets and the verified audit trail', async () => {
     await openPage(operator.page, 'Targets');
     await operator.page.locator(`[data-target="${stack.instances.opcenter}"]`).waitFor();

@@ -19,7 +19,7 @@ export async function signOut(page: Page): Promise<void> {
 
 export async function openPage(
   page: Page,
-  name: 'Outcomes' | 'Rules' | 'Audit' | 'Targets' | 'Autonomy',
+  name: 'Outcomes' | 'Rules' | 'Flows' | 'Audit' | 'Targets' | 'Autonomy',
 ): Promise<void> {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name }).click();
   await page.waitForURL(`**/${name.toLowerCase()}**`);
