@@ -107,6 +107,8 @@
         prepareOutputDialog(type, this);
       },
       oneditsave: function () {
+        // A target picked from the gateway's list is saved as its name.
+        if ($('#node-input-instanceType').val() === 'target') $('#node-input-instanceType').val('str');
         var details = {};
         $('.lg-details input[data-detail]').each(function () {
           var input = $(this);
@@ -118,6 +120,37 @@
         this.details = details;
       },
     });
+  }
+
+  /**
+   * Offers the gateway's configured instances of this node's kind as a list (a typed input of type
+   * "target"); text and env stay for instances the editor cannot ask about. Saved as text.
+   */
+  function loadTargets(type, node) {
+    var gatewayId = $('#node-input-gateway').val() || node.gateway;
+    var kind = type.replace(/-out$/, '').replace('opcua-setpoint', 'opcua');
+    if (!gatewayId || gatewayId === '_ADD_') return;
+    $.getJSON('loopgate/gateways/' + encodeURIComponent(gatewayId) + '/targets', { kind: kind })
+      .done(function (list) {
+        if (!Array.isArray(list) || list.length === 0) return;
+        var names = list.map(function (t) {
+          return t.instance;
+        });
+        var input = $('#node-input-instance');
+        var current = input.typedInput('value');
+        var currentType = input.typedInput('type');
+        input.typedInput('types', [{ value: 'target', label: 'target', icon: 'fa fa-industry', options: names }, 'str', 'env']);
+        if (currentType === 'str' && (names.indexOf(current) >= 0 || current === '')) {
+          input.typedInput('type', 'target');
+          input.typedInput('value', current || names[0]);
+        } else {
+          input.typedInput('type', currentType);
+          input.typedInput('value', current);
+        }
+      })
+      .fail(function () {
+        // Not deployed yet, or the gateway is unreachable: the name is typed.
+      });
   }
 
   /** Fills the output dialog from the target catalogue: actions, object types, parameter, value and detail rows. */
@@ -135,6 +168,7 @@
     }
     var target = RED.settings[settingsName(type)];
     typedInput('instance', ['str', 'env']);
+    loadTargets(type, node);
     typedInput('objectId', TEXT_TYPES, 'str');
     typedInput('parameter', TEXT_TYPES, 'str');
     typedInput('value', VALUE_TYPES, 'msg');

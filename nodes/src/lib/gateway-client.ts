@@ -89,6 +89,18 @@ export class GatewayClient {
     return items.filter((i): i is RuleSetSummary => typeof (i as RuleSetSummary)?.id === 'string');
   }
 
+  /** The target instances the gateway is configured with (`GET /targets`), kind and name only. */
+  async listTargets(signal?: AbortSignal): Promise<{ instance: string; kind: string }[]> {
+    const body = await this.request<unknown>('GET', ApiPaths.targets, undefined, signal);
+    const items = Array.isArray(body) ? body : (body as { targets?: unknown })?.targets;
+    if (!Array.isArray(items)) throw new GatewayError('protocol', 'UNEXPECTED_BODY', 'target list is not an array');
+    return items
+      .filter(
+        (t): t is { instance: string; kind: string } => typeof (t as { instance?: unknown })?.instance === 'string',
+      )
+      .map((t) => ({ instance: t.instance, kind: t.kind }));
+  }
+
   async listRuleSetVersions(ruleSetId: string, signal?: AbortSignal): Promise<Omit<RuleSetVersion, 'content'>[]> {
     const body = await this.request<unknown>('GET', ApiPaths.ruleSetVersions(ruleSetId), undefined, signal);
     const items = Array.isArray(body) ? body : (body as { items?: unknown })?.items;

@@ -70,6 +70,19 @@ describe('opcenter-out', () => {
     };
   }
 
+  it("lists the gateway's instances of its kind for the editor's Target list, through the admin endpoint", async () => {
+    await load(setFeedRate);
+    const list = await helper.request().get('/loopgate/gateways/gw/targets?kind=opcenter');
+    expect(list.status).toBe(200);
+    expect(list.body).toEqual([
+      { instance: 'opcenter-demo', kind: 'opcenter' },
+      { instance: 'opcenter-line2', kind: 'opcenter' },
+    ]);
+    expect((await helper.request().get('/loopgate/gateways/nope/targets')).status).toBe(409);
+    gateway.targets = [];
+    expect((await helper.request().get('/loopgate/gateways/gw/targets?kind=opcenter')).body).toEqual([]);
+  });
+
   it("sends the rule node's inputs as the request's lineage.inputs", async () => {
     const { out, results } = await load(setFeedRate);
     const inputs = [{ name: 'ns=1;s=CNC_Cell_01.SpindleLoad', sourceTime: '2026-12-03T08:00:00.120Z', statusCode: 0 }];

@@ -34,12 +34,20 @@ export interface FakeBehaviour {
  * (write-backs, outcome stream, rule set versions, decisions), on 127.0.0.1. For palette unit
  * tests only; the real gateway is exercised by the tests under `test/palette/`.
  */
+const DEFAULT_TARGETS = [
+  { instance: 'opcenter-demo', kind: 'opcenter' },
+  { instance: 'opcenter-line2', kind: 'opcenter' },
+  { instance: 'cmms-demo', kind: 'cmms' },
+];
+
 export class FakeGateway {
   readonly token: string;
   readonly requests: WriteBackRequest[] = [];
   readonly decisions: DecisionRecord[] = [];
   readonly commands = new Map<string, { outcome: WriteBackOutcome; polls: number }>();
   readonly ruleSets = new Map<string, RuleSetVersion[]>();
+  /** The target instances `GET /targets` lists. */
+  targets: { instance: string; kind: string }[] = [...DEFAULT_TARGETS];
   /** Requests seen per `METHOD path`, for assertions. */
   readonly hits: string[] = [];
   behaviour: FakeBehaviour = { initialState: 'queued', finalState: 'applied', pollsUntilFinal: 1, failNextPosts: 0 };
@@ -55,6 +63,7 @@ export class FakeGateway {
   /** Forgets commands, requests, decisions and hits and restores the default behaviour. */
   reset(): void {
     this.behaviour = { initialState: 'queued', finalState: 'applied', pollsUntilFinal: 1, failNextPosts: 0 };
+    this.targets = [...DEFAULT_TARGETS];
     this.requests.length = 0;
     this.decisions.length = 0;
     this.hits.length = 0;
@@ -145,6 +154,7 @@ export class FakeGateway {
     if (req.method === 'GET' && (match = path.match(/^\/writebacks\/([^/]+)$/)))
       return this.poll(res, decodeURIComponent(match[1]));
     if (req.method === 'GET' && path === '/outcomes/stream') return this.stream(res);
+    if (req.method === 'GET' && path === '/targets') return json(res, 200, { targets: this.targets });
     if (req.method === 'GET' && path === '/rulesets') {
       return json(
         res,

@@ -9,6 +9,7 @@ import { TARGETS } from './catalog';
 import { buildWriteBackRequest, parseOutputConfig } from './request';
 import { outcomeStatus, submitWithRetry, waitForFinalOutcome } from './tracker';
 import { onInput } from '../input';
+import { registerTargetAdminRoutes } from './admin-routes';
 
 /** The tab environment variable the flow deployer stamps with the flow file's version. */
 export const FLOW_VERSION_ENV = 'LOOPGATE_FLOW_VERSION';
@@ -48,6 +49,7 @@ function settingsPrefix(nodeType: string): string {
  */
 export function registerWriteBackOutput(RED: NodeAPI, kind: TargetKind): void {
   const spec = TARGETS[kind];
+  registerTargetAdminRoutes(RED);
 
   function WriteBackOutputNode(this: Node, def: NodeDef): void {
     RED.nodes.createNode(this, def);

@@ -1,0 +1,72 @@
+/**
+ * The Loopgate palette in the real Node-RED editor of the demo stack (Chromium): an engineer signs
+ * in with the gateway's users, opens the demo flow's Opcenter output node, and picks its Target
+ * from the gateway's configured Opcenter instances instead of typing a name.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD, startTestStack, type DemoStack } from '../support/stack';
+import { launchChromium, openConsole, screenshot, type ConsolePage } from './support/browser';
+
+let stack: DemoStack;
+let browser: Browser;
+let engineer: ConsolePage;
+
+/** Evaluates `expression` in the editor page, where Node-RED's `RED` and jQuery's `$` are globals. */
+function inEditor<T>(page: Page, expression: string): Promise<T> {
+  return page.evaluate((source) => (0, eval)(source) as T, expression);
+}
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  browser = await launchChromium();
+  engineer = await openConsole(browser, stack.url);
+}, 180_000);
+
+afterEach(async ({ task }) => {
+  if (task.result?.state === 'fail') await screenshot(engineer.page, 'red-editor-failed');
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe('the palette in the Node-RED editor', () => {
+  it("offers the gateway's Opcenter instances as the output node's Target", async () => {
+    const { page } = engineer;
+    await page.goto(`${stack.url}/red/`);
+    await page.locator('#node-dialog-login-username').fill('engineer');
+    await page.locator('#node-dialog-login-password').fill(DEMO_PASSWORD);
+    await page.locator('#node-dialog-login-submit').click();
+    await page.waitForFunction(
+      () => {
+        const red = (globalThis as { RED?: { nodes?: { node(id: string): unknown } } }).RED;
+        return !!red?.nodes?.node('tool-wear-feed-rate.opcenter');
+      },
+      undefined,
+      { timeout: 60_000 },
+    );
+    await inEditor(page, "RED.editor.edit(RED.nodes.node('tool-wear-feed-rate.opcenter'))");
+    await page.waitForFunction(
+      () => {
+        const $ = (globalThis as { $?: (s: string) => { length: number; typedInput(m: string): string } }).$;
+        const input = $?.('#node-input-instance');
+        return !!input && input.length > 0 && input.typedInput('type') === 'target';
+      },
+      undefined,
+      { timeout: 20_000 },
+    );
+    expect(await inEditor<string>(page, "$('#node-input-instance').typedInput('value')")).toBe(
+      stack.instances.opcenter,
+    );
+    await screenshot(page, 'red-editor-target-list');
+    // Saved as the instance's name, as before: the node runs unchanged.
+    await inEditor(page, "$('#node-dialog-ok').click()");
+    const saved = await inEditor<{ instance: string; instanceType: string }>(
+      page,
+      "(function(n){return {instance:n.instance,instanceType:n.instanceType}})(RED.nodes.node('tool-wear-feed-rate.opcenter'))",
+    );
+    expect(saved).toEqual({ instance: stack.instances.opcenter, instanceType: 'str' });
+  });
+});
