@@ -106,6 +106,25 @@ describe('console pages against a stand-in gateway', () => {
     expect(mock.outcomes.find((o) => o.commandId === pending.commandId)?.state).toBe('pending-approval');
   });
 
+  it('reaches the approvals inbox from the top of the page with the keyboard in four presses (defect 9)', async () => {
+    const { page } = operator;
+    await page.goto('/outcomes');
+    await page.locator('.approval').first().waitFor();
+    const focused = () =>
+      page.evaluate(
+        () =>
+          (globalThis as unknown as { document: { activeElement?: { textContent: string | null } } }).document
+            .activeElement?.textContent ?? '',
+      );
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to content');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Skip to approvals');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Review and sign…');
+  });
+
   it('reverts an applied change in one action with a reason, writing the prior value back', async () => {
     const { page } = operator;
     const applied = mock.submit({ parameter: 'SpindleSpeed', value: 3100, objectId: 'CNC-02/OP10' });

@@ -85,6 +85,12 @@ export function AppShell({ children }: { children: ReactNode }) {
       <a className="skip-link" href="#main">
         Skip to content
       </a>
+      {pathname.startsWith('/outcomes') && (
+        // The inbox sits after the long outcome list: one key press away, not hundreds of tabs.
+        <a className="skip-link" href="#approvals">
+          Skip to approvals
+        </a>
+      )}
       <header className="topbar">
         <div className="brand" aria-label="Loopgate console">
           <span className="brand-mark" aria-hidden="true" />

@@ -19,7 +19,7 @@ function signHint(o: WriteBackOutcome): string {
 /** Changes that site change control says need a person, oldest first (they expire). */
 export function ApprovalsInbox({ pending, maySign, onReview, error }: ApprovalsInboxProps) {
   return (
-    <section className="panel" aria-labelledby="approvals-title">
+    <section className="panel" aria-labelledby="approvals-title" id="approvals" tabIndex={-1}>
       <header className="panel-header">
         <h2 id="approvals-title">
           Approvals inbox{' '}
