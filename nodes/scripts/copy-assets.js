@@ -28,6 +28,16 @@ if (missing.length > 0) {
   console.error(`node-red-contrib-loopgate: missing after build (run tsc -b first):\n  ${missing.join('\n  ')}`);
   process.exit(1);
 }
+// Help text shared by several nodes is written once and included where a node's help says
+// `<!-- loopgate:include <name> -->` (from src/lib/writeback/help/<name>.html).
+for (const [type, file] of Object.entries(pkg['node-red'].nodes)) {
+  const html = path.join(path.dirname(path.join(root, file)), `${type}.html`);
+  const text = fs.readFileSync(html, 'utf8');
+  const included = text.replace(/^[ \t]*<!-- loopgate:include ([a-z-]+) -->\n/gm, (_line, name) =>
+    fs.readFileSync(path.join(root, 'src', 'lib', 'writeback', 'help', `${name}.html`), 'utf8'),
+  );
+  if (included !== text) fs.writeFileSync(html, included);
+}
 const examples = writeExamples(path.join(root, 'examples'));
 console.log(
   `node-red-contrib-loopgate: copied ${copied} editor assets for ${Object.keys(pkg['node-red'].nodes).length} nodes, generated ${examples.length} examples`,
