@@ -1,3 +1,4 @@
+import { withAiChangeNote } from '../ai-change-note';
 import { healthOf } from '../write-cycle';
 import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
@@ -102,7 +103,13 @@ export class AvevaAdapter implements TargetAdapter {
         if (command.value === undefined) throw rejected('INVALID_COMMAND', 'set-parameter needs a value');
         const { parameter, value } = command;
         const answer = await this.limiter.schedule(() =>
-          this.transport.writeAttribute(object.id, parameter, value, reason, externalRef),
+          this.transport.writeAttribute(
+            object.id,
+            parameter,
+            value,
+            withAiChangeNote(reason, command.origin),
+            externalRef,
+          ),
         );
         return { mesTransactionId: answer.transactionId, appliedValue: answer.value ?? value };
       }

@@ -1,3 +1,4 @@
+import { withAiChangeNote } from '../ai-change-note';
 import { healthOf } from '../write-cycle';
 import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
 import { Mutex } from 'async-mutex';
@@ -157,7 +158,7 @@ export class FactoryTalkAdapter implements TargetAdapter {
         if (!command.parameter || command.value === undefined) {
           throw rejected('INVALID_COMMAND', 'set-parameter needs a parameter and a value');
         }
-        const body = { value: command.value, externalRef, reason: command.reason };
+        const body = { value: command.value, externalRef, reason: withAiChangeNote(command.reason, command.origin) };
         const answer = await this.limited(() =>
           this.transport.setRecipeParameter(object.id, command.parameter!, body, token),
         );

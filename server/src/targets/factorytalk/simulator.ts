@@ -155,8 +155,13 @@ export async function startFactoryTalkSimulator(
     if (lockRequired) throw new SimHttpError(428, 'LockRequired', `modifying ${object.id} needs its lock`);
   };
 
+  /** The comment of each recipe parameter's last change through the API, as the operator console shows it. */
+  const comments = new Map<string, string>();
   const change = (object: SimObject, field: string, value: ParameterValue, operation: string, body: unknown) => {
     object.fields[field] = value;
+    const reason = (body as { reason?: unknown } | undefined)?.reason;
+    if (typeof reason === 'string' && reason.length > 0) comments.set(`${object.id}/${field}`, reason);
+    else comments.delete(`${object.id}/${field}`);
     object.changedBy = { ...object.changedBy, [field]: username };
     transactions += 1;
     const transactionId = `FT-${String(transactions).padStart(7, '0')}`;
@@ -217,7 +222,13 @@ export async function startFactoryTalkSimulator(
     },
     onReset() {
       issued.clear();
+      comments.clear();
       transactions = 0;
+    },
+    // A hand edit at the console replaces the value and its comment.
+    onOperatorEdit(object, parameter, value) {
+      store.get(object).fields[parameter] = value;
+      comments.delete(`${object}/${parameter}`);
     },
     routes: [
       {
@@ -280,6 +291,7 @@ export async function startFactoryTalkSimulator(
               name,
               value,
               lastChangedBy: recipe.changedBy?.[name] ?? null,
+              lastChangeComment: comments.get(`${recipe.id}/${name}`) ?? null,
               dataType: typeof value,
               recordState: RECORD_STATE[recipe.state],
               lock: lockView(recipe.id),

@@ -1,3 +1,4 @@
+import { withAiChangeNote } from '../ai-change-note';
 import { healthOf } from '../write-cycle';
 import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
@@ -239,7 +240,7 @@ export class OpcenterAdapter implements TargetAdapter {
             Name: command.parameter,
             Value: command.value,
             ExternalRef: externalRef,
-            Reason: reason,
+            Reason: withAiChangeNote(reason, command.origin),
           },
         };
       case 'update-work-order-status':

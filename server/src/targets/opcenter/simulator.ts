@@ -113,6 +113,8 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
   const store = new SimObjectStore(seed);
   const ledger = new SimLedger();
   const events = new SimEventLog();
+  /** The reason of each process parameter's last change through the bus, as Opcenter's screens show it. */
+  const reasons = new Map<string, string>();
   const tokens = new Map<string, number>();
   let tokenRequests = 0;
   let transactions = 0;
@@ -147,6 +149,7 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
           RecipeId: recipe.id,
           Name: name,
           Value: value,
+          LastChangeReason: reasons.get(`${recipe.id}/${name}`) ?? null,
           IsLocked: store.isLocked(recipe.id),
           RecordStatus: RECORD_STATUS[recipe.state],
         })),
@@ -212,6 +215,9 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
           throw new SimHttpError(400, 'InvalidValue', `${name} takes a ${typeof recipe.fields[name]}`);
         }
         apply(recipe, name, value, 'SetProcessParameterValue', command.ExternalRef, tx);
+        if (typeof command.Reason === 'string' && command.Reason.length > 0)
+          reasons.set(`${recipe.id}/${name}`, command.Reason);
+        else reasons.delete(`${recipe.id}/${name}`);
         return {};
       },
       UpdateWorkOrderStatus(command, tx) {
@@ -338,7 +344,13 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
       const expiresAt = tokens.get(token);
       return expiresAt !== undefined && expiresAt > Date.now();
     },
+    // A hand edit at the console replaces the value and its reason.
+    onOperatorEdit(object, parameter, value) {
+      store.get(object).fields[parameter] = value;
+      reasons.delete(`${object}/${parameter}`);
+    },
     onReset() {
+      reasons.clear();
       level = 0;
       drainedAt = Date.now();
       throttled = 0;
