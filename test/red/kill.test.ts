@@ -100,6 +100,12 @@ describe('kill -9 of the Node-RED child mid-burst', () => {
     const secondPid = gw.childPid()!;
     expect(secondPid).toBeGreaterThan(0);
     expect(secondPid).not.toBe(firstPid);
+    // /health probes the child on its own schedule: sample until it reports Node-RED back.
+    await waitFor('/health to report Node-RED up again', async () =>
+      samples.length > 0 && samples[samples.length - 1].at > upAgainAt && samples[samples.length - 1].nodeRed
+        ? true
+        : undefined,
+    );
     sampling = false;
     await sampler;
 
