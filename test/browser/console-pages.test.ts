@@ -180,6 +180,11 @@ describe('console pages against a stand-in gateway', () => {
     await page.getByLabel(/Only/).check();
     for (const change of changes) await page.locator(`tr[data-command-id="${change.commandId}"]`).waitFor();
     await page.setViewportSize({ width: 1024, height: 768 });
+    // Every column, the actions included, fits the panel: nothing is reached by scrolling sideways (defect 8).
+    const sideways = await page
+      .locator('.outcomes-table')
+      .evaluate((table) => table.parentElement!.scrollWidth - table.parentElement!.clientWidth);
+    expect(sideways).toBeLessThanOrEqual(0);
     await expectAccessible(operator, 'outcomes-applied-ai-1024');
     await page.setViewportSize({ width: 1366, height: 768 });
     // The refusals, a page at a time.

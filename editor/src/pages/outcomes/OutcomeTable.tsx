@@ -32,8 +32,7 @@ export function OutcomeTable({ outcomes, canRevert, onRevert, onReview, maySign,
         <tr>
           <th scope="col">Time</th>
           <th scope="col">Source</th>
-          <th scope="col">Target</th>
-          <th scope="col">Object</th>
+          <th scope="col">Object and target</th>
           <th scope="col">Change</th>
           <th scope="col">State</th>
           <th scope="col">
@@ -55,11 +54,7 @@ export function OutcomeTable({ outcomes, canRevert, onRevert, onReview, maySign,
               </td>
               <td>{o.initiator === 'ai' ? <AiFlag /> : <span className="human-flag">Human</span>}</td>
               <td>
-                <div className="nowrap">{o.target.instance}</div>
-                <div className="muted small">{o.target.kind}</div>
-              </td>
-              <td>
-                <ObjectCell outcome={o} />
+                <ObjectCell outcome={o} withTarget />
               </td>
               <td>
                 <ChangeCell outcome={o} />
@@ -110,7 +105,7 @@ export function OutcomeTable({ outcomes, canRevert, onRevert, onReview, maySign,
             </tr>
             {open === o.commandId && (
               <tr className="details-row" id={`details-${o.commandId}`}>
-                <td colSpan={7}>
+                <td colSpan={6}>
                   <OutcomeDetails outcome={o} />
                 </td>
               </tr>

@@ -2,12 +2,17 @@ import type { WriteBackOutcome } from '@loopgate/contracts';
 import { formatValue } from '../../components/Notice';
 
 /** `Line-1 / CNC-01 · recipe-parameter CNC-01/OP20` */
-export function ObjectCell({ outcome }: { outcome: WriteBackOutcome }) {
+export function ObjectCell({ outcome, withTarget = false }: { outcome: WriteBackOutcome; withTarget?: boolean }) {
   const eq = outcome.object.equipment;
   const where = [eq?.site, eq?.workCenter, eq?.workUnit].filter(Boolean).join(' / ');
   return (
     <div className="object-cell">
       <div>{outcome.object.id}</div>
+      {withTarget && (
+        <div className="small nowrap" title={`Target ${outcome.target.instance} (${outcome.target.kind})`}>
+          {outcome.target.instance}
+        </div>
+      )}
       <div className="muted small">
         {outcome.object.type}
         {where && ` · ${where}`}
