@@ -277,6 +277,10 @@ export interface ApprovalInfo {
   expiresAt: string;
   /** SHA-256 of the pending command's canonical content; the signature is bound to it. */
   recordHash?: string;
+  /** How often the same proposal arrived while this one waited (absent: once); a person is asked once. */
+  asked?: number;
+  /** ISO 8601; when the same proposal last arrived. */
+  lastAskedAt?: string;
   signature?: {
     signer: string;
     signerName: string;

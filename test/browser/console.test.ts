@@ -120,6 +120,11 @@ describe('console against the gateway and simulators', () => {
     const pending = await submitAiChange(1190);
     expect(pending.state).toBe('pending-approval');
     const card = operator.page.locator(`.approval[data-command-id="${pending.commandId}"]`);
+    // The model asks again while the first waits: the operator sees one card that counts, not a flood.
+    for (let i = 0; i < 2; i++) expect((await submitAiChange(1190)).commandId).toBe(pending.commandId);
+    await expect.poll(() => card.locator('.asked').getAttribute('data-asked')).toBe('3');
+    expect(await operator.page.locator('.approval').count()).toBe(1);
+    await screenshot(operator.page, 'e2e-approval-asked');
     await card.getByRole('button', { name: 'Review and sign…' }).click();
     await expectAccessible(operator, 'e2e-signature');
     await sign(operator.page, DEMO_PASSWORD, 'Approved');

@@ -45,6 +45,16 @@ export function ApprovalsInbox({ pending, maySign, onReview, error }: ApprovalsI
                 {o.target.instance}
                 {o.approval?.rule ? ` · ${o.approval.rule}` : o.message && ` · ${o.message}`}
               </div>
+              {(o.approval?.asked ?? 1) > 1 && (
+                <div className="small asked" data-asked={o.approval!.asked}>
+                  Proposed {o.approval!.asked} times while waiting
+                  {o.approval!.lastAskedAt && (
+                    <>
+                      , last <Time iso={o.approval!.lastAskedAt} />
+                    </>
+                  )}
+                </div>
+              )}
               {o.approval?.expiresAt && (
                 <div className="small">
                   Expires <Time iso={o.approval.expiresAt} />

@@ -22,10 +22,11 @@ import {
   type AdmissionLimit,
   type Refusal,
 } from '../domain/guardrails';
+import { canonicalJson } from '../domain/audit-chain';
 import { commandRecordHash } from './command-hash';
 import { iso, type Actor, type EngineContext, type SubmitResult } from './context';
 import type { OverrideWatch } from './override-watch';
-import type { TargetRuntime } from './ports';
+import { CommandConflictError, type TargetRuntime } from './ports';
 import type { TargetStatistics } from './target-statistics';
 
 /**
@@ -237,6 +238,8 @@ export class Intake {
             prior && prior.value !== undefined ? checkStep(target.policy, subject, prior.value) : undefined;
           if (tooLarge) return this.refuse(command, tooLarge, actor);
         }
+        const waiting = command.initiator === 'ai' ? await this.alreadyWaiting(command) : undefined;
+        if (waiting) return waiting;
         const expiresAt = new Date(
           Math.min(Date.parse(command.notAfter), now + approval.expiresAfterSeconds * 1000),
         ).toISOString();
@@ -286,6 +289,42 @@ export class Intake {
     }
     this.stats.queued(command);
     return { created: true, outcome: toOutcome(command) };
+  }
+
+  /**
+   * The same AI proposal (same caller, key, action, value and details) already waiting for a
+   * signature: a person is asked once per change, not once per request. The waiting command counts
+   * the repeat (`approval.asked`, `lastAskedAt`) and is the answer; once it is decided or expired,
+   * the next proposal waits anew.
+   */
+  private async alreadyWaiting(command: Command): Promise<SubmitResult | undefined> {
+    const now = this.ctx.now();
+    const same = (await this.ctx.store.findPendingOnKey(command.orderingKey)).find(
+      (p) =>
+        p.requestedBy === command.requestedBy &&
+        p.initiator === 'ai' &&
+        p.action === command.action &&
+        canonicalJson(p.value ?? null) === canonicalJson(command.value ?? null) &&
+        canonicalJson(p.details ?? null) === canonicalJson(command.details ?? null) &&
+        p.approval !== undefined &&
+        Date.parse(p.approval.expiresAt) > now,
+    );
+    if (!same?.approval) return undefined;
+    const at = new Date(now).toISOString();
+    const repeated: Command = {
+      ...same,
+      approval: { ...same.approval, asked: (same.approval.asked ?? 1) + 1, lastAskedAt: at },
+      updatedAt: at,
+    };
+    try {
+      await this.ctx.store.commit([{ kind: 'command', command: repeated, expectState: 'pending-approval' }]);
+    } catch (error) {
+      // Signed, rejected or expired a moment ago: this proposal waits on its own.
+      if (error instanceof CommandConflictError) return undefined;
+      throw error;
+    }
+    this.ctx.observer.outcome?.(repeated);
+    return { created: false, outcome: toOutcome(repeated) };
   }
 
   /** Stores and audits a refusal: expired, or rejected with the guardrail's code. */

@@ -77,6 +77,8 @@ export interface GatewayStore {
   relayOutbox(limit: number, relay: (rows: OutboxRow[]) => Promise<void>): Promise<RelayStep | undefined>;
   /** Commands in `state`, oldest first (pending approvals, for the console and the expiry sweep). */
   findCommandsInState(state: CommandState, limit?: number): Promise<Command[]>;
+  /** Commands on `orderingKey` waiting for a signature, oldest first. */
+  findPendingOnKey(orderingKey: string): Promise<Command[]>;
   /** The writes a key took (applied or since reverted), newest first: a key's recent history. */
   findLandedOnKey(orderingKey: string, limit: number): Promise<Command[]>;
   /** Commands queued or dispatching, per target instance. */

@@ -627,6 +627,33 @@ describe('approvals', () => {
     expect((await h.engine.submit(setRequest(fake, { value: 1010 }), SERVICE)).outcome.state).toBe('queued');
   });
 
+  it('asks a person once for the same AI proposal repeated while it waits, and counts the repeats', async () => {
+    const { fake, h, store } = await start({
+      approvals: [{ name: 'step > 2 %', actions: ['set-parameter'], stepPercentAbove: 2 }],
+    });
+    const first = (await h.engine.submit(setRequest(fake, { value: 1030 }), SERVICE)).outcome;
+    const again = await h.engine.submit(setRequest(fake, { value: 1030 }), SERVICE);
+    const third = await h.engine.submit(setRequest(fake, { value: 1030 }), SERVICE);
+    expect(again).toMatchObject({ created: false, outcome: { commandId: first.commandId } });
+    expect(third.outcome.approval).toMatchObject({ asked: 3, recordHash: first.approval!.recordHash });
+    // Another value, or the same value from another caller, is another change to sign.
+    const other = (await h.engine.submit(setRequest(fake, { value: 1040 }), SERVICE)).outcome;
+    const person = (await h.engine.submit(setRequest(fake, { value: 1030, initiator: 'human' }), OPERATOR)).outcome;
+    expect(new Set([first.commandId, other.commandId, person.commandId]).size).toBe(3);
+    expect((await h.engine.pendingApprovals()).map((c) => c.id)).toEqual([
+      first.commandId,
+      other.commandId,
+      person.commandId,
+    ]);
+    // One record per change, not per request; the signature still binds to the hash first shown.
+    expect(store.audit.filter((r) => r.outcome === 'pending')).toHaveLength(3);
+    await h.engine.decide(first.commandId, OPERATOR, signature('olivia', 'approved', first.approval!.recordHash!));
+    expect(await h.settle(first.commandId)).toMatchObject({ state: 'applied' });
+    // Signed: the next proposal of the same value is a new change.
+    const next = (await h.engine.submit(setRequest(fake, { value: 1061 }), SERVICE)).outcome;
+    expect(next.commandId).not.toBe(first.commandId);
+  });
+
   it('refuses a step above the hard stop at once instead of asking a person to sign it first', async () => {
     const { fake, h, store } = await start({
       approvals: [{ name: 'step > 5 %', actions: ['set-parameter'], stepPercentAbove: 5 }],

@@ -164,6 +164,8 @@ describe.each([
     expect((await store.findCommandsInState('pending-approval')).map((c) => c.id)).toEqual(['c2']);
     expect(await store.hasQueuedOnKey(queued.orderingKey)).toBe(true);
     expect(await store.hasQueuedOnKey('other')).toBe(false);
+    expect((await store.findPendingOnKey(pending.orderingKey)).map((c) => c.id)).toEqual(['c2']);
+    expect(await store.findPendingOnKey('other')).toEqual([]);
   });
 
   it('writes nothing once fenced', async () => {

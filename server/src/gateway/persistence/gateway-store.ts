@@ -596,6 +596,14 @@ export class TypeOrmGatewayStore implements GatewayStore {
     return rows.map((row) => rowToCommand(row as unknown as Record<string, unknown>));
   }
 
+  async findPendingOnKey(orderingKey: string): Promise<Command[]> {
+    const rows = await this.dataSource.getRepository(CommandEntity).find({
+      where: { state: 'pending-approval', orderingKey },
+      order: { receivedAt: 'ASC', id: 'ASC' },
+    });
+    return rows.map((row) => rowToCommand(row as unknown as Record<string, unknown>));
+  }
+
   async findLandedOnKey(orderingKey: string, limit: number): Promise<Command[]> {
     const rows = await this.dataSource.getRepository(CommandEntity).find({
       where: { orderingKey, state: In(['applied', 'reverted']) },

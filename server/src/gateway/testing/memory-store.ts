@@ -184,6 +184,13 @@ export class MemoryGatewayStore implements GatewayStore {
       .map(clone);
   }
 
+  async findPendingOnKey(orderingKey: string) {
+    return [...this.commands.values()]
+      .filter((c) => c.orderingKey === orderingKey && c.state === 'pending-approval')
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt))
+      .map(clone);
+  }
+
   async findLandedOnKey(orderingKey: string, limit: number) {
     return [...this.commands.values()]
       .filter((c) => c.orderingKey === orderingKey && (c.state === 'applied' || c.state === 'reverted'))
