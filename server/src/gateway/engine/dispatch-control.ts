@@ -4,15 +4,18 @@ import { UserError } from '../../common/errors';
 import { ControlGate } from '../domain/control-gate';
 import type { Actor, EngineContext } from './context';
 import type { StoreChange, TargetRuntime } from './ports';
+import type { TargetDown } from './target-availability';
 
 const STOP_KEY = 'control:stop';
 const targetKey = (instance: string) => `target:${instance}`;
+const downKey = (instance: string) => `down:${instance}`;
 
 /**
  * The kill switch, and pause and shadow mode per target. The stored control state is the truth:
  * it is loaded at start, refreshed at every sweep and read again before every write attempt
  * (`current`), so a stop or pause made through any gateway process holds in all of them from the
- * next attempt on. A change that changes nothing is answered without a new record.
+ * next attempt on. A change that changes nothing is answered without a new record. A target's down
+ * verdict is stored here too (`saveDown`), and a stored change is handed to `onStoredDown`.
  */
 export class DispatchControl {
   readonly gate: ControlGate;
@@ -24,6 +27,10 @@ export class DispatchControl {
   /** Calls of `current()` so far, and the read under way with the last call it answers. */
   private asked = 0;
   private reading?: { covers: number; promise: Promise<void> };
+  /** The stored down verdict last seen per target (`since`, or '' for up). */
+  private readonly downSeen = new Map<string, string>();
+  /** Told when the stored down verdict of a target changes (another process marked it down or up). */
+  onStoredDown?: (instance: string, down: TargetDown | undefined) => void;
 
   constructor(private readonly ctx: EngineContext) {
     this.gate = new ControlGate(() => ctx.now());
@@ -139,6 +146,13 @@ export class DispatchControl {
     return true;
   }
 
+  /** Stores this process's verdict on `instance` (down since …, or up again) for every process to take. */
+  async saveDown(instance: string, down: TargetDown | undefined): Promise<void> {
+    this.downSeen.set(instance, down?.since ?? '');
+    const value = down ? { since: down.since, reason: down.reason } : null;
+    await this.commit([{ kind: 'control', key: downKey(instance), value, actor: 'gateway' }]);
+  }
+
   requireTarget(instance: string): TargetRuntime {
     const runtime = this.ctx.targets.get(instance);
     if (!runtime) throw new UserError('NOT_FOUND', `no target instance "${instance}" is configured`, 404);
@@ -164,6 +178,11 @@ export class DispatchControl {
         changed = true;
       }
       if (changed) this.ctx.observer.target?.(instance);
+      const down = stored.get(downKey(instance)) as TargetDown | null | undefined;
+      if ((down?.since ?? '') !== (this.downSeen.get(instance) ?? '')) {
+        this.downSeen.set(instance, down?.since ?? '');
+        this.onStoredDown?.(instance, down ?? undefined);
+      }
     }
   }
 

@@ -175,6 +175,31 @@ describe('engines sharing a bus', () => {
     expect(await a.engine.pendingApprovals()).toEqual([]);
   });
 
+  it('holds and shows a target another process marked down, and lets go when that process sees it answer', async () => {
+    const store = new MemoryGatewayStore();
+    const fake = new FakeTarget();
+    fake.set(FEED, 1000);
+    fake.unhealthy = 'HTTP_503: maintenance';
+    const [a, b] = [await gateway(store, fake), await gateway(store, fake)];
+    const { outcome } = await a.engine.submit(setRequest(fake, { value: 1010 }), SERVICE);
+    fake.failNext('transient', 'transient', 'transient');
+    const delivery = a.bus.deliver(messageOf(fake, outcome.commandId));
+    await until(() => a.engine.targetState(fake.instance).down !== undefined, 'the outage marked in a');
+    // b dispatched nothing to the target, yet holds its queues and says why, from the store.
+    await until(() => b.engine.targetState(fake.instance).down !== undefined, 'the stored verdict in b');
+    expect(b.engine.targetState(fake.instance).down).toMatchObject({
+      since: a.engine.targetState(fake.instance).down!.since,
+      reason: expect.stringMatching(/3 outage signals in a row/),
+    });
+    expect(b.engine.gate.state(fake.instance)).toBe('down');
+    // a's probe finds it healthy: a goes on, b lets go at its next read of the store.
+    fake.unhealthy = undefined;
+    await delivery;
+    expect(await a.engine.get(outcome.commandId)).toMatchObject({ state: 'applied' });
+    await until(() => b.engine.targetState(fake.instance).down === undefined, 'the stored up verdict in b');
+    expect(b.engine.gate.state(fake.instance)).toBe('open');
+  });
+
   it('takes a pause made through another process at its next sweep', async () => {
     const store = new MemoryGatewayStore();
     const fake = new FakeTarget();

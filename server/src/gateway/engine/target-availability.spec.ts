@@ -8,6 +8,7 @@ let gate: ControlGate;
 let health: { healthy: boolean; message?: string };
 let probes: number[];
 let changes: (TargetDown | undefined)[];
+let told: boolean[];
 let availability: TargetAvailability;
 
 beforeEach(() => {
@@ -16,6 +17,7 @@ beforeEach(() => {
   health = { healthy: false, message: 'HTTP_503: busy' };
   probes = [];
   changes = [];
+  told = [];
   availability = new TargetAvailability(
     gate,
     () => Date.now(),
@@ -23,7 +25,10 @@ beforeEach(() => {
       probes.push(Date.now());
       return health;
     },
-    (_instance, down) => changes.push(down),
+    (_instance, down, fromStore) => {
+      changes.push(down);
+      told.push(fromStore ?? false);
+    },
     () => OPTIONS,
   );
 });
@@ -87,6 +92,22 @@ describe('TargetAvailability', () => {
     expect(gate.state('ft-1')).toBe('open');
     await vi.advanceTimersByTimeAsync(5_000);
     expect(probes).toEqual([]);
+  });
+
+  it("takes another process's stored verdict: holds the queues, probes on its own, and lets go when told up", async () => {
+    const elsewhere = { since: '2026-03-01T07:59:58.000Z', reason: '3 outage signals in a row, the last: HTTP_503' };
+    availability.adopt('ft-1', { ...elsewhere, probes: 0, nextProbeAt: '' });
+    expect(gate.state('ft-1')).toBe('down');
+    expect(availability.downState('ft-1')).toMatchObject(elsewhere);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(probes).toHaveLength(1);
+    availability.release('ft-1');
+    expect(gate.state('ft-1')).toBe('open');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(probes).toHaveLength(1);
+    // Changes the store told of are marked, so the engine does not store them back.
+    expect(changes.map((c) => (c ? 'down' : 'up'))).toEqual(['down', 'down', 'up']);
+    expect(told).toEqual([true, false, true]);
   });
 
   it('a command whose notAfter passes while the target is down expires at the gate', async () => {

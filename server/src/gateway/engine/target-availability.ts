@@ -33,10 +33,12 @@ interface Entry {
 }
 
 /**
- * Which targets are up, as this process sees them. Consecutive outage signals from dispatch mark a
+ * Which targets are up. Consecutive outage signals from dispatch mark a
  * target down: the gate holds every key's queue of that target (an outage delays, it does not fail),
  * and one probe at a time asks the target's health with backoff; a healthy probe, or any answer
- * dispatch gets meanwhile, marks it up and the queues go on in their order.
+ * dispatch gets meanwhile, marks it up and the queues go on in their order. The engine stores every
+ * verdict reached here, and a verdict another process stored is taken over (`adopt`, `release`):
+ * every gateway process on one database holds and shows the same targets down.
  *
  * @example
  * const availability = new TargetAvailability(gate, Date.now, (i) => adapters.get(i).health(), onChange);
@@ -50,7 +52,8 @@ export class TargetAvailability {
     private readonly gate: ControlGate,
     private readonly now: () => number,
     private readonly probe: (instance: string) => Promise<{ healthy: boolean; message?: string }>,
-    private readonly changed: (instance: string, down: TargetDown | undefined) => void,
+    /** Called on every change; `told` when another process's stored verdict caused it (nothing to store). */
+    private readonly changed: (instance: string, down: TargetDown | undefined, told?: boolean) => void,
     private readonly optionsOf: (instance: string) => AvailabilityOptions = () => DEFAULT_AVAILABILITY,
   ) {}
 
@@ -75,11 +78,36 @@ export class TargetAvailability {
     const entry = this.entry(instance);
     entry.consecutive = 0;
     if (!entry.down) return;
+    this.markUp(instance, entry, false);
+  }
+
+  private markUp(instance: string, entry: Entry, told: boolean): void {
     if (entry.timer) clearTimeout(entry.timer);
     entry.timer = undefined;
     entry.down = undefined;
     this.gate.setDown(instance, false);
-    this.changed(instance, undefined);
+    this.changed(instance, undefined, told);
+  }
+
+  /**
+   * Another gateway process marked `instance` down (its stored verdict): the queues here hold too,
+   * and this process probes it as well, with its own backoff.
+   */
+  adopt(instance: string, down: TargetDown): void {
+    const entry = this.entry(instance);
+    if (entry.down || this.closed) return;
+    entry.down = { since: down.since, reason: down.reason, probes: 0, nextProbeAt: '' };
+    this.gate.setDown(instance, true);
+    this.schedule(instance, entry);
+    this.changed(instance, entry.down, true);
+  }
+
+  /** Another gateway process saw `instance` answer again (its stored verdict): up here too. */
+  release(instance: string): void {
+    const entry = this.entry(instance);
+    entry.consecutive = 0;
+    if (!entry.down) return;
+    this.markUp(instance, entry, true);
   }
 
   /** The target's state: `undefined` while up. */

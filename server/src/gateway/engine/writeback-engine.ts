@@ -114,9 +114,17 @@ export class WriteBackEngine {
       this.control.gate,
       now,
       (instance) => this.control.requireTarget(instance).adapter.health(),
-      (instance, down) => {
-        if (down && down.probes === 0) this.ctx.logger.warn(`target ${instance} marked down: ${down.reason}`);
-        if (!down) this.ctx.logger.warn(`target ${instance} answers again: marked up`);
+      (instance, down, told) => {
+        const where = told ? ' (seen by another gateway process)' : '';
+        if (down && down.probes === 0) this.ctx.logger.warn(`target ${instance} marked down${where}: ${down.reason}`);
+        if (!down) this.ctx.logger.warn(`target ${instance} answers again: marked up${where}`);
+        // A verdict reached here is stored, so every process holds and shows the same.
+        if (!told && (!down || down.probes === 0))
+          this.control
+            .saveDown(instance, down)
+            .catch((error: unknown) =>
+              this.ctx.logger.warn(`down state of ${instance} not stored: ${(error as Error).message}`),
+            );
         observer.target?.(instance);
       },
       (instance) => {
@@ -128,6 +136,10 @@ export class WriteBackEngine {
         };
       },
     );
+    this.control.onStoredDown = (instance, down) => {
+      if (down) this.availability.adopt(instance, down);
+      else this.availability.release(instance);
+    };
     this.coordinator = new DispatchCoordinator(this.ctx, this.control, this.overrides, this.stats, this.availability);
     this.quarantine = new Quarantine(this.ctx, this.overrides, this.stats);
   }
