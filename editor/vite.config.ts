@@ -1,14 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
-import { defineConfig, type PluginOption } from 'vite';
+import { defineConfig } from 'vite';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // The gateway serves the built console at `/` with an SPA fallback; the API is same-origin under /api/v1.
 export default defineConfig({
   base: '/',
-  // plugin-react's types come from the root's vite 8 (vitest's); this build runs the workspace's vite 7.
-  plugins: [react() as unknown as PluginOption],
+  // One vite for the console's build and the tests (vitest's).
+  plugins: [react()],
   resolve: {
     alias: {
       '@loopgate/contracts': here('../contracts/src/index.ts'),
