@@ -414,10 +414,13 @@ describe.each(databaseKinds())('earned autonomy pilot on %s', (kind) => {
       skewed: boolean;
     }[];
     expect(clocks.find((c) => c.name === load)).toMatchObject({ skewSeconds: 60, skewed: true, quality: 'good' });
+    // The alert series, judged against the site's allowed skew (5 s here), not a number in a dashboard.
+    expect(await (await gw.call('GET', '/metrics')).text()).toContain(`loopgate_input_clock_skewed{input="${load}"} 1`);
     const good = await withInputs([{ name: load, statusCode: 0, sourceTime: new Date(now - 1_000).toISOString() }]);
     expect(good).toMatchObject({ state: 'pending-approval', lineage: { inputs: [{ name: load, statusCode: 0 }] } });
     const metrics = await (await gw.call('GET', '/metrics')).text();
     expect(metrics).toContain(`loopgate_input_clock_skew_seconds{input="${load}"} -1`);
+    expect(metrics).toContain(`loopgate_input_clock_skewed{input="${load}"} 0`);
     const bad = await gw.call('POST', '/writebacks', {
       as: 'token:line1',
       body: {

@@ -4,7 +4,8 @@ import { levelIndex, selectorOf, type AutonomyLevel } from './domain/levels';
 
 /**
  * Prometheus series of earned autonomy: the level per scope, automatic demotions (the alert
- * series: `loopgate_autonomy_demoted == 1`), and scorecard counters per model and version.
+ * series: `loopgate_autonomy_demoted == 1`), scorecard counters per model and version, and the
+ * clocks of decision inputs (alert: `loopgate_input_clock_skewed == 1`).
  */
 @Injectable()
 export class AutonomyMetrics {
@@ -13,6 +14,7 @@ export class AutonomyMetrics {
   private readonly demotions: Counter<'scope' | 'rule'>;
   private readonly outcomes: Counter<'model' | 'model_version' | 'outcome'>;
   private readonly skew: Gauge<'input'>;
+  private readonly skewed: Gauge<'input'>;
 
   constructor(registry: Registry) {
     this.level = new Gauge({
@@ -39,6 +41,12 @@ export class AutonomyMetrics {
       labelNames: ['input'],
       registers: [registry],
     });
+    this.skewed = new Gauge({
+      name: 'loopgate_input_clock_skewed',
+      help: "1 while an input's source clock runs ahead past the site's allowed skew (its decisions are refused CLOCK_SKEW): the alert series",
+      labelNames: ['input'],
+      registers: [registry],
+    });
     this.outcomes = new Counter({
       name: 'loopgate_autonomy_outcomes_total',
       help: 'AI decisions per model and version: proposed, applied, refused, approved, rejected, overridden, reverted, effect_*, feedback_*',
@@ -47,9 +55,13 @@ export class AutonomyMetrics {
     });
   }
 
-  /** Source time minus gateway time of the latest sample of an input (positive: the source clock is ahead). */
-  clockSkew(input: string, seconds: number): void {
+  /**
+   * Source time minus gateway time of the latest sample of an input (positive: the source clock is
+   * ahead), and whether that is past the site's allowed skew.
+   */
+  clockSkew(input: string, seconds: number, pastAllowed: boolean): void {
     this.skew.set({ input }, seconds);
+    this.skewed.set({ input }, pastAllowed ? 1 : 0);
   }
 
   setLevel(scopeId: string, level: AutonomyLevel): void {

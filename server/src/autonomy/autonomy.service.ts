@@ -178,8 +178,11 @@ export class AutonomyService
 
   async judge(command: Command, request: WriteBackRequest): Promise<AutonomyJudgement | undefined> {
     const now = this.clock.now();
-    for (const input of command.lineage.inputs ?? [])
-      if (input.sourceTime) this.metrics.clockSkew(input.name, (Date.parse(input.sourceTime) - now) / 1000);
+    for (const input of command.lineage.inputs ?? []) {
+      if (!input.sourceTime) continue;
+      const skew = (Date.parse(input.sourceTime) - now) / 1000;
+      this.metrics.clockSkew(input.name, skew, skew > this.settings.inputQuality.maxClockSkewSeconds);
+    }
     this.clocks.record(command.lineage.inputs, now, this.settings.inputQuality);
     const refused = inputRefusal(command.lineage.inputs, this.settings.inputQuality, now);
     const refusal = refused ? { refusal: { code: refused.code, message: refused.message } } : {};
