@@ -5,7 +5,10 @@
  *   - outbox on PostgreSQL  the same bus on the scaled-out database;
  *   - Kafka on PostgreSQL   the scaled-out bus (idempotent producer, one consumer-group worker).
  * For each: commands/s from request to applied (many keys in parallel), then p50/p99 request →
- * applied at a fixed offered load. Prints the figures and ends with one JSON line.
+ * applied at a fixed offered load; first with bounds only (the baseline), then with the stored
+ * guardrail state judged on every command (a rate window and a drift budget per key,
+ * read and written in the accepting transaction), and the ratio of the two. Prints the figures and
+ * ends with one JSON line.
  * Services: LOOPGATE_DATABASE_URL and LOOPGATE_KAFKA_BROKERS, or `scripts/services.sh up` is run.
  * Sizes: LOOPGATE_BENCH_COMMANDS, LOOPGATE_BENCH_KEYS, LOOPGATE_BENCH_RATE, LOOPGATE_BENCH_SECONDS;
  * LOOPGATE_BENCH_PATHS (comma-separated) runs only some paths.
@@ -25,7 +28,7 @@ import type { CommandBus } from '../gateway/bus/command-bus';
 import { KafkaCommandBus } from '../gateway/bus/kafka';
 import { OutboxBus } from '../gateway/bus/outbox-bus';
 import type { Command } from '../gateway/domain/command';
-import { DEFAULT_POLICY } from '../gateway/domain/guardrails';
+import { DEFAULT_POLICY, type GuardrailPolicy } from '../gateway/domain/guardrails';
 import { WriteBackEngine } from '../gateway/engine/writeback-engine';
 import { GATEWAY_ENTITIES } from '../gateway/persistence/entities';
 import { TypeOrmGatewayStore } from '../gateway/persistence/gateway-store';
@@ -111,7 +114,25 @@ async function openDatabase(
   };
 }
 
-async function startHarness(pathName: PathName, svc: Services): Promise<Harness> {
+/** Bounds only, or the stored guardrails of a key: a rate window and a drift budget (neither ever refuses here). */
+type Variant = 'bounds' | 'stored';
+const LIMITS: Record<Variant, GuardrailPolicy['limits']> = {
+  bounds: [{ parameter: 'FeedRate', min: 0, max: 1e9 }],
+  stored: [
+    {
+      parameter: 'FeedRate',
+      min: 0,
+      max: 1e9,
+      maxWrites: 1_000_000,
+      windowSeconds: 600,
+      maxDriftPercent: 1e12,
+      driftWindowSeconds: 3600,
+      baseline: 1,
+    },
+  ],
+};
+
+async function startHarness(pathName: PathName, svc: Services, variant: Variant): Promise<Harness> {
   const { dataSource, drop } = await openDatabase(pathName === 'outbox-sqlite' ? 'sqlite' : 'postgres', svc);
   const store = new TypeOrmGatewayStore(dataSource);
   const topic = `bench.commands.${randomBytes(4).toString('hex')}`;
@@ -137,7 +158,7 @@ async function startHarness(pathName: PathName, svc: Services): Promise<Harness>
         instance: target.instance,
         kind: target.kind,
         adapter: target.connect(),
-        policy: { ...DEFAULT_POLICY, limits: [{ parameter: 'FeedRate', min: 0, max: 1e9 }] },
+        policy: { ...DEFAULT_POLICY, limits: LIMITS[variant] },
         approvals: [],
         shadow: false,
       },
@@ -183,8 +204,9 @@ function request(key: number): WriteBackRequest {
 async function throughput(
   pathName: PathName,
   svc: Services,
+  variant: Variant,
 ): Promise<{ commandsPerSecond: number; applied: number; seconds: number }> {
-  const h = await startHarness(pathName, svc);
+  const h = await startHarness(pathName, svc, variant);
   try {
     const started = performance.now();
     const commands = await submitAll(h, COMMANDS, WINDOW, (i) => request(i % KEYS));
@@ -200,8 +222,9 @@ async function throughput(
 async function latency(
   pathName: PathName,
   svc: Services,
+  variant: Variant,
 ): Promise<{ completed: number; p50Ms: number; p99Ms: number; maxMs: number }> {
-  const h = await startHarness(pathName, svc);
+  const h = await startHarness(pathName, svc, variant);
   try {
     // The first second warms up (consumer-group join, connections, JIT) and is not measured.
     const warmup = RATE;
@@ -227,19 +250,30 @@ async function main(): Promise<void> {
   );
   const results: Record<string, unknown> = {};
   for (const pathName of selectedPaths()) {
-    const t = await throughput(pathName, svc);
-    const l = await latency(pathName, svc);
+    const figures: Partial<Record<Variant, Record<string, number>>> = {};
+    // A pass that is not measured, so neither variant pays for the path's warm-up (JIT, connections).
+    await throughput(pathName, svc, 'stored');
+    for (const variant of ['bounds', 'stored'] as const) {
+      const t = await throughput(pathName, svc, variant);
+      const l = await latency(pathName, svc, variant);
+      log(
+        `${pathName.padEnd(16)} ${variant.padEnd(6)} ${t.commandsPerSecond.toFixed(0).padStart(6)} commands/s (${t.applied} applied in ${t.seconds.toFixed(2)} s); ` +
+          `at ${RATE}/s: p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms (${l.completed} applied)`,
+      );
+      figures[variant] = {
+        commandsPerSecond: Math.round(t.commandsPerSecond),
+        applied: t.applied,
+        p50Ms: round(l.p50Ms),
+        p99Ms: round(l.p99Ms),
+        maxMs: round(l.maxMs),
+      };
+    }
+    const ratio = round(figures.stored!.commandsPerSecond / figures.bounds!.commandsPerSecond);
     log(
-      `${pathName.padEnd(16)} ${t.commandsPerSecond.toFixed(0).padStart(6)} commands/s (${t.applied} applied in ${t.seconds.toFixed(2)} s); ` +
-        `at ${RATE}/s: p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms (${l.completed} applied)`,
+      `${pathName.padEnd(16)} stored guardrail state: ${ratio}× the throughput of bounds only ` +
+        `(${Math.round((1 - ratio) * 100)} % cost; p99 ${figures.bounds!.p99Ms} → ${figures.stored!.p99Ms} ms)`,
     );
-    results[pathName] = {
-      commandsPerSecond: Math.round(t.commandsPerSecond),
-      applied: t.applied,
-      p50Ms: round(l.p50Ms),
-      p99Ms: round(l.p99Ms),
-      maxMs: round(l.maxMs),
-    };
+    results[pathName] = { ...figures, storedToBoundsThroughput: ratio };
   }
   process.stdout.write(
     `${JSON.stringify({
