@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type {
   AuditOutcome,
   ElectronicSignature,
@@ -31,6 +31,7 @@ import type { RuleSetVersionEntity } from '../persistence/entities';
 import { RuleSetDraftsRepository } from '../persistence/rule-set-drafts.repository';
 import { RuleSetVersionsRepository, VersionNumberTaken } from '../persistence/rule-set-versions.repository';
 import { toRuleSetDraft, toRuleSetVersion } from './mappers';
+import { RuleSetPublications } from './rule-set-publications.service';
 import { SUPPORTED_ACTIONS, type SupportedActions } from './tokens';
 import { TARGETS } from 'node-red-contrib-loopgate/dist/lib/writeback/catalog';
 
@@ -56,6 +57,7 @@ export class RuleSetRegistry {
     @Inject(AUDIT_WRITER) private readonly audit: AuditWriter,
     @Inject(SIGNATURE_SERVICE) private readonly signatures: SignatureService,
     @Inject(SUPPORTED_ACTIONS) private readonly supportedActions: SupportedActions,
+    @Optional() private readonly publications?: RuleSetPublications,
   ) {}
 
   async list(): Promise<RuleSetSummary[]> {
@@ -351,6 +353,7 @@ export class RuleSetRegistry {
         entity,
         `rule set ${id} version ${entity.version} ${what} for ${environment} (sha256 ${checksum})${options.comment ? `: ${options.comment}` : ''}`,
       );
+      if (entity.status === 'published') this.announce();
       return toRuleSetVersion(entity);
     }
   }
@@ -397,7 +400,13 @@ export class RuleSetRegistry {
       `rule set ${id} version ${version} ${meaning === 'approved' ? 'approved and published' : 'rejected'} for ${entity.environment}${request.comment ? `: ${request.comment}` : ''}`,
       signature,
     );
+    if (meaning === 'approved') this.announce();
     return this.version(id, version);
+  }
+
+  /** Running rule nodes hear of a publication made here at once, not at the next read of the store. */
+  private announce(): void {
+    void this.publications?.check().catch(() => undefined);
   }
 
   private async record(
