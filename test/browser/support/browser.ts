@@ -50,6 +50,57 @@ export async function openConsole(
   return { context, page, errors };
 }
 
+/** What a person did in a page, as the browser saw it: pointer presses, choices, fields typed into, keys. */
+export interface UserActions {
+  clicks: number;
+  choices: number;
+  fields: number;
+  keys: number;
+}
+
+/**
+ * Counts what a person does in `page` from here on, across navigations in the tab (kept in
+ * sessionStorage): presses of the pointer (a click, a drag or an edge drawn is one), choices in
+ * selects and checkboxes, fields typed into (one per field, however long the text), keys pressed.
+ * `read()` answers the totals so far.
+ */
+export async function countUserActions(page: Page): Promise<{ read(): Promise<UserActions> }> {
+  await page.addInitScript(() => {
+    const w = globalThis as unknown as {
+      sessionStorage: { getItem(k: string): string | null; setItem(k: string, v: string): void };
+      document: {
+        addEventListener(type: string, listener: (e: Record<string, unknown>) => void, capture: boolean): void;
+      };
+    };
+    const bump = (key: string) =>
+      w.sessionStorage.setItem(`lg-count-${key}`, String(Number(w.sessionStorage.getItem(`lg-count-${key}`) ?? 0) + 1));
+    let lastTyped: unknown;
+    const on = (type: string, listener: (e: Record<string, unknown>) => void) =>
+      w.document.addEventListener(type, listener, true);
+    on('pointerdown', (e) => e.isTrusted && bump('clicks'));
+    on('keydown', (e) => e.isTrusted && bump('keys'));
+    on('change', (e) => {
+      const target = e.target as { tagName?: string; type?: string };
+      if (target.tagName === 'SELECT' || target.type === 'checkbox' || target.type === 'radio') bump('choices');
+    });
+    on('input', (e) => {
+      const target = e.target as { tagName?: string; type?: string };
+      if (target.tagName === 'SELECT' || target.type === 'checkbox' || target.type === 'radio') return;
+      if (e.target !== lastTyped) bump('fields');
+      lastTyped = e.target;
+    });
+  });
+  return {
+    read: () =>
+      page.evaluate(() => {
+        const store = (globalThis as unknown as { sessionStorage: { getItem(k: string): string | null } })
+          .sessionStorage;
+        const n = (key: string) => Number(store.getItem(`lg-count-${key}`) ?? 0);
+        return { clicks: n('clicks'), choices: n('choices'), fields: n('fields'), keys: n('keys') };
+      }),
+  };
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   const file = path.join(ARTIFACTS, `console-${name}.png`);
