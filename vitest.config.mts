@@ -58,7 +58,7 @@ export default defineConfig({
           setupFiles: [here('./test/setup/reflect.ts')],
           include: ['test/**/*.test.ts'],
           // The container topology runs on its own: `npm run test:compose` (test/compose/vitest.config.mts).
-          exclude: [...configDefaults.exclude, 'test/compose/**'],
+          exclude: [...configDefaults.exclude, 'test/compose/**', 'test/walk/**'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           fileParallelism: false,
