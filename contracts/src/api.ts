@@ -32,6 +32,7 @@ export const ApiPaths = {
   ruleSetVersions: (id: string) => `/rulesets/${encodeURIComponent(id)}/versions`,
   ruleSetVersion: (id: string, v: number) => `/rulesets/${encodeURIComponent(id)}/versions/${v}`,
   decisions: '/decisions',
+  kpiSamples: '/autonomy/kpi-samples',
   evaluate: (id: string, v: number) => `/rulesets/${encodeURIComponent(id)}/versions/${v}/evaluate`,
   ruleSetVersionApprove: (id: string, v: number) => `/rulesets/${encodeURIComponent(id)}/versions/${v}/approve`,
   ruleSetVersionReject: (id: string, v: number) => `/rulesets/${encodeURIComponent(id)}/versions/${v}/reject`,
@@ -48,6 +49,15 @@ export const ApiPaths = {
   logout: '/auth/logout',
   me: '/auth/me',
 } as const;
+
+/** `POST /autonomy/kpi-samples`: one sample of a KPI that effect checks name (204 No Content). */
+export interface KpiSampleReport {
+  /** The KPI source named by effect checks: an OPC UA node id, an MQTT topic, a fact name. */
+  kpi: string;
+  value: number;
+  /** ISO 8601 with zone: when the source measured it; the gateway's clock when absent. */
+  at?: string;
+}
 
 /** Body of approve / reject: a signature, so the password is entered again. */
 export interface SignatureRequest {

@@ -18,6 +18,7 @@ import avevaOut from './aveva-out/aveva-out';
 import cmmsOut from './cmms-out/cmms-out';
 import opcuaSetpointOut from './opcua-setpoint-out/opcua-setpoint-out';
 import writebackOutcome from './writeback-outcome/writeback-outcome';
+import loopgateKpi from './loopgate-kpi/loopgate-kpi';
 import loopgateKafkaIn from './loopgate-kafka-in/loopgate-kafka-in';
 import { eventually } from './testing/flow';
 import { FakeGateway } from './testing/fake-gateway';
@@ -52,6 +53,7 @@ const PALETTE = [
   cmmsOut,
   opcuaSetpointOut,
   writebackOutcome,
+  loopgateKpi,
   loopgateKafkaIn,
 ];
 const OPC_UA_TYPES = new Set(['OpcUa-Endpoint', 'OpcUa-Client']);

@@ -30,5 +30,6 @@ export const NODE_TYPES = [
   'cmms-out',
   'opcua-setpoint-out',
   'writeback-outcome',
+  'loopgate-kpi',
   'loopgate-kafka-in',
 ] as const;

@@ -13,6 +13,7 @@ describe('palette categories', () => {
     ['loopgate-kafka-in/loopgate-kafka-in.html', 'Loopgate inputs'],
     ['loopgate-rule/loopgate-rule.html', 'Loopgate decisions'],
     ['writeback-outcome/writeback-outcome.html', 'Loopgate outcomes'],
+    ['loopgate-kpi/loopgate-kpi.html', 'Loopgate outcomes'],
   ])('puts %s under %s', (file, category) => {
     expect(categoriesIn(read(path.join(NODES, file)))).toEqual([category]);
   });

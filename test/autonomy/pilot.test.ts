@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeTarget } from '../../server/src/gateway/testing/fake-target';
 import { TEST_PASSWORD } from '../../server/src/gateway/testing/test-auth';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases';
+import { AutonomyRepository } from '../../server/src/autonomy/persistence/autonomy.repository';
 import { createPilotApp, until, type PilotApp } from './pilot-app';
 
 const SCOPE = 'opcenter-demo|FeedRate|tool-wear';
@@ -429,5 +430,22 @@ describe.each(databaseKinds())('earned autonomy pilot on %s', (kind) => {
       },
     });
     expect(bad.status).toBe(400);
+  });
+
+  it('forgets KPI samples a day old, and keeps what an effect not yet judged still needs', async () => {
+    const repository = gw.app.get(AutonomyRepository);
+    const kpi = 'prune-test';
+    const now = gw.clock.now();
+    const report = (hoursAgo: number) =>
+      gw.call('POST', '/autonomy/kpi-samples', {
+        as: 'token:line1',
+        body: { kpi, value: hoursAgo, at: new Date(now - hoursAgo * 3600_000).toISOString() },
+      });
+    for (const hoursAgo of [30, 25, 2]) expect((await report(hoursAgo)).status).toBe(204);
+    // The sweep prunes at most once an hour: the next one is due after this.
+    gw.clock.advance(3600_000);
+    await gw.autonomy.tick();
+    const left = await repository.samplesOf(kpi, new Date(0).toISOString(), new Date(now).toISOString());
+    expect(left.map((s) => Number(s.value))).toEqual([2]);
   });
 });

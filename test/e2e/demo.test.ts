@@ -52,8 +52,42 @@ describe('live demo', () => {
     expect(ledger.at(-1)?.value).toBe(record.newValue);
   });
 
+  it("measures each AI write's effect on the spindle load the flow reports, before against after, and stores it", async () => {
+    const cell = stack.simulators.opcua as unknown as CncCellSimulator;
+    // The MES downloads the recipe's new feed rate to the cell, so the load answers the write.
+    const record = await eventually(appliedFeedRate, 60_000, 1_000);
+    await eventually(async () =>
+      cell.ledger().some((e) => e.operation === 'recipe-download' && e.value === record.newValue) ? true : undefined,
+    );
+    // The flow's loopgate-kpi node reports the load; 20 s after the write the gateway compares the windows.
+    const decision = await eventually(
+      async () => {
+        const d = await operator.get<{
+          effect: {
+            verdict: string;
+            before?: { count: number; mean: number };
+            after?: { count: number; mean: number };
+          } | null;
+          effectCheck: { kpi: string } | null;
+        }>(`/autonomy/decisions/${record.commandId}`);
+        return d.effect ? d : undefined;
+      },
+      60_000,
+      1_000,
+    );
+    console.log(
+      `effect of FeedRate ${record.priorValue} → ${record.newValue}: spindle load ${JSON.stringify(decision.effect)}`,
+    );
+    expect(decision.effectCheck).toMatchObject({ kpi: 'CNC_Cell_01 spindle load' });
+    expect(decision.effect!.verdict).toMatch(/^(improved|no-change|adverse)$/);
+    expect(decision.effect!.before!.count).toBeGreaterThan(0);
+    expect(decision.effect!.after!.count).toBeGreaterThan(0);
+  });
+
   it("flags the AI's change at the CNC cell's HMI, naming model and command; the operator's revert clears it", async () => {
     const cell = stack.simulators.opcua as unknown as CncCellSimulator;
+    // The flow's own feed-rate writes (downloaded from Opcenter to the cell) wait meanwhile.
+    await operator.post('/targets/opcenter-demo/pause', { reason: 'HMI flag check on the cell' });
     const service = { 'content-type': 'application/json', authorization: `Bearer ${stack.serviceToken}` };
     const prior = cell.state().feedRate;
     const submitted = await fetch(`${stack.url}/api/v1/writebacks`, {
@@ -98,6 +132,7 @@ describe('live demo', () => {
     await landed(revert.commandId, 'reverted');
     expect(cell.state().feedRate).toBe(prior);
     expect(cell.hmiFlag('FeedRate')).toEqual({ aiChanged: false, by: '' });
+    await operator.post('/targets/opcenter-demo/resume', { reason: 'HMI flag check done' });
   });
 
   it('keeps an audit chain that verifies', async () => {

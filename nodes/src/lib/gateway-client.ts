@@ -3,6 +3,7 @@ import {
   ApiPaths,
   type ApiErrorBody,
   type DecisionRecord,
+  type KpiSampleReport,
   type RuleSetSummary,
   type RuleSetVersion,
   type ValidationIssue,
@@ -116,6 +117,11 @@ export class GatewayClient {
 
   async recordDecision(decision: DecisionRecord, signal?: AbortSignal): Promise<void> {
     await this.request<unknown>('POST', ApiPaths.decisions, decision, signal);
+  }
+
+  /** Reports one KPI sample for the effect checks of write-backs (`POST /autonomy/kpi-samples`). */
+  async recordKpiSample(sample: KpiSampleReport, signal?: AbortSignal): Promise<void> {
+    await this.request<unknown>('POST', ApiPaths.kpiSamples, sample, signal);
   }
 
   private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> {

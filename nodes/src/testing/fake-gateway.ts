@@ -7,6 +7,7 @@ import {
   type ApiErrorBody,
   type CommandState,
   type DecisionRecord,
+  type KpiSampleReport,
   type OutcomeStreamMessage,
   type ReasonCode,
   type RuleSetFile,
@@ -44,6 +45,7 @@ export class FakeGateway {
   readonly token: string;
   readonly requests: WriteBackRequest[] = [];
   readonly decisions: DecisionRecord[] = [];
+  readonly kpiSamples: KpiSampleReport[] = [];
   readonly commands = new Map<string, { outcome: WriteBackOutcome; polls: number }>();
   readonly ruleSets = new Map<string, RuleSetVersion[]>();
   /** The target instances `GET /targets` lists. */
@@ -66,6 +68,7 @@ export class FakeGateway {
     this.targets = [...DEFAULT_TARGETS];
     this.requests.length = 0;
     this.decisions.length = 0;
+    this.kpiSamples.length = 0;
     this.hits.length = 0;
     this.commands.clear();
     this.ruleSets.clear();
@@ -178,6 +181,11 @@ export class FakeGateway {
       const found =
         match[2] === 'latest' ? versions[versions.length - 1] : versions.find((v) => v.version === Number(match![2]));
       return found ? json(res, 200, found) : this.error(res, 404, 'NOT_FOUND', 'no such version');
+    }
+    if (req.method === 'POST' && path === '/autonomy/kpi-samples') {
+      this.kpiSamples.push(body as KpiSampleReport);
+      res.writeHead(204).end();
+      return;
     }
     if (req.method === 'POST' && path === '/decisions') {
       this.decisions.push(body as DecisionRecord);

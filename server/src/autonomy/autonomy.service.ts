@@ -71,6 +71,9 @@ const AUTONOMY_ACTOR = 'gateway:autonomy';
 /** How old the evidence a signer reviewed may be when the signature arrives. */
 const EVIDENCE_MAX_AGE_MS = 15 * 60_000;
 const DAY_MS = 24 * 3600_000;
+/** KPI samples are kept a day, or as long as an effect not yet judged needs them (its window before the write). */
+export const KPI_SAMPLE_RETENTION_MS = DAY_MS;
+const KPI_PRUNE_EVERY_MS = 3600_000;
 const json = (value: unknown): string | null => (value === undefined ? null : JSON.stringify(value));
 
 /**
@@ -105,6 +108,7 @@ export class AutonomyService
   /** Projection writes run one after another, in the order the engine reported them. */
   private writes: Promise<void> = Promise.resolve();
   private ticker?: ReturnType<typeof setInterval>;
+  private lastSamplePrune = 0;
   private ticking = false;
 
   constructor(
@@ -570,11 +574,20 @@ export class AutonomyService
       await this.settled();
       await this.refreshScopes();
       const now = this.clock.now();
+      let keepFrom = now - KPI_SAMPLE_RETENTION_MS;
       for (const row of await this.repository.effectsToJudge()) {
         const check = JSON.parse(row.effectCheckJson as string) as EffectCheck;
         const appliedAt = Date.parse(row.appliedAt as string);
-        if (appliedAt + check.windowSeconds * 1000 > now) continue;
+        if (appliedAt + check.windowSeconds * 1000 > now) {
+          keepFrom = Math.min(keepFrom, appliedAt - check.windowSeconds * 1000);
+          continue;
+        }
         await this.judgeRowEffect(row, check, appliedAt);
+      }
+      if (now - this.lastSamplePrune >= KPI_PRUNE_EVERY_MS) {
+        this.lastSamplePrune = now;
+        const pruned = await this.repository.pruneSamples(new Date(keepFrom).toISOString());
+        if (pruned > 0) this.logger.log(`forgot ${pruned} KPI samples older than ${new Date(keepFrom).toISOString()}`);
       }
     } catch (error) {
       this.logger.error(`autonomy sweep failed: ${(error as Error).stack ?? String(error)}`);

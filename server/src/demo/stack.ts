@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { TargetKind } from '@loopgate/contracts';
 import { startGateway, type Gateway } from '../app';
 import { loadConfig, type LoopgateConfig } from '../config/config';
+import type { CncCellSimulator } from '../targets/opcua/simulator';
 import type { RunningSimulator } from '../targets/sim-kit';
 import { targetDefinition } from '../targets/registry';
 import { ApiCallError, ApiClient } from './api-client';
@@ -78,6 +79,7 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       // The file's connection points at the compose demo's simulators; here they run in this process.
       targets.push({ ...target, connection: simulator.connection(sim) });
     }
+    linkRecipeToCell(simulators);
     // The site file holds the simulators' credentials: readable by this user only. The Node-RED process
     // sees none of the gateway's environment: the flows' OPC UA port is passed to it here.
     const opcuaPort = String(simulators.opcua?.port ?? options.opcuaPort ?? 4840);
@@ -157,3 +159,21 @@ async function closeAll(parts: { close(): Promise<void> }[]): Promise<void> {
 }
 
 export { freePort } from '../common/free-port';
+
+/** The recipe the demo flow writes FeedRate to, at the Opcenter simulator. */
+export const DEMO_RECIPE = 'CNC_Cell_01/OP20';
+
+/**
+ * The plant between the MES and the machine: a FeedRate applied to the cell's recipe at Opcenter is
+ * downloaded to the CNC cell, so the cell runs at it and its spindle load answers the write (the
+ * effect the gateway measures). Writes to other recipes stay in the MES.
+ */
+function linkRecipeToCell(simulators: Partial<Record<TargetKind, RunningSimulator>>): void {
+  const mes = simulators.opcenter;
+  const cell = simulators.opcua as CncCellSimulator | undefined;
+  if (!mes || !cell) return;
+  mes.onApplied((entry) => {
+    if (entry.object === DEMO_RECIPE && entry.parameter === 'FeedRate' && typeof entry.value === 'number')
+      cell.downloadFeedRate(entry.value, entry.object);
+  });
+}

@@ -41,14 +41,22 @@ export interface LedgerEntry {
 
 export type LedgerInput = Omit<LedgerEntry, 'sequence' | 'time'>;
 
-/** Append-only list of applied operations. */
+/** Append-only list of applied operations; listeners hear of each one as it is applied. */
 export class SimLedger {
   private entries: LedgerEntry[] = [];
+  private readonly listeners = new Set<(entry: LedgerEntry) => void>();
 
   append(input: LedgerInput): LedgerEntry {
     const entry: LedgerEntry = { sequence: this.entries.length + 1, time: new Date().toISOString(), ...input };
     this.entries.push(entry);
+    for (const listener of this.listeners) listener({ ...entry });
     return entry;
+  }
+
+  /** Calls `listener` with every operation applied from now on; returns the way to stop. */
+  onAppend(listener: (entry: LedgerEntry) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   list(): LedgerEntry[] {
@@ -345,6 +353,8 @@ export class SimObjectStore {
 export interface SimulatorControl {
   /** What the simulator applied, in order. */
   ledger(): LedgerEntry[];
+  /** Calls `listener` with each operation as it is applied (API writes and hand edits); returns the way to stop. */
+  onApplied(listener: (entry: LedgerEntry) => void): () => void;
   readonly faults: FaultHandle;
   /** An operator (`user`, default `operator-console`) changes a value by hand at the console (in the ledger as `operator`). */
   operatorEdit(object: string, parameter: string, value: ParameterValue, user?: string): void;
@@ -583,6 +593,7 @@ export async function startHttpSimulator(options: HttpSimulatorOptions): Promise
 
   const control: SimulatorControl = {
     ledger: () => ledger.list(),
+    onApplied: (listener) => ledger.onAppend(listener),
     faults,
     operatorEdit(object, parameter, value, user = 'operator-console') {
       if (options.onOperatorEdit) options.onOperatorEdit(object, parameter, value);

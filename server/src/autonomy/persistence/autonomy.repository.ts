@@ -1,7 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import type { RowChange } from '../../common/audit.port';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { And, IsNull, LessThanOrEqual, MoreThanOrEqual, Not, type DataSource, type Repository } from 'typeorm';
+import {
+  And,
+  IsNull,
+  LessThan,
+  LessThanOrEqual,
+  MoreThanOrEqual,
+  Not,
+  type DataSource,
+  type Repository,
+} from 'typeorm';
 import { AutonomyDecisionEntity, AutonomyLevelChangeEntity, AutonomyScopeEntity, KpiSampleEntity } from './entities';
 
 export interface DecisionFilter {
@@ -127,6 +136,12 @@ export class AutonomyRepository {
 
   async insertSample(sample: KpiSampleEntity): Promise<void> {
     await this.samples.insert(sample);
+  }
+
+  /** Forgets the samples taken before `before` (ISO 8601); returns how many. */
+  async pruneSamples(before: string): Promise<number> {
+    const result = await this.samples.delete({ at: LessThan(before) });
+    return result.affected ?? 0;
   }
 
   /** Samples of `kpi` in `[from, to]` (ISO 8601), oldest first. */

@@ -126,6 +126,8 @@ export interface CncCellSimulator extends RunningSimulator {
   toolChange(): void;
   setToolWear(value: number): void;
   setSpindleInterlock(value: boolean): void;
+  /** The MES downloads a recipe's feed rate to the machine: the cell runs at it (ledger: `recipe-download`). */
+  downloadFeedRate(value: number, recipe: string): void;
   /** What the HMI shows next to a setpoint: whether the AI changed it last, and which model and command. */
   hmiFlag(parameter: CncCellSetpoint): HmiFlag;
   /**
@@ -228,6 +230,10 @@ class CncCellSimulatorImpl implements CncCellSimulator {
     return this.ledgerStore.list();
   }
 
+  onApplied(listener: (entry: LedgerEntry) => void): () => void {
+    return this.ledgerStore.onAppend(listener);
+  }
+
   operatorEdit(object: string, parameter: string, value: ParameterValue): void {
     this.checkObject(object);
     if (!SETPOINTS.includes(parameter))
@@ -242,6 +248,23 @@ class CncCellSimulatorImpl implements CncCellSimulator {
     this.apply(parameter as CncCellSetpoint, value, 'operator');
     // The HMI's own logic: a person's change clears the AI flag next to the setpoint.
     this.hmiFlags.set(parameter as CncCellSetpoint, { aiChanged: false, by: '' });
+  }
+
+  /**
+   * The MES downloads a recipe's feed rate to the machine (the demo links Opcenter's recipe
+   * parameter to the cell): the cell runs at it from now on; the HMI's AI flag is left as it is.
+   */
+  downloadFeedRate(value: number, recipe: string): void {
+    if (!Number.isFinite(value) || value < 0) throw new SimHttpError(400, 'BadRequest', 'FeedRate takes a number ≥ 0');
+    this.process.setFeedRate(value);
+    this.ledgerStore.append({
+      object: CNC_CELL_OBJECT,
+      parameter: 'FeedRate',
+      value,
+      operation: 'recipe-download',
+      source: 'api',
+      externalRef: recipe,
+    });
   }
 
   lock(object: string, holder = 'operator-console'): void {
