@@ -157,6 +157,7 @@ describe(`the demo, used for ${MINUTES} minutes at 1024×768`, () => {
     let signed = 0;
     let reverted: EpisodeRevert | undefined;
     while (Date.now() < end) {
+      const lastRound = Date.now() + 2 * ROUND_PAUSE_MS > end;
       for (const [view, who, pages] of [
         [operator, 'operator', ['Outcomes', 'Targets', 'Autonomy', 'Audit']],
         [engineer, 'engineer', ['Rules', 'Flows', 'Autonomy', 'Outcomes']],
@@ -165,6 +166,7 @@ describe(`the demo, used for ${MINUTES} minutes at 1024×768`, () => {
           await openPage(view.page, name);
           await view.page.getByRole('heading', { level: 1 }).first().waitFor();
           if (rounds === 0) await screenshot(view.page, `walk-${who}-${name.toLowerCase()}`);
+          else if (lastRound) await screenshot(view.page, `walk-${who}-${name.toLowerCase()}-end`);
         }
       }
       await openPage(operator.page, 'Outcomes');
