@@ -153,19 +153,22 @@
       });
   }
 
+  /** A new node takes the only gateway there is, rather than starting at "none". */
+  function preselectGateway(node) {
+    if (node.gateway) return;
+    var gateways = [];
+    RED.nodes.eachConfig(function (c) {
+      if (c.type === 'loopgate-gateway') gateways.push(c);
+    });
+    if (gateways.length === 1) {
+      node.gateway = gateways[0].id;
+      $('#node-input-gateway').val(gateways[0].id).trigger('change');
+    }
+  }
+
   /** Fills the output dialog from the target catalogue: actions, object types, parameter, value and detail rows. */
   function prepareOutputDialog(type, node) {
-    // A new node takes the only gateway there is, rather than starting at "none".
-    if (!node.gateway) {
-      var gateways = [];
-      RED.nodes.eachConfig(function (c) {
-        if (c.type === 'loopgate-gateway') gateways.push(c);
-      });
-      if (gateways.length === 1) {
-        node.gateway = gateways[0].id;
-        $('#node-input-gateway').val(gateways[0].id).trigger('change');
-      }
-    }
+    preselectGateway(node);
     var target = RED.settings[settingsName(type)];
     typedInput('instance', ['str', 'env']);
     loadTargets(type, node);
@@ -241,6 +244,7 @@
   }
 
   window.LoopgateEditor = {
+    preselectGateway: preselectGateway,
     typedInput: typedInput,
     writeBackOutput: writeBackOutput,
     VALUE_TYPES: VALUE_TYPES,

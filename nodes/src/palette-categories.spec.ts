@@ -37,11 +37,17 @@ describe('palette categories', () => {
   });
 
   it('preselects the only gateway in a new node’s dialog', () => {
+    const editor = read(path.join(RESOURCES, 'loopgate-editor.js'));
+    expect(editor).toMatch(/function preselectGateway[\s\S]*gateways\.length === 1[\s\S]*#node-input-gateway/u);
+    expect(editor).toMatch(/preselectGateway: preselectGateway/u);
     for (const file of [
-      path.join(RESOURCES, 'loopgate-editor.js'),
-      path.join(NODES, 'loopgate-rule/loopgate-rule.html'),
-      path.join(NODES, 'writeback-outcome/writeback-outcome.html'),
-    ])
-      expect(read(file)).toMatch(/gateways\.length === 1[\s\S]*#node-input-gateway/u);
+      'loopgate-rule/loopgate-rule.html',
+      'writeback-outcome/writeback-outcome.html',
+      'loopgate-kpi/loopgate-kpi.html',
+    ]) {
+      const html = read(path.join(NODES, file));
+      expect(html).toContain('<script src="resources/node-red-contrib-loopgate/loopgate-editor.js"></script>');
+      expect(html).toContain('LoopgateEditor.preselectGateway(node);');
+    }
   });
 });
