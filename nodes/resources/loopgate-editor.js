@@ -139,7 +139,11 @@
         var input = $('#node-input-instance');
         var current = input.typedInput('value');
         var currentType = input.typedInput('type');
-        input.typedInput('types', [{ value: 'target', label: 'target', icon: 'fa fa-industry', options: names }, 'str', 'env']);
+        input.typedInput('types', [
+          { value: 'target', label: 'target', icon: 'fa fa-industry', options: names },
+          'str',
+          'env',
+        ]);
         if (currentType === 'str' && (names.indexOf(current) >= 0 || current === '')) {
           input.typedInput('type', 'target');
           input.typedInput('value', current || names[0]);
