@@ -135,6 +135,34 @@ describe('live demo', () => {
     await operator.post('/targets/opcenter-demo/resume', { reason: 'HMI flag check done' });
   });
 
+  it("follows a person's revert: the flow's next proposal starts from the restored feed rate", async () => {
+    const record = await eventually(appliedFeedRate, 60_000, 1_000);
+    const revert = await operator.post<WriteBackOutcome>(`/writebacks/${record.commandId}/revert`, {
+      reason: 'the operator prefers the value before',
+    });
+    const restored = await eventually(async () => {
+      const o = await operator.get<WriteBackOutcome>(`/writebacks/${revert.commandId}`);
+      return o.state === 'reverted' ? o : undefined;
+    });
+    const prior = restored.newValue as number;
+    // The model proposes at most 5 % below what it believes the recipe holds: from the restored value,
+    // not from the value it wrote before the revert.
+    const next = await eventually(
+      async () => {
+        const { outcomes } = await operator.get<WriteBackList>('/writebacks?initiator=ai&limit=20');
+        return outcomes.find(
+          (o) =>
+            o.parameter === 'FeedRate' &&
+            o.target.kind === 'opcenter' &&
+            Date.parse(o.timings.receivedAt) > Date.parse(restored.timings.receivedAt),
+        );
+      },
+      30_000,
+      500,
+    );
+    expect(next.newValue).toBeGreaterThanOrEqual(Math.ceil((prior * 0.95) / 10) * 10);
+  });
+
   it('keeps an audit chain that verifies', async () => {
     const verification = await operator.get<{ ok: boolean; checked: number }>('/audit/verify');
     expect(verification.ok).toBe(true);
