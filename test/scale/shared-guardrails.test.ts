@@ -4,7 +4,8 @@
  * and drift limit admits exactly what one process admits, because the key's state is judged in the
  * store in the transaction that accepts the command, not in any process's memory; a pause, a stop
  * or shadow mode set through one process holds in the others from their next attempt; a pending
- * change signed through all three at once is applied once.
+ * change signed through all three at once is applied once; an operator's override seen by one holds
+ * the AI's writes to that key in all.
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -279,6 +280,20 @@ describe('guardrails shared by three gateway processes on one PostgreSQL databas
     await expect
       .poll(async () => (await attempt(1, ADMIN_PASSWORD)).status, { timeout: 10_000, interval: 250 })
       .toBe(200);
+  });
+
+  it("an operator's override seen by one process holds the AI's writes to that key in every process", async () => {
+    const [write] = await settled(await burst([request(FREE, 1, { value: 1190 })]));
+    expect(write.state).toBe('applied');
+    sim.operatorEdit(FREE, 'FeedRate', 1175, 'otto');
+    // Whichever process watches the key sees the hand edit and stores the hold with it.
+    await until('the override to be recorded', async () =>
+      (await api(0).audit()).find((r) => r.outcome === 'overridden' && r.commandId === write.commandId),
+    );
+    const before = apiWrites(FREE).length;
+    const refused = await burst(Array.from({ length: 30 }, (_, n) => request(FREE, n, { value: 1100 + n })));
+    expect(refused.map((o) => o.reasonCode)).toEqual(refused.map(() => 'OVERRIDE_HOLD'));
+    expect(apiWrites(FREE)).toHaveLength(before);
   });
 
   it('a restarted process still counts the writes the others admitted', async () => {
