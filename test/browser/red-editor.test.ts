@@ -69,4 +69,30 @@ describe('the palette in the Node-RED editor', () => {
     );
     expect(saved).toEqual({ instance: stack.instances.opcenter, instanceType: 'str' });
   });
+
+  it('gives a new rule, KPI or outcome node the only gateway there is, in its dialog', async () => {
+    const { page } = engineer;
+    for (const type of ['loopgate-rule', 'loopgate-kpi', 'writeback-outcome']) {
+      const id = `new-${type}`;
+      await inEditor(
+        page,
+        `RED.view.importNodes([{ id: '${id}', type: '${type}', z: RED.workspaces.active(), x: 300, y: 560, wires: [] }], { generateIds: false })`,
+      );
+      await inEditor(page, `RED.editor.edit(RED.nodes.node('${id}'))`);
+      await page.waitForFunction(
+        () => {
+          const $ = (globalThis as { $?: (s: string) => { length: number; val(): string } }).$;
+          const input = $?.('#node-input-gateway');
+          return !!input && input.length > 0 && input.val() === 'tool-wear-feed-rate.gateway';
+        },
+        undefined,
+        { timeout: 20_000 },
+      );
+      await inEditor(page, "$('#node-dialog-cancel').click()");
+      await page.waitForFunction(() => {
+        const $ = (globalThis as { $?: (s: string) => { length: number } }).$;
+        return ($?.('#node-input-gateway').length ?? 1) === 0;
+      });
+    }
+  });
 });

@@ -1,6 +1,6 @@
 /**
  * Hard stops that hold on every gateway: three real gateway processes on one PostgreSQL database,
- * requests spread across them at random with all of them in flight at once. Each rate, cooldown
+ * on the outbox bus and on Kafka (one consumer group), requests spread across them at random with all of them in flight at once. Each rate, cooldown
  * and drift limit admits exactly what one process admits, because the key's state is judged in the
  * store in the transaction that accepts the command, not in any process's memory; a pause, a stop
  * or shadow mode set through one process holds in the others from their next attempt; a pending
@@ -21,6 +21,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 import { freePort } from '../support/ports';
 import { ensureServices } from '../support/services';
+import { awaitStableGroup, uniqueNames } from './support/bus-fixtures';
 import {
   assertBuilt,
   GatewayApi,
@@ -48,10 +49,11 @@ let dir: string;
 const gateways: GatewayProcess[] = [];
 const envOf = new Map<number, Record<string, string>>();
 
-beforeAll(async () => {
+/** Starts the simulator, the database and three gateway processes on `bus`. */
+async function startAll(bus: 'outbox' | 'kafka'): Promise<void> {
   assertBuilt();
-  await ensureServices(['postgres']);
-  db = await createTestDatabase('postgres', { name: 'sharedguard' });
+  const services = await ensureServices(bus === 'kafka' ? ['postgres', 'kafka'] : ['postgres']);
+  db = await createTestDatabase('postgres', { name: `sharedguard_${bus}` });
   sim = await startOpcenterSimulator({ transactionsPerSecond: 1000, queueDepth: 1000 });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-sharedguard-'));
   const siteFile = path.join(dir, 'site.json');
@@ -80,23 +82,42 @@ beforeAll(async () => {
       ],
     }),
   );
+  const names = uniqueNames('sharedguard');
+  const kafka: Record<string, string> =
+    bus === 'kafka'
+      ? {
+          LOOPGATE_BUS: 'kafka',
+          LOOPGATE_KAFKA_BROKERS: services.kafka.brokers.join(','),
+          LOOPGATE_KAFKA_TOPIC: names.topic,
+          LOOPGATE_KAFKA_GROUP_ID: names.groupId,
+          LOOPGATE_KAFKA_SESSION_TIMEOUT_MS: '6000',
+        }
+      : {};
   // One after the other: the first runs the migrations.
   for (const name of ['a', 'b', 'c']) {
     const dataDir = path.join(dir, name);
     fs.mkdirSync(dataDir);
-    const env = { LOOPGATE_DATA_DIR: dataDir, LOOPGATE_SITE_FILE: siteFile, LOOPGATE_DATABASE_URL: db.location };
+    const env = {
+      LOOPGATE_DATA_DIR: dataDir,
+      LOOPGATE_SITE_FILE: siteFile,
+      LOOPGATE_DATABASE_URL: db.location,
+      ...kafka,
+    };
     const gateway = await startGateway(await freePort(), env);
     envOf.set(gateway.port, env);
     gateways.push(gateway);
   }
-}, 120_000);
+  // Every process owns partitions before the first request.
+  if (bus === 'kafka') await awaitStableGroup(services.kafka.brokers, names.groupId, 3);
+}
 
-afterAll(async () => {
-  for (const gateway of gateways) await stopGateway(gateway);
+async function stopAll(): Promise<void> {
+  for (const gateway of gateways.splice(0)) await stopGateway(gateway);
+  envOf.clear();
   await sim?.close();
   await db?.cleanup();
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
-});
+}
 
 function request(
   object: string,
@@ -166,141 +187,149 @@ const accepted = (outcomes: WriteBackOutcome[]) => outcomes.filter((o) => o.stat
 const refusedCodes = (outcomes: WriteBackOutcome[]) =>
   new Set(outcomes.filter((o) => o.state === 'rejected').map((o) => o.reasonCode));
 
-describe('guardrails shared by three gateway processes on one PostgreSQL database', () => {
-  it('a rate limit of 10 per 600 s admits exactly 10 of 120 requests in flight across the processes', async () => {
-    const outcomes = await burst(Array.from({ length: 120 }, (_, n) => request(RATED, n)));
-    expect(accepted(outcomes)).toHaveLength(10);
-    expect(refusedCodes(outcomes)).toEqual(new Set(['RATE_LIMITED']));
-  });
+describe.each(['outbox', 'kafka'] as const)(
+  'guardrails shared by three gateway processes on one PostgreSQL database, %s bus',
+  (bus) => {
+    beforeAll(() => startAll(bus), 180_000);
+    afterAll(() => stopAll());
 
-  it('a 600 s cooldown admits exactly one of 60 requests in flight across the processes', async () => {
-    const outcomes = await burst(Array.from({ length: 60 }, (_, n) => request(COOLED, n)));
-    expect(accepted(outcomes)).toHaveLength(1);
-    expect(refusedCodes(outcomes)).toEqual(new Set(['COOLDOWN']));
-  });
-
-  it('a drift budget of 10 % from the value at the target admits exactly the writes within it, across processes', async () => {
-    // 1146, 1142 … 910: within 10 % of 1150 down to 1038 (28 writes), beyond it from 1034 on (32).
-    const outcomes = await burst(
-      Array.from({ length: 60 }, (_, n) => request(DRIFTED, n, { value: 1150 - 4 * (n + 1) })),
-    );
-    expect(accepted(outcomes)).toHaveLength(28);
-    expect(refusedCodes(outcomes)).toEqual(new Set(['DRIFT_BUDGET_EXCEEDED']));
-    // Exactly the first 28 values, whichever process took them and in whatever order they arrived.
-    expect(outcomes.flatMap((o, n) => (o.state === 'rejected' ? [] : [n]))).toEqual([...Array(28).keys()]);
-  });
-
-  it('a pause set through one process holds in the others: nothing reaches the target until resumed', async () => {
-    expect((await api(0).postAsAdmin(`/targets/${PAUSED}/pause`, { reason: 'cross-process pause' })).status).toBe(200);
-    // Writes to the paused instance and to a running one, through all three processes at once.
-    const held = await burst(Array.from({ length: 30 }, (_, n) => request(CELL, n, { instance: PAUSED })));
-    const flowing = await burst(Array.from({ length: 30 }, (_, n) => request(FREE, n)));
-    // The running instance's writes all land: dispatch was flowing in every process meanwhile.
-    expect((await settled(flowing)).map((o) => o.state)).toEqual(Array(30).fill('applied'));
-    expect(apiWrites(CELL)).toEqual([]);
-    expect((await api(2).postAsAdmin(`/targets/${PAUSED}/resume`, { reason: 'done' })).status).toBe(200);
-    const resumedAt = await recordTime('TARGET_PAUSED', `${PAUSED} resumed`);
-    expect((await settled(held)).map((o) => o.state)).toEqual(Array(30).fill('applied'));
-    expect(apiWrites(CELL)).toHaveLength(30);
-    expect(apiWrites(CELL).filter((e) => Date.parse(e.time) < resumedAt)).toEqual([]);
-  });
-
-  it('the kill switch pressed on one process stops the others before their next attempt', async () => {
-    expect((await api(1).postAsAdmin('/control/stop', { reason: 'cross-process stop' })).status).toBe(200);
-    const before = apiWrites(FREE).length;
-    const held = await burst(Array.from({ length: 30 }, (_, n) => request(FREE, n, { value: 1100 + n })));
-    // Every process has them queued, none started.
-    await until('every command queued', async () => {
-      const states = await Promise.all(held.map((o) => api(2).get<WriteBackOutcome>(`/writebacks/${o.commandId}`)));
-      return states.every((o) => o.state === 'queued') ? true : undefined;
+    it('a rate limit of 10 per 600 s admits exactly 10 of 120 requests in flight across the processes', async () => {
+      const outcomes = await burst(Array.from({ length: 120 }, (_, n) => request(RATED, n)));
+      expect(accepted(outcomes)).toHaveLength(10);
+      expect(refusedCodes(outcomes)).toEqual(new Set(['RATE_LIMITED']));
     });
-    expect((await api(0).postAsAdmin('/control/resume', { reason: 'drill over' })).status).toBe(200);
-    const resumedAt = await recordTime('KILL_SWITCH', 'dispatch resumed');
-    expect((await settled(held)).map((o) => o.state)).toEqual(Array(30).fill('applied'));
-    const landed = apiWrites(FREE).slice(before);
-    expect(landed).toHaveLength(30);
-    expect(landed.filter((e) => Date.parse(e.time) < resumedAt)).toEqual([]);
-  });
 
-  it('shadow mode set through one process: every process decides and audits, nothing is written', async () => {
-    expect((await api(2).postAsAdmin(`/targets/${SHADOWED}/shadow`, { enabled: true, reason: 'trial' })).status).toBe(
-      200,
-    );
-    const outcomes = await burst(Array.from({ length: 30 }, (_, n) => request(FREE, n, { instance: SHADOWED })));
-    expect((await settled(outcomes)).map((o) => o.state)).toEqual(Array(30).fill('shadow'));
-    expect(
-      sim
-        .ledger()
-        .filter((e) => e.source === 'api' && e.externalRef && outcomes.some((o) => o.commandId === e.externalRef)),
-    ).toEqual([]);
-  });
+    it('a 600 s cooldown admits exactly one of 60 requests in flight across the processes', async () => {
+      const outcomes = await burst(Array.from({ length: 60 }, (_, n) => request(COOLED, n)));
+      expect(accepted(outcomes)).toHaveLength(1);
+      expect(refusedCodes(outcomes)).toEqual(new Set(['COOLDOWN']));
+    });
 
-  it('a pending change signed through all three processes at once is approved and applied once', async () => {
-    const pending = await burst(
-      Array.from({ length: 10 }, (_, n) => request(FREE, n, { parameter: 'SpindleSpeed', value: 7000 + n })),
-    );
-    expect(pending.map((o) => o.state)).toEqual(Array(10).fill('pending-approval'));
-    const answers = await Promise.all(
-      pending.flatMap((o) =>
-        [0, 1, 2].map((i) =>
-          api(i).postAsAdmin<{ code?: string }>(`/writebacks/${o.commandId}/approve`, {
-            password: ADMIN_PASSWORD,
-            meaning: 'approved',
-          }),
-        ),
-      ),
-    );
-    for (let k = 0; k < pending.length; k++) {
-      const three = answers.slice(3 * k, 3 * k + 3);
-      expect(three.filter((a) => a.status === 200)).toHaveLength(1);
-      expect(three.filter((a) => a.status !== 200).map((a) => a.status)).toEqual([409, 409]);
-    }
-    expect((await settled(pending)).map((o) => o.state)).toEqual(Array(10).fill('applied'));
-    const spindle = sim.ledger().filter((e) => e.source === 'api' && e.parameter === 'SpindleSpeed');
-    for (const o of pending) expect(spindle.filter((e) => e.externalRef === o.commandId)).toHaveLength(1);
-  });
+    it('a drift budget of 10 % from the value at the target admits exactly the writes within it, across processes', async () => {
+      // 1146, 1142 … 910: within 10 % of 1150 down to 1038 (28 writes), beyond it from 1034 on (32).
+      const outcomes = await burst(
+        Array.from({ length: 60 }, (_, n) => request(DRIFTED, n, { value: 1150 - 4 * (n + 1) })),
+      );
+      expect(accepted(outcomes)).toHaveLength(28);
+      expect(refusedCodes(outcomes)).toEqual(new Set(['DRIFT_BUDGET_EXCEEDED']));
+      // Exactly the first 28 values, whichever process took them and in whatever order they arrived.
+      expect(outcomes.flatMap((o, n) => (o.state === 'rejected' ? [] : [n]))).toEqual([...Array(28).keys()]);
+    });
 
-  it('failed passwords count across the processes: past the threshold every process answers LOGIN_DELAYED', async () => {
-    const attempt = async (i: number, password: string) => {
-      const response = await fetch(`http://127.0.0.1:${gateways[i % gateways.length].port}/api/v1/auth/login`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: 'admin', password }),
+    it('a pause set through one process holds in the others: nothing reaches the target until resumed', async () => {
+      expect((await api(0).postAsAdmin(`/targets/${PAUSED}/pause`, { reason: 'cross-process pause' })).status).toBe(
+        200,
+      );
+      // Writes to the paused instance and to a running one, through all three processes at once.
+      const held = await burst(Array.from({ length: 30 }, (_, n) => request(CELL, n, { instance: PAUSED })));
+      const flowing = await burst(Array.from({ length: 30 }, (_, n) => request(FREE, n)));
+      // The running instance's writes all land: dispatch was flowing in every process meanwhile.
+      expect((await settled(flowing)).map((o) => o.state)).toEqual(Array(30).fill('applied'));
+      expect(apiWrites(CELL)).toEqual([]);
+      expect((await api(2).postAsAdmin(`/targets/${PAUSED}/resume`, { reason: 'done' })).status).toBe(200);
+      const resumedAt = await recordTime('TARGET_PAUSED', `${PAUSED} resumed`);
+      expect((await settled(held)).map((o) => o.state)).toEqual(Array(30).fill('applied'));
+      expect(apiWrites(CELL)).toHaveLength(30);
+      expect(apiWrites(CELL).filter((e) => Date.parse(e.time) < resumedAt)).toEqual([]);
+    });
+
+    it('the kill switch pressed on one process stops the others before their next attempt', async () => {
+      expect((await api(1).postAsAdmin('/control/stop', { reason: 'cross-process stop' })).status).toBe(200);
+      const before = apiWrites(FREE).length;
+      const held = await burst(Array.from({ length: 30 }, (_, n) => request(FREE, n, { value: 1100 + n })));
+      // Every process has them queued, none started.
+      await until('every command queued', async () => {
+        const states = await Promise.all(held.map((o) => api(2).get<WriteBackOutcome>(`/writebacks/${o.commandId}`)));
+        return states.every((o) => o.state === 'queued') ? true : undefined;
       });
-      return { status: response.status, body: (await response.json().catch(() => ({}))) as { code?: string } };
-    };
-    // The threshold is 5 failures of one account from one address; spread over three processes.
-    for (let i = 0; i < 5; i++) expect((await attempt(i, `wrong-${i}`)).status).toBe(401);
-    for (let i = 0; i < 3; i++) {
-      const delayed = await attempt(i, ADMIN_PASSWORD);
-      expect(delayed.status).toBe(429);
-      expect(delayed.body.code).toBe('LOGIN_DELAYED');
-    }
-    // The delay (1 s after the fifth failure) ends for every process at once; the right password then signs in.
-    await expect
-      .poll(async () => (await attempt(1, ADMIN_PASSWORD)).status, { timeout: 10_000, interval: 250 })
-      .toBe(200);
-  });
+      expect((await api(0).postAsAdmin('/control/resume', { reason: 'drill over' })).status).toBe(200);
+      const resumedAt = await recordTime('KILL_SWITCH', 'dispatch resumed');
+      expect((await settled(held)).map((o) => o.state)).toEqual(Array(30).fill('applied'));
+      const landed = apiWrites(FREE).slice(before);
+      expect(landed).toHaveLength(30);
+      expect(landed.filter((e) => Date.parse(e.time) < resumedAt)).toEqual([]);
+    });
 
-  it("an operator's override seen by one process holds the AI's writes to that key in every process", async () => {
-    const [write] = await settled(await burst([request(FREE, 1, { value: 1190 })]));
-    expect(write.state).toBe('applied');
-    sim.operatorEdit(FREE, 'FeedRate', 1175, 'otto');
-    // Whichever process watches the key sees the hand edit and stores the hold with it.
-    await until('the override to be recorded', async () =>
-      (await api(0).audit()).find((r) => r.outcome === 'overridden' && r.commandId === write.commandId),
-    );
-    const before = apiWrites(FREE).length;
-    const refused = await burst(Array.from({ length: 30 }, (_, n) => request(FREE, n, { value: 1100 + n })));
-    expect(refused.map((o) => o.reasonCode)).toEqual(refused.map(() => 'OVERRIDE_HOLD'));
-    expect(apiWrites(FREE)).toHaveLength(before);
-  });
+    it('shadow mode set through one process: every process decides and audits, nothing is written', async () => {
+      expect((await api(2).postAsAdmin(`/targets/${SHADOWED}/shadow`, { enabled: true, reason: 'trial' })).status).toBe(
+        200,
+      );
+      const outcomes = await burst(Array.from({ length: 30 }, (_, n) => request(FREE, n, { instance: SHADOWED })));
+      expect((await settled(outcomes)).map((o) => o.state)).toEqual(Array(30).fill('shadow'));
+      expect(
+        sim
+          .ledger()
+          .filter((e) => e.source === 'api' && e.externalRef && outcomes.some((o) => o.commandId === e.externalRef)),
+      ).toEqual([]);
+    });
 
-  it('a restarted process still counts the writes the others admitted', async () => {
-    const restarted = gateways.shift()!;
-    await stopGateway(restarted);
-    gateways.unshift(await startGateway(restarted.port, envOf.get(restarted.port)!));
-    const outcomes = await burst([request(RATED, 1), request(COOLED, 1)]);
-    expect(outcomes.map((o) => o.reasonCode)).toEqual(['RATE_LIMITED', 'COOLDOWN']);
-  });
-});
+    it('a pending change signed through all three processes at once is approved and applied once', async () => {
+      const pending = await burst(
+        Array.from({ length: 10 }, (_, n) => request(FREE, n, { parameter: 'SpindleSpeed', value: 7000 + n })),
+      );
+      expect(pending.map((o) => o.state)).toEqual(Array(10).fill('pending-approval'));
+      const answers = await Promise.all(
+        pending.flatMap((o) =>
+          [0, 1, 2].map((i) =>
+            api(i).postAsAdmin<{ code?: string }>(`/writebacks/${o.commandId}/approve`, {
+              password: ADMIN_PASSWORD,
+              meaning: 'approved',
+            }),
+          ),
+        ),
+      );
+      for (let k = 0; k < pending.length; k++) {
+        const three = answers.slice(3 * k, 3 * k + 3);
+        expect(three.filter((a) => a.status === 200)).toHaveLength(1);
+        expect(three.filter((a) => a.status !== 200).map((a) => a.status)).toEqual([409, 409]);
+      }
+      expect((await settled(pending)).map((o) => o.state)).toEqual(Array(10).fill('applied'));
+      const spindle = sim.ledger().filter((e) => e.source === 'api' && e.parameter === 'SpindleSpeed');
+      for (const o of pending) expect(spindle.filter((e) => e.externalRef === o.commandId)).toHaveLength(1);
+    });
+
+    it('failed passwords count across the processes: past the threshold every process answers LOGIN_DELAYED', async () => {
+      const attempt = async (i: number, password: string) => {
+        const response = await fetch(`http://127.0.0.1:${gateways[i % gateways.length].port}/api/v1/auth/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ username: 'admin', password }),
+        });
+        return { status: response.status, body: (await response.json().catch(() => ({}))) as { code?: string } };
+      };
+      // The threshold is 5 failures of one account from one address; spread over three processes.
+      for (let i = 0; i < 5; i++) expect((await attempt(i, `wrong-${i}`)).status).toBe(401);
+      for (let i = 0; i < 3; i++) {
+        const delayed = await attempt(i, ADMIN_PASSWORD);
+        expect(delayed.status).toBe(429);
+        expect(delayed.body.code).toBe('LOGIN_DELAYED');
+      }
+      // The delay (1 s after the fifth failure) ends for every process at once; the right password then signs in.
+      await expect
+        .poll(async () => (await attempt(1, ADMIN_PASSWORD)).status, { timeout: 10_000, interval: 250 })
+        .toBe(200);
+    });
+
+    it("an operator's override seen by one process holds the AI's writes to that key in every process", async () => {
+      const [write] = await settled(await burst([request(FREE, 1, { value: 1190 })]));
+      expect(write.state).toBe('applied');
+      sim.operatorEdit(FREE, 'FeedRate', 1175, 'otto');
+      // Whichever process watches the key sees the hand edit and stores the hold with it.
+      await until('the override to be recorded', async () =>
+        (await api(0).audit()).find((r) => r.outcome === 'overridden' && r.commandId === write.commandId),
+      );
+      const before = apiWrites(FREE).length;
+      const refused = await burst(Array.from({ length: 30 }, (_, n) => request(FREE, n, { value: 1100 + n })));
+      expect(refused.map((o) => o.reasonCode)).toEqual(refused.map(() => 'OVERRIDE_HOLD'));
+      expect(apiWrites(FREE)).toHaveLength(before);
+    });
+
+    it('a restarted process still counts the writes the others admitted', async () => {
+      const restarted = gateways.shift()!;
+      await stopGateway(restarted);
+      gateways.unshift(await startGateway(restarted.port, envOf.get(restarted.port)!));
+      const outcomes = await burst([request(RATED, 1), request(COOLED, 1)]);
+      expect(outcomes.map((o) => o.reasonCode)).toEqual(['RATE_LIMITED', 'COOLDOWN']);
+    });
+  },
+);
