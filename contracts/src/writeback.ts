@@ -95,6 +95,8 @@ export interface EffectCheckSpec {
   expected: 'increase' | 'decrease';
   windowSeconds: number;
   tolerance: number;
+  /** After-window against the before-window's mean (default) or its straight-line trend (a KPI that drifts by itself). */
+  compare?: 'means' | 'trend';
 }
 
 export interface TargetRef {

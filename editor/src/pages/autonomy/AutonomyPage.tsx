@@ -249,7 +249,9 @@ const effectText = (effect: AutonomyDecision['effect']) =>
   !effect
     ? '–'
     : effect.before && effect.after
-      ? `${effect.verdict} (${effect.check.kpi} ${effect.before.mean.toFixed(1)} → ${effect.after.mean.toFixed(1)})`
+      ? `${effect.verdict} (${effect.check.kpi} ${effect.before.mean.toFixed(1)} → ${effect.after.mean.toFixed(1)}${
+          effect.expectedAfter !== undefined ? `, ${effect.expectedAfter.toFixed(1)} on the trend before` : ''
+        })`
       : effect.verdict;
 
 /** The scope's newest decisions with their outcome and measured effect; operators mark each right or wrong. */

@@ -94,6 +94,8 @@ export interface AutonomyDecision {
     verdict: string;
     before?: { mean: number; count: number };
     after?: { mean: number; count: number };
+    /** With a trend comparison: the mean the trend before the write expected after it. */
+    expectedAfter?: number;
     check: { kpi: string };
   } | null;
   feedback: { verdict: 'right' | 'wrong'; note: string | null; by: string } | null;

@@ -49,4 +49,12 @@ export class EffectCheckDto implements EffectCheckSpec {
   @IsNumber({ allowNaN: false, allowInfinity: false })
   @Min(0)
   tolerance: number;
+
+  @ApiPropertyOptional({
+    enum: ['means', 'trend'],
+    description: "After-window against the before-window's mean (default) or its straight-line trend",
+  })
+  @IsOptional()
+  @IsIn(['means', 'trend'])
+  compare?: 'means' | 'trend';
 }

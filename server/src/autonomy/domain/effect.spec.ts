@@ -47,4 +47,34 @@ describe('effect verdicts', () => {
       ]).verdict,
     ).toBe('no-data');
   });
+
+  describe('against the trend before the write', () => {
+    const trend: EffectCheck = { ...check, compare: 'trend' };
+    /** A load rising 1 per 10 s by itself: 80, 81, 82 … at one sample every 10 s around the write. */
+    const rising = (drop: number) =>
+      Array.from({ length: 12 }, (_, i) => {
+        const at = T - 55_000 + i * 10_000;
+        return { at, value: 80 + i - (at > T ? drop : 0) };
+      });
+
+    it('calls a cut that holds a drifting KPI below its trend improved, where the means call it adverse', () => {
+      // The write takes 3 off a load that keeps rising 1 every 10 s: 3 above the mean before (82.5 →
+      // 85.5), 3 below where the trend was going (88.5).
+      expect(judgeEffect(check, T, rising(3))).toMatchObject({ verdict: 'adverse', delta: 3 });
+      const result = judgeEffect(trend, T, rising(3));
+      expect(result).toMatchObject({ verdict: 'improved', compared: 'trend' });
+      expect(result.expectedAfter).toBeCloseTo(88.5, 6);
+      expect(result.delta).toBeCloseTo(-3, 6);
+    });
+
+    it('calls a KPI that just follows its trend no change', () => {
+      expect(judgeEffect(trend, T, rising(0))).toMatchObject({ verdict: 'no-change', compared: 'trend' });
+    });
+
+    it('compares the means when fewer than three samples before the write make no trend', () => {
+      const result = judgeEffect(trend, T, samples([80, 82], [74, 75, 76]));
+      expect(result).toMatchObject({ verdict: 'improved', compared: 'means', delta: -6 });
+      expect(result.expectedAfter).toBeUndefined();
+    });
+  });
 });

@@ -34,7 +34,11 @@ describe('autonomy site settings', () => {
     try {
       parseAutonomySettings({
         scopes: [
-          { target: 'a|b', level: 'free', effect: { kpi: 'x', expected: 'up', windowSeconds: 0, tolerance: 1 } },
+          {
+            target: 'a|b',
+            level: 'free',
+            effect: { kpi: 'x', expected: 'up', windowSeconds: 0, tolerance: 1, compare: 'median' },
+          },
         ],
         promotion: { supervised: { minAgreement: 1.5, minShadowDecison: 3 } },
         extra: true,
@@ -52,6 +56,7 @@ describe('autonomy site settings', () => {
         'scopes[0].level: must be one of shadow, supervised, autonomous',
         'scopes[0].effect.expected: must be "increase" or "decrease"',
         'scopes[0].effect.windowSeconds: must be a positive integer',
+        'scopes[0].effect.compare: must be "means" or "trend"',
       ]),
     );
   });

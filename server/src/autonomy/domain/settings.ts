@@ -230,7 +230,7 @@ export function parseEffectCheck(raw: unknown, path: string, problems: string[])
     return undefined;
   }
   const before = problems.length;
-  unknownKeys(raw, ['kpi', 'expected', 'windowSeconds', 'tolerance'], path, problems);
+  unknownKeys(raw, ['kpi', 'expected', 'windowSeconds', 'tolerance', 'compare'], path, problems);
   if (typeof raw.kpi !== 'string' || raw.kpi.length < 1 || raw.kpi.length > 200)
     problems.push(`${path}.kpi: must be a KPI source name of 1-200 characters`);
   if (raw.expected !== 'increase' && raw.expected !== 'decrease')
@@ -239,12 +239,15 @@ export function parseEffectCheck(raw: unknown, path: string, problems: string[])
     problems.push(`${path}.windowSeconds: must be a positive integer`);
   if (typeof raw.tolerance !== 'number' || !Number.isFinite(raw.tolerance) || raw.tolerance < 0)
     problems.push(`${path}.tolerance: must be a number ≥ 0`);
+  if (raw.compare !== undefined && raw.compare !== 'means' && raw.compare !== 'trend')
+    problems.push(`${path}.compare: must be "means" or "trend"`);
   if (problems.length > before) return undefined;
   return {
     kpi: raw.kpi as string,
     expected: raw.expected as EffectCheck['expected'],
     windowSeconds: raw.windowSeconds as number,
     tolerance: raw.tolerance as number,
+    ...(raw.compare !== undefined ? { compare: raw.compare as 'means' | 'trend' } : {}),
   };
 }
 
