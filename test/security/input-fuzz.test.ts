@@ -127,7 +127,12 @@ describe('malformed input to every route', () => {
   }
 
   it('refuses it with a 4xx and a declared code, storing nothing', async () => {
-    const before = await gw.rowCounts();
+    // The request allowance counts every caller, refused input included: its counters are not input.
+    const stored = async () => {
+      const { api_request_limit: _counters, ...rows } = await gw.rowCounts();
+      return rows;
+    };
+    const before = await stored();
     const failures: string[] = [];
     const seen = new Set<string>();
     const pathValue = fc.oneof(
@@ -150,7 +155,7 @@ describe('malformed input to every route', () => {
       );
     }
     expect(failures).toEqual([]);
-    expect(await gw.rowCounts()).toEqual(before);
+    expect(await stored()).toEqual(before);
     // Every kind of malformation reached the server and was refused for its own reason.
     for (const expected of [
       'forbidden-key:FORBIDDEN_KEY',

@@ -9,6 +9,7 @@ import { AuthController } from './http/auth.controller';
 import { TokensController } from './http/tokens.controller';
 import { UsersController } from './http/users.controller';
 import { LoginThrottle } from './identity/login-throttle';
+import { RequestLimit } from './limits/request-limit';
 import { LoginService } from './identity/login.service';
 import { PasswordCheck } from './identity/password-check';
 import { SessionEntity } from './identity/session.entity';
@@ -40,6 +41,7 @@ import { ServiceTokensService } from './tokens/service-tokens.service';
     ServiceTokensRepository,
     SecurityAudit,
     LoginThrottle,
+    RequestLimit,
     PasswordCheck,
     SessionsService,
     UsersService,

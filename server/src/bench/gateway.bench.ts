@@ -7,7 +7,9 @@
  * Then the path users see, as the baseline's counterpart in the same run: a gateway process behind
  * HTTP (service-token authentication, validation, guardrails) into an unthrottled Opcenter simulator:
  *   3. accepts per second through HTTP (closed loop, 64 callers), and its ratio to (1);
- *   4. accept latency (request to 202) at the same offered load.
+ *   4. accept latency (request to 202) at the same offered load;
+ *   5. (3) again on a gateway that does not count requests against the caller's allowance, for
+ *      the cost of that stored count.
  * Prints the figures and ends with one JSON line. LOOPGATE_BENCH_COMMANDS, LOOPGATE_BENCH_KEYS,
  * LOOPGATE_BENCH_RATE and LOOPGATE_BENCH_SECONDS change the sizes.
  */
@@ -183,6 +185,17 @@ async function main(): Promise<void> {
   } finally {
     await gateway.close();
   }
+  const uncounted = await startHttpGateway({ allowance: false });
+  let httpUncounted: Awaited<ReturnType<typeof httpThroughput>>;
+  try {
+    httpUncounted = await httpThroughput(uncounted, HTTP_REQUESTS, HTTP_CALLERS);
+    log(
+      `through HTTP without the request allowance: ${httpUncounted.requestsPerSecond.toFixed(0)} accepts/s (p99 ${httpUncounted.p99Ms.toFixed(1)} ms); ` +
+        `counting it costs ${(http.requestsPerSecond / httpUncounted.requestsPerSecond).toFixed(2)}× its throughput`,
+    );
+  } finally {
+    await uncounted.close();
+  }
   process.stdout.write(
     `${JSON.stringify({
       bench: 'gateway',
@@ -202,6 +215,8 @@ async function main(): Promise<void> {
         ratioToEngine: Number((http.requestsPerSecond / t.commandsPerSecond).toFixed(2)),
         acceptP50MsAtRate: Number(httpAtRate.p50Ms.toFixed(2)),
         acceptP99MsAtRate: Number(httpAtRate.p99Ms.toFixed(2)),
+        acceptsPerSecondWithoutAllowance: Math.round(httpUncounted.requestsPerSecond),
+        ratioToWithoutAllowance: Number((http.requestsPerSecond / httpUncounted.requestsPerSecond).toFixed(2)),
       },
       goals: { commandsPerSecond: 5000, p99Ms: 25, httpAcceptsPerSecond: 2000, httpAcceptP99MsAt500: 25 },
     })}\n`,

@@ -28,8 +28,11 @@ export interface HttpGateway {
   close(): Promise<void>;
 }
 
-/** Starts the simulator and a gateway process on it; resolves once `/health` answers 200. */
-export async function startHttpGateway(): Promise<HttpGateway> {
+/**
+ * Starts the simulator and a gateway process on it; resolves once `/health` answers 200.
+ * `allowance: false` switches the per-principal request count off (the baseline for its cost).
+ */
+export async function startHttpGateway(options: { allowance?: boolean } = {}): Promise<HttpGateway> {
   if (!fs.existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build first`);
   const sim = await startOpcenterSimulator({ transactionsPerSecond: 1_000_000, queueDepth: 1_000_000 });
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-bench-http-'));
@@ -62,6 +65,9 @@ export async function startHttpGateway(): Promise<HttpGateway> {
       LOOPGATE_BOOTSTRAP_TOKEN: token,
       LOOPGATE_ADMIN_PASSWORD: `Bench-${randomBytes(12).toString('hex')}`,
       LOOPGATE_LOG_LEVEL: 'error',
+      // Every request is still counted in the store (that cost is measured); the allowance is
+      // raised so the closed loop is not refused. 0 counts nothing.
+      LOOPGATE_API_REQUESTS_PER_MINUTE: options.allowance === false ? '0' : '10000000',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

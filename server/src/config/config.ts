@@ -319,6 +319,21 @@ export class LoopgateConfig {
   @Max(1440)
   lockoutMinutes = 15;
 
+  /**
+   * API requests one principal (a person or a service token) may make per minute, counted in the
+   * database across every gateway process; past it 429 TOO_MANY_REQUESTS with Retry-After. 0: no limit.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  apiRequestsPerMinute = 30_000;
+
+  /** The same per client address for requests without valid credentials (sign-in, health, metrics). 0: no limit. */
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  apiAnonymousRequestsPerMinute = 6_000;
+
   /** Creates or resets user `admin` at start when no admin exists. */
   @IsOptional()
   @IsString()
@@ -466,6 +481,8 @@ const ENV_NAMES: Record<string, string> = {
   sessionTtlMinutes: 'LOOPGATE_SESSION_TTL_MINUTES',
   lockoutThreshold: 'LOOPGATE_LOCKOUT_THRESHOLD',
   lockoutMinutes: 'LOOPGATE_LOCKOUT_MINUTES',
+  apiRequestsPerMinute: 'LOOPGATE_API_REQUESTS_PER_MINUTE',
+  apiAnonymousRequestsPerMinute: 'LOOPGATE_API_ANONYMOUS_REQUESTS_PER_MINUTE',
   adminPassword: 'LOOPGATE_ADMIN_PASSWORD',
   bootstrapToken: 'LOOPGATE_BOOTSTRAP_TOKEN',
   corsOrigins: 'LOOPGATE_CORS_ORIGINS',
@@ -494,6 +511,8 @@ const INTEGER_FIELDS = new Set([
   'sessionTtlMinutes',
   'lockoutThreshold',
   'lockoutMinutes',
+  'apiRequestsPerMinute',
+  'apiAnonymousRequestsPerMinute',
   'kafkaSessionTimeoutMs',
   'auditCheckpointRecords',
   'auditCheckpointSeconds',

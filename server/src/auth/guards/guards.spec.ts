@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../common/errors';
 import type { Authentication, Authenticator } from '../authenticator';
+import { RequestLimit } from '../limits/request-limit';
 import { RequirePermission } from '../permissions';
 import type { Principal } from '../principal';
 import { InputShapeGuard } from './input-shape.guard';
@@ -44,29 +45,41 @@ interface FakeRequest {
   headers: Record<string, string>;
   body?: unknown;
   query?: Record<string, unknown>;
+  ip?: string;
   principal?: Principal;
 }
 
-function contextFor(method: keyof ThingsController, request: FakeRequest): ExecutionContext {
+function contextFor(
+  method: keyof ThingsController,
+  request: FakeRequest,
+  responseHeaders: Record<string, string> = {},
+): ExecutionContext {
+  const response = { setHeader: (name: string, value: string) => (responseHeaders[name] = value) };
   return {
     getType: () => 'http',
     getClass: () => ThingsController,
     getHandler: () => ThingsController.prototype[method],
-    switchToHttp: () => ({ getRequest: () => request }),
+    switchToHttp: () => ({ getRequest: () => request, getResponse: () => response }),
   } as unknown as ExecutionContext;
 }
 
 const viewer: Principal = { kind: 'user', id: 'vic', displayName: 'Vic', roles: ['viewer'] };
 const engineer: Principal = { kind: 'user', id: 'eve', displayName: 'Eve', roles: ['engineer'] };
 
-function guardWith(result: Authentication | undefined | Error, corsOrigins: string[] = []): PermissionGuard {
+const unlimited = () => new RequestLimit({ apiRequestsPerMinute: 0, apiAnonymousRequestsPerMinute: 0 });
+
+function guardWith(
+  result: Authentication | undefined | Error,
+  corsOrigins: string[] = [],
+  limit: RequestLimit = unlimited(),
+): PermissionGuard {
   const authenticator = {
     authenticate: async () => {
       if (result instanceof Error) throw result;
       return result;
     },
   } as unknown as Authenticator;
-  return new PermissionGuard(new Reflector(), authenticator, { corsOrigins });
+  return new PermissionGuard(new Reflector(), authenticator, limit, { corsOrigins });
 }
 
 async function refusal(promise: Promise<unknown>): Promise<{ code: string; status: number }> {
@@ -136,6 +149,42 @@ describe('PermissionGuard', () => {
     await expect(
       guardWith({ principal: engineer, via: 'bearer' }).canActivate(contextFor('create', foreign)),
     ).resolves.toBe(true);
+  });
+
+  it("counts a principal's requests: past its minute's allowance 429 with Retry-After, another principal unaffected", async () => {
+    const limit = new RequestLimit({ apiRequestsPerMinute: 3, apiAnonymousRequestsPerMinute: 100 });
+    const asEve = guardWith({ principal: engineer, via: 'bearer' }, [], limit);
+    const headers: Record<string, string> = {};
+    for (let i = 0; i < 3; i++) await asEve.canActivate(contextFor('list', { method: 'GET', headers: {} }, headers));
+    expect(headers).toMatchObject({ 'RateLimit-Limit': '3', 'RateLimit-Remaining': '0' });
+    let refused: unknown;
+    await asEve.canActivate(contextFor('list', { method: 'GET', headers: {} }, headers)).catch((e) => (refused = e));
+    expect(refused).toMatchObject({ code: 'TOO_MANY_REQUESTS', status: 429 });
+    expect((refused as { retryAfterSeconds: number }).retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    expect((refused as { retryAfterSeconds: number }).retryAfterSeconds).toBeLessThanOrEqual(60);
+    // Vic has his own allowance: Eve's flood does not reach him.
+    await expect(
+      guardWith({ principal: viewer, via: 'bearer' }, [], limit).canActivate(
+        contextFor('list', { method: 'GET', headers: {} }),
+      ),
+    ).resolves.toBe(true);
+  });
+
+  it('counts bad credentials against the client address: guessing tokens ends in 429, another address is answered', async () => {
+    const limit = new RequestLimit({ apiRequestsPerMinute: 100, apiAnonymousRequestsPerMinute: 2 });
+    const guessing = guardWith(new UserError('UNAUTHENTICATED', 'unknown token', 401), [], limit);
+    const from = (ip: string) => contextFor('list', { method: 'GET', headers: {}, ip });
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await refusal(guessing.canActivate(from('10.0.0.9')))).code);
+    expect(codes).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED', 'TOO_MANY_REQUESTS', 'TOO_MANY_REQUESTS']);
+    expect((await refusal(guessing.canActivate(from('10.0.0.10')))).code).toBe('UNAUTHENTICATED');
+  });
+
+  it('sets no allowance headers when the limit is off (0)', async () => {
+    const headers: Record<string, string> = {};
+    const guard = guardWith({ principal: engineer, via: 'bearer' });
+    for (let i = 0; i < 50; i++) await guard.canActivate(contextFor('list', { method: 'GET', headers: {} }, headers));
+    expect(headers).toEqual({});
   });
 });
 

@@ -1,15 +1,9 @@
-import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
-import {
-  RateLimiterMemory,
-  RateLimiterPostgres,
-  RateLimiterRes,
-  RateLimiterSQLite,
-  type IRateLimiterStoreOptions,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import { ThrottledError } from '../../common/errors';
 import { LOOPGATE_CONFIG, type LoopgateConfig } from '../../config/config';
+import { storedLimiters } from '../limits/stored-limiters';
 
 /** Failed password attempts one client address may make per minute, whatever the user. */
 export const LOGIN_ATTEMPTS_PER_IP_PER_MINUTE = 30;
@@ -42,7 +36,7 @@ export class LoginThrottle {
   ) {
     this.threshold = config.lockoutThreshold;
     this.maxDelaySeconds = config.lockoutMinutes * 60;
-    const limiter = storedLimiters(dataSource);
+    const limiter = storedLimiters(dataSource, 'auth_login_throttle', 'LoginThrottle');
     this.perAddress = limiter({ keyPrefix: 'login-ip', points: LOGIN_ATTEMPTS_PER_IP_PER_MINUTE, duration: 60 });
     // Counts that never run out; a pair's failures are forgotten `lockoutMinutes` after the last one.
     this.failures = limiter({ keyPrefix: 'login-fail', points: 2 ** 31 - 1, duration: this.maxDelaySeconds });
@@ -99,33 +93,6 @@ export class LoginThrottle {
     await this.failures.delete(key);
     await this.delays.delete(key);
   }
-}
-
-type LimiterOptions = Pick<IRateLimiterStoreOptions, 'keyPrefix' | 'points' | 'duration'>;
-
-/**
- * Limiters on the gateway's own database: better-sqlite3's connection or TypeORM's PostgreSQL pool,
- * table `auth_login_throttle` (created by the migrations). In memory without a data source.
- */
-function storedLimiters(dataSource: DataSource | undefined): (options: LimiterOptions) => RateLimiterAbstract {
-  const logger = new Logger('LoginThrottle');
-  const store = { tableName: 'auth_login_throttle', tableCreated: true, clearExpiredByTimeout: true };
-  const driver = dataSource?.driver as { databaseConnection?: unknown; master?: unknown } | undefined;
-  if (dataSource?.options.type === 'postgres' && driver?.master) {
-    return (options) =>
-      new RateLimiterPostgres({ ...options, ...store, storeClient: driver.master, storeType: 'pool' });
-  }
-  if (dataSource?.options.type === 'better-sqlite3' && driver?.databaseConnection) {
-    return (options) =>
-      new RateLimiterSQLite({
-        ...options,
-        ...store,
-        storeClient: driver.databaseConnection,
-        storeType: 'better-sqlite3',
-      });
-  }
-  if (dataSource) logger.warn(`login throttling in memory: no store for a ${dataSource.options.type} database`);
-  return (options) => new RateLimiterMemory(options);
 }
 
 /** The account and address a count belongs to (no NUL: PostgreSQL text cannot hold one). */

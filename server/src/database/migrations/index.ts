@@ -11,6 +11,7 @@ import { AuditTargetSequence1768500000000 } from '../../gateway/persistence/migr
 import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
 import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
 import { LoginThrottle1768400000000 } from './1768400000000-login-throttle';
+import { ApiRequestLimit1768600000000 } from './1768600000000-api-request-limit';
 
 /**
  * Every schema change, in order. Migrations use TypeORM's QueryRunner/Table API so the same
@@ -30,4 +31,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   MesEventLog1768300000000,
   LoginThrottle1768400000000,
   AuditTargetSequence1768500000000,
+  ApiRequestLimit1768600000000,
 ];

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { DataSource } from 'typeorm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataSourceOptions } from '../../database/data-source';
@@ -175,5 +176,52 @@ describe.each([
       store.commit([{ kind: 'audit', entry: { outcome: 'security', actor: 'x', lineage: {} } }]),
     ).rejects.toBeInstanceOf(StoreFencedError);
     expect(await dataSource.query('SELECT COUNT(*) AS n FROM audit_records')).toEqual([{ n: 0 }]);
+  });
+});
+
+describe('TypeOrmGatewayStore on SQLite beside another connection', () => {
+  /*
+   * Another connection (the WAL checkpointer's worker, a second process) holds the write lock
+   * and commits while this process writes a guarded change. A deferred transaction would read
+   * the guard first and then be refused SQLITE_BUSY ("database is locked") without waiting.
+   */
+  it('waits for the write lock instead of failing a guarded write with SQLITE_BUSY', async () => {
+    const { store, dataSource } = await open(true);
+    const queued = command('c1', 'r1');
+    await store.commit([{ kind: 'command', command: queued }]);
+    const file = (dataSource.options as { database: string }).database;
+    const worker = new Worker(
+      `
+      const { parentPort, workerData } = require('node:worker_threads');
+      const Database = require(workerData.module);
+      const db = new Database(workerData.file);
+      db.pragma('busy_timeout = 5000');
+      db.exec('BEGIN IMMEDIATE');
+      db.prepare("UPDATE writeback_commands SET message = 'touched' WHERE id = 'c1'").run();
+      parentPort.postMessage('locked');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+      db.exec('COMMIT');
+      db.close();
+      parentPort.postMessage('committed');
+      `,
+      { eval: true, workerData: { file, module: require.resolve('better-sqlite3') } },
+    );
+    const messages: string[] = [];
+    const committed = new Promise<void>((resolve, reject) => {
+      worker.on('message', (message: string) => {
+        messages.push(message);
+        if (message === 'committed') resolve();
+      });
+      worker.on('error', reject);
+    });
+    await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+    const dispatching = { ...queued, state: 'dispatching' as const };
+    await expect(
+      store.commit([{ kind: 'command', command: dispatching, expectState: 'queued' }]),
+    ).resolves.toBeDefined();
+    await committed;
+    await worker.terminate();
+    expect(messages).toEqual(['locked', 'committed']);
+    expect((await store.findCommand('c1'))?.state).toBe('dispatching');
   });
 });

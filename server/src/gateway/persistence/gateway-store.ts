@@ -188,7 +188,10 @@ export class TypeOrmGatewayStore implements GatewayStore {
     const statements = this.statements;
     const results: CommitResult[] = Array.from({ length: owners }, () => ({ audit: [] }));
     const at = new Date(this.now()).toISOString();
-    // Synchronous: nothing else runs on the connection while the batch is written.
+    // Synchronous: nothing else runs on the connection while the batch is written. IMMEDIATE takes
+    // the write lock at BEGIN, where busy_timeout waits for it: a deferred transaction reads first
+    // and is then refused SQLITE_BUSY at once if another connection (the WAL checkpointer's
+    // truncate, another process) wrote or holds the lock in between.
     db.transaction(() => {
       for (const [id, expected] of changes.guards) {
         const found = (statements.commandState.get(id) as { state: CommandState } | undefined)?.state;
@@ -227,7 +230,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
         statements.moveHead.run(sealed.sequence, sealed.hash);
       }
       if (this.fenced) throw new StoreFencedError();
-    })();
+    }).immediate();
     return results;
   }
 
@@ -782,7 +785,7 @@ interface NativeStatement {
 }
 interface NativeDatabase {
   prepare(sql: string): NativeStatement;
-  transaction(fn: () => void): () => void;
+  transaction(fn: () => void): { (): void; immediate(): void };
 }
 
 const OUTBOX_COLUMNS = ['command_id', 'ordering_key', 'target_instance'];

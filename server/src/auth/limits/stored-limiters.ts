@@ -1,0 +1,44 @@
+import { Logger } from '@nestjs/common';
+import {
+  RateLimiterMemory,
+  RateLimiterPostgres,
+  RateLimiterSQLite,
+  type IRateLimiterStoreOptions,
+  type RateLimiterAbstract,
+} from 'rate-limiter-flexible';
+import type { DataSource } from 'typeorm';
+
+export type LimiterOptions = Pick<
+  IRateLimiterStoreOptions,
+  'keyPrefix' | 'points' | 'duration' | 'inMemoryBlockOnConsumed' | 'insuranceLimiter'
+>;
+
+/**
+ * Limiters counted in the gateway's own database, so every gateway process behind a load balancer
+ * judges the same counts: better-sqlite3's connection or TypeORM's PostgreSQL pool, in `table`
+ * (created by the migrations in the shape rate-limiter-flexible's stores expect). In memory
+ * without a data source (unit tests).
+ */
+export function storedLimiters(
+  dataSource: DataSource | undefined,
+  table: string,
+  owner: string,
+): (options: LimiterOptions) => RateLimiterAbstract {
+  const store = { tableName: table, tableCreated: true, clearExpiredByTimeout: true };
+  const driver = dataSource?.driver as { databaseConnection?: unknown; master?: unknown } | undefined;
+  if (dataSource?.options.type === 'postgres' && driver?.master) {
+    return (options) =>
+      new RateLimiterPostgres({ ...options, ...store, storeClient: driver.master, storeType: 'pool' });
+  }
+  if (dataSource?.options.type === 'better-sqlite3' && driver?.databaseConnection) {
+    return (options) =>
+      new RateLimiterSQLite({
+        ...options,
+        ...store,
+        storeClient: driver.databaseConnection,
+        storeType: 'better-sqlite3',
+      });
+  }
+  if (dataSource) new Logger(owner).warn(`counting in memory: no store for a ${dataSource.options.type} database`);
+  return (options) => new RateLimiterMemory(options);
+}
