@@ -32,7 +32,7 @@ export function storedLimiters(
   }
   if (dataSource?.options.type === 'better-sqlite3' && driver?.databaseConnection) {
     return (options) =>
-      new RateLimiterSQLite({
+      new PreparedRateLimiterSQLite({
         ...options,
         ...store,
         storeClient: driver.databaseConnection,
@@ -41,4 +41,30 @@ export function storedLimiters(
   }
   if (dataSource) new Logger(owner).warn(`counting in memory: no store for a ${dataSource.options.type} database`);
   return (options) => new RateLimiterMemory(options);
+}
+
+interface PreparedStatement {
+  get(...params: unknown[]): unknown;
+}
+
+/**
+ * rate-limiter-flexible's SQLite store, with its upsert prepared once instead of on every request
+ * and run as the single atomic statement it is (the store wraps it in a deferred transaction of
+ * its own). Counting every API request made the preparation alone a tenth of the gateway's CPU.
+ */
+class PreparedRateLimiterSQLite extends RateLimiterSQLite {
+  private readonly prepared = new Map<string, PreparedStatement>();
+
+  _upsertTransactionBetterSQLite3(
+    connection: { prepare(sql: string): PreparedStatement },
+    query: string,
+    params: unknown[],
+  ): unknown {
+    let statement = this.prepared.get(query);
+    if (!statement) {
+      statement = connection.prepare(query);
+      this.prepared.set(query, statement);
+    }
+    return statement.get(...params);
+  }
 }
