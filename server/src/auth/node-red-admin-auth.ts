@@ -6,6 +6,7 @@ import { isEditorToken, type EditorTokenSigner, type EditorUser } from '../red/e
 import type { EditorCaller, FlowDeployRequest, RedGate } from '../red/red-proxy';
 import type { Authenticator } from './authenticator';
 import type { LoginThrottle } from './identity/login-throttle';
+import type { RequestLimit } from './limits/request-limit';
 import type { PasswordCheck } from './identity/password-check';
 import type { UserEntity } from './identity/user.entity';
 import type { SecurityAudit } from './security-audit';
@@ -39,6 +40,8 @@ export interface NodeRedGateDeps {
   deploys: FlowDeployHandler;
   sessionTtlMinutes: number;
   endpoints: readonly FlowEndpointConfig[];
+  /** Flow endpoint calls count against the caller's API allowance, bad credentials against the address. */
+  requests?: Pick<RequestLimit, 'take'>;
   now?: () => number;
 }
 
@@ -87,10 +90,21 @@ export class NodeRedGate implements RedGate {
 
   async admitFlowEndpoint(req: IncomingMessage, endpoint: string): Promise<void> {
     const rule = endpointRule(this.deps.endpoints, endpoint);
-    const authentication = await this.deps.authenticator.authenticate(req);
-    if (!authentication)
+    // Behind a trusted proxy Express has put the address the proxy reports on the request.
+    const address = (req as IncomingMessage & { ip?: string }).ip ?? req.socket?.remoteAddress;
+    let authentication: Awaited<ReturnType<Authenticator['authenticate']>>;
+    try {
+      authentication = await this.deps.authenticator.authenticate(req);
+    } catch (error) {
+      await this.deps.requests?.take({ address });
+      throw error;
+    }
+    if (!authentication) {
+      await this.deps.requests?.take({ address });
       throw new UserError('UNAUTHENTICATED', 'flow endpoints need a console session or a service token', 401);
+    }
     const principal = authentication.principal;
+    await this.deps.requests?.take({ principal });
     if (rule?.auth === 'token' && principal.kind !== 'service')
       throw new UserError('TOKEN_REQUIRED', `${NODE_RED_HTTP_PATH}${endpoint} accepts service tokens only`, 403);
     if (rule?.tokens && principal.kind === 'service' && !rule.tokens.includes(principal.displayName))

@@ -6,6 +6,7 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { Authenticator } from '../auth/authenticator';
 import { LoginThrottle } from '../auth/identity/login-throttle';
 import { PasswordCheck } from '../auth/identity/password-check';
+import { RequestLimit } from '../auth/limits/request-limit';
 import { NodeRedGate, type FlowDeployHandler } from '../auth/node-red-admin-auth';
 import type { Principal } from '../auth/principal';
 import { SecurityAudit } from '../auth/security-audit';
@@ -71,6 +72,7 @@ export function mountNodeRed(
     deploys: flows,
     sessionTtlMinutes: config.sessionTtlMinutes,
     endpoints: site.httpEndpoints ?? [],
+    requests: app.get(RequestLimit),
   });
   const proxy = new RedProxy({ port: () => supervisorRef.current?.port() }, gate);
   app.use(proxy.middleware);
