@@ -89,6 +89,16 @@ describe('GatewayClient', () => {
     expect(err.issues).toEqual([{ code: 'REQUIRED', path: '$.x', message: 'is required' }]);
   });
 
+  it("carries a 429's Retry-After, so the caller waits as long as the gateway asked", async () => {
+    const url = await serve((_req, res) =>
+      res
+        .writeHead(429, { 'content-type': 'application/json', 'retry-after': '17' })
+        .end(JSON.stringify({ statusCode: 429, code: 'TOO_MANY_REQUESTS', message: 'slow down' })),
+    );
+    const err = await failure(new GatewayClient({ baseUrl: url }).getWriteBack('c1'));
+    expect(err).toMatchObject({ kind: 'server', code: 'TOO_MANY_REQUESTS', transient: true, retryAfterSeconds: 17 });
+  });
+
   it('reports a non-JSON answer as a protocol error', async () => {
     const url = await serve((_req, res) => res.writeHead(200).end('<html>proxy login</html>'));
     const err = await failure(new GatewayClient({ baseUrl: url }).getWriteBack('c1'));

@@ -25,11 +25,15 @@ export class GatewayError extends Error {
     message: string,
     readonly statusCode?: number,
     readonly issues?: ValidationIssue[],
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterSeconds?: number },
   ) {
     super(message, options);
     this.name = 'GatewayError';
+    this.retryAfterSeconds = options?.retryAfterSeconds;
   }
+
+  /** How long the gateway asked the caller to wait (`Retry-After` of a 429 or 503), in seconds. */
+  readonly retryAfterSeconds?: number;
 
   get transient(): boolean {
     return this.kind === 'unreachable' || this.kind === 'timeout' || this.kind === 'server';
@@ -178,18 +182,32 @@ export class GatewayClient {
       }
     }
     if (response.ok) return parsed as T;
-    throw errorFromResponse(method, path, response.status, parsed);
+    throw errorFromResponse(method, path, response.status, parsed, retryAfterOf(response.headers.get('retry-after')));
   }
 }
 
-function errorFromResponse(method: string, path: string, status: number, body: unknown): GatewayError {
+/** `Retry-After` in whole seconds (an HTTP date is read as the seconds until it); undefined when absent. */
+function retryAfterOf(header: string | null): number | undefined {
+  if (!header) return undefined;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim());
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
+}
+
+function errorFromResponse(
+  method: string,
+  path: string,
+  status: number,
+  body: unknown,
+  retryAfterSeconds?: number,
+): GatewayError {
   const api = isApiErrorBody(body) ? body : undefined;
   const code = api?.code ?? `HTTP_${status}`;
   const message = `${method} ${path}: ${status} ${api?.message ?? 'error'}`;
   if (status === 401 || status === 403) return new GatewayError('auth', code, message, status, api?.issues);
   if (status === 404) return new GatewayError('not-found', code, message, status, api?.issues);
   if (status === 408 || status === 429 || status >= 500)
-    return new GatewayError('server', code, message, status, api?.issues);
+    return new GatewayError('server', code, message, status, api?.issues, { retryAfterSeconds });
   return new GatewayError('rejected', code, message, status, api?.issues);
 }
 

@@ -1,7 +1,8 @@
 import type { WriteBackOutcome } from '@loopgate/contracts';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { GatewayError, type GatewayClient } from '../gateway-client';
-import { outcomeStatus, waitForFinalOutcome } from './tracker';
+import type { NodeStatus } from '../node-red';
+import { outcomeStatus, submitWithRetry, waitForFinalOutcome } from './tracker';
 
 function outcome(state: WriteBackOutcome['state'], extra: Partial<WriteBackOutcome> = {}): WriteBackOutcome {
   return {
@@ -87,5 +88,58 @@ describe('outcomeStatus', () => {
     ['shadow', undefined, { fill: 'grey', shape: 'dot', text: 'shadow: decided, not written' }],
   ] as const)('shows %s (%s)', (state, reasonCode, status) => {
     expect(outcomeStatus({ state, reasonCode })).toEqual(status);
+  });
+});
+
+describe('submitWithRetry', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('waits as long as a 429 asks before it submits again, and says so in the status', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-12-04T10:00:00.000Z') });
+    const attempts: number[] = [];
+    const client = {
+      async submitWriteBack() {
+        attempts.push(Date.now());
+        if (attempts.length === 1)
+          throw new GatewayError('server', 'TOO_MANY_REQUESTS', 'used up', 429, undefined, { retryAfterSeconds: 7 });
+        return outcome('queued');
+      },
+    } as unknown as GatewayClient;
+    const statuses: NodeStatus[] = [];
+    const submitted = submitWithRetry(client, {} as never, {
+      deadline: Date.now() + 60_000,
+      signal: new AbortController().signal,
+      onProgress: (status) => statuses.push(status),
+    });
+    // Past the backoff's own first delay (at most 200 ms) but not the 7 s asked: no second attempt.
+    await vi.advanceTimersByTimeAsync(6_900);
+    expect(attempts).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(400);
+    expect((await submitted).state).toBe('queued');
+    expect(attempts).toHaveLength(2);
+    expect(attempts[1] - attempts[0]).toBeGreaterThanOrEqual(7_000);
+    expect(statuses.map((s) => s.text)).toEqual(['TOO_MANY_REQUESTS, retry 1 in 7 s']);
+  });
+
+  it('gives up at the deadline rather than wait past it', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-12-04T10:00:00.000Z') });
+    let attempts = 0;
+    const client = {
+      async submitWriteBack() {
+        attempts += 1;
+        throw new GatewayError('server', 'TOO_MANY_REQUESTS', 'used up', 429, undefined, { retryAfterSeconds: 60 });
+      },
+    } as unknown as GatewayClient;
+    const submitted = submitWithRetry(client, {} as never, {
+      deadline: Date.now() + 5_000,
+      signal: new AbortController().signal,
+      onProgress: () => undefined,
+    });
+    const settled = expect(submitted).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS' });
+    await vi.advanceTimersByTimeAsync(5_000);
+    await settled;
+    expect(attempts).toBe(1);
   });
 });

@@ -68,16 +68,38 @@ export async function submitWithRetry(
     timeMultiple: 2,
     maxDelay: 5_000,
     jitter: 'full',
-    retry: (err: unknown, attempt: number) => {
+    retry: async (err: unknown, attempt: number) => {
       if (options.signal.aborted || !(err instanceof GatewayError) || !err.transient) return false;
       if (Date.now() >= options.deadline) return false;
+      const asked = err.retryAfterSeconds;
       options.onProgress({
         fill: 'yellow',
         shape: 'ring',
-        text: `${err.kind === 'server' ? err.code : 'gateway unreachable'}, retry ${attempt}`,
+        text: `${err.kind === 'server' ? err.code : 'gateway unreachable'}, retry ${attempt}${asked ? ` in ${asked} s` : ''}`,
       });
+      // The gateway said how long to wait (a used-up allowance, a restart): wait that long, not
+      // less, as far as the deadline allows; the backoff's own delay follows.
+      if (asked) {
+        const wait = Math.min(asked * 1000, options.deadline - Date.now());
+        if (wait > 0) await pause(wait, options.signal);
+        if (options.signal.aborted || Date.now() >= options.deadline) return false;
+      }
       return true;
     },
+  });
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts (on the global timers, which tests can fake). */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }
 
