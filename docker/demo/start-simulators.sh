@@ -1,18 +1,11 @@
 #!/usr/bin/env bash
-# Starts every target simulator of the demo on this container's loopback (they bind 127.0.0.1);
-# simulators-proxy, in the same network namespace, makes them reachable from the other containers.
-# Exits (and the container restarts) when any simulator stops.
+# Starts the demo's plant on this container's loopback: every target simulator in one process
+# (server/src/demo/plant-main.ts, ports in its COMPOSE_DEMO_PORTS), with Opcenter's cell recipe
+# linked to the OPC UA CNC cell as in the embedded demo, so a FeedRate write changes the spindle
+# load the gateway measures. simulators-proxy, in the same network namespace, makes them reachable
+# from the other containers. The container restarts if the plant stops.
 set -euo pipefail
 cd /app
-pids=()
-for sim in "opcenter 18801" "factorytalk 18802" "aveva 18803" "cmms 18804" "opcua 4840"; do
-  read -r kind port <<<"$sim"
-  node server/dist/targets/sim-main.js "$kind" --port "$port" &
-  pids+=("$!")
-done
-stop() { kill "${pids[@]}" 2>/dev/null || true; }
-trap 'stop; exit 0' TERM INT
-wait -n
-echo "a simulator stopped; stopping the others" >&2
-stop
-exit 1
+# A new tool wears out in minutes rather than hours, so the demo shows a compensation within a minute.
+export LOOPGATE_CNC_WEAR_PER_SECOND="${LOOPGATE_CNC_WEAR_PER_SECOND:-0.04}"
+exec node server/dist/demo/plant-main.js

@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadConfig } from '../../server/src/config/config';
+import { COMPOSE_DEMO_PORTS } from '../../server/src/demo/plant-main';
 import { parseTargetGovernance } from '../../server/src/gateway/config/target-governance';
 import { defaultAdapterFactory } from '../../server/src/gateway/gateway.module';
 
@@ -102,8 +103,10 @@ describe('docker/ compose files', () => {
       expect(url.hostname).toBe('simulators');
       expect(forwarded).toContain(Number(url.port));
     }
+    // The container runs the linked plant on the ports plant-main defaults to; the proxy forwards each.
     const script = fs.readFileSync(path.join(DOCKER, 'demo', 'start-simulators.sh'), 'utf8');
-    const started = [...script.matchAll(/"[a-z]+ (\d+)"/g)].map((m) => Number(m[1]));
+    expect(script).toMatch(/^exec node server\/dist\/demo\/plant-main\.js$/m);
+    const started = Object.values(COMPOSE_DEMO_PORTS);
     const proxied = [...proxy.matchAll(/proxy_pass 127\.0\.0\.1:(\d+);/g)].map((m) => Number(m[1]));
     expect(proxied.sort()).toEqual(started.sort());
   });

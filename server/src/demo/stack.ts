@@ -4,11 +4,11 @@ import * as path from 'node:path';
 import type { TargetKind } from '@loopgate/contracts';
 import { startGateway, type Gateway } from '../app';
 import { loadConfig, type LoopgateConfig } from '../config/config';
-import type { CncCellSimulator } from '../targets/opcua/simulator';
 import type { RunningSimulator } from '../targets/sim-kit';
 import { targetDefinition } from '../targets/registry';
 import { ApiCallError, ApiClient } from './api-client';
 import { DEMO_PASSWORD, DEMO_USERS, readDemoAutonomy, readDemoSite } from './demo-site';
+import { startDemoPlant } from './plant';
 import { publishRuleSets } from './rule-sets';
 import { freePort } from '../common/free-port';
 
@@ -68,18 +68,21 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   // A new tool wears out in minutes rather than hours, so the demo shows a compensation within a minute.
   process.env.LOOPGATE_CNC_WEAR_PER_SECOND ??= '0.04';
   try {
-    for (const target of readDemoSite(DEMO_SITE_FILE)) {
-      const { simulator } = targetDefinition(target.kind);
-      if (!simulator) throw new Error(`demo target ${target.instance}: ${target.kind} has no simulator`);
-      const port = target.kind === 'opcua' ? (options.opcuaPort ?? 4840) : (options.simulatorPorts?.[target.kind] ?? 0);
-      const sim = await simulator.start({ port });
-      opened.push(sim);
-      simulators[target.kind] = sim;
+    const site = readDemoSite(DEMO_SITE_FILE);
+    const plant = await startDemoPlant(
+      site.map((target) => target.kind),
+      {
+        ports: { ...options.simulatorPorts, opcua: options.opcuaPort ?? 4840 },
+      },
+    );
+    opened.push(plant);
+    Object.assign(simulators, plant.simulators);
+    for (const target of site) {
+      const sim = plant.simulators[target.kind]!;
       instances[target.kind] = target.instance;
       // The file's connection points at the compose demo's simulators; here they run in this process.
-      targets.push({ ...target, connection: simulator.connection(sim) });
+      targets.push({ ...target, connection: targetDefinition(target.kind).simulator!.connection(sim) });
     }
-    linkRecipeToCell(simulators);
     // The site file holds the simulators' credentials: readable by this user only. The Node-RED process
     // sees none of the gateway's environment: the flows' OPC UA port is passed to it here.
     const opcuaPort = String(simulators.opcua?.port ?? options.opcuaPort ?? 4840);
@@ -159,21 +162,4 @@ async function closeAll(parts: { close(): Promise<void> }[]): Promise<void> {
 }
 
 export { freePort } from '../common/free-port';
-
-/** The recipe the demo flow writes FeedRate to, at the Opcenter simulator. */
-export const DEMO_RECIPE = 'CNC_Cell_01/OP20';
-
-/**
- * The plant between the MES and the machine: a FeedRate applied to the cell's recipe at Opcenter is
- * downloaded to the CNC cell, so the cell runs at it and its spindle load answers the write (the
- * effect the gateway measures). Writes to other recipes stay in the MES.
- */
-function linkRecipeToCell(simulators: Partial<Record<TargetKind, RunningSimulator>>): void {
-  const mes = simulators.opcenter;
-  const cell = simulators.opcua as CncCellSimulator | undefined;
-  if (!mes || !cell) return;
-  mes.onApplied((entry) => {
-    if (entry.object === DEMO_RECIPE && entry.parameter === 'FeedRate' && typeof entry.value === 'number')
-      cell.downloadFeedRate(entry.value, entry.object);
-  });
-}
+export { DEMO_RECIPE } from './plant';
