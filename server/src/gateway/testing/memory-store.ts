@@ -39,6 +39,15 @@ export class MemoryGatewayStore implements GatewayStore {
     if (changes.some((change) => change.kind === 'rows'))
       throw new Error('the memory store has no tables for row changes');
     const states = new Map<string, CommandState>();
+    // A request id names one command, as the databases' unique index has it.
+    const requestIds = new Map<string, string>();
+    for (const change of changes) {
+      if (change.kind !== 'command') continue;
+      const { id, requestId } = change.command;
+      const owner = requestIds.get(requestId) ?? [...this.commands.values()].find((c) => c.requestId === requestId)?.id;
+      if (owner !== undefined && owner !== id) throw new Error(`request id ${requestId} is taken by command ${owner}`);
+      requestIds.set(requestId, id);
+    }
     for (const change of changes) {
       if (change.kind !== 'command') continue;
       const current = states.get(change.command.id) ?? this.commands.get(change.command.id)?.state;
