@@ -11,6 +11,7 @@ import { AppModule } from './app.module';
 import { applyHttpSecurity } from './auth/hardening/http-security';
 import { configureApi } from './common/api-setup';
 import { loadConfig, type LoopgateConfig } from './config/config';
+import { lockDatabase, type ProcessLock } from './database/process-lock';
 import { FlowVersionsService } from './flows/services/flow-versions.service';
 import { mountNodeRed, type NodeRedProcess } from './red/node-red';
 
@@ -42,6 +43,21 @@ const CONSOLE_DIR = path.resolve(__dirname, '..', '..', 'editor', 'dist');
  * console.log(`listening on ${gateway.url}`);
  */
 export async function startGateway(config: LoopgateConfig = loadConfig()): Promise<Gateway> {
+  // On SQLite this process is the database's only gateway: a second start on the data folder is refused.
+  let lock: ProcessLock | undefined;
+  if (!config.databaseUrl) {
+    fs.mkdirSync(config.dataDir, { recursive: true });
+    lock = lockDatabase(path.resolve(config.dataDir, 'loopgate.db'));
+  }
+  try {
+    return await startLocked(config, lock);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
+}
+
+async function startLocked(config: LoopgateConfig, lock: ProcessLock | undefined): Promise<Gateway> {
   const tls =
     config.tlsCert && config.tlsKey
       ? { cert: fs.readFileSync(config.tlsCert), key: fs.readFileSync(config.tlsKey) }
@@ -54,6 +70,9 @@ export async function startGateway(config: LoopgateConfig = loadConfig()): Promi
     ...(tls ? { httpsOptions: tls } : {}),
   });
   app.enableShutdownHooks();
+  // Nest closes the HTTP server after the modules stopped, also on SIGTERM (which then ends the
+  // process without an exit event): the database is let go then.
+  if (lock) (app.getHttpServer() as NodeJS.EventEmitter).once('close', () => lock.release());
   app.disable('x-powered-by');
   // Behind a reverse proxy the client's address comes from X-Forwarded-For, but only from the
   // proxies named here: the login throttle is keyed by it and must not take a client's word.
@@ -89,8 +108,12 @@ export async function startGateway(config: LoopgateConfig = loadConfig()): Promi
     url,
     ...(nodeRed ? { nodeRed } : {}),
     async close() {
-      await nodeRed?.stop();
-      await app.close();
+      try {
+        await nodeRed?.stop();
+        await app.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }

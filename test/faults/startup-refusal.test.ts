@@ -1,7 +1,8 @@
 /**
  * The gateway as a real process refuses a configuration that cannot work or would lose commands:
  * one line per problem naming the variable, a documented exit code (2 configuration, 3 unreachable
- * service), no stack trace, and an unreachable database or Kafka reported within 5 seconds.
+ * service, 4 a SQLite database another gateway runs on), no stack trace, and an unreachable database or
+ * Kafka reported within 5 seconds.
  *
  * Timing is asserted where it can be measured without the machine's load in it: the checks'
  * own time, in this process (`preflight`, the code the gateway runs first). Around a real process
@@ -18,7 +19,9 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/src/config/config';
 import { EXIT_CODES, PREFLIGHT_TIMEOUT_MS, preflight, UnreachableError } from '../../server/src/config/preflight';
+import { startGateway as startGatewayProcess, stopGateway } from '../scale/support/gateway-processes';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
+import { freePort } from '../support/ports';
 import { ensureServices } from '../support/services';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -123,6 +126,25 @@ afterAll(async () => {
 });
 
 describe('start-up refusals', () => {
+  it('refuses a second gateway on a SQLite database another one runs on (exit 4); a killed one leaves no lock behind', async () => {
+    const shared = fs.mkdtempSync(path.join(os.tmpdir(), 'lg-inuse-'));
+    const first = await startGatewayProcess(await freePort(), { LOOPGATE_DATA_DIR: shared });
+    try {
+      const second = await runGateway({ LOOPGATE_DATA_DIR: shared });
+      expect(second.code, second.stderr).toBe(EXIT_CODES.inUse);
+      expect(second.stderr.trim().split('\n')).toHaveLength(1);
+      expect(second.stderr).toContain(`in use by another gateway process (pid ${first.child.pid}`);
+      // kill -9 leaves the lock file; the next start sees its holder is gone and runs.
+      await stopGateway(first, 'SIGKILL');
+      const next = await startGatewayProcess(await freePort(), { LOOPGATE_DATA_DIR: shared });
+      await stopGateway(next);
+      expect(fs.existsSync(path.join(shared, 'loopgate.db.lock'))).toBe(false);
+    } finally {
+      await stopGateway(first, 'SIGKILL');
+      fs.rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
   it('refuses the Kafka bus on a per-process SQLite database (exit 2)', async () => {
     const exit = await runGateway({ LOOPGATE_BUS: 'kafka', LOOPGATE_KAFKA_BROKERS: brokers.join(',') });
     expectOneLineRefusal(exit, EXIT_CODES.config, 'LOOPGATE_BUS');

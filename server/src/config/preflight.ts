@@ -12,7 +12,7 @@ import { ConfigError, resolveSecrets, type LoopgateConfig } from './config';
  * 2 the configuration is invalid or could lose data; 3 a service it names (database, Kafka) does not answer;
  * 1 anything else (a bug: reported with its stack).
  */
-export const EXIT_CODES = { failure: 1, config: 2, unreachable: 3 } as const;
+export const EXIT_CODES = { failure: 1, config: 2, unreachable: 3, inUse: 4 } as const;
 
 /** A service named in the configuration does not answer: the gateway refuses to start rather than retry silently. */
 export class UnreachableError extends Error {
