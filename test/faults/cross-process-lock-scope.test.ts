@@ -15,13 +15,12 @@ import { startFactoryTalkSimulator, type FactoryTalkSimulator } from '../../serv
 import {
   assertBuilt,
   GatewayApi,
-  startGateway,
+  startGatewaysOnDatabase,
   stopGateway,
   TOKEN,
   type GatewayProcess,
 } from '../scale/support/gateway-processes';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { freePort } from '../support/ports';
 import { ensureServices } from '../support/services';
 
 const INSTANCE = 'ft-scope';
@@ -56,18 +55,8 @@ beforeAll(async () => {
       ],
     }),
   );
-  // One after the other: the first runs the migrations.
-  for (const name of ['a', 'b']) {
-    const dataDir = path.join(dir, name);
-    fs.mkdirSync(dataDir);
-    gateways.push(
-      await startGateway(await freePort(), {
-        LOOPGATE_DATA_DIR: dataDir,
-        LOOPGATE_SITE_FILE: siteFile,
-        LOOPGATE_DATABASE_URL: db.location,
-      }),
-    );
-  }
+  const started = await startGatewaysOnDatabase(db.location, dir, ['a', 'b'], { LOOPGATE_SITE_FILE: siteFile });
+  gateways.push(...started.map((s) => s.gateway));
 }, 120_000);
 
 afterAll(async () => {

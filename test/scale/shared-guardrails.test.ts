@@ -19,7 +19,6 @@ import {
   type OpcenterSimulator,
 } from '../../server/src/targets/opcenter/simulator';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { freePort } from '../support/ports';
 import { ensureServices } from '../support/services';
 import { awaitStableGroup, uniqueNames } from './support/bus-fixtures';
 import {
@@ -27,6 +26,7 @@ import {
   GatewayApi,
   ADMIN_PASSWORD,
   startGateway,
+  startGatewaysOnDatabase,
   stopGateway,
   TOKEN,
   type GatewayProcess,
@@ -93,17 +93,10 @@ async function startAll(bus: 'outbox' | 'kafka'): Promise<void> {
           LOOPGATE_KAFKA_SESSION_TIMEOUT_MS: '6000',
         }
       : {};
-  // One after the other: the first runs the migrations.
-  for (const name of ['a', 'b', 'c']) {
-    const dataDir = path.join(dir, name);
-    fs.mkdirSync(dataDir);
-    const env = {
-      LOOPGATE_DATA_DIR: dataDir,
-      LOOPGATE_SITE_FILE: siteFile,
-      LOOPGATE_DATABASE_URL: db.location,
-      ...kafka,
-    };
-    const gateway = await startGateway(await freePort(), env);
+  for (const { gateway, env } of await startGatewaysOnDatabase(db.location, dir, ['a', 'b', 'c'], {
+    LOOPGATE_SITE_FILE: siteFile,
+    ...kafka,
+  })) {
     envOf.set(gateway.port, env);
     gateways.push(gateway);
   }

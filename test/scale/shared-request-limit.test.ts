@@ -11,12 +11,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
-import { freePort } from '../support/ports';
 import { ensureServices } from '../support/services';
 import {
   ADMIN_PASSWORD,
   assertBuilt,
-  startGateway,
+  startGatewaysOnDatabase,
   stopGateway,
   TOKEN,
   type GatewayProcess,
@@ -34,20 +33,12 @@ beforeAll(async () => {
   await ensureServices(['postgres']);
   db = await createTestDatabase('postgres', { name: 'requestlimit' });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-requestlimit-'));
-  // One after the other: the first runs the migrations.
-  for (const name of ['a', 'b', 'c']) {
-    const dataDir = path.join(dir, name);
-    fs.mkdirSync(dataDir);
-    gateways.push(
-      await startGateway(await freePort(), {
-        LOOPGATE_DATA_DIR: dataDir,
-        LOOPGATE_DATABASE_URL: db.location,
-        LOOPGATE_API_REQUESTS_PER_MINUTE: String(PER_PRINCIPAL),
-        LOOPGATE_API_ANONYMOUS_REQUESTS_PER_MINUTE: String(PER_ADDRESS),
-        LOOPGATE_TRUST_PROXY: 'loopback',
-      }),
-    );
-  }
+  const started = await startGatewaysOnDatabase(db.location, dir, ['a', 'b', 'c'], {
+    LOOPGATE_API_REQUESTS_PER_MINUTE: String(PER_PRINCIPAL),
+    LOOPGATE_API_ANONYMOUS_REQUESTS_PER_MINUTE: String(PER_ADDRESS),
+    LOOPGATE_TRUST_PROXY: 'loopback',
+  });
+  gateways.push(...started.map((s) => s.gateway));
 }, 180_000);
 
 afterAll(async () => {

@@ -223,8 +223,10 @@ describe(`the demo, used for ${MINUTES} minutes at 1024×768`, () => {
       const o = await operatorApi.get<WriteBackOutcome>(`/writebacks/${revertId}`);
       return o.state === 'applied' || o.state === 'reverted' ? o : undefined;
     }, 60_000);
-    const ledger = stack.simulators.opcenter!.ledger().filter((e) => e.parameter === landed.parameter);
-    expect(ledger.at(-1)?.value).toBe(landed.newValue);
+    // The MES took the revert's write (the AI may propose again after it, and the walk signs what it asks).
+    const write = stack.simulators.opcenter!.ledger().find((e) => e.externalRef === revertId);
+    expect(write?.value).toBe(landed.newValue);
+    expect(reverted!.from).toContain(`→ ${String(landed.newValue)} `);
     expect(operator.errors).toEqual([]);
     expect(engineer.errors).toEqual([]);
   });

@@ -10,6 +10,7 @@ import type {
   WriteBackOutcome,
   WriteBackRequest,
 } from '@loopgate/contracts';
+import { freePort } from '../../support/ports';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
 export const MAIN = path.join(ROOT, 'server', 'dist', 'main.js');
@@ -60,6 +61,27 @@ export async function startGateway(port: number, env: Record<string, string>): P
   }
   child.kill('SIGKILL');
   throw new Error(`gateway on ${port} not ready within 60 s:\n${output}`);
+}
+
+/**
+ * `names.length` gateway processes on one PostgreSQL database, each with its own data folder
+ * `<dir>/<name>`, started one after the other (the first runs the migrations); `env` is added to
+ * each. Returns them with the environment each was started with (to restart one the same way).
+ */
+export async function startGatewaysOnDatabase(
+  databaseUrl: string,
+  dir: string,
+  names: readonly string[],
+  env: Record<string, string> = {},
+): Promise<{ gateway: GatewayProcess; env: Record<string, string> }[]> {
+  const started: { gateway: GatewayProcess; env: Record<string, string> }[] = [];
+  for (const name of names) {
+    const dataDir = path.join(dir, name);
+    fs.mkdirSync(dataDir, { recursive: true });
+    const processEnv = { LOOPGATE_DATA_DIR: dataDir, LOOPGATE_DATABASE_URL: databaseUrl, ...env };
+    started.push({ gateway: await startGateway(await freePort(), processEnv), env: processEnv });
+  }
+  return started;
 }
 
 export async function stopGateway(
