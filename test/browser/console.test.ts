@@ -82,7 +82,9 @@ async function waitForState(view: ConsolePage, commandId: string, state: string)
 
 beforeAll(async () => {
   assertConsoleBuilt();
-  stack = await startTestStack();
+  // The cases share keys: a revert in one must not hold the AI writes of the next (the hold after a
+  // revert is shown in test/e2e/demo.test.ts and the engine spec).
+  stack = await startTestStack({ guardrails: { revertHoldSeconds: 0 } });
   service = new ApiClient(stack.url, stack.serviceToken);
   browser = await launchChromium();
   operator = await openConsole(browser, stack.url);

@@ -135,7 +135,7 @@ describe('live demo', () => {
     await operator.post('/targets/opcenter-demo/resume', { reason: 'HMI flag check done' });
   });
 
-  it("follows a person's revert: the flow's next proposal starts from the restored feed rate", async () => {
+  it("follows a person's revert: the flow's next proposal starts from the restored feed rate, and is held", async () => {
     const record = await eventually(appliedFeedRate, 60_000, 1_000);
     const revert = await operator.post<WriteBackOutcome>(`/writebacks/${record.commandId}/revert`, {
       reason: 'the operator prefers the value before',
@@ -161,6 +161,8 @@ describe('live demo', () => {
       500,
     );
     expect(next.newValue).toBeGreaterThanOrEqual(Math.ceil((prior * 0.95) / 10) * 10);
+    // The person's revert holds the AI's writes to the key, as an override does (the demo: 120 s).
+    expect(next).toMatchObject({ state: 'rejected', reasonCode: 'OVERRIDE_HOLD' });
   });
 
   it('keeps an audit chain that verifies', async () => {

@@ -30,6 +30,8 @@ export interface DemoStackOptions {
   logLevel?: LoopgateConfig['logLevel'];
   /** The site's earned-autonomy section; default the demo site file's; `null` configures none. */
   autonomy?: Record<string, unknown> | null;
+  /** Guardrail settings laid over every target's from the demo site file (tests that share keys between cases). */
+  guardrails?: Record<string, unknown>;
 }
 
 export interface DemoStack {
@@ -81,7 +83,11 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       const sim = plant.simulators[target.kind]!;
       instances[target.kind] = target.instance;
       // The file's connection points at the compose demo's simulators; here they run in this process.
-      targets.push({ ...target, connection: targetDefinition(target.kind).simulator!.connection(sim) });
+      targets.push({
+        ...target,
+        connection: targetDefinition(target.kind).simulator!.connection(sim),
+        ...(options.guardrails ? { guardrails: { ...target.guardrails, ...options.guardrails } } : {}),
+      });
     }
     // The site file holds the simulators' credentials: readable by this user only. The Node-RED process
     // sees none of the gateway's environment: the flows' OPC UA port is passed to it here.

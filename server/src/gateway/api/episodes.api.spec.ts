@@ -17,7 +17,9 @@ beforeAll(async () => {
     {
       instance: 'opc-1',
       fake,
-      guardrails: { limits: [{ parameter: 'FeedRate', min: 100, max: 5000, maxStepPercent: 5 }] },
+      // The cases share one key: the revert of one must not hold the AI writes of the next (the
+      // hold after a revert is the engine spec's case).
+      guardrails: { limits: [{ parameter: 'FeedRate', min: 100, max: 5000, maxStepPercent: 5 }], revertHoldSeconds: 0 },
     },
   ]);
 });

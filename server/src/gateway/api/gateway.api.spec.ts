@@ -32,6 +32,9 @@ beforeAll(async () => {
         interlocks: [{ parameter: 'Interlock*' }],
         limits: [{ parameter: 'FeedRate', min: 100, max: 5000 }],
         retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 5 },
+        // The cases share one key: a revert in one must not hold the AI writes of the next (the
+        // hold after a revert is the engine spec's case).
+        revertHoldSeconds: 0,
       },
       approvals: [{ name: 'lot release', actions: ['release-lot'], requiresQuality: true }],
     },

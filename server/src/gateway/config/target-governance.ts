@@ -77,6 +77,7 @@ export class GuardrailsSchema {
 
   @IsOptional() @IsNumber(finite) @IsPositive() maxTtlSeconds?: number;
   @IsOptional() @IsNumber(finite) @Min(0) overrideHoldSeconds?: number;
+  @IsOptional() @IsNumber(finite) @Min(0) revertHoldSeconds?: number;
 
   @IsOptional()
   @ValidateNested()
@@ -165,6 +166,7 @@ export function parseTargetGovernance(
       limits: (guardrails.limits ?? []).map(strip),
       ...(guardrails.maxTtlSeconds !== undefined ? { maxTtlSeconds: guardrails.maxTtlSeconds } : {}),
       overrideHoldSeconds: guardrails.overrideHoldSeconds ?? DEFAULT_POLICY.overrideHoldSeconds,
+      ...(guardrails.revertHoldSeconds !== undefined ? { revertHoldSeconds: guardrails.revertHoldSeconds } : {}),
       retry: { ...DEFAULT_RETRY, ...(guardrails.retry ? strip(guardrails.retry) : {}) },
     },
     approvals: (schema.approvals ?? []).map(strip),

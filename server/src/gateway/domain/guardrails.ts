@@ -50,6 +50,8 @@ export interface GuardrailPolicy {
   maxTtlSeconds?: number;
   /** How long AI writes to a key are held after an operator overrode a value the gateway wrote. */
   overrideHoldSeconds: number;
+  /** How long AI writes to a key are held after a person reverted a write to it; `overrideHoldSeconds` when absent. */
+  revertHoldSeconds?: number;
   retry: RetryPolicy;
 }
 
@@ -310,7 +312,7 @@ export function judgeAdmission(state: AdmissionState, admission: Admission): Adm
   if (admission.heldByOverride && state.holdUntil !== undefined && state.holdUntil > time) {
     throw new AdmissionRefusedError(admission.key, {
       code: 'OVERRIDE_HOLD',
-      message: `an operator overrode this value; AI writes are held until ${new Date(state.holdUntil).toISOString()}`,
+      message: `an operator overrode or reverted this value; AI writes are held until ${new Date(state.holdUntil).toISOString()}`,
       blockedUntil: state.holdUntil,
       retryAfterMs: state.holdUntil - time,
     });

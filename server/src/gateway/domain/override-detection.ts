@@ -59,10 +59,21 @@ export class OverrideTracker {
   }
 
   /** The gateway applied `value` to `key`: later reads are compared with it. */
-  recordWrite(key: string, value: ParameterValue | null, commandId: string, at: string): KeyWriteState {
+  /** The gateway's own write landed; `holdUntil` (a person's revert) holds the AI's writes to the key until then. */
+  recordWrite(
+    key: string,
+    value: ParameterValue | null,
+    commandId: string,
+    at: string,
+    holdUntil?: string,
+  ): KeyWriteState {
     this.unconfirmed.delete(key);
     const previous = this.states.get(key);
-    const state: KeyWriteState = { key, value, commandId, writtenAt: at, holdUntil: previous?.holdUntil };
+    const held = [previous?.holdUntil, holdUntil]
+      .filter((t): t is string => t !== undefined)
+      .sort()
+      .at(-1);
+    const state: KeyWriteState = { key, value, commandId, writtenAt: at, holdUntil: held };
     this.put(state);
     return state;
   }

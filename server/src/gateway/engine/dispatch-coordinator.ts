@@ -176,6 +176,18 @@ export class DispatchCoordinator {
     return pending;
   }
 
+  /**
+   * A person's revert landed: the AI's writes to the key are held as after an operator's override
+   * (the target's `revertHoldSeconds`, else `overrideHoldSeconds`), so the episode just undone is
+   * not started again at once.
+   */
+  private revertHold(command: Command, at: string): string | undefined {
+    if (!command.revertOf || command.initiator !== 'human') return undefined;
+    const policy = this.ctx.targets.get(command.target.instance)?.policy;
+    const seconds = policy?.revertHoldSeconds ?? policy?.overrideHoldSeconds ?? 0;
+    return seconds > 0 ? new Date(Date.parse(at) + seconds * 1000).toISOString() : undefined;
+  }
+
   /** Ends a command in a terminal state: stored with its audit record (and the key's last write). */
   async finish(
     command: Command,
@@ -188,7 +200,11 @@ export class DispatchCoordinator {
     const done = moveTo(command, state, { decidedAt: command.decidedAt ?? at, ...patch }, at);
     const extra: StoreChange[] = [];
     if (state === 'applied' || state === 'reverted') {
-      extra.push({ kind: 'key-state', state: this.overrides.written(done, done.appliedAt ?? at) });
+      const writtenAt = done.appliedAt ?? at;
+      extra.push({
+        kind: 'key-state',
+        state: this.overrides.written(done, writtenAt, this.revertHold(done, writtenAt)),
+      });
     }
     if (state === 'rejected' && done.reasonCode) this.ctx.observer.refused?.(done.target.instance, done.reasonCode);
     if (state === 'failed' && done.reasonCode)

@@ -461,7 +461,7 @@ export class CommandDispatcher {
       throw new DispatchRefusal(
         'rejected',
         'OVERRIDE_HOLD',
-        `an operator overrode this value; AI writes are held until ${until}`,
+        `an operator overrode or reverted this value; AI writes are held until ${until}`,
       );
     }
     const step = checkStep(runtime.policy, subject, prior.value);

@@ -386,7 +386,7 @@ export class Intake {
     const until = holdUntil ? Date.parse(holdUntil) : NaN;
     return {
       code: 'OVERRIDE_HOLD',
-      message: `an operator overrode this value; AI writes are held until ${holdUntil}`,
+      message: `an operator overrode or reverted this value; AI writes are held until ${holdUntil}`,
       ...(Number.isFinite(until) ? { blockedUntil: until, retryAfterMs: Math.max(0, until - this.ctx.now()) } : {}),
     };
   }

@@ -45,8 +45,8 @@ export class OverrideWatch {
   }
 
   /** This process applied `command` to its key: the key is watched from here. */
-  written(command: Command, at: string): KeyWriteState {
-    const state = this.tracker.recordWrite(command.orderingKey, command.newValue ?? null, command.id, at);
+  written(command: Command, at: string, holdUntil?: string): KeyWriteState {
+    const state = this.tracker.recordWrite(command.orderingKey, command.newValue ?? null, command.id, at, holdUntil);
     this.writtenHere.delete(command.orderingKey);
     this.writtenHere.set(command.orderingKey, command.id);
     if (this.writtenHere.size > this.maxKeys) this.writtenHere.delete(this.writtenHere.keys().next().value as string);

@@ -766,7 +766,8 @@ describe('AI episodes', () => {
   });
 
   it('refuses to revert an episode a person wrote after, and a write that is not the AI’s', async () => {
-    const { fake, h } = await start();
+    // No hold after a revert here: the AI's next write is what this case looks at.
+    const { fake, h } = await start({ policy: { revertHoldSeconds: 0 } });
     const ai = await h.submitAndSettle(setRequest(fake, { value: 980 }));
     const person = await h.submitAndSettle(setRequest(fake, { value: 990, initiator: 'human' }), OPERATOR);
     expect(await h.engine.episodeOf(ai.commandId)).toMatchObject({ open: false, valueBefore: 1000 });
@@ -787,6 +788,33 @@ describe('AI episodes', () => {
 });
 
 describe('operator authority', () => {
+  it("holds the AI's writes to a key after a person reverted it, as after an override; people still write", async () => {
+    const { fake, h, store } = await start({ policy: { overrideHoldSeconds: 60 } });
+    const steps = [];
+    for (const value of [960, 920, 880]) steps.push(await h.submitAndSettle(setRequest(fake, { value })));
+    const { outcome } = await h.engine.revertEpisode(steps[0].commandId, 'feed rate drifted', OPERATOR);
+    expect(await h.settle(outcome.commandId)).toMatchObject({ state: 'reverted', newValue: 1000 });
+    const { outcome: held } = await h.engine.submit(setRequest(fake, { value: 960 }), SERVICE);
+    expect(held).toMatchObject({ state: 'rejected', reasonCode: 'OVERRIDE_HOLD' });
+    expect(held.message).toContain('reverted');
+    const blockedUntil = Date.parse(held.blockedUntil!);
+    expect(blockedUntil - Date.now()).toBeGreaterThan(50_000);
+    expect(blockedUntil - Date.now()).toBeLessThanOrEqual(60_000);
+    // The hold is stored with the key's last write, so every gateway process judges it.
+    const key = (await h.engine.get(steps[0].commandId))!.orderingKey;
+    expect(store.keyStates.get(key)?.holdUntil).toBe(held.blockedUntil);
+    expect(fake.appliedTo(FEED).map((e) => e.value)).toEqual([960, 920, 880, 1000]);
+    const person = await h.submitAndSettle(setRequest(fake, { value: 990, initiator: 'human' }), OPERATOR);
+    expect(person.state).toBe('applied');
+  });
+
+  it('holds for revertHoldSeconds when the site sets it apart from the override hold, and not at all at 0', async () => {
+    const { fake, h } = await start({ policy: { overrideHoldSeconds: 600, revertHoldSeconds: 0 } });
+    const applied = await h.submitAndSettle(setRequest(fake, { value: 960 }));
+    await h.settle((await h.engine.revert(applied.commandId, 'one step', OPERATOR)).outcome.commandId);
+    expect((await h.submitAndSettle(setRequest(fake, { value: 970 }))).state).toBe('applied');
+  });
+
   it('reverts an applied write through the same ordered path, linked and audited', async () => {
     const { fake, h, store } = await start();
     const applied = await h.submitAndSettle(setRequest(fake, { value: 1010 }));
