@@ -14,6 +14,7 @@ import { AdmissionRefusedError } from '../../server/src/gateway/domain/guardrail
 import { CommandConflictError, type GatewayStore, type OutboxRow } from '../../server/src/gateway/engine/ports';
 import { GATEWAY_ENTITIES } from '../../server/src/gateway/persistence/entities';
 import { TypeOrmGatewayStore } from '../../server/src/gateway/persistence/gateway-store';
+import { storedCommand } from '../../server/src/gateway/testing/commands';
 import { MemoryGatewayStore } from '../../server/src/gateway/testing/memory-store';
 import { createTestDatabase, databaseKinds, type TestDatabase } from '../support/databases';
 
@@ -76,30 +77,8 @@ const STORES: [string, () => Promise<Opened>][] = [
 
 const T0 = Date.parse('2026-12-04T06:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
-
-function command(id: string, patch: Partial<Command> = {}): Command {
-  return {
-    id,
-    requestId: `req-${id}`,
-    state: 'queued',
-    target: { kind: 'opcenter', instance: 'opc-a' },
-    object: { type: 'recipe-parameter', id: 'R1', equipment: { site: 'S1' } },
-    action: 'set-parameter',
-    parameter: 'FeedRate',
-    value: 10,
-    priorValue: null,
-    orderingKey: 'opc-a|recipe-parameter|R1|FeedRate',
-    reason: 'contract',
-    notAfter: at(600),
-    initiator: 'ai',
-    requestedBy: 'token:x',
-    lineage: { inferenceId: `inf-${id}`, score: 0.93 },
-    attempts: 0,
-    receivedAt: at(0),
-    updatedAt: at(0),
-    ...patch,
-  };
-}
+const command = (id: string, patch: Partial<Command> = {}): Command =>
+  storedCommand(id, { notAfter: at(600), receivedAt: at(0), updatedAt: at(0), ...patch });
 
 const bus = (c: Command) => ({ commandId: c.id, orderingKey: c.orderingKey, targetInstance: c.target.instance });
 

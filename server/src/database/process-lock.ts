@@ -98,7 +98,8 @@ export function lockDatabase(database: string, options: ProcessLockOptions = {})
       clearInterval(heartbeat);
       held.delete(file);
       // Only our own lock: never remove one another process took over.
-      if (readHolder(file)?.pid === me.pid && readHolder(file)?.host === me.host) fs.rmSync(file, { force: true });
+      const holder = readHolder(file);
+      if (holder?.pid === me.pid && holder.host === me.host) fs.rmSync(file, { force: true });
     },
   };
   return lock;

@@ -63,7 +63,6 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
   if (options.fresh) fs.rmSync(dataDir, { recursive: true, force: true });
   fs.mkdirSync(dataDir, { recursive: true });
 
-  const simulators: Partial<Record<TargetKind, RunningSimulator>> = {};
   const instances: Partial<Record<TargetKind, string>> = {};
   const targets: Record<string, unknown>[] = [];
   const opened: { close(): Promise<void> }[] = [];
@@ -78,9 +77,9 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
       },
     );
     opened.push(plant);
-    Object.assign(simulators, plant.simulators);
+    const { simulators } = plant;
     for (const target of site) {
-      const sim = plant.simulators[target.kind]!;
+      const sim = simulators[target.kind]!;
       instances[target.kind] = target.instance;
       // The file's connection points at the compose demo's simulators; here they run in this process.
       targets.push({

@@ -58,8 +58,10 @@ export class OverrideTracker {
     if (this.unconfirmed.size > this.maxKeys) this.unconfirmed.delete(this.unconfirmed.keys().next().value as string);
   }
 
-  /** The gateway applied `value` to `key`: later reads are compared with it. */
-  /** The gateway's own write landed; `holdUntil` (a person's revert) holds the AI's writes to the key until then. */
+  /**
+   * The gateway applied `value` to `key`: later reads are compared with it. `holdUntil` (a person's
+   * revert) holds the AI's writes to the key until then; a later hold already there stays.
+   */
   recordWrite(
     key: string,
     value: ParameterValue | null,
@@ -69,10 +71,7 @@ export class OverrideTracker {
   ): KeyWriteState {
     this.unconfirmed.delete(key);
     const previous = this.states.get(key);
-    const held = [previous?.holdUntil, holdUntil]
-      .filter((t): t is string => t !== undefined)
-      .sort()
-      .at(-1);
+    const held = !previous?.holdUntil || (holdUntil ?? '') > previous.holdUntil ? holdUntil : previous.holdUntil;
     const state: KeyWriteState = { key, value, commandId, writtenAt: at, holdUntil: held };
     this.put(state);
     return state;

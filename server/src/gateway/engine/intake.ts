@@ -317,13 +317,12 @@ export class Intake {
       updatedAt: at,
     };
     try {
-      await this.ctx.store.commit([{ kind: 'command', command: repeated, expectState: 'pending-approval' }]);
+      await this.ctx.journal.save(repeated, 'pending-approval');
     } catch (error) {
       // Signed, rejected or expired a moment ago: this proposal waits on its own.
       if (error instanceof CommandConflictError) return undefined;
       throw error;
     }
-    this.ctx.observer.outcome?.(repeated);
     return { created: false, outcome: toOutcome(repeated) };
   }
 

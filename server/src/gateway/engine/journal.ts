@@ -52,9 +52,12 @@ export class Journal {
     ];
   }
 
-  /** Stores a command change that needs no audit record of its own (a progress step, a link). */
-  async save(command: Command): Promise<Command> {
-    await this.store.commit([{ kind: 'command', command }]);
+  /**
+   * Stores a command change that needs no audit record of its own (a progress step, a link);
+   * `expectState` commits only while the stored command is still in that state.
+   */
+  async save(command: Command, expectState?: Command['state']): Promise<Command> {
+    await this.store.commit([expectState ? { kind: 'command', command, expectState } : { kind: 'command', command }]);
     this.observer.outcome?.(command);
     return command;
   }

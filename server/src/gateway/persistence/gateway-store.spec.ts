@@ -10,6 +10,7 @@ import type { Command } from '../domain/command';
 import { CommandConflictError } from '../engine/ports';
 import { GATEWAY_ENTITIES } from './entities';
 import { StoreFencedError, TypeOrmGatewayStore } from './gateway-store';
+import { storedCommand } from '../testing/commands';
 import { rowToAudit } from './row-mappers';
 
 const opened: { dataSource: DataSource; dir: string }[] = [];
@@ -29,29 +30,13 @@ afterEach(async () => {
   }
 });
 
-function command(id: string, requestId: string): Command {
-  const at = new Date().toISOString();
-  return {
-    id,
+/** The stored command of these cases: target `t`, request id `requestId`. */
+const command = (id: string, requestId: string): Command =>
+  storedCommand(id, {
     requestId,
-    state: 'queued',
     target: { kind: 'opcenter', instance: 't' },
-    object: { type: 'recipe-parameter', id: 'R1', equipment: { site: 'S1' } },
-    action: 'set-parameter',
-    parameter: 'FeedRate',
-    value: 10,
-    priorValue: null,
     orderingKey: 't|recipe-parameter|R1|FeedRate',
-    reason: 'test',
-    notAfter: at,
-    initiator: 'ai',
-    requestedBy: 'token:x',
-    lineage: { inferenceId: 'i1', score: 0.93 },
-    attempts: 0,
-    receivedAt: at,
-    updatedAt: at,
-  };
-}
+  });
 
 describe.each([
   ['native SQLite path', true],
