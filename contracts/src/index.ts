@@ -1,4 +1,6 @@
 export * from './writeback';
+export * from './targets';
+export * from './target-catalogue';
 export * from './audit';
 export * from './errors';
 export * from './ruleset';

@@ -1,6 +1,7 @@
 import type { ElectronicSignature } from './audit';
 import type { ValidationIssue } from './errors';
-import type { TargetKind, WriteBackAction } from './writeback';
+import type { TargetKind } from './target-catalogue';
+import type { WriteBackAction } from './writeback';
 
 /** Current version of the rule set file format; older files are migrated on load. */
 export const RULE_SET_SCHEMA_VERSION = 2;

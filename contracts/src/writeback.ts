@@ -1,3 +1,5 @@
+import type { TargetKind } from './target-catalogue';
+
 /** What a write-back can do to an ISA-95 object at a target. */
 export const WRITE_BACK_ACTIONS = [
   'set-parameter',
@@ -25,10 +27,6 @@ export const CHANGED_BY_ACTION: Record<Exclude<WriteBackAction, 'set-parameter'>
 
 /** Actions that create a record: before them there was none (their prior value is `null`). */
 export const CREATING_ACTIONS: readonly WriteBackAction[] = ['create-maintenance-work-order', 'create-quality-event'];
-
-/** The kinds of system the gateway can write to. */
-export const TARGET_KINDS = ['opcenter', 'factorytalk', 'aveva', 'cmms', 'opcua'] as const;
-export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** ISA-95 object types a write-back acts on. */
 export const ISA95_OBJECT_TYPES = ['equipment', 'work-order', 'material-lot', 'recipe-parameter'] as const;
@@ -197,6 +195,8 @@ export const REASON_CODES = [
   'OPERATOR_OVERRIDE',
   'UNKNOWN_TARGET',
   'UNSUPPORTED_ACTION',
+  /** The command lacks what its action needs at this target (a parameter, a value, a required detail), or names a detail it does not take. */
+  'INVALID_COMMAND',
   'TYPE_MISMATCH',
   'NOT_WRITABLE',
   'ACCESS_DENIED',

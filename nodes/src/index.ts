@@ -12,7 +12,6 @@ export {
 } from './lib/isa95';
 export { type RuleFiring } from './lib/lineage';
 export { livenessReport, type LivenessEntry, type LivenessReport } from './lib/liveness';
-export { TARGETS, type ActionSpec, type TargetSpec } from './lib/writeback/catalog';
 
 /** Every node type of the palette, in palette order. */
 export const NODE_TYPES = [

@@ -2,11 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { NODE_TYPES } from './index';
-import { TARGETS } from './lib/writeback/catalog';
+import { TARGET_CATALOGUE } from '@loopgate/contracts';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { exampleFiles } = require('../scripts/examples.js') as {
   exampleFiles(): Record<string, { type: string }[]>;
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { outputNodeHtml } = require('../scripts/output-node-html.js') as {
+  outputNodeHtml(kind: string, type: string): string;
 };
 
 const root = path.resolve(__dirname, '..');
@@ -27,7 +31,9 @@ describe('palette manifest', () => {
 
   it('registers each editor type with the name of its folder and help text', () => {
     for (const type of NODE_TYPES) {
-      const html = fs.readFileSync(path.join(root, 'src', type, `${type}.html`), 'utf8');
+      const source = fs.readFileSync(path.join(root, 'src', type, `${type}.html`), 'utf8');
+      const kind = /^<!-- loopgate:output-node ([a-z0-9-]+) -->$/m.exec(source)?.[1];
+      const html = kind ? outputNodeHtml(kind, type) : source;
       expect(html).toContain(`data-help-name="${type}"`);
       const registers = ['registerType', 'writeBackOutput', 'objectNode'].some((fn) =>
         html.includes(`${fn}('${type}'`),
@@ -36,8 +42,19 @@ describe('palette manifest', () => {
     }
   });
 
-  it('has one output node per target kind', () => {
-    for (const spec of Object.values(TARGETS)) expect(NODE_TYPES).toContain(spec.nodeType);
+  it('has one output node per target kind, its editor and help rendered from the description', () => {
+    for (const target of Object.values(TARGET_CATALOGUE)) {
+      expect(NODE_TYPES).toContain(target.nodeType);
+      const source = fs.readFileSync(path.join(root, 'src', target.nodeType, `${target.nodeType}.html`), 'utf8');
+      expect(source.trim()).toBe(`<!-- loopgate:output-node ${target.kind} -->`);
+      const html = outputNodeHtml(target.kind, target.nodeType);
+      expect(html).not.toMatch(/\{\{\w+\}\}/);
+      expect(html).toContain(`paletteLabel: '${target.paletteLabel}'`);
+      for (const action of target.actions) expect(html).toContain(`<li><b>${action.label}</b>: `);
+      for (const field of target.actions.flatMap((a) => a.details))
+        expect(html, field.name).toContain(`<code>${field.name}</code>`);
+    }
+    expect(() => outputNodeHtml('opcenter', 'cmms-out')).toThrow(/no target description/);
   });
 
   it('ships an example flow for Import → Examples for each use case', () => {

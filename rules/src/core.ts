@@ -35,7 +35,7 @@ export {
   checkDerivedExpression,
   derivedFactReads,
 } from './derived/derived-facts';
-export { WRITE_BACK_EVENT, checkWriteBackEvent, type ActionCatalogue, type CatalogueAction } from './file/event-check';
+export { WRITE_BACK_EVENT, checkWriteBackEvent, type ActionCatalogue } from './file/event-check';
 
 // The file format.
 export { MAX_CONDITION_DEPTH, RULE_SET_ID_PATTERN, parseRuleSetFile, type ParseOptions } from './file/parse';

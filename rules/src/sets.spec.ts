@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { WRITE_BACK_ACTIONS, type RuleSetFile } from '@loopgate/contracts';
-import { TARGETS } from '../../nodes/src/lib/writeback/catalog';
+import { TARGET_CATALOGUE } from '@loopgate/contracts';
 import { describe, expect, it } from 'vitest';
 import { LOOPGATE_RULE_OPTIONS, compileRuleSet } from './evaluator/evaluator';
 import { serializeRuleSet } from './file/canonical';
@@ -32,7 +32,10 @@ describe('rules/sets', () => {
     const text = readFileSync(join(SETS, file), 'utf8');
 
     it('is valid, with every event complete for its target’s action', () => {
-      const checked = validateRuleSetFile(text, { supportedActions: WRITE_BACK_ACTIONS, actionCatalogue: TARGETS });
+      const checked = validateRuleSetFile(text, {
+        supportedActions: WRITE_BACK_ACTIONS,
+        actionCatalogue: TARGET_CATALOGUE,
+      });
       expect(checked.success ? [] : checked.issues).toEqual([]);
     });
 

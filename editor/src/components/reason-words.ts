@@ -21,6 +21,7 @@ export const REASON_WORDS: Record<ReasonCode, string> = {
   OPERATOR_OVERRIDE: 'changed by an operator',
   UNKNOWN_TARGET: 'no such target',
   UNSUPPORTED_ACTION: 'the target cannot do this',
+  INVALID_COMMAND: 'incomplete for this action',
   TYPE_MISMATCH: 'wrong type of value',
   NOT_WRITABLE: 'not writable at the target',
   ACCESS_DENIED: 'the MES refused the gateway’s account',

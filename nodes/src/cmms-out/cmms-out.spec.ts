@@ -18,6 +18,6 @@ describeOutputNode('cmms', cmmsOut, {
     object: { type: 'equipment', id: 'CNC_Cell_01/Spindle' },
     details: { description: 'Bearing failure predicted within 72 h', priority: 2 },
   },
-  badMsg: { payload: {}, inference: INFERENCE, rule: RULE },
+  badMsg: { payload: { description: { not: 'text' } }, inference: INFERENCE, rule: RULE },
   badPath: '$.details.description',
 });

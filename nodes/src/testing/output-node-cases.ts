@@ -1,9 +1,8 @@
 import helper from 'node-red-node-test-helper';
-import type { TargetKind, WriteBackOutcome, WriteBackRequest } from '@loopgate/contracts';
+import { TARGET_CATALOGUE, type TargetKind, type WriteBackOutcome, type WriteBackRequest } from '@loopgate/contracts';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import gatewayNode from '../loopgate-gateway/loopgate-gateway';
 import type { NodeAPI } from '../lib/node-red';
-import { TARGETS } from '../lib/writeback/catalog';
 import { FakeGateway } from './fake-gateway';
 import { onFakeClock } from './clock';
 import { Inbox, statusLog, tab } from './flow';
@@ -40,7 +39,7 @@ export const RULE = {
  * and configuration validation, against a fake gateway on 127.0.0.1.
  */
 export function describeOutputNode(kind: TargetKind, register: (RED: NodeAPI) => void, sample: OutputSample): void {
-  const spec = TARGETS[kind];
+  const spec = TARGET_CATALOGUE[kind];
   const gateway = new FakeGateway();
 
   function flow(config: Record<string, unknown> = sample.config, gatewayId = 'gw') {

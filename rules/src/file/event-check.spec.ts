@@ -1,6 +1,6 @@
 import type { RuleEvent } from '@loopgate/contracts';
 import { describe, expect, it } from 'vitest';
-import { TARGETS } from '../../../nodes/src/lib/writeback/catalog';
+import { TARGET_CATALOGUE } from '@loopgate/contracts';
 import { checkWriteBackEvent } from './event-check';
 
 const facts = new Map([
@@ -10,7 +10,7 @@ const facts = new Map([
   ['alarms', 'array'],
 ] as const);
 const check = (params: Record<string, unknown>, type = 'writeback') =>
-  checkWriteBackEvent({ type, params } as RuleEvent, '$.rules[0].event', TARGETS, facts).map(
+  checkWriteBackEvent({ type, params } as RuleEvent, '$.rules[0].event', TARGET_CATALOGUE, facts).map(
     (i) => `${i.code} ${i.path.replace('$.rules[0].event.params.', '')}`,
   );
 const setFeed = { action: 'set-parameter', targetKind: 'opcenter', parameter: 'FeedRate' };
@@ -46,9 +46,15 @@ describe('checkWriteBackEvent (against the palette’s target catalogue)', () =>
 
   it('requires an action’s required details and checks number details', () => {
     expect(check({ action: 'create-maintenance-work-order', targetKind: 'cmms', priority: 'high' })).toEqual([
-      'REQUIRED description',
       'INVALID_TYPE priority',
     ]);
+    expect(check({ action: 'update-work-order-status', targetKind: 'cmms', objectType: 'work-order' })).toEqual([
+      'REQUIRED status',
+    ]);
+    // A status may come as the write's value instead, as the adapters take it.
+    expect(
+      check({ action: 'update-work-order-status', targetKind: 'cmms', objectType: 'work-order', value: 'COMP' }),
+    ).toEqual([]);
   });
 
   it('leaves events that are not write-backs alone', () => {

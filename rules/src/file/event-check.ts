@@ -1,21 +1,11 @@
-import type { FactType, Isa95ObjectType, RuleEvent, ValidationIssue } from '@loopgate/contracts';
+import type { FactType, RuleEvent, TargetDescription, ValidationIssue } from '@loopgate/contracts';
 import { isPlainObject, propertyPath } from './json-path';
 
 /**
- * What a target's action needs, as the palette's target catalogue describes it (structurally the
- * same as `nodes/src/lib/writeback/catalog.ts`, which the console and the gateway pass in).
+ * Every target kind's actions, by kind, as the targets' descriptions declare them: the gateway and
+ * the console pass in `TARGET_CATALOGUE`.
  */
-export interface CatalogueAction {
-  action: string;
-  label?: string;
-  objectTypes: readonly Isa95ObjectType[] | readonly string[];
-  needsParameter: boolean;
-  needsValue: boolean;
-  details: readonly { name: string; label?: string; required: boolean; kind: 'text' | 'number' }[];
-}
-
-/** Every target kind's actions, by kind. */
-export type ActionCatalogue = Readonly<Record<string, { label?: string; actions: readonly CatalogueAction[] }>>;
+export type ActionCatalogue = Readonly<Record<string, Pick<TargetDescription, 'label' | 'actions'>>>;
 
 /** The event type a Loopgate output node turns into a write-back request. */
 export const WRITE_BACK_EVENT = 'writeback';
@@ -40,7 +30,7 @@ function reference(value: unknown): { fact: string; path?: string } | undefined 
  * of such a type, and a number field is not given text. A formula typed as text
  * (`"feedRate * 0.95"`) is refused with a pointer to derived facts.
  *
- * @example checkWriteBackEvent({ type: 'writeback', params: {} }, '$.rules[0].event', TARGETS, facts)
+ * @example checkWriteBackEvent({ type: 'writeback', params: {} }, '$.rules[0].event', TARGET_CATALOGUE, facts)
  * // [{ code: 'REQUIRED', path: '$.rules[0].event.params.action', … }, { code: 'REQUIRED', path: '….targetKind', … }]
  */
 export function checkWriteBackEvent(
@@ -119,7 +109,8 @@ export function checkWriteBackEvent(
   for (const field of action.details) {
     const label = field.label ?? field.name;
     if (!present(field.name)) {
-      if (field.required) add('REQUIRED', at(field.name), `${action.action} needs ${label} (${field.name})`);
+      if (field.required && !(field.orValue && present('value')))
+        add('REQUIRED', at(field.name), `${action.action} needs ${label} (${field.name})`);
       continue;
     }
     scalar(field.name, field.kind, label);

@@ -61,6 +61,13 @@ describe('validateFlowFile', () => {
     expect(codes(flow([out({ action: 'reroute-work-order' })]))).toEqual(['UNSUPPORTED_ACTION $.nodes[1].action']);
   });
 
+  it('names an object type the action does not act on, as the target describes it', () => {
+    expect(codes(flow([out({ action: 'hold-lot', objectType: 'work-order', parameter: '' })]))).toEqual([
+      'UNSUPPORTED_OBJECT $.nodes[1].objectType',
+    ]);
+    expect(codes(flow([out({ action: 'hold-lot', objectType: 'material-lot', parameter: '' })]))).toEqual([]);
+  });
+
   it('refuses a literal interlock parameter, and leaves a computed one to the gateway', () => {
     expect(codes(flow([out({ parameter: 'SpindleInterlockBypass' })]))).toEqual([
       'SAFETY_INTERLOCK $.nodes[1].parameter',

@@ -1,5 +1,7 @@
 import {
+  actionOf,
   FLOW_FILE_SCHEMA_VERSION,
+  TARGET_CATALOGUE,
   type FlowFile,
   type NodeRedNode,
   type TargetKind,
@@ -8,14 +10,10 @@ import {
 } from '@loopgate/contracts';
 import { matchesPattern } from '../gateway/domain/wildcard';
 
-/** The palette's output node types and the kind of target each writes to. */
-export const OUTPUT_NODE_KINDS: Readonly<Record<string, TargetKind>> = {
-  'opcenter-out': 'opcenter',
-  'factorytalk-out': 'factorytalk',
-  'aveva-out': 'aveva',
-  'cmms-out': 'cmms',
-  'opcua-setpoint-out': 'opcua',
-};
+/** The palette's output node types and the kind of target each writes to, from the targets' descriptions. */
+export const OUTPUT_NODE_KINDS: Readonly<Record<string, TargetKind>> = Object.fromEntries(
+  Object.values(TARGET_CATALOGUE).map((target) => [target.nodeType, target.kind]),
+);
 export const RULE_NODE_TYPE = 'loopgate-rule';
 
 /** What validation knows of a configured target: its kind, the actions its adapter supports, its interlocks. */
@@ -172,6 +170,19 @@ function validateOutputNode(
       `${instance} supports ${target.actions.join(', ')}, not ${JSON.stringify(node.action ?? '')}`,
     );
   }
+  const action = actionOf(TARGET_CATALOGUE[kind], node.action);
+  const objectType = node.objectType;
+  if (
+    action &&
+    typeof objectType === 'string' &&
+    objectType !== '' &&
+    !action.objectTypes.some((t) => t === objectType)
+  )
+    add(
+      'UNSUPPORTED_OBJECT',
+      `${at}.objectType`,
+      `${action.action} at ${kind} acts on ${action.objectTypes.join(' or ')}, not ${objectType}`,
+    );
   const parameter = literal(node, 'parameter');
   const objectId = literal(node, 'objectId');
   if (parameter) {

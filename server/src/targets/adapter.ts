@@ -1,4 +1,10 @@
-import type { Isa95ObjectRef, ParameterValue, TargetKind, WriteBackAction } from '@loopgate/contracts';
+import type {
+  Isa95ObjectRef,
+  ParameterValue,
+  TargetDescription,
+  TargetKind,
+  WriteBackAction,
+} from '@loopgate/contracts';
 import type { TargetSimulatorDefinition } from './sim-kit';
 
 /**
@@ -137,6 +143,11 @@ export interface TargetAdapter {
   readonly kind: TargetKind;
   readonly instance: string;
   readonly capabilities: TargetCapabilities;
+  /**
+   * What the target offers, as its folder's `description.ts` declares it: the gateway refuses at
+   * intake what it does not take. Absent for test doubles, which declare only `capabilities`.
+   */
+  readonly description?: TargetDescription;
   /** Writes per second the adapter lets through to the MES. */
   readonly rateLimit: number;
   read(address: TargetAddress): Promise<ReadResult>;
@@ -164,6 +175,8 @@ export interface TargetAdapter {
 /** Builds an adapter from its validated configuration; each target folder exports one. */
 export interface TargetDefinition<C = unknown> {
   kind: TargetKind;
+  /** What the target offers, declared once (`<kind>/description.ts`); `kind` and `actions` come from it. */
+  description: TargetDescription;
   /** The actions its adapters support (their `capabilities.actions`), known without configuration or credentials. */
   actions: readonly WriteBackAction[];
   /** Validates raw configuration (from the config file or environment), naming bad fields. */

@@ -1,4 +1,4 @@
-import type { FactDefinition, TargetKind } from '@loopgate/contracts';
+import { TARGET_CATALOGUE, type FactDefinition, type TargetKind } from '@loopgate/contracts';
 import { operatorsFor, valueKind } from '@loopgate/rules/core';
 import { useEffect, useId, useState } from 'react';
 import {
@@ -11,7 +11,6 @@ import {
   type RuleGraph,
   type RuleGraphNode,
 } from '../../graph';
-import { TARGETS } from '../../../../nodes/src/lib/writeback/catalog';
 import { JsonField } from './JsonField';
 
 interface InspectorProps {
@@ -386,7 +385,7 @@ function EventFields({
   onData: (d: EventNodeData) => void;
 }) {
   const params = (data.params ?? {}) as Record<string, unknown>;
-  const target = typeof params.targetKind === 'string' ? TARGETS[params.targetKind as TargetKind] : undefined;
+  const target = typeof params.targetKind === 'string' ? TARGET_CATALOGUE[params.targetKind as TargetKind] : undefined;
   const action = target?.actions.find((a) => a.action === params.action);
   const detailNames = action?.details.map((d) => d.name) ?? [];
   const rest = Object.fromEntries(
@@ -403,10 +402,10 @@ function EventFields({
         value={target ? String(params.targetKind) : ''}
         options={[
           { value: '', label: '(choose a target)' },
-          ...Object.values(TARGETS).map((t) => ({ value: t.kind, label: t.label })),
+          ...Object.values(TARGET_CATALOGUE).map((t) => ({ value: t.kind, label: t.label })),
         ]}
         onChange={(v) => {
-          const next = TARGETS[v as TargetKind];
+          const next = TARGET_CATALOGUE[v as TargetKind];
           const keep = next?.actions.some((a) => a.action === params.action);
           setParams({
             ...params,

@@ -1,11 +1,16 @@
-import type { TargetKind, ValidationIssue, WriteBackOutcome, WriteBackRequest } from '@loopgate/contracts';
+import {
+  TARGET_CATALOGUE,
+  type TargetKind,
+  type ValidationIssue,
+  type WriteBackOutcome,
+  type WriteBackRequest,
+} from '@loopgate/contracts';
 import { gatewayFor } from '../../loopgate-gateway/loopgate-gateway';
 import { hierarchyFor } from '../../isa95-hierarchy/isa95-hierarchy';
 import { GatewayError } from '../gateway-client';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from '../node-red';
 import { evaluate, readEnv } from '../typed-value';
 import { describeIssues } from '../validation';
-import { TARGETS } from './catalog';
 import { buildWriteBackRequest, parseOutputConfig } from './request';
 import { outcomeStatus, submitWithRetry, waitForFinalOutcome } from './tracker';
 import { onInput } from '../input';
@@ -48,7 +53,7 @@ function settingsPrefix(nodeType: string): string {
  * export default (RED: NodeAPI) => registerWriteBackOutput(RED, 'opcenter');
  */
 export function registerWriteBackOutput(RED: NodeAPI, kind: TargetKind): void {
-  const spec = TARGETS[kind];
+  const spec = TARGET_CATALOGUE[kind];
   registerTargetAdminRoutes(RED);
 
   function WriteBackOutputNode(this: Node, def: NodeDef): void {

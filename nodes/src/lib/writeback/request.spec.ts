@@ -1,7 +1,7 @@
 import type { WriteBackRequest } from '@loopgate/contracts';
 import { describe, expect, it } from 'vitest';
 import type { TypedValue } from '../typed-value';
-import { TARGETS } from './catalog';
+import { TARGET_CATALOGUE } from '@loopgate/contracts';
 import { buildWriteBackRequest, parseOutputConfig, type OutputConfig } from './request';
 
 const now = new Date('2026-03-01T10:00:00.000Z');
@@ -13,14 +13,14 @@ const evaluatorFor = (msg: Record<string, unknown>) => async (prop: TypedValue) 
 };
 
 function config(def: Record<string, unknown>): OutputConfig {
-  const parsed = parseOutputConfig({ instance: 'opcenter-demo', ...def }, TARGETS.opcenter);
+  const parsed = parseOutputConfig({ instance: 'opcenter-demo', ...def }, TARGET_CATALOGUE.opcenter);
   if (!parsed.success) throw new Error(JSON.stringify(parsed.issues));
   return parsed.value;
 }
 
 async function build(def: Record<string, unknown>, msg: Record<string, unknown>) {
   return buildWriteBackRequest(msg, {
-    spec: TARGETS.opcenter,
+    spec: TARGET_CATALOGUE.opcenter,
     config: config(def),
     position: { flowId: 'f', flowVersion: '2', nodeId: 'n' },
     evaluate: evaluatorFor(msg),
@@ -38,7 +38,10 @@ describe('parseOutputConfig', () => {
   });
 
   it('names each invalid field', () => {
-    const parsed = parseOutputConfig({ action: 'hold-lot', objectType: 'equipment', ttl: 0 }, TARGETS.opcenter);
+    const parsed = parseOutputConfig(
+      { action: 'hold-lot', objectType: 'equipment', ttl: 0 },
+      TARGET_CATALOGUE.opcenter,
+    );
     expect((parsed as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual([
       '$.objectType',
       '$.instance',
@@ -47,7 +50,10 @@ describe('parseOutputConfig', () => {
   });
 
   it('refuses an action the target does not offer', () => {
-    const parsed = parseOutputConfig({ instance: 'x', action: 'create-maintenance-work-order' }, TARGETS.opcenter);
+    const parsed = parseOutputConfig(
+      { instance: 'x', action: 'create-maintenance-work-order' },
+      TARGET_CATALOGUE.opcenter,
+    );
     expect((parsed as { issues: { message: string }[] }).issues[0].message).toContain(
       'must be one of set-parameter, reroute-work-order',
     );
@@ -143,7 +149,7 @@ describe('buildWriteBackRequest', () => {
     const result = await buildWriteBackRequest(
       {},
       {
-        spec: TARGETS.opcenter,
+        spec: TARGET_CATALOGUE.opcenter,
         config: config({ action: 'hold-lot', objectId: 'x' }),
         position: { nodeId: 'n' },
         evaluate: async (prop) => {
@@ -203,7 +209,7 @@ describe('effect checks', () => {
   it('names a bad effect check at deploy and in a message, and sends nothing', async () => {
     const parsed = parseOutputConfig(
       { instance: 'x', ...feed, effectKpi: 'load', effectExpected: 'sideways', effectWindow: 1.5 },
-      TARGETS.opcenter,
+      TARGET_CATALOGUE.opcenter,
     );
     expect((parsed as { issues: { path: string }[] }).issues.map((i) => i.path)).toEqual([
       '$.effectExpected',

@@ -8,12 +8,12 @@ import type {
   ValidationResult,
   WriteBackRequest,
 } from '@loopgate/contracts';
+import { actionOf, type TargetActionDescription, type TargetDescription } from '@loopgate/contracts';
 import { ISA95_CONTEXT_KEYS, type Isa95Object } from '../isa95';
 import { buildLineage, writeBackRequestId, type FlowPosition, type RuleFiring } from '../lineage';
 import type { NodeMessage } from '../node-red';
 import { typedProperty, type TypedValue } from '../typed-value';
 import { ISSUE_CODES, IssueList, isPlainObject, num, text } from '../validation';
-import { actionSpec, type ActionSpec, type TargetSpec } from './catalog';
 
 /** Target instance names as the gateway configures them, e.g. `opcenter-line1`. */
 const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -23,7 +23,7 @@ const MAX_VALUE_TEXT = 1000;
 /** An output node's edit-dialog values, checked once at deploy. */
 export interface OutputConfig {
   instance: TypedValue;
-  action: ActionSpec;
+  action: TargetActionDescription;
   objectType: Isa95ObjectType;
   objectId: TypedValue;
   parameter: TypedValue;
@@ -38,9 +38,12 @@ export interface OutputConfig {
 }
 
 /** Validates what the editor saved for an output node of `spec`'s target. */
-export function parseOutputConfig(def: Record<string, unknown>, spec: TargetSpec): ValidationResult<OutputConfig> {
+export function parseOutputConfig(
+  def: Record<string, unknown>,
+  spec: TargetDescription,
+): ValidationResult<OutputConfig> {
   const issues = new IssueList();
-  const action = actionSpec(spec, def.action);
+  const action = actionOf(spec, def.action);
   if (!action) {
     issues.add(
       ISSUE_CODES.invalidEnum,
@@ -73,7 +76,7 @@ export function parseOutputConfig(def: Record<string, unknown>, spec: TargetSpec
   const effectCheck = parseEffectCheck(issues, def);
   const config: OutputConfig = {
     instance,
-    action: action as ActionSpec,
+    action: action as TargetActionDescription,
     objectType,
     objectId: typedProperty(def, 'objectId', 'str'),
     parameter: typedProperty(def, 'parameter', 'str'),
@@ -129,7 +132,7 @@ function effectCheckOf(issues: IssueList, path: string, raw: Record<string, unkn
 export type Evaluate = (prop: TypedValue) => Promise<unknown>;
 
 export interface RequestContext {
-  spec: TargetSpec;
+  spec: TargetDescription;
   config: OutputConfig;
   position: FlowPosition;
   /** Path from an optional hierarchy config node; the message's object path wins. */
@@ -187,7 +190,7 @@ async function evaluateAll(
  * object from the node or `msg.isa95`, values from message paths, and the full lineage.
  *
  * @example
- * const result = await buildWriteBackRequest(msg, { spec: TARGETS.opcenter, config, position, evaluate, now: new Date() });
+ * const result = await buildWriteBackRequest(msg, { spec: TARGET_CATALOGUE.opcenter, config, position, evaluate, now: new Date() });
  * if (result.success) await client.submitWriteBack(result.value);
  */
 export async function buildWriteBackRequest(

@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import type { FlowFile, RuleSetFile } from '@loopgate/contracts';
+import { TARGET_CATALOGUE, type FlowFile, type RuleSetFile } from '@loopgate/contracts';
 import { ruleSetChecksum, validateRuleSetFile } from '@loopgate/rules';
-import { TARGETS } from 'node-red-contrib-loopgate/dist/lib/writeback/catalog';
 import { ConfigError, loadConfig, type SiteConfig } from '../../config/config';
 import { TARGET_DEFINITIONS } from '../../targets/registry';
 import { CliError, EXIT } from '../cli-error';
@@ -64,7 +63,7 @@ export async function validateProject(paths: string[], options: ValidateOptions)
     : undefined;
   for (const { file, value } of files.filter((f) => f.kind === 'rule-set')) {
     const parsed = validateRuleSetFile(value, {
-      actionCatalogue: TARGETS,
+      actionCatalogue: TARGET_CATALOGUE,
       ...(supportedActions ? { supportedActions } : {}),
     });
     if (!parsed.success) {

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_WRITER, type AuditWriter } from '../../common/audit.port';
 import { ChainVerifier } from '../domain/audit-chain';
 import { createGatewayTestApp, type GatewayTestApp } from '../testing/api-app';
+import { opcenterDescription } from '../../targets/opcenter/description';
 import { FakeTarget } from '../testing/fake-target';
 import { FEED, setRequest } from '../testing/harness';
 import { TEST_PASSWORD } from '../testing/test-auth';
@@ -15,6 +16,8 @@ const ADMIN = 'ada:admin';
 
 let gw: GatewayTestApp;
 const fake = new FakeTarget({ instance: 'opc-1' });
+/** A target that declares what it takes, as every real adapter does. */
+const described = new FakeTarget({ instance: 'opc-described', description: opcenterDescription });
 const lotRelease = {
   action: 'release-lot' as const,
   object: { type: 'material-lot' as const, id: 'LOT-7' },
@@ -38,6 +41,7 @@ beforeAll(async () => {
       },
       approvals: [{ name: 'lot release', actions: ['release-lot'], requiresQuality: true }],
     },
+    { instance: 'opc-described', fake: described, guardrails: { revertHoldSeconds: 0 } },
   ]);
 });
 
@@ -65,6 +69,66 @@ async function counts(): Promise<{ commands: number; audit: number }> {
 }
 
 describe('POST /writebacks', () => {
+  it("refuses at intake what the target's description does not take, and nothing reaches the MES", async () => {
+    const target = { kind: 'opcenter' as const, instance: 'opc-described' };
+    const cases = [
+      // An object type the action does not act on.
+      [
+        { action: 'hold-lot', object: { type: 'work-order', id: 'WO-1' }, parameter: undefined, value: undefined },
+        'UNSUPPORTED_ACTION',
+        /acts on material-lot, not work-order/,
+      ],
+      // A required detail missing (a status neither as detail nor as value).
+      [
+        {
+          action: 'update-work-order-status',
+          object: { type: 'work-order', id: 'WO-1' },
+          parameter: undefined,
+          value: undefined,
+        },
+        'INVALID_COMMAND',
+        /needs details\.status/,
+      ],
+      // A detail the action does not take: it would be dropped silently at the MES.
+      [
+        {
+          action: 'hold-lot',
+          object: { type: 'material-lot', id: 'LOT-1' },
+          parameter: undefined,
+          value: undefined,
+          details: { colour: 'red' },
+        },
+        'INVALID_COMMAND',
+        /details\.colour is not a field/,
+      ],
+    ] as const;
+    for (const [patch, code, message] of cases) {
+      const response = await gw.call('POST', '/writebacks', {
+        as: SERVICE,
+        body: setRequest(described, { target, ...patch }),
+      });
+      expect(response.status).toBe(202);
+      expect(await json<WriteBackOutcome>(response)).toMatchObject({
+        state: 'rejected',
+        reasonCode: code,
+        message: expect.stringMatching(message),
+      });
+    }
+    const taken = await gw.call('POST', '/writebacks', {
+      as: SERVICE,
+      body: setRequest(described, {
+        target,
+        action: 'update-work-order-status',
+        object: { type: 'work-order', id: 'WO-1' },
+        parameter: undefined,
+        value: undefined,
+        details: { status: 'Hold' },
+      }),
+    });
+    expect(await settled((await json<WriteBackOutcome>(taken)).commandId)).toMatchObject({ state: 'applied' });
+    expect(described.calls.write).toBe(1);
+  });
+
   it('answers 202 with a new command and 200 with the same command for a repeated requestId', async () => {
     const request = setRequest(fake, { value: 1010, target: { kind: 'opcenter', instance: 'opc-1' } });
     const first = await gw.call('POST', '/writebacks', { as: SERVICE, body: request });
@@ -296,7 +360,7 @@ describe('POST /writebacks/:id/revert', () => {
 describe('targets and control', () => {
   it('lists targets with their state', async () => {
     const { targets } = await json<TargetList>(await gw.call('GET', '/targets', { as: VIEWER }));
-    expect(targets).toEqual([
+    expect(targets.filter((t) => t.instance === 'opc-1')).toEqual([
       expect.objectContaining({
         instance: 'opc-1',
         kind: 'opcenter',

@@ -28,6 +28,7 @@ import { iso, type Actor, type EngineContext, type SubmitResult } from './contex
 import type { OverrideWatch } from './override-watch';
 import { CommandConflictError, type TargetRuntime } from './ports';
 import type { TargetStatistics } from './target-statistics';
+import { commandMismatch } from '../../targets/describe';
 
 /**
  * Requests coming in: each `requestId` is accepted once; the guardrails that need no value from the
@@ -367,6 +368,11 @@ export class Intake {
     }
     if (!runtime.adapter.capabilities.actions.includes(command.action)) {
       return { code: 'UNSUPPORTED_ACTION', message: `${runtime.instance} does not support ${command.action}` };
+    }
+    const mismatch = runtime.adapter.description && commandMismatch(runtime.adapter.description, command);
+    if (mismatch) {
+      const code = mismatch.code === 'INVALID_COMMAND' ? 'INVALID_COMMAND' : 'UNSUPPORTED_ACTION';
+      return { code, message: `${runtime.instance}: ${mismatch.message}` };
     }
     const subject = subjectOf(command);
     const held = this.overrides.tracker;

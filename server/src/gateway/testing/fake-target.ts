@@ -1,4 +1,4 @@
-import type { ParameterValue, TargetKind, WriteBackAction } from '@loopgate/contracts';
+import type { ParameterValue, TargetDescription, TargetKind, WriteBackAction } from '@loopgate/contracts';
 import { WRITE_BACK_ACTIONS } from '@loopgate/contracts';
 import {
   TargetError,
@@ -38,6 +38,8 @@ export interface FakeTargetOptions {
   instance?: string;
   kind?: TargetKind;
   capabilities?: Partial<TargetCapabilities>;
+  /** A real target's description: its adapters expose it, so the gateway judges commands by it at intake. */
+  description?: TargetDescription;
   /** Decides a fault per write; `undefined` for none. Scripted faults (`failNext`) go first. */
   faults?: (write: TargetWrite) => FakeFault | undefined;
   /** Answer delay in ms (0: next microtask). */
@@ -55,6 +57,7 @@ export class FakeTarget {
   readonly instance: string;
   readonly kind: TargetKind;
   readonly capabilities: TargetCapabilities;
+  readonly description?: TargetDescription;
   readonly values = new Map<string, ParameterValue | null>();
   readonly records = new Map<string, { locked?: boolean; audited?: boolean }>();
   readonly ledger: FakeLedgerEntry[] = [];
@@ -79,6 +82,7 @@ export class FakeTarget {
       idempotentCreate: true,
       ...options.capabilities,
     };
+    if (options.description) this.description = options.description;
   }
 
   /** The next writes (or lock acquisitions) fail with these faults, in order. */
@@ -196,6 +200,7 @@ export class FakeTargetAdapter implements TargetAdapter {
   readonly kind: TargetKind;
   readonly instance: string;
   readonly capabilities: TargetCapabilities;
+  readonly description?: TargetDescription;
   readonly rateLimit = 1_000_000;
   private dead = false;
 
@@ -203,6 +208,7 @@ export class FakeTargetAdapter implements TargetAdapter {
     this.kind = target.kind;
     this.instance = target.instance;
     this.capabilities = target.capabilities;
+    if (target.description) this.description = target.description;
   }
 
   /** Simulates the gateway process dying: calls already made may land, no answer comes back. */

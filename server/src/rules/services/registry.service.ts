@@ -13,6 +13,7 @@ import type {
   ValidationIssue,
   ValidationResult,
 } from '@loopgate/contracts';
+import { TARGET_CATALOGUE } from '@loopgate/contracts';
 import {
   diffRuleSets,
   parseRuleSetFile,
@@ -33,7 +34,6 @@ import { RuleSetVersionsRepository, VersionNumberTaken } from '../persistence/ru
 import { toRuleSetDraft, toRuleSetVersion } from './mappers';
 import { RuleSetPublications } from './rule-set-publications.service';
 import { SUPPORTED_ACTIONS, type SupportedActions } from './tokens';
-import { TARGETS } from 'node-red-contrib-loopgate/dist/lib/writeback/catalog';
 
 export type Environment = RuleSetVersion['environment'];
 /** Which side of a diff: a version, the draft, or what runs in production now. */
@@ -74,7 +74,7 @@ export class RuleSetRegistry {
   check(id: string, content: unknown): ValidationResult<RuleSetFile> {
     const supportedActions = this.supportedActions();
     const checked = validateRuleSetFile(content, {
-      actionCatalogue: TARGETS,
+      actionCatalogue: TARGET_CATALOGUE,
       ...(supportedActions ? { supportedActions } : {}),
     });
     const claimed = (content as { id?: unknown } | null)?.id;

@@ -1,6 +1,6 @@
 import { withAiChangeNote } from '../ai-change-note';
 import { healthOf } from '../write-cycle';
-import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
+import type { ParameterValue } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
 import {
   TargetError,
@@ -14,15 +14,10 @@ import {
   type TargetWrite,
   type WriteResult,
 } from '../adapter';
+import { capabilitiesOf, checkDescribed, reasonWithComment } from '../describe';
+import { avevaDescription } from './description';
 import type { AvevaConfig } from './config';
 import { AvevaTransport, type HistorianValue, type MesRecord } from './transport';
-
-export const ACTIONS: readonly WriteBackAction[] = [
-  'set-parameter',
-  'hold-lot',
-  'release-lot',
-  'update-work-order-status',
-];
 
 /** AVEVA MES lot status while on hold, and after release. */
 export const AVEVA_LOT_HOLD_STATUS = 'Hold';
@@ -52,12 +47,8 @@ function recordFlags(record: { lockedBy: string | null; recordState: string }): 
  */
 export class AvevaAdapter implements TargetAdapter {
   readonly kind = 'aveva' as const;
-  readonly capabilities: TargetCapabilities = {
-    actions: ACTIONS,
-    readBack: true,
-    locks: false,
-    idempotentCreate: false,
-  };
+  readonly capabilities: TargetCapabilities = capabilitiesOf(avevaDescription);
+  readonly description = avevaDescription;
   readonly rateLimit: number;
   private readonly limiter: Bottleneck;
   private readonly transport: AvevaTransport;
@@ -90,18 +81,12 @@ export class AvevaAdapter implements TargetAdapter {
   }
 
   async write(command: TargetWrite): Promise<WriteResult> {
+    checkDescribed(avevaDescription, command);
     const { object, externalRef, reason } = command;
-    const expect = (...types: string[]) => {
-      if (!types.includes(object.type)) {
-        throw rejected('UNSUPPORTED_OBJECT', `${command.action} needs a ${types.join(' or ')}, not a ${object.type}`);
-      }
-    };
     switch (command.action) {
       case 'set-parameter': {
-        expect('equipment', 'recipe-parameter');
-        if (!command.parameter) throw rejected('INVALID_COMMAND', 'set-parameter needs a parameter (attribute)');
-        if (command.value === undefined) throw rejected('INVALID_COMMAND', 'set-parameter needs a value');
-        const { parameter, value } = command;
+        const parameter = command.parameter!;
+        const value = command.value!;
         const answer = await this.limiter.schedule(() =>
           this.transport.writeAttribute(
             object.id,
@@ -115,15 +100,13 @@ export class AvevaAdapter implements TargetAdapter {
       }
       case 'hold-lot':
       case 'release-lot': {
-        expect('material-lot');
         const hold = command.action === 'hold-lot';
         const answer = await this.limiter.schedule(() =>
-          this.transport.changeLot(object.id, hold, reason, externalRef),
+          this.transport.changeLot(object.id, hold, reasonWithComment(command), externalRef),
         );
         return { mesTransactionId: answer.transactionId, appliedValue: answer.status ?? null };
       }
       case 'update-work-order-status': {
-        expect('work-order');
         const state = text(command.value ?? command.details?.status, 'status');
         const answer = await this.limiter.schedule(() =>
           this.transport.setWorkOrderState(object.id, state, reason, externalRef),

@@ -1,5 +1,5 @@
 import { healthOf } from '../write-cycle';
-import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
+import type { ParameterValue } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
 import {
   TargetError,
@@ -13,10 +13,10 @@ import {
   type TargetWrite,
   type WriteResult,
 } from '../adapter';
+import { capabilitiesOf, checkDescribed } from '../describe';
+import { cmmsDescription } from './description';
 import type { CmmsConfig } from './config';
 import { CmmsTransport, type MaximoWorkOrder } from './transport';
-
-export const ACTIONS: readonly WriteBackAction[] = ['create-maintenance-work-order', 'update-work-order-status'];
 
 /** Work order fields the gateway can read, by Loopgate's parameter name. */
 const READABLE = new Set(['status', 'description', 'assetnum', 'worktype', 'wopriority']);
@@ -46,12 +46,8 @@ function created(workOrder: MaximoWorkOrder): WriteResult {
  */
 export class CmmsAdapter implements TargetAdapter {
   readonly kind = 'cmms' as const;
-  readonly capabilities: TargetCapabilities = {
-    actions: ACTIONS,
-    readBack: true,
-    locks: false,
-    idempotentCreate: true,
-  };
+  readonly capabilities: TargetCapabilities = capabilitiesOf(cmmsDescription);
+  readonly description = cmmsDescription;
   readonly rateLimit: number;
   private readonly limiter: Bottleneck;
   private readonly transport: CmmsTransport;
@@ -82,11 +78,10 @@ export class CmmsAdapter implements TargetAdapter {
   }
 
   async write(command: TargetWrite): Promise<WriteResult> {
+    checkDescribed(cmmsDescription, command);
     const { object, externalRef, reason } = command;
     switch (command.action) {
       case 'create-maintenance-work-order': {
-        if (object.type !== 'equipment')
-          throw rejected('UNSUPPORTED_OBJECT', `a work order is created for an asset, not a ${object.type}`);
         const details = command.details ?? {};
         const priority = details.priority;
         if (priority !== undefined && (typeof priority !== 'number' || !Number.isInteger(priority))) {
@@ -107,8 +102,6 @@ export class CmmsAdapter implements TargetAdapter {
         });
       }
       case 'update-work-order-status': {
-        if (object.type !== 'work-order')
-          throw rejected('UNSUPPORTED_OBJECT', `a status change needs a work order, not a ${object.type}`);
         const status = text(command.value ?? command.details?.status, 'status');
         await this.limiter.schedule(() => this.transport.changeStatus(object.id, status, reason, externalRef));
         return { appliedValue: status };

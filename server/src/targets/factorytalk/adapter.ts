@@ -1,6 +1,6 @@
 import { withAiChangeNote } from '../ai-change-note';
 import { healthOf } from '../write-cycle';
-import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
+import type { ParameterValue } from '@loopgate/contracts';
 import { Mutex } from 'async-mutex';
 import Bottleneck from 'bottleneck';
 import {
@@ -16,11 +16,11 @@ import {
   type TargetWrite,
   type WriteResult,
 } from '../adapter';
+import { capabilitiesOf, checkDescribed } from '../describe';
+import { factoryTalkDescription } from './description';
 import { GATEWAY_PROCESS_ID } from '../process-identity';
 import type { FactoryTalkConfig } from './config';
 import { FactoryTalkTransport, type FtResource } from './transport';
-
-export const ACTIONS: readonly WriteBackAction[] = ['set-parameter', 'reroute-work-order', 'update-work-order-status'];
 
 /** Work-order fields the gateway can read, by Loopgate's parameter name. */
 const WORK_ORDER_FIELDS = ['status', 'workCenter'] as const;
@@ -48,14 +48,8 @@ function resourceOf(address: TargetAddress): FtResource {
  */
 export class FactoryTalkAdapter implements TargetAdapter {
   readonly kind = 'factorytalk' as const;
-  readonly capabilities: TargetCapabilities = {
-    actions: ACTIONS,
-    readBack: true,
-    locks: true,
-    // ProductionCentre locks the whole recipe or work order, not one parameter.
-    lockScope: 'object',
-    idempotentCreate: false,
-  };
+  readonly capabilities: TargetCapabilities = capabilitiesOf(factoryTalkDescription);
+  readonly description = factoryTalkDescription;
   readonly rateLimit: number;
   private readonly limiter: Bottleneck;
   private readonly transport: FactoryTalkTransport;
@@ -141,6 +135,7 @@ export class FactoryTalkAdapter implements TargetAdapter {
   }
 
   async write(command: TargetWrite): Promise<WriteResult> {
+    checkDescribed(factoryTalkDescription, command);
     const { object, externalRef, lock } = command;
     if (lock && lock.expiresAt <= this.now()) {
       // Sending would be refused anyway; say so without a round trip.
@@ -153,19 +148,13 @@ export class FactoryTalkAdapter implements TargetAdapter {
     const token = lock?.token;
     switch (command.action) {
       case 'set-parameter': {
-        if (object.type !== 'recipe-parameter')
-          throw rejected('UNSUPPORTED_OBJECT', 'set-parameter needs a recipe-parameter');
-        if (!command.parameter || command.value === undefined) {
-          throw rejected('INVALID_COMMAND', 'set-parameter needs a parameter and a value');
-        }
-        const body = { value: command.value, externalRef, reason: withAiChangeNote(command.reason, command.origin) };
+        const body = { value: command.value!, externalRef, reason: withAiChangeNote(command.reason, command.origin) };
         const answer = await this.limited(() =>
           this.transport.setRecipeParameter(object.id, command.parameter!, body, token),
         );
         return { mesTransactionId: answer.transactionId, appliedValue: answer.value };
       }
       case 'reroute-work-order': {
-        if (object.type !== 'work-order') throw rejected('UNSUPPORTED_OBJECT', 'reroute-work-order needs a work-order');
         const operations = command.details?.operations;
         const body = {
           workCenter: text(command.details?.workCenter ?? command.value, 'details.workCenter'),
@@ -176,8 +165,6 @@ export class FactoryTalkAdapter implements TargetAdapter {
         return { appliedValue: answer.workCenter };
       }
       case 'update-work-order-status': {
-        if (object.type !== 'work-order')
-          throw rejected('UNSUPPORTED_OBJECT', 'update-work-order-status needs a work-order');
         const body = { status: text(command.value ?? command.details?.status, 'status'), externalRef };
         const answer = await this.limited(() => this.transport.setStatus(object.id, body, token));
         return { appliedValue: answer.status };

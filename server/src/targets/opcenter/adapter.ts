@@ -1,6 +1,6 @@
 import { withAiChangeNote } from '../ai-change-note';
 import { healthOf } from '../write-cycle';
-import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
+import type { ParameterValue } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
 import {
   TargetError,
@@ -14,6 +14,8 @@ import {
   type TargetWrite,
   type WriteResult,
 } from '../adapter';
+import { capabilitiesOf, checkDescribed, reasonWithComment } from '../describe';
+import { opcenterDescription } from './description';
 import type { OpcenterConfig } from './config';
 import { odataString, OpcenterTransport } from './transport';
 
@@ -33,15 +35,6 @@ const FIELDS: Record<string, Record<string, string>> = {
   'work-order': { status: 'Status', workCenter: 'WorkCenter' },
   'material-lot': { status: 'Status' },
 };
-
-export const ACTIONS: readonly WriteBackAction[] = [
-  'set-parameter',
-  'update-work-order-status',
-  'reroute-work-order',
-  'hold-lot',
-  'release-lot',
-  'create-quality-event',
-];
 
 /** Bottleneck priority of event-log commands: after every write waiting on the limiter (writes use 5). */
 const EVENT_PRIORITY = 9;
@@ -66,12 +59,8 @@ function text(value: ParameterValue | undefined, what: string): string {
  */
 export class OpcenterAdapter implements TargetAdapter {
   readonly kind = 'opcenter' as const;
-  readonly capabilities: TargetCapabilities = {
-    actions: ACTIONS,
-    readBack: true,
-    locks: false,
-    idempotentCreate: true,
-  };
+  readonly capabilities: TargetCapabilities = capabilitiesOf(opcenterDescription);
+  readonly description = opcenterDescription;
   readonly rateLimit: number;
   private readonly limiter: Bottleneck;
   private readonly transport: OpcenterTransport;
@@ -119,6 +108,7 @@ export class OpcenterAdapter implements TargetAdapter {
   }
 
   async write(command: TargetWrite): Promise<WriteResult> {
+    checkDescribed(opcenterDescription, command);
     const { name, body } = this.commandOf(command);
     let answer;
     try {
@@ -221,18 +211,11 @@ export class OpcenterAdapter implements TargetAdapter {
     return rows[0];
   }
 
-  /** Maps a write to Opcenter's command and its `command` body; invalid input is rejected before sending. */
+  /** Maps a write its description takes (checked by `write`) to Opcenter's command and its `command` body. */
   private commandOf(command: TargetWrite): { name: string; body: Record<string, unknown> } {
     const { object, externalRef, reason } = command;
-    const expect = (type: string) => {
-      if (object.type !== type)
-        throw rejected('UNSUPPORTED_OBJECT', `${command.action} needs a ${type}, not a ${object.type}`);
-    };
     switch (command.action) {
       case 'set-parameter':
-        expect('recipe-parameter');
-        if (!command.parameter) throw rejected('INVALID_COMMAND', 'set-parameter needs a parameter');
-        if (command.value === undefined) throw rejected('INVALID_COMMAND', 'set-parameter needs a value');
         return {
           name: 'SetProcessParameterValue',
           body: {
@@ -244,7 +227,6 @@ export class OpcenterAdapter implements TargetAdapter {
           },
         };
       case 'update-work-order-status':
-        expect('work-order');
         return {
           name: 'UpdateWorkOrderStatus',
           body: {
@@ -255,7 +237,6 @@ export class OpcenterAdapter implements TargetAdapter {
           },
         };
       case 'reroute-work-order': {
-        expect('work-order');
         const operations = command.details?.operations;
         return {
           name: 'RerouteWorkOrderOperations',
@@ -270,10 +251,9 @@ export class OpcenterAdapter implements TargetAdapter {
       }
       case 'hold-lot':
       case 'release-lot':
-        expect('material-lot');
         return {
           name: command.action === 'hold-lot' ? 'HoldMaterialLot' : 'ReleaseMaterialLot',
-          body: { MaterialLotNId: object.id, ExternalRef: externalRef, Reason: reason },
+          body: { MaterialLotNId: object.id, ExternalRef: externalRef, Reason: reasonWithComment(command) },
         };
       case 'create-quality-event':
         return {

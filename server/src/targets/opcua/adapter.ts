@@ -1,5 +1,5 @@
 import { healthOf } from '../write-cycle';
-import type { ParameterValue, WriteBackAction } from '@loopgate/contracts';
+import type { ParameterValue } from '@loopgate/contracts';
 import { Logger } from '@nestjs/common';
 import Bottleneck from 'bottleneck';
 import {
@@ -13,10 +13,10 @@ import {
   type WriteOrigin,
   type WriteResult,
 } from '../adapter';
+import { capabilitiesOf, checkDescribed } from '../describe';
+import { opcuaDescription } from './description';
 import type { OpcuaConfig } from './config';
 import { OpcuaTransport, type NodeState, type NodeWrite } from './transport';
-
-export const ACTIONS: readonly WriteBackAction[] = ['set-parameter'];
 
 /** A full OPC UA node id as text: `ns=1;s=…`, `nsu=urn:…;s=…`, `i=2259`. */
 const FULL_NODE_ID = /^(?:(?:ns=\d+|nsu=[^;]+);)?[isgb]=/;
@@ -120,12 +120,8 @@ export function aiChangedCompanions(node: string, origin: WriteOrigin | undefine
  */
 export class OpcuaAdapter implements TargetAdapter {
   readonly kind = 'opcua' as const;
-  readonly capabilities: TargetCapabilities = {
-    actions: ACTIONS,
-    readBack: true,
-    locks: false,
-    idempotentCreate: false,
-  };
+  readonly capabilities: TargetCapabilities = capabilitiesOf(opcuaDescription);
+  readonly description = opcuaDescription;
   readonly rateLimit: number;
   private readonly limiter: Bottleneck;
   private readonly transport: OpcuaTransport;
@@ -147,10 +143,8 @@ export class OpcuaAdapter implements TargetAdapter {
   }
 
   async write(command: TargetWrite): Promise<WriteResult> {
-    if (command.action !== 'set-parameter')
-      throw rejected('UNSUPPORTED_ACTION', `OPC UA does not support ${command.action}`);
-    const { value } = command;
-    if (value === undefined) throw rejected('INVALID_COMMAND', 'set-parameter needs a value');
+    checkDescribed(opcuaDescription, command);
+    const value = command.value!;
     const { node } = nodeIdsOf(command, this.config.namespaceUri);
     return this.limiter.schedule(async () => {
       const state: NodeState = await this.transport.inspect(node);
