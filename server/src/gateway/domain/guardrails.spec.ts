@@ -10,6 +10,7 @@ import {
   admissionHorizonMs,
   admissionLimits,
   admissionRefusal,
+  admissionTime,
   admit,
   type GuardrailPolicy,
   type GuardrailSubject,
@@ -189,6 +190,39 @@ describe('admission: rate and cooldown judged on the stored times of a key', () 
     expect(admissionRefusal([500], cooled, 2000)).toMatchObject({ blockedUntil: 10_500, retryAfterMs: 8_500 });
   });
 
+  it('judges a write asked at a time before the newest admitted one by every window that would hold it', () => {
+    // Found by the property test: two writes at 0, then one at 1000 from a process whose clock runs
+    // ahead, then one at 950 from a process whose clock runs behind. The window (-50, 950] would
+    // hold three; before, the write at 1000 had dropped the two at 0 and the one at 950 was admitted.
+    const second = admissionLimits(
+      policy({ limits: [{ parameter: 'FeedRate', maxWrites: 2, windowSeconds: 1 }] }),
+      subject(),
+    );
+    let times = admit(admit([], second, 0), second, 0);
+    expect(admissionRefusal(times, second, 1000)).toBeUndefined();
+    times = admit(times, second, 1000);
+    expect(times).toEqual([0, 0, 1000]);
+    expect(admissionRefusal(times, second, 950)?.code).toBe('RATE_LIMITED');
+    // A later write within a window of it counts too: 1000 and 1500 fill the window ending at 1500.
+    expect(admissionRefusal([1000, 1500], second, 400)).toBeUndefined();
+    expect(admissionRefusal([1000, 1500], second, 600)?.code).toBe('RATE_LIMITED');
+  });
+
+  it('holds a cooldown on both sides of a write asked before the newest one', () => {
+    expect(admissionRefusal([10_000], cooled, 5_000)?.code).toBe('COOLDOWN');
+    expect(admissionRefusal([10_000], cooled, 0)).toBeUndefined();
+  });
+
+  it('judges a write from a clock far behind at the edge of what the key remembers', () => {
+    const second = admissionLimits(
+      policy({ limits: [{ parameter: 'FeedRate', maxWrites: 2, windowSeconds: 1 }] }),
+      subject(),
+    );
+    expect(admissionTime([5_000], second, 1_000)).toBe(4_000);
+    expect(admissionTime([5_000], second, 4_800)).toBe(4_800);
+    expect(admissionTime([], second, 1_000)).toBe(1_000);
+  });
+
   it('refuses a write within the cooldown with COOLDOWN', () => {
     expect(admissionRefusal([0], cooled, 9_999)?.code).toBe('COOLDOWN');
     expect(admissionRefusal([0], cooled, 10_000)).toBeUndefined();
@@ -200,8 +234,12 @@ describe('admission: rate and cooldown judged on the stored times of a key', () 
     expect(admissionLimits(policy({ limits: [{ parameter: 'FeedRate', min: 0 }] }), subject())).toEqual([]);
   });
 
-  it('keeps only the times the limits still need', () => {
-    expect(admit([0, 1000, 2000], rated, 61_500)).toEqual([2000, 61_500]);
+  it('keeps only the times the limits still need: two horizons back, at most twice the maximum and one', () => {
+    // A write may be asked up to a horizon before the newest, and is judged a horizon further back.
+    expect(admit([0, 1000, 2000], rated, 61_500)).toEqual([0, 1000, 2000, 61_500]);
+    expect(admit([0, 1000, 2000], rated, 121_000)).toEqual([2000, 121_000]);
+    expect(admit([0, 1, 2, 3, 4, 5], rated, 6)).toEqual([2, 3, 4, 5, 6]);
+    expect(admit([0], cooled, 19_999)).toEqual([0, 19_999]);
     expect(admit([0], cooled, 20_000)).toEqual([20_000]);
     expect(admissionHorizonMs([...rated, ...cooled])).toBe(60_000);
   });

@@ -317,7 +317,8 @@ export function judgeAdmission(state: AdmissionState, admission: Admission): Adm
       retryAfterMs: state.holdUntil - time,
     });
   }
-  const refusal = admissionRefusal(state.times, limits, time);
+  const at = admissionTime(state.times, limits, time);
+  const refusal = admissionRefusal(state.times, limits, at);
   if (refusal) throw new AdmissionRefusedError(admission.key, refusal);
   let baseline = endEpisode ? undefined : state.baseline && state.baseline.until > time ? state.baseline : undefined;
   if (drift) {
@@ -326,7 +327,7 @@ export function judgeAdmission(state: AdmissionState, admission: Admission): Adm
     if (exceeded) throw new AdmissionRefusedError(admission.key, { code: exceeded.code, message: exceeded.message });
     baseline ??= { value: start, until: time + Math.min(...drift.limits.map((l) => l.windowMs)) };
   }
-  const times = admit(state.times, limits, time);
+  const times = admit(state.times, limits, at);
   const expiresAt = Math.max(time + admissionHorizonMs(limits), baseline?.until ?? 0, time);
   return {
     times,
@@ -369,8 +370,19 @@ export function admissionHorizonMs(limits: readonly AdmissionLimit[]): number {
 }
 
 /**
- * Whether a write at `now` fits the key's limits, given the times of the writes already admitted
- * (oldest first): the cooldown since the last one, and the count within each window.
+ * The time a key's limits judge a write asked at `time` by: its own, but never more than a horizon
+ * before the newest write the key admitted (a process whose clock runs far behind the others' is
+ * judged as if it asked at the edge of what the key still remembers).
+ */
+export function admissionTime(times: readonly number[], limits: readonly AdmissionLimit[], time: number): number {
+  return times.length === 0 ? time : Math.max(time, Math.max(...times) - admissionHorizonMs(limits));
+}
+
+/**
+ * Whether a write at `now` fits the key's limits, given the times of the writes already admitted.
+ * Times come from several processes' clocks, so a write may be asked at a time before the newest
+ * admitted one: every window that would hold it is judged (the one ending at it and those ending
+ * at each later write within a window of it), and the cooldown holds on both sides.
  *
  * @example admissionRefusal([t - 1000], [{ cooldownMs: 5000 }], t) // { code: 'COOLDOWN', ... }
  */
@@ -379,14 +391,16 @@ export function admissionRefusal(
   limits: readonly AdmissionLimit[],
   now: number,
 ): Refusal | undefined {
+  const sorted = [...times].sort((a, b) => a - b);
   for (const limit of limits) {
-    if (limit.cooldownMs !== undefined && times.length > 0) {
-      const since = now - times[times.length - 1];
+    if (limit.cooldownMs !== undefined && sorted.length > 0) {
+      const nearest = sorted.reduce((best, t) => (Math.abs(now - t) < Math.abs(now - best) ? t : best));
+      const since = Math.abs(now - nearest);
       if (since < limit.cooldownMs) {
-        const blockedUntil = times[times.length - 1] + limit.cooldownMs;
+        const blockedUntil = sorted[sorted.length - 1] + limit.cooldownMs;
         return {
           code: 'COOLDOWN',
-          message: `last write ${since} ms ago; cooldown is ${limit.cooldownMs / 1000} s`,
+          message: `${nearest <= now ? 'last write' : 'another write'} ${since} ms ${nearest <= now ? 'ago' : 'later'}; cooldown is ${limit.cooldownMs / 1000} s`,
           blockedUntil,
           retryAfterMs: blockedUntil - now,
         };
@@ -394,17 +408,20 @@ export function admissionRefusal(
     }
     if (limit.maxWrites !== undefined) {
       const windowMs = limit.windowMs ?? 60_000;
-      const inWindow = times.filter((t) => now - t < windowMs);
-      const recent = inWindow.length;
-      if (recent >= limit.maxWrites) {
-        // The window admits again once enough of its oldest writes have left it.
-        const blockedUntil = inWindow[recent - limit.maxWrites] + windowMs;
-        return {
-          code: 'RATE_LIMITED',
-          message: `${recent} writes in the last ${windowMs / 1000} s; at most ${limit.maxWrites}`,
-          blockedUntil,
-          retryAfterMs: blockedUntil - now,
-        };
+      const ends = [now, ...sorted.filter((t) => t > now && t - now < windowMs)];
+      for (const end of ends) {
+        const inWindow = sorted.filter((t) => t <= end && end - t < windowMs);
+        const recent = inWindow.length;
+        if (recent >= limit.maxWrites) {
+          // The window admits again once enough of its oldest writes have left it.
+          const blockedUntil = inWindow[recent - limit.maxWrites] + windowMs;
+          return {
+            code: 'RATE_LIMITED',
+            message: `${recent} writes in ${end === now ? 'the last' : 'a window of'} ${windowMs / 1000} s; at most ${limit.maxWrites}`,
+            blockedUntil,
+            retryAfterMs: blockedUntil - now,
+          };
+        }
       }
     }
   }
@@ -412,11 +429,15 @@ export function admissionRefusal(
 }
 
 /**
- * The times a key keeps after admitting a write at `now`: those still within the horizon, then
- * `now`. At most the largest `maxWrites` (plus the new one) are needed; older ones are dropped.
+ * The times a key keeps after admitting a write at `now`, oldest first: those a later write may
+ * still be judged against. A write asked up to a horizon before the newest (`admissionTime`) looks
+ * up to a horizon further back, so two horizons are kept, at most twice the largest `maxWrites`
+ * and the new one (no window may hold more).
  */
 export function admit(times: readonly number[], limits: readonly AdmissionLimit[], now: number): number[] {
   const horizon = admissionHorizonMs(limits);
-  const keep = Math.max(1, ...limits.map((l) => l.maxWrites ?? 1));
-  return [...times.filter((t) => now - t < horizon), now].slice(-keep);
+  const keep = 2 * Math.max(1, ...limits.map((l) => l.maxWrites ?? 1)) + 1;
+  const sorted = [...times, now].sort((a, b) => a - b);
+  const newest = sorted[sorted.length - 1];
+  return sorted.filter((t) => newest - t < 2 * horizon).slice(-keep);
 }

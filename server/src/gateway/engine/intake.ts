@@ -12,6 +12,7 @@ import {
   admissionLimits,
   AdmissionRefusedError,
   admissionRefusal,
+  admissionTime,
   checkStep,
   configuredBaseline,
   driftLimits,
@@ -196,7 +197,9 @@ export class Intake {
     let refusal =
       this.refusal(command, runtime, now) ??
       autonomy?.refusal ??
-      (stored && limits.length > 0 ? admissionRefusal(stored.times, limits, now) : undefined);
+      (stored && limits.length > 0
+        ? admissionRefusal(stored.times, limits, admissionTime(stored.times, limits, now))
+        : undefined);
     // Drift budget: how far this AI episode has moved the value from where it started.
     let drift: Admission['drift'];
     let driftApproval: { rule: string; requiresQuality: boolean; expiresAfterSeconds: number } | undefined;
