@@ -93,7 +93,7 @@
       },
       inputs: 1,
       outputs: 1,
-      icon: type + '.svg',
+      icon: options.icon || type + '.svg',
       align: 'right',
       paletteLabel: options.paletteLabel,
       label: function () {

@@ -5,7 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { writeExamples } = require('./examples');
-const { outputNodeHtml } = require('./output-node-html');
+const { outputNodesHtml } = require('./output-node-html');
 
 const root = path.resolve(__dirname, '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -29,15 +29,13 @@ if (missing.length > 0) {
   console.error(`node-red-contrib-loopgate: missing after build (run tsc -b first):\n  ${missing.join('\n  ')}`);
   process.exit(1);
 }
-// An output node's editor and help come from its target's description (TARGET_CATALOGUE, generated
-// from server/src/targets/<kind>/description.ts): `<!-- loopgate:output-node <kind> -->`.
+// The output nodes' editors and help come from their targets' descriptions (TARGET_CATALOGUE,
+// generated from server/src/targets/<kind>/description.ts): `<!-- loopgate:output-nodes -->`.
 // Help text shared by several nodes is written once and included where a node's help says
 // `<!-- loopgate:include <name> -->` (from src/lib/writeback/help/<name>.html).
 for (const [type, file] of Object.entries(pkg['node-red'].nodes)) {
   const html = path.join(path.dirname(path.join(root, file)), `${type}.html`);
-  const text = fs.readFileSync(html, 'utf8').replace(/^<!-- loopgate:output-node ([a-z0-9-]+) -->\n/m, (_line, kind) =>
-    outputNodeHtml(kind, type),
-  );
+  const text = fs.readFileSync(html, 'utf8').replace(/^<!-- loopgate:output-nodes -->\n/m, () => outputNodesHtml());
   const included = text.replace(/^[ \t]*<!-- loopgate:include ([a-z-]+) -->\n/gm, (_line, name) =>
     fs.readFileSync(path.join(root, 'src', 'lib', 'writeback', 'help', `${name}.html`), 'utf8'),
   );
@@ -45,5 +43,5 @@ for (const [type, file] of Object.entries(pkg['node-red'].nodes)) {
 }
 const examples = writeExamples(path.join(root, 'examples'));
 console.log(
-  `node-red-contrib-loopgate: copied ${copied} editor assets for ${Object.keys(pkg['node-red'].nodes).length} nodes, generated ${examples.length} examples`,
+  `node-red-contrib-loopgate: copied ${copied} editor assets for ${Object.keys(pkg['node-red'].nodes).length} node sets, generated ${examples.length} examples`,
 );

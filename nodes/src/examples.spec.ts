@@ -12,11 +12,7 @@ import isa95WorkOrder from './isa95-work-order/isa95-work-order';
 import isa95RecipeParameter from './isa95-recipe-parameter/isa95-recipe-parameter';
 import aiScore from './ai-score/ai-score';
 import loopgateRule from './loopgate-rule/loopgate-rule';
-import opcenterOut from './opcenter-out/opcenter-out';
-import factorytalkOut from './factorytalk-out/factorytalk-out';
-import avevaOut from './aveva-out/aveva-out';
-import cmmsOut from './cmms-out/cmms-out';
-import opcuaSetpointOut from './opcua-setpoint-out/opcua-setpoint-out';
+import writeBackOutputs from './loopgate-writeback/loopgate-writeback';
 import writebackOutcome from './writeback-outcome/writeback-outcome';
 import loopgateKpi from './loopgate-kpi/loopgate-kpi';
 import loopgateKafkaIn from './loopgate-kafka-in/loopgate-kafka-in';
@@ -47,11 +43,7 @@ const PALETTE = [
   isa95RecipeParameter,
   aiScore,
   loopgateRule,
-  opcenterOut,
-  factorytalkOut,
-  avevaOut,
-  cmmsOut,
-  opcuaSetpointOut,
+  writeBackOutputs,
   writebackOutcome,
   loopgateKpi,
   loopgateKafkaIn,

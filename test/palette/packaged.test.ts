@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { WriteBackList } from '@loopgate/contracts';
+import { TARGET_CATALOGUE, type WriteBackList } from '@loopgate/contracts';
 import { ApiClient } from '../../server/src/demo/api-client';
 import { eventually, startTestStack, type DemoStack } from '../support/stack';
 import { installNodeRed, startNodeRed, userDirWith, type RunningNodeRed } from './stock-node-red';
@@ -32,7 +32,10 @@ interface Manifest {
 }
 
 const readJson = <T>(file: string) => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
-const NODE_TYPES = Object.keys(readJson<Manifest>(path.join(REPO, 'nodes', 'package.json'))['node-red'].nodes);
+// One node type per set, and one output node per described target from the loopgate-writeback set.
+const NODE_TYPES = Object.keys(readJson<Manifest>(path.join(REPO, 'nodes', 'package.json'))['node-red'].nodes).flatMap(
+  (set) => (set === 'loopgate-writeback' ? Object.values(TARGET_CATALOGUE).map((t) => t.nodeType) : [set]),
+);
 const EXAMPLE = 'incoming-lot-hold';
 
 let tarball: string;

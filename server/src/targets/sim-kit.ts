@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -344,6 +344,50 @@ export class SimObjectStore {
   isAudited(id: string): boolean {
     const state = this.get(id).state;
     return state === 'audited' || state === 'closed';
+  }
+}
+
+/**
+ * OAuth 2.0 client-credentials tokens as an MES's token endpoint issues them (Opcenter, SAP
+ * Digital Manufacturing): `issue` is the token route (form-encoded `grant_type`, `client_id`,
+ * `client_secret`), `authorize` checks a request's bearer token, `revoke` invalidates every token
+ * issued, as a server restart or key rotation does.
+ */
+export class SimTokenIssuer {
+  private readonly tokens = new Map<string, number>();
+  private issued = 0;
+
+  constructor(
+    private readonly clientId: string,
+    private readonly secret: string,
+    private readonly ttlSeconds = 3600,
+  ) {}
+
+  readonly issue = (request: SimRequest): SimResponse => {
+    this.issued += 1;
+    const form = (request.body ?? {}) as Record<string, string>;
+    if (form.grant_type !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type' } };
+    if (form.client_id !== this.clientId || form.client_secret !== this.secret)
+      return { status: 401, body: { error: 'invalid_client' } };
+    const token = randomBytes(24).toString('base64url');
+    this.tokens.set(token, Date.now() + this.ttlSeconds * 1000);
+    return { status: 200, body: { access_token: token, token_type: 'bearer', expires_in: this.ttlSeconds } };
+  };
+
+  authorize(request: SimRequest): boolean {
+    const header = request.headers.authorization ?? '';
+    const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    const expiresAt = this.tokens.get(token);
+    return expiresAt !== undefined && expiresAt > Date.now();
+  }
+
+  revoke(): void {
+    this.tokens.clear();
+  }
+
+  /** Token requests received, refused ones included. */
+  requests(): number {
+    return this.issued;
   }
 }
 

@@ -30,7 +30,7 @@ afterEach(async () => {
   gw = sim = undefined;
 });
 
-const WITH_EVENT_LOG = TARGET_DEFINITIONS.filter((d) => d.kind !== 'opcua');
+const WITH_EVENT_LOG = TARGET_DEFINITIONS.filter((d) => d.description.capabilities.eventLog);
 
 async function start(definition: TargetDefinition, settings: { auditCheckpointRecords?: number } = {}) {
   const simDefinition = definition.simulator!;

@@ -5,6 +5,7 @@ import {
   SimEventLog,
   SimLedger,
   SimObjectStore,
+  SimTokenIssuer,
   startHttpSimulator,
   type HttpSimulator,
   type RecordState,
@@ -109,14 +110,12 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
   const secret = options.secret ?? randomBytes(16).toString('hex');
   const rate = options.transactionsPerSecond ?? 20;
   const depth = options.queueDepth ?? rate;
-  const tokenTtl = options.tokenTtlSeconds ?? 3600;
   const store = new SimObjectStore(seed);
   const ledger = new SimLedger();
   const events = new SimEventLog();
   /** The reason of each process parameter's last change through the bus, as Opcenter's screens show it. */
   const reasons = new Map<string, string>();
-  const tokens = new Map<string, number>();
-  let tokenRequests = 0;
+  const tokens = new SimTokenIssuer(clientId, secret, options.tokenTtlSeconds);
   let transactions = 0;
   let qualityEvents = 0;
   // The MOM queue as a leaky bucket: each command adds one, it drains at `rate` per second.
@@ -317,20 +316,6 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
     return { status: 200, body: { Succeeded: true, TransactionId: transactionId, ...extra } };
   };
 
-  const issueToken = (request: SimRequest): SimResponse => {
-    tokenRequests += 1;
-    const form = (request.body ?? {}) as Record<string, string>;
-    if (form.grant_type !== 'client_credentials') {
-      return { status: 400, body: { error: 'unsupported_grant_type' } };
-    }
-    if (form.client_id !== clientId || form.client_secret !== secret) {
-      return { status: 401, body: { error: 'invalid_client' } };
-    }
-    const token = randomBytes(24).toString('base64url');
-    tokens.set(token, Date.now() + tokenTtl * 1000);
-    return { status: 200, body: { access_token: token, token_type: 'bearer', expires_in: tokenTtl } };
-  };
-
   const sim = await startHttpSimulator({
     ledger,
     events,
@@ -338,12 +323,7 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
     port: options.port,
     store,
     secrets: [secret],
-    authorize(request) {
-      const header = request.headers.authorization ?? '';
-      const token = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-      const expiresAt = tokens.get(token);
-      return expiresAt !== undefined && expiresAt > Date.now();
-    },
+    authorize: (request) => tokens.authorize(request),
     // A hand edit at the console replaces the value and its reason.
     onOperatorEdit(object, parameter, value) {
       store.get(object).fields[parameter] = value;
@@ -357,7 +337,7 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
       qualityEvents = 0;
     },
     routes: [
-      { method: 'POST', path: '/sit-auth/OAuth/Token', public: true, handle: issueToken },
+      { method: 'POST', path: '/sit-auth/OAuth/Token', public: true, handle: tokens.issue },
       {
         method: 'GET',
         path: '/sit-svc/application/:app/odata/',
@@ -393,8 +373,8 @@ export async function startOpcenterSimulator(options: OpcenterSimulatorOptions =
     app,
     clientId,
     throttledCount: () => throttled,
-    revokeTokens: () => tokens.clear(),
-    tokenRequests: () => tokenRequests,
+    revokeTokens: () => tokens.revoke(),
+    tokenRequests: () => tokens.requests(),
   });
 }
 

@@ -1,6 +1,6 @@
 import { TargetError } from '../adapter';
-import { failureOf, mesError, sendHttp, type HttpAnswer, type HttpCall, type HttpTarget } from '../http-transport';
-import { Secret } from '../secret';
+import { ClientCredentials } from '../client-credentials';
+import { failureOf, mesError, type HttpAnswer, type HttpCall, type HttpTarget } from '../http-transport';
 import type { OpcenterConfig } from './config';
 
 /*
@@ -16,9 +16,6 @@ export interface OpcenterCommandAnswer {
   Id?: string;
 }
 
-/** Refresh this long before the token's announced expiry, so a call never leaves with a dying token. */
-const EXPIRY_MARGIN_MS = 30_000;
-
 /** Opcenter's error codes that mean someone else holds the record. */
 const LOCK_CODES = new Set(['RecordLocked', 'LockedByOtherUser']);
 
@@ -28,16 +25,16 @@ export function odataString(value: string): string {
 }
 
 export class OpcenterTransport {
-  private token?: { value: Secret; expiresAt: number };
-  private pendingToken?: Promise<Secret>;
   private readonly target: HttpTarget;
+  private readonly credentials: ClientCredentials;
 
   constructor(
     private readonly config: OpcenterConfig,
     label: string,
-    private readonly now: () => number = Date.now,
+    now: () => number = Date.now,
   ) {
     this.target = { label, secrets: [config.clientSecret] };
+    this.credentials = new ClientCredentials(this.target, config, now);
   }
 
   private get odataBase(): string {
@@ -77,22 +74,14 @@ export class OpcenterTransport {
   }
 
   close(): void {
-    this.token = undefined;
+    this.credentials.forget();
   }
 
-  /** Sends with the bearer token; on a 401 fetches a new token once and sends again. */
+  /** Sends with the bearer token (a new one once on a 401); a `TargetError` for an error answer. */
   private async authorized(call: HttpCall): Promise<HttpAnswer> {
-    let answer = await this.send(call, await this.bearer());
-    if (answer.status === 401) {
-      this.token = undefined;
-      answer = await this.send(call, await this.bearer());
-    }
+    const answer = await this.credentials.send(call);
     if (answer.status >= 400) throw this.classify(call, answer);
     return answer;
-  }
-
-  private send(call: HttpCall, token: Secret): Promise<HttpAnswer> {
-    return sendHttp(this.target, { ...call, headers: { ...call.headers, authorization: `Bearer ${token.reveal()}` } });
   }
 
   private classify(call: HttpCall, answer: HttpAnswer): TargetError {
@@ -100,54 +89,5 @@ export class OpcenterTransport {
     const { code } = mesError(answer.body);
     if (code && LOCK_CODES.has(code)) return new TargetError('locked', 'RECORD_LOCKED', failure.message);
     return failure;
-  }
-
-  /** The cached token, or a new one; concurrent callers share one token request. */
-  private async bearer(): Promise<Secret> {
-    if (this.token && this.token.expiresAt - EXPIRY_MARGIN_MS > this.now()) return this.token.value;
-    this.pendingToken ??= this.fetchToken().finally(() => {
-      this.pendingToken = undefined;
-    });
-    return this.pendingToken;
-  }
-
-  private async fetchToken(): Promise<Secret> {
-    const call: HttpCall = {
-      method: 'POST',
-      url: this.config.tokenUrl,
-      form: {
-        grant_type: 'client_credentials',
-        client_id: this.config.clientId,
-        client_secret: this.config.clientSecret.reveal(),
-      },
-      // Getting a token changes nothing at the MES: a lost answer is simply asked again.
-      timeoutMs: this.config.requestTimeoutMs,
-    };
-    let answer: HttpAnswer;
-    try {
-      answer = await sendHttp(this.target, call);
-    } catch (error) {
-      if (error instanceof TargetError && error.kind === 'unknown') {
-        throw new TargetError('transient', error.code, error.message);
-      }
-      throw error;
-    }
-    if (answer.status === 400 || answer.status === 401) {
-      throw new TargetError(
-        'auth',
-        'AUTH_FAILED',
-        `${this.target.label}: token endpoint refused the client credentials`,
-      );
-    }
-    if (answer.status >= 400) throw failureOf(this.target, call, answer);
-    const body = answer.body as { access_token?: unknown; expires_in?: unknown } | undefined;
-    if (typeof body?.access_token !== 'string') {
-      throw new TargetError('transient', 'BAD_ANSWER', `${this.target.label}: token endpoint answered without a token`);
-    }
-    const token = new Secret(body.access_token);
-    this.target.secrets = [this.config.clientSecret, token];
-    const expiresIn = Number(body.expires_in);
-    this.token = { value: token, expiresAt: this.now() + (Number.isFinite(expiresIn) ? expiresIn : 300) * 1000 };
-    return token;
   }
 }

@@ -1,7 +1,7 @@
 import { describeOutputNode, INFERENCE, RULE } from '../testing/output-node-cases';
-import opcuaSetpointOut from './opcua-setpoint-out';
+import writeBackOutputs from './loopgate-writeback';
 
-describeOutputNode('opcua', opcuaSetpointOut, {
+describeOutputNode('opcua', writeBackOutputs, {
   config: {
     action: 'set-parameter',
     objectType: 'equipment',

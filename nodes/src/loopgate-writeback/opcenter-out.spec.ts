@@ -5,7 +5,7 @@ import gatewayNode from '../loopgate-gateway/loopgate-gateway';
 import { FakeGateway } from '../testing/fake-gateway';
 import { Inbox, statusLog, tab } from '../testing/flow';
 import { describeOutputNode, INFERENCE, RULE } from '../testing/output-node-cases';
-import opcenterOut from './opcenter-out';
+import writeBackOutputs from './loopgate-writeback';
 
 const setFeedRate = {
   action: 'set-parameter',
@@ -19,7 +19,7 @@ const setFeedRate = {
 };
 const feedRateMessage = { payload: { feedRate: 1140 }, inference: INFERENCE, rule: RULE };
 
-describeOutputNode('opcenter', opcenterOut, {
+describeOutputNode('opcenter', writeBackOutputs, {
   config: setFeedRate,
   msg: feedRateMessage,
   expected: {
@@ -41,7 +41,7 @@ describe('opcenter-out', () => {
 
   async function load(config: Record<string, unknown>) {
     await helper.load(
-      [gatewayNode, opcenterOut],
+      [gatewayNode, writeBackOutputs],
       [
         tab(),
         { id: 'gw', type: 'loopgate-gateway', url: gateway.url },
@@ -196,7 +196,7 @@ describe('opcenter-out', () => {
 
   it('reports a refused token as an auth error, without retrying', async () => {
     await helper.load(
-      [gatewayNode, opcenterOut],
+      [gatewayNode, writeBackOutputs],
       [
         tab(),
         { id: 'gw', type: 'loopgate-gateway', url: gateway.url },

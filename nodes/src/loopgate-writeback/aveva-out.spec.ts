@@ -1,9 +1,9 @@
 import { describeOutputNode, INFERENCE, RULE } from '../testing/output-node-cases';
-import avevaOut from './aveva-out';
+import writeBackOutputs from './loopgate-writeback';
 
 const lot = { type: 'material-lot', id: 'LOT-4711', materialDefinitionId: 'STEEL-42CrMo4', properties: {} };
 
-describeOutputNode('aveva', avevaOut, {
+describeOutputNode('aveva', writeBackOutputs, {
   config: {
     action: 'hold-lot',
     objectType: 'material-lot',

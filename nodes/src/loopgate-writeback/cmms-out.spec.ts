@@ -1,7 +1,7 @@
 import { describeOutputNode, INFERENCE, RULE } from '../testing/output-node-cases';
-import cmmsOut from './cmms-out';
+import writeBackOutputs from './loopgate-writeback';
 
-describeOutputNode('cmms', cmmsOut, {
+describeOutputNode('cmms', writeBackOutputs, {
   config: {
     action: 'create-maintenance-work-order',
     objectType: 'equipment',

@@ -1,7 +1,7 @@
 import { describeOutputNode, INFERENCE, RULE } from '../testing/output-node-cases';
-import factorytalkOut from './factorytalk-out';
+import writeBackOutputs from './loopgate-writeback';
 
-describeOutputNode('factorytalk', factorytalkOut, {
+describeOutputNode('factorytalk', writeBackOutputs, {
   config: {
     action: 'reroute-work-order',
     objectType: 'work-order',
