@@ -3,7 +3,7 @@
 import type { TargetDescription } from './targets';
 
 /** The kinds of system the gateway can write to: one folder each under server/src/targets. */
-export const TARGET_KINDS = ['opcenter', 'factorytalk', 'aveva', 'cmms', 'opcua'] as const;
+export const TARGET_KINDS = ['opcenter', 'factorytalk', 'aveva', 'cmms', 'opcua', 'sapdm'] as const;
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 /** Every target kind as its description declares it: actions, their fields, capabilities, help. */
@@ -233,5 +233,58 @@ export const TARGET_CATALOGUE: Readonly<Record<TargetKind, TargetDescription>> =
     capabilities: { readBack: true, locks: false, idempotentCreate: false, eventLog: false },
     notes:
       'The gateway writes, reads the value back to confirm it, and refuses safety interlocks and values outside the configured bounds; the flow never writes to the OPC UA server itself.',
+  },
+  sapdm: {
+    kind: 'sapdm',
+    label: 'SAP Digital Manufacturing',
+    system: 'SAP Digital Manufacturing',
+    nodeType: 'sapdm-out',
+    paletteLabel: 'sap dm',
+    exampleInstance: 'sapdm-demo',
+    parameterLabel: 'Parameter',
+    actions: [
+      {
+        action: 'hold-lot',
+        label: 'Hold SFC',
+        objectTypes: ['material-lot'],
+        needsParameter: false,
+        needsValue: false,
+        details: [{ name: 'comment', label: 'Comment for QA', required: false, kind: 'text' }],
+        help: 'an SFC (shop floor control: the lot or unit in production; optional QA `comment`)',
+      },
+      {
+        action: 'release-lot',
+        label: 'Release SFC',
+        objectTypes: ['material-lot'],
+        needsParameter: false,
+        needsValue: false,
+        details: [{ name: 'comment', label: 'Comment', required: false, kind: 'text' }],
+        help: 'an SFC on hold, back into the queue of its operation (optional `comment`)',
+      },
+      {
+        action: 'update-work-order-status',
+        label: 'Update work order status',
+        objectTypes: ['work-order'],
+        needsParameter: false,
+        needsValue: false,
+        details: [{ name: 'status', label: 'New status', required: true, kind: 'text', orValue: true }],
+        help: 'a production order (`status`: RELEASED, ACTIVE, HOLD, DONE …)',
+      },
+      {
+        action: 'create-quality-event',
+        label: 'Log nonconformance',
+        objectTypes: ['material-lot'],
+        needsParameter: false,
+        needsValue: false,
+        details: [
+          { name: 'description', label: 'Description (default: the reason)', required: false, kind: 'text' },
+          { name: 'code', label: 'Nonconformance code (default LOOPGATE)', required: false, kind: 'text' },
+        ],
+        help: 'a nonconformance on an SFC (`description`, else the reason; optional `code`)',
+      },
+    ],
+    capabilities: { readBack: true, locks: false, idempotentCreate: true, eventLog: false },
+    notes:
+      'SFCs are the lots and units Digital Manufacturing tracks through their routing; a held SFC is released back into the queue of its operation. Nonconformances carry the request id as reference, so a retried log is found instead of logged twice.',
   },
 };

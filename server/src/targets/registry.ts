@@ -6,6 +6,7 @@ import { cmmsTarget } from './cmms';
 import { factoryTalkTarget } from './factorytalk';
 import { opcenterTarget } from './opcenter';
 import { opcuaTarget } from './opcua';
+import { sapDmTarget } from './sapdm';
 import { parseConfigClass, TargetConfigError } from './target-config';
 
 /**
@@ -18,6 +19,7 @@ export const TARGET_DEFINITIONS: readonly TargetDefinition[] = [
   avevaTarget,
   cmmsTarget,
   opcuaTarget,
+  sapDmTarget,
 ];
 
 /** One configured target instance, as in the gateway's configuration file. */
