@@ -33,7 +33,11 @@ describe('palette manifest', () => {
       expect(html).toContain(`data-help-name="${set}"`);
       const registers = ['registerType', 'objectNode'].some((fn) => html.includes(`${fn}('${set}'`));
       expect(registers, set).toBe(true);
-      expect(fs.existsSync(path.join(root, 'src', set, `${set}.spec.ts`)), `${set}.spec.ts`).toBe(true);
+      const specs = [`${set}.spec.ts`, `${set}.isolated.spec.ts`];
+      expect(
+        specs.some((spec) => fs.existsSync(path.join(root, 'src', set, spec))),
+        `${set}.spec.ts`,
+      ).toBe(true);
     }
   });
 
