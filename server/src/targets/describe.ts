@@ -106,6 +106,13 @@ export function checkDescribed(description: TargetDescription, command: Describe
   if (mismatch) throw new TargetError('rejected', mismatch.code, mismatch.message);
 }
 
+/** A command's text field (a status, a work center) or `rejected` / `INVALID_COMMAND` naming `what`. */
+export function requiredText(value: ParameterValue | null | undefined, what: string): string {
+  if (typeof value !== 'string' || value.length === 0)
+    throw new TargetError('rejected', 'INVALID_COMMAND', `${what} must be a non-empty string`);
+  return value;
+}
+
 /** The reason sent to the MES with a lot hold or release: the request's reason and the QA comment, if any. */
 export function reasonWithComment(command: Pick<TargetWrite, 'reason' | 'details'>): string {
   const comment = command.details?.comment;

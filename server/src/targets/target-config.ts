@@ -1,6 +1,17 @@
 import type { ValidationIssue } from '@loopgate/contracts';
 import { plainToInstance } from 'class-transformer';
-import { IsInt, IsNumber, IsOptional, Max, Min, validateSync, type ValidationError } from 'class-validator';
+import {
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  type ValidationError,
+} from 'class-validator';
 import { UserError } from '../common/errors';
 import { Secret } from './secret';
 
@@ -30,6 +41,24 @@ export class TargetConnection {
   @Min(50)
   @Max(300_000)
   requestTimeoutMs?: number;
+}
+
+/** The connection fields of a target that signs in with OAuth client credentials (Opcenter, SAP DM). */
+export class ClientCredentialsConnection extends TargetConnection {
+  @IsString()
+  @IsNotEmpty()
+  clientId: string;
+
+  /** The client secret itself; prefer `clientSecretEnv`. */
+  @IsOptional()
+  @IsString()
+  clientSecret?: string;
+
+  /** Name of the environment variable holding the client secret. */
+  @IsOptional()
+  @IsString()
+  @Matches(ENV_VAR_NAME, { message: 'must be an environment variable name' })
+  clientSecretEnv?: string;
 }
 
 /** A target's configuration is wrong; `issues` name each bad field by path, never its value. */

@@ -1,6 +1,5 @@
 import { withAiChangeNote } from '../ai-change-note';
 import { healthOf } from '../write-cycle';
-import type { ParameterValue } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
 import {
   TargetError,
@@ -14,7 +13,7 @@ import {
   type TargetWrite,
   type WriteResult,
 } from '../adapter';
-import { capabilitiesOf, checkDescribed, reasonWithComment } from '../describe';
+import { capabilitiesOf, checkDescribed, reasonWithComment, requiredText } from '../describe';
 import { avevaDescription } from './description';
 import type { AvevaConfig } from './config';
 import { AvevaTransport, type HistorianValue, type MesRecord } from './transport';
@@ -25,12 +24,6 @@ export const AVEVA_LOT_RELEASED_STATUS = 'Available';
 
 function rejected(code: string, message: string): TargetError {
   return new TargetError('rejected', code, message);
-}
-
-function text(value: ParameterValue | undefined, what: string): string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw rejected('INVALID_COMMAND', `${what} must be a non-empty string`);
-  return value;
 }
 
 function recordFlags(record: { lockedBy: string | null; recordState: string }): Pick<ReadResult, 'locked' | 'audited'> {
@@ -107,7 +100,7 @@ export class AvevaAdapter implements TargetAdapter {
         return { mesTransactionId: answer.transactionId, appliedValue: answer.status ?? null };
       }
       case 'update-work-order-status': {
-        const state = text(command.value ?? command.details?.status, 'status');
+        const state = requiredText(command.value ?? command.details?.status, 'status');
         const answer = await this.limiter.schedule(() =>
           this.transport.setWorkOrderState(object.id, state, reason, externalRef),
         );
@@ -132,7 +125,7 @@ export class AvevaAdapter implements TargetAdapter {
       case 'update-work-order-status':
         return {
           address: { object, parameter: 'status' },
-          value: text(command.value ?? command.details?.status, 'status'),
+          value: requiredText(command.value ?? command.details?.status, 'status'),
         };
       default:
         return null;

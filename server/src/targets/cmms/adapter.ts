@@ -1,5 +1,4 @@
 import { healthOf } from '../write-cycle';
-import type { ParameterValue } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
 import {
   TargetError,
@@ -13,7 +12,7 @@ import {
   type TargetWrite,
   type WriteResult,
 } from '../adapter';
-import { capabilitiesOf, checkDescribed } from '../describe';
+import { capabilitiesOf, checkDescribed, requiredText } from '../describe';
 import { cmmsDescription } from './description';
 import type { CmmsConfig } from './config';
 import { CmmsTransport, type MaximoWorkOrder } from './transport';
@@ -26,12 +25,6 @@ const HISTORY_STATUSES = new Set(['CLOSE', 'CAN']);
 
 function rejected(code: string, message: string): TargetError {
   return new TargetError('rejected', code, message);
-}
-
-function text(value: ParameterValue | undefined, what: string): string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw rejected('INVALID_COMMAND', `${what} must be a non-empty string`);
-  return value;
 }
 
 function created(workOrder: MaximoWorkOrder): WriteResult {
@@ -102,7 +95,7 @@ export class CmmsAdapter implements TargetAdapter {
         });
       }
       case 'update-work-order-status': {
-        const status = text(command.value ?? command.details?.status, 'status');
+        const status = requiredText(command.value ?? command.details?.status, 'status');
         await this.limiter.schedule(() => this.transport.changeStatus(object.id, status, reason, externalRef));
         return { appliedValue: status };
       }
@@ -115,7 +108,7 @@ export class CmmsAdapter implements TargetAdapter {
     if (command.action !== 'update-work-order-status') return null;
     return {
       address: { object: command.object, parameter: 'status' },
-      value: text(command.value ?? command.details?.status, 'status'),
+      value: requiredText(command.value ?? command.details?.status, 'status'),
     };
   }
 

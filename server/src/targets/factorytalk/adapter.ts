@@ -16,7 +16,7 @@ import {
   type TargetWrite,
   type WriteResult,
 } from '../adapter';
-import { capabilitiesOf, checkDescribed } from '../describe';
+import { capabilitiesOf, checkDescribed, requiredText } from '../describe';
 import { factoryTalkDescription } from './description';
 import { GATEWAY_PROCESS_ID } from '../process-identity';
 import type { FactoryTalkConfig } from './config';
@@ -27,12 +27,6 @@ const WORK_ORDER_FIELDS = ['status', 'workCenter'] as const;
 
 function rejected(code: string, message: string): TargetError {
   return new TargetError('rejected', code, message);
-}
-
-function text(value: ParameterValue | undefined, what: string): string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw rejected('INVALID_COMMAND', `${what} must be a non-empty string`);
-  return value;
 }
 
 function resourceOf(address: TargetAddress): FtResource {
@@ -157,7 +151,7 @@ export class FactoryTalkAdapter implements TargetAdapter {
       case 'reroute-work-order': {
         const operations = command.details?.operations;
         const body = {
-          workCenter: text(command.details?.workCenter ?? command.value, 'details.workCenter'),
+          workCenter: requiredText(command.details?.workCenter ?? command.value, 'details.workCenter'),
           ...(typeof operations === 'number' ? { operations } : {}),
           externalRef,
         };
@@ -165,7 +159,7 @@ export class FactoryTalkAdapter implements TargetAdapter {
         return { appliedValue: answer.workCenter };
       }
       case 'update-work-order-status': {
-        const body = { status: text(command.value ?? command.details?.status, 'status'), externalRef };
+        const body = { status: requiredText(command.value ?? command.details?.status, 'status'), externalRef };
         const answer = await this.limited(() => this.transport.setStatus(object.id, body, token));
         return { appliedValue: answer.status };
       }
@@ -184,12 +178,12 @@ export class FactoryTalkAdapter implements TargetAdapter {
       case 'reroute-work-order':
         return {
           address: { object, parameter: 'workCenter' },
-          value: text(command.details?.workCenter ?? command.value, 'details.workCenter'),
+          value: requiredText(command.details?.workCenter ?? command.value, 'details.workCenter'),
         };
       case 'update-work-order-status':
         return {
           address: { object, parameter: 'status' },
-          value: text(command.value ?? command.details?.status, 'status'),
+          value: requiredText(command.value ?? command.details?.status, 'status'),
         };
       default:
         return null;

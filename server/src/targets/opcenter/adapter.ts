@@ -14,7 +14,7 @@ import {
   type TargetWrite,
   type WriteResult,
 } from '../adapter';
-import { capabilitiesOf, checkDescribed, reasonWithComment } from '../describe';
+import { capabilitiesOf, checkDescribed, reasonWithComment, requiredText } from '../describe';
 import { opcenterDescription } from './description';
 import type { OpcenterConfig } from './config';
 import { odataString, OpcenterTransport } from './transport';
@@ -45,12 +45,6 @@ export const LOT_ACTIVE_STATUS = 'Active';
 
 function rejected(code: string, message: string): TargetError {
   return new TargetError('rejected', code, message);
-}
-
-function text(value: ParameterValue | undefined, what: string): string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw rejected('INVALID_COMMAND', `${what} must be a non-empty string`);
-  return value;
 }
 
 /**
@@ -138,12 +132,12 @@ export class OpcenterAdapter implements TargetAdapter {
       case 'update-work-order-status':
         return {
           address: { object, parameter: 'status' },
-          value: text(command.value ?? command.details?.status, 'status'),
+          value: requiredText(command.value ?? command.details?.status, 'status'),
         };
       case 'reroute-work-order':
         return {
           address: { object, parameter: 'workCenter' },
-          value: text(command.details?.workCenter ?? command.value, 'details.workCenter'),
+          value: requiredText(command.details?.workCenter ?? command.value, 'details.workCenter'),
         };
       case 'hold-lot':
         return { address: { object, parameter: 'status' }, value: LOT_HOLD_STATUS };
@@ -231,7 +225,7 @@ export class OpcenterAdapter implements TargetAdapter {
           name: 'UpdateWorkOrderStatus',
           body: {
             WorkOrderNId: object.id,
-            Status: text(command.value ?? command.details?.status, 'status'),
+            Status: requiredText(command.value ?? command.details?.status, 'status'),
             ExternalRef: externalRef,
             Reason: reason,
           },
@@ -242,7 +236,7 @@ export class OpcenterAdapter implements TargetAdapter {
           name: 'RerouteWorkOrderOperations',
           body: {
             WorkOrderNId: object.id,
-            WorkCenterNId: text(command.details?.workCenter ?? command.value, 'details.workCenter'),
+            WorkCenterNId: requiredText(command.details?.workCenter ?? command.value, 'details.workCenter'),
             ...(typeof operations === 'number' ? { NextOperations: operations } : {}),
             ExternalRef: externalRef,
             Reason: reason,

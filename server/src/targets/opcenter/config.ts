@@ -1,16 +1,15 @@
-import { IsInt, IsNotEmpty, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, IsString, IsUrl, Matches, Max, Min } from 'class-validator';
 import type { Secret } from '../secret';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
-  ENV_VAR_NAME,
   HTTP_URL_OPTIONS,
   parseConfigClass,
   resolveSecret,
-  TargetConnection,
+  ClientCredentialsConnection,
 } from '../target-config';
 
 /** The `connection` block of an `opcenter` target in the gateway's configuration. */
-export class OpcenterConnection extends TargetConnection {
+export class OpcenterConnection extends ClientCredentialsConnection {
   /** Base URL of the Opcenter MOM server, e.g. `https://opcenter.plant.local`. */
   @IsUrl(HTTP_URL_OPTIONS)
   baseUrl: string;
@@ -24,21 +23,6 @@ export class OpcenterConnection extends TargetConnection {
   @IsString()
   @Matches(/^[A-Za-z][A-Za-z0-9_]*$/, { message: 'must be an Opcenter application name (letters, digits, _)' })
   app: string;
-
-  @IsString()
-  @IsNotEmpty()
-  clientId: string;
-
-  /** The client secret itself; prefer `clientSecretEnv`. */
-  @IsOptional()
-  @IsString()
-  clientSecret?: string;
-
-  /** Name of the environment variable holding the client secret. */
-  @IsOptional()
-  @IsString()
-  @Matches(ENV_VAR_NAME, { message: 'must be an environment variable name' })
-  clientSecretEnv?: string;
 
   /** Commands in flight at once; 1 keeps commands in order across objects too. */
   @IsOptional()

@@ -1,4 +1,3 @@
-import type { ParameterValue } from '@loopgate/contracts';
 import Bottleneck from 'bottleneck';
 import {
   TargetError,
@@ -12,7 +11,7 @@ import {
   type WriteResult,
 } from '../adapter';
 import { withAiChangeNote } from '../ai-change-note';
-import { capabilitiesOf, checkDescribed, reasonWithComment } from '../describe';
+import { capabilitiesOf, checkDescribed, reasonWithComment, requiredText } from '../describe';
 import { healthOf } from '../write-cycle';
 import type { SapDmConfig } from './config';
 import { sapDmDescription } from './description';
@@ -25,12 +24,6 @@ export const SFC_RELEASED_STATUS = 'IN_QUEUE';
 export const DEFAULT_NC_CODE = 'LOOPGATE';
 /** SFC and order statuses that make the record history. */
 const HISTORY = new Set(['DONE', 'SCRAPPED', 'CLOSED']);
-
-function text(value: ParameterValue | undefined, what: string): string {
-  if (typeof value !== 'string' || value.length === 0)
-    throw new TargetError('rejected', 'INVALID_COMMAND', `${what} must be a non-empty string`);
-  return value;
-}
 
 function created(nc: DmNonconformance): WriteResult {
   return { mesTransactionId: nc.incidentNumber, appliedValue: nc.id };
@@ -92,7 +85,7 @@ export class SapDmAdapter implements TargetAdapter {
         return { appliedValue: sfc.status };
       }
       case 'update-work-order-status': {
-        const status = text(command.value ?? command.details?.status, 'status');
+        const status = requiredText(command.value ?? command.details?.status, 'status');
         const order = await this.limiter.schedule(() =>
           this.transport.setOrderStatus(object.id, status, reason, externalRef),
         );
@@ -127,7 +120,7 @@ export class SapDmAdapter implements TargetAdapter {
       case 'release-lot':
         return { address, value: SFC_RELEASED_STATUS };
       case 'update-work-order-status':
-        return { address, value: text(command.value ?? command.details?.status, 'status') };
+        return { address, value: requiredText(command.value ?? command.details?.status, 'status') };
       default:
         return null;
     }

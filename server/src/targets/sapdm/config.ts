@@ -1,16 +1,15 @@
-import { IsNotEmpty, IsOptional, IsString, IsUrl, Matches } from 'class-validator';
+import { IsString, IsUrl, Matches } from 'class-validator';
 import type { Secret } from '../secret';
 import {
   DEFAULT_REQUEST_TIMEOUT_MS,
-  ENV_VAR_NAME,
   HTTP_URL_OPTIONS,
   parseConfigClass,
   resolveSecret,
-  TargetConnection,
+  ClientCredentialsConnection,
 } from '../target-config';
 
 /** The `connection` block of a `sapdm` target (SAP Digital Manufacturing's REST APIs) in the gateway's configuration. */
-export class SapDmConnection extends TargetConnection {
+export class SapDmConnection extends ClientCredentialsConnection {
   /** The API's base URL, e.g. `https://api.eu20.dmc.cloud.sap`. */
   @IsUrl(HTTP_URL_OPTIONS)
   baseUrl: string;
@@ -18,21 +17,6 @@ export class SapDmConnection extends TargetConnection {
   /** The OAuth client-credentials token endpoint of the subaccount, e.g. `https://<subdomain>.authentication.eu20.hana.ondemand.com/oauth/token`. */
   @IsUrl(HTTP_URL_OPTIONS)
   tokenUrl: string;
-
-  @IsString()
-  @IsNotEmpty()
-  clientId: string;
-
-  /** The client secret itself; prefer `clientSecretEnv`. */
-  @IsOptional()
-  @IsString()
-  clientSecret?: string;
-
-  /** Name of the environment variable holding the client secret. */
-  @IsOptional()
-  @IsString()
-  @Matches(ENV_VAR_NAME, { message: 'must be an environment variable name' })
-  clientSecretEnv?: string;
 
   /** The plant whose SFCs and orders Loopgate changes, e.g. `1710`. */
   @IsString()
