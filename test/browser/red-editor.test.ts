@@ -6,6 +6,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, startTestStack, type DemoStack } from '../support/stack';
+import { TARGET_CATALOGUE } from '@loopgate/contracts';
 import { launchChromium, openConsole, screenshot, type ConsolePage } from './support/browser';
 
 let stack: DemoStack;
@@ -68,6 +69,40 @@ describe('the palette in the Node-RED editor', () => {
       "(function(n){return {instance:n.instance,instanceType:n.instanceType}})(RED.nodes.node('tool-wear-feed-rate.opcenter'))",
     );
     expect(saved).toEqual({ instance: stack.instances.opcenter, instanceType: 'str' });
+  });
+
+  it('has an output node for every described target in the palette, its help rendered from the description', async () => {
+    const { page } = engineer;
+    for (const target of Object.values(TARGET_CATALOGUE)) {
+      const registered = await inEditor<{ category: string; paletteLabel: string } | null>(
+        page,
+        `(function(d){return d ? { category: d.category, paletteLabel: d.paletteLabel } : null})(RED.nodes.getType('${target.nodeType}'))`,
+      );
+      expect(registered, target.nodeType).toEqual({
+        category: 'Loopgate write-back',
+        paletteLabel: target.paletteLabel,
+      });
+      const help = await inEditor<string>(page, `$('script[data-help-name="${target.nodeType}"]').html() || ''`);
+      for (const action of target.actions) expect(help, `${target.nodeType}: ${action.label}`).toContain(action.label);
+      expect(help).not.toMatch(/\{\{\w+\}\}/);
+    }
+    // The previous case's dialog slides away first; then the help sidebar shows the sixth target's node.
+    await page.waitForFunction(() => {
+      const $ = (globalThis as { $?: (s: string) => { length: number } }).$;
+      return ($?.('.red-ui-tray').length ?? 1) === 0;
+    });
+    await inEditor(page, "RED.sidebar.help.show('sapdm-out')");
+    await page.waitForFunction(
+      () =>
+        ((globalThis as { document?: { body: { innerText: string } } }).document?.body.innerText ?? '').includes(
+          'Log nonconformance',
+        ),
+      undefined,
+      {
+        timeout: 20_000,
+      },
+    );
+    await screenshot(page, 'red-editor-sapdm-help');
   });
 
   it('gives a new rule, KPI or outcome node the only gateway there is, in its dialog', async () => {
