@@ -1,4 +1,5 @@
 import type { AuditPage, AuditRecord, TargetList, WriteBackList, WriteBackOutcome } from '@loopgate/contracts';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_WRITER, type AuditWriter } from '../../common/audit.port';
 import { ChainVerifier } from '../domain/audit-chain';
@@ -69,6 +70,15 @@ async function counts(): Promise<{ commands: number; audit: number }> {
 }
 
 describe('POST /writebacks', () => {
+  it('is documented with the statuses it answers: 202 for a new command, 200 for a known one, never 201', () => {
+    const document = SwaggerModule.createDocument(gw.app, new DocumentBuilder().build());
+    const posts = Object.entries(document.paths)
+      .filter(([path]) => /\/writebacks(\/\{commandId\}\/revert(-episode)?)?$/.test(path))
+      .map(([path, item]) => [path, Object.keys(item.post?.responses ?? {}).sort()]);
+    expect(posts).toHaveLength(3);
+    for (const [path, statuses] of posts) expect(statuses, String(path)).toEqual(['200', '202']);
+  });
+
   it("refuses at intake what the target's description does not take, and nothing reaches the MES", async () => {
     const target = { kind: 'opcenter' as const, instance: 'opc-described' };
     const cases = [

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type {
   AiEpisode,
   ApprovalList,
@@ -22,6 +22,10 @@ export class WriteBacksController {
   constructor(private readonly writebacks: WriteBackService) {}
 
   @Post()
+  // Documented as answered: 202 for a new command, 200 for a known requestId (set per request below).
+  @HttpCode(202)
+  @ApiAcceptedResponse({ description: 'A new command, in its first state' })
+  @ApiOkResponse({ description: 'The command already accepted for this requestId' })
   @RequirePermission('writeback:submit')
   @ApiOperation({
     summary: 'Submit a write-back request: 202 with a new command, 200 with the existing one for a known requestId',
@@ -86,6 +90,9 @@ export class WriteBacksController {
   }
 
   @Post(':commandId/revert')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ description: 'A new revert command' })
+  @ApiOkResponse({ description: 'The revert already made of this command' })
   @RequirePermission('writeback:revert')
   @ApiOperation({ summary: 'Write the prior value back through the same ordered path (202 new revert, 200 existing)' })
   async revert(
@@ -110,6 +117,9 @@ export class WriteBacksController {
   }
 
   @Post(':commandId/revert-episode')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ description: 'A new revert of the episode' })
+  @ApiOkResponse({ description: 'The revert already made of this episode' })
   @RequirePermission('writeback:revert')
   @ApiOperation({
     summary:
