@@ -17,8 +17,8 @@ const escapeHtml = (text) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').r
 /** Help text from a description: HTML-escaped, `code` in backticks. */
 const helpText = (text) => escapeHtml(text).replace(/`([^`]+)`/g, '<code>$1</code>');
 
-/** The html of one target's output node, from its description. */
-function outputNodeHtml(target) {
+/** The html of one target's output node, from its description, in `template`. */
+function outputNodeHtml(target, template) {
   const icon = fs.existsSync(path.join(ICONS, `${target.nodeType}.svg`)) ? `${target.nodeType}.svg` : GENERIC_ICON;
   const fields = {
     nodeType: target.nodeType,
@@ -30,12 +30,15 @@ function outputNodeHtml(target) {
     actions: target.actions.map((a) => `    <li><b>${escapeHtml(a.label)}</b>: ${helpText(a.help)}</li>`).join('\n'),
     notes: helpText(target.notes),
   };
-  return fs.readFileSync(TEMPLATE, 'utf8').replace(/\{\{(\w+)\}\}/g, (_m, name) => fields[name]);
+  return template.replace(/\{\{(\w+)\}\}/g, (_m, name) => fields[name]);
 }
 
 /** The html of every described target's output node, in the catalogue's order. */
 function outputNodesHtml() {
-  return Object.values(TARGET_CATALOGUE).map(outputNodeHtml).join('\n');
+  const template = fs.readFileSync(TEMPLATE, 'utf8');
+  return Object.values(TARGET_CATALOGUE)
+    .map((target) => outputNodeHtml(target, template))
+    .join('\n');
 }
 
-module.exports = { outputNodeHtml, outputNodesHtml };
+module.exports = { outputNodesHtml };

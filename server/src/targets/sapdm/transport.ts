@@ -137,13 +137,9 @@ export class SapDmTransport {
   private async call(call: Omit<HttpCall, 'timeoutMs'>): Promise<HttpAnswer> {
     const full: HttpCall = { ...call, timeoutMs: this.config.requestTimeoutMs };
     const answer = await this.credentials.send(full);
-    if (answer.status >= 400) {
-      const failure = failureOf(this.target, full, answer);
-      const { code } = mesError(answer.body);
-      if (code && LOCK_CODES.has(code))
-        return Promise.reject(new TargetError('locked', 'RECORD_LOCKED', failure.message));
-      return Promise.reject(failure);
-    }
-    return answer;
+    if (answer.status < 400) return answer;
+    const failure = failureOf(this.target, full, answer);
+    const { code } = mesError(answer.body);
+    throw code && LOCK_CODES.has(code) ? new TargetError('locked', 'RECORD_LOCKED', failure.message) : failure;
   }
 }
