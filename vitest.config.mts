@@ -5,6 +5,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 // NestJS needs decorator metadata, which esbuild does not emit: SWC compiles the TypeScript.
+/** Every answer of every gateway a test starts is checked against the OpenAPI document (server/src/openapi). */
+const CHECKED_RESPONSES = { LOOPGATE_CHECK_RESPONSES: '1' };
+
 const shared = {
   plugins: [
     swc.vite({
@@ -37,6 +40,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           setupFiles: [here('./test/setup/reflect.ts')],
+          env: CHECKED_RESPONSES,
           include: ['{contracts,rules,server,nodes}/src/**/*.spec.ts', 'editor/src/**/*.spec.{ts,tsx}'],
           exclude: ['**/node_modules/**', '**/*.slow.spec.ts', '**/*.isolated.spec.ts'],
           // The unit tests share their workers' module cache: importing NestJS, node-opcua and
@@ -53,6 +57,7 @@ export default defineConfig({
         test: {
           name: 'unit-isolated',
           setupFiles: [here('./test/setup/reflect.ts')],
+          env: CHECKED_RESPONSES,
           include: ['{contracts,rules,server,nodes}/src/**/*.isolated.spec.ts'],
           testTimeout: 20_000,
           hookTimeout: 30_000,
@@ -64,6 +69,7 @@ export default defineConfig({
         test: {
           name: 'slow',
           setupFiles: [here('./test/setup/reflect.ts')],
+          env: CHECKED_RESPONSES,
           include: ['{contracts,rules,server,nodes}/src/**/*.slow.spec.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
@@ -74,6 +80,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           setupFiles: [here('./test/setup/reflect.ts')],
+          env: CHECKED_RESPONSES,
           include: ['test/**/*.test.ts'],
           // The container topology runs on its own: `npm run test:compose` (test/compose/vitest.config.mts).
           exclude: [...configDefaults.exclude, 'test/compose/**', 'test/walk/**'],

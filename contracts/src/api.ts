@@ -1,5 +1,6 @@
 import type { AuditOutcome, AuditRecord } from './audit';
 import type { ValidationIssue } from './errors';
+import type { Permission } from './permissions';
 import type { DecisionRecord, EvaluationResult, RuleEvent, RuleSetFile } from './ruleset';
 import type { CommandState, WriteBackOutcome } from './writeback';
 
@@ -88,6 +89,62 @@ export interface SessionUser {
   username: string;
   displayName: string;
   roles: Role[];
+}
+
+/** `GET /auth/me`: who is signed in, as what, and what they may do. */
+export interface CurrentUser extends SessionUser {
+  /** A person (`user`) or a service token (`service`). */
+  kind: 'user' | 'service';
+  permissions: Permission[];
+}
+
+/** `GET /auth/providers`: how one may sign in. */
+export interface AuthProviders {
+  password: true;
+  /** Present when single sign-on through OpenID Connect is configured. */
+  oidc?: { loginUrl: string };
+}
+
+/** A console account as the API shows it: never the password or its hash. */
+export interface UserView {
+  username: string;
+  displayName: string;
+  roles: Role[];
+  disabled: boolean;
+  lockedUntil?: string;
+  /** Signs in through OpenID Connect. */
+  sso: boolean;
+  /** Has a local password (needed for electronic signatures). */
+  hasPassword: boolean;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** `GET /users`. */
+export interface UserList {
+  users: UserView[];
+}
+
+/** What the API shows of a service token: never the token or its hash. */
+export interface ServiceTokenView {
+  id: string;
+  name: string;
+  hint: string;
+  createdBy: string;
+  createdAt: string;
+  lastUsedAt?: string;
+  revokedAt?: string;
+  revokedBy?: string;
+}
+
+/** `GET /tokens`. */
+export interface ServiceTokenList {
+  tokens: ServiceTokenView[];
+}
+
+/** `POST /tokens`: the new token, shown this once. */
+export interface NewServiceToken extends ServiceTokenView {
+  token: string;
 }
 
 export interface LoginResponse {

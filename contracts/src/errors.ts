@@ -15,6 +15,9 @@ export interface ApiErrorBody {
   statusCode: number;
   /** Stable code such as `VALIDATION_FAILED`, `NOT_FOUND`, `FORBIDDEN`. */
   code: string;
+  /** The request's path, without its query: what was refused. */
+  path: string;
   message: string;
+  /** Each problem in the request, at its JSON path. */
   issues?: ValidationIssue[];
 }

@@ -23,6 +23,12 @@ export type FlowVersionStatus = (typeof FLOW_VERSION_STATUSES)[number];
 export type FlowVersionSource = 'editor' | 'cli' | 'start' | 'rollback';
 
 /** A stored, immutable flow version: the whole Node-RED flow configuration and who decided on it. */
+/** `GET /flow-versions`: newest first, and whether deploys wait for a second engineer. */
+export interface FlowVersionList {
+  changeControl: boolean;
+  versions: FlowVersion[];
+}
+
 export interface FlowVersion {
   version: number;
   /** SHA-256 of the canonical JSON of the flows (credentials left out). */

@@ -134,7 +134,8 @@ export interface RuleSetVersion {
 /** A rule set being edited, not yet a version; it may be invalid. */
 export interface RuleSetDraft {
   ruleSetId: string;
-  content: RuleSetFile;
+  /** The file as the engineer saved it: a rule set in the making, not yet valid (see `issues`). */
+  content: unknown;
   updatedBy: string;
   updatedAt: string;
   /** What validation says about it now (structure and semantics). */
@@ -169,6 +170,21 @@ export interface EvaluationResult {
 }
 
 /** The facts one rule evaluation saw and what it fired; the gateway keeps these for what-if replay. */
+/** A stored decision record, with the id it was stored under. */
+export interface StoredDecisionRecord extends DecisionRecord {
+  id: string;
+}
+
+/** `GET /decisions`, newest first. */
+export interface DecisionRecordList {
+  decisions: StoredDecisionRecord[];
+}
+
+/** `POST /decisions`: where the record was stored. */
+export interface DecisionRecordId {
+  id: string;
+}
+
 export interface DecisionRecord {
   ruleSetId: string;
   ruleSetVersion: number;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Logger, type INestApplication, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import express from 'express';
 import { API_PREFIX } from '@loopgate/contracts';
 import { AppModule } from './app.module';
@@ -13,6 +13,7 @@ import { configureApi } from './common/api-setup';
 import { loadConfig, type LoopgateConfig } from './config/config';
 import { lockDatabase, type ProcessLock } from './database/process-lock';
 import { FlowVersionsService } from './flows/services/flow-versions.service';
+import { buildApiDocument } from './openapi/document';
 import { mountNodeRed, type NodeRedProcess } from './red/node-red';
 
 export interface Gateway {
@@ -81,15 +82,7 @@ async function startLocked(config: LoopgateConfig, lock: ProcessLock | undefined
   applyHttpSecurity(app, config);
   configureApi(app);
 
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Loopgate gateway')
-      .setDescription('Governed write-back from AI insights to the MES: requests, approvals, audit, rules, targets.')
-      .setVersion('1')
-      .addBearerAuth()
-      .build(),
-  );
+  const document = buildApiDocument(app);
   SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
 
   // Node-RED runs in its own process; the gateway proxies /red/ and /flows-http/ to it.

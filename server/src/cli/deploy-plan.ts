@@ -16,7 +16,7 @@ export interface FlowDiff {
 }
 
 /** How one rule set file differs from what the registry holds for production. */
-export interface RuleSetDiff {
+export interface RuleSetPlan {
   id: string;
   checksum: string;
   /** The registry's production version that already has the file's content: published, or waiting for approval. */
@@ -82,7 +82,7 @@ export function mergeFlows(runtime: readonly NodeRedNode[], files: readonly Flow
  * registry does: the file is unchanged when the newest production version (unless rejected) or the
  * live one has its checksum; otherwise it becomes a new version, and `changes` says what differs.
  */
-export function diffRuleSet(file: RuleSetFile, versions: readonly RuleSetVersion[]): RuleSetDiff {
+export function diffRuleSet(file: RuleSetFile, versions: readonly RuleSetVersion[]): RuleSetPlan {
   const checksum = ruleSetChecksum(file);
   const production = versions.filter((v) => v.environment === 'production').sort((a, b) => a.version - b.version);
   const newest = production.filter((v) => v.status !== 'rejected').at(-1);
@@ -139,7 +139,7 @@ function describeChange(change: RuleSetChange): string {
 }
 
 /** One line per rule set and, for a new version, one line per change against production's live version. */
-export function describeRuleSetDiff(diff: RuleSetDiff): string[] {
+export function describeRuleSetDiff(diff: RuleSetPlan): string[] {
   if (diff.sameAs) {
     const state = diff.sameAs.status === 'published' ? 'live' : "waiting for a second person's approval";
     return [`  rule set ${diff.id}: unchanged (version ${diff.sameAs.version}, ${state})`];

@@ -2,6 +2,8 @@ import { RequestMethod, ValidationPipe, type INestApplication } from '@nestjs/co
 import express from 'express';
 import { API_PREFIX } from '@loopgate/contracts';
 import { inputHardening } from '../auth/hardening/http-security';
+import { buildApiDocument } from '../openapi/document';
+import { ResponseContract, responseContractCheck } from '../openapi/response-contract';
 import { ApiExceptionFilter, validationException } from './http-errors';
 
 /**
@@ -9,6 +11,11 @@ import { ApiExceptionFilter, validationException } from './http-errors';
  * limits, input hardening, the `/api/v1` prefix, validation with stable codes, one error shape.
  */
 export function configureApi(app: INestApplication): void {
+  if (process.env.LOOPGATE_CHECK_RESPONSES === '1') {
+    // Development and tests: every answer is checked against the document, built once the routes are known.
+    let contract: ResponseContract | undefined;
+    app.use(responseContractCheck(() => (contract ??= new ResponseContract(buildApiDocument(app)))));
+  }
   // Sizes are limited before anything parses a body.
   app.use(API_PREFIX, express.json({ limit: '256kb', strict: true }));
   app.use(API_PREFIX, express.urlencoded({ extended: false, limit: '64kb' }));

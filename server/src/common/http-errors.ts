@@ -56,7 +56,12 @@ export function validationException(errors: ValidationError[]): UserError {
   );
 }
 
-/** Every error leaves the API as `{ statusCode, code, message, issues? }`; bugs are logged, not leaked. */
+/** The path of a request's URL, without its query. */
+export function requestPath(url: string | undefined): string {
+  return (url ?? '/').split('?')[0];
+}
+
+/** Every error leaves the API as `{ statusCode, code, path, message, issues? }`; bugs are logged, not leaked. */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('Api');
@@ -67,13 +72,14 @@ export class ApiExceptionFilter implements ExceptionFilter {
       setHeader(name: string, value: string): void;
       headersSent: boolean;
     }>();
-    const body = this.toBody(exception);
+    const request = host.switchToHttp().getRequest<{ originalUrl?: string; url?: string }>();
+    const body: ApiErrorBody = { ...this.toBody(exception), path: requestPath(request.originalUrl ?? request.url) };
     if (response.headersSent) return;
     if (exception instanceof ThrottledError) response.setHeader('Retry-After', String(exception.retryAfterSeconds));
     response.status(body.statusCode).json(body);
   }
 
-  private toBody(exception: unknown): ApiErrorBody {
+  private toBody(exception: unknown): Omit<ApiErrorBody, 'path'> {
     if (exception instanceof UserError) {
       return {
         statusCode: exception.status,

@@ -9,6 +9,11 @@ export interface DeploymentItem {
   result: 'deployed' | 'unchanged' | 'pending-approval';
 }
 
+/** `GET /deployments`, newest first. */
+export interface DeploymentList {
+  deployments: DeploymentRecord[];
+}
+
 /** `POST /deployments` records a deployment the CLI made; `GET /deployments` lists them, newest first. */
 export interface DeploymentRecord {
   id: string;

@@ -2,7 +2,7 @@ import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import { RequirePermission } from '../auth/permissions';
 import { CurrentPrincipal, type Principal } from '../auth/principal';
-import type { DeploymentRecord } from './deployment.types';
+import type { DeploymentList, DeploymentRecord } from './deployment.types';
 import { DeploymentsQuery, RecordDeploymentDto } from './deployments.dto';
 import { DeploymentsService } from './deployments.service';
 
@@ -20,7 +20,7 @@ export class DeploymentsController {
 
   @Get()
   @RequirePermission('audit:read')
-  async list(@Query() query: DeploymentsQuery): Promise<{ deployments: DeploymentRecord[] }> {
+  async list(@Query() query: DeploymentsQuery): Promise<DeploymentList> {
     return { deployments: await this.deployments.newest(query.limit) };
   }
 }

@@ -11,6 +11,15 @@ export interface HealthCheckResult {
   message?: string;
 }
 
+/** `GET /health`: 200 while ready (every critical check passes), 503 when not. */
+export interface HealthReport {
+  status: 'ok' | 'degraded' | 'unavailable';
+  /** Always true: the process answers. */
+  live: boolean;
+  ready: boolean;
+  checks: Record<string, HealthCheckResult>;
+}
+
 /** Modules register named checks (database, Node-RED, targets, OPC UA subscriptions) here. */
 @Injectable()
 export class HealthRegistry {
@@ -51,7 +60,7 @@ export class HealthController {
   /** Liveness is answering at all; readiness is every critical check passing. */
   @Get()
   @RequirePermission('public')
-  async health(@Res({ passthrough: true }) res: Response) {
+  async health(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
     const checks = await this.registry.run();
     const ready = Object.values(checks).every((c) => c.ok || !c.critical);
     const degraded = Object.values(checks).some((c) => !c.ok);

@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import type { Duplex } from 'node:stream';
 import { Logger } from '@nestjs/common';
+import type { ApiErrorBody } from '@loopgate/contracts';
 import { ThrottledError, UserError } from '../common/errors';
 import { checkBodyDepth, NODE_RED_BODY_LIMITS, readLimitedBody, type BodyLimits } from './body-guard';
 import { NODE_RED_ADMIN_ROOT, NODE_RED_HTTP_ROOT } from './child-protocol';
@@ -69,8 +70,8 @@ function pathOf(url: string | undefined): string {
   return (url ?? '/').split('?')[0];
 }
 
-function errorBody(error: UserError) {
-  return { statusCode: error.status, code: error.code, message: error.message };
+function errorBody(error: UserError, url: string | undefined): ApiErrorBody {
+  return { statusCode: error.status, code: error.code, path: pathOf(url), message: error.message };
 }
 
 function forwardedHeaders(req: http.IncomingMessage, extra: Record<string, string>): http.OutgoingHttpHeaders {
@@ -295,9 +296,14 @@ export class RedProxy {
         res.setHeader('connection', 'close');
         res.once('finish', () => res.req?.socket.destroy());
       }
-      return this.json(res, error.status, errorBody(error));
+      return this.json(res, error.status, errorBody(error, res.req?.url));
     }
     this.logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
-    this.json(res, 502, { statusCode: 502, code: 'NODE_RED_PROXY_FAILED', message: 'the request to Node-RED failed' });
+    this.json(res, 502, {
+      statusCode: 502,
+      code: 'NODE_RED_PROXY_FAILED',
+      path: pathOf(res.req?.url),
+      message: 'the request to Node-RED failed',
+    } satisfies ApiErrorBody);
   }
 }

@@ -3,13 +3,15 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import helmet from 'helmet';
 import type { LoopgateConfig } from '../../config/config';
+import { requestPath } from '../../common/http-errors';
 import { NODE_RED_ADMIN_ROOT } from '../../red/node-red';
 import { findInputProblem } from './forbidden-keys';
 
 const BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded'];
 
-function refuse(res: Response, body: ApiErrorBody): void {
-  res.status(body.statusCode).json(body);
+function refuse(res: Response, body: Omit<ApiErrorBody, 'path'>): void {
+  const refusal: ApiErrorBody = { ...body, path: requestPath(res.req.originalUrl) };
+  res.status(body.statusCode).json(refusal);
 }
 
 /**

@@ -1,12 +1,12 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Ip, Post, Query, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { API_PREFIX, type LoginResponse, type SessionUser } from '@loopgate/contracts';
+import { API_PREFIX, type AuthProviders, type CurrentUser, type LoginResponse } from '@loopgate/contracts';
 import { LOOPGATE_CONFIG, type LoopgateConfig } from '../../config/config';
 import type { Authentication } from '../authenticator';
 import { LoginService } from '../identity/login.service';
 import { OidcService } from '../oidc/oidc.service';
-import { permissionsOf, RequirePermission, type Permission } from '../permissions';
+import { permissionsOf, RequirePermission } from '../permissions';
 import { CurrentPrincipal, type Principal } from '../principal';
 import { ChangePasswordDto, LoginDto, OidcCallbackQuery, OidcLoginQuery } from './auth.dto';
 import { CurrentAuthentication } from './current-authentication';
@@ -57,7 +57,7 @@ export class AuthController {
 
   @Get('me')
   @RequirePermission('read')
-  me(@CurrentPrincipal() principal: Principal): SessionUser & { kind: Principal['kind']; permissions: Permission[] } {
+  me(@CurrentPrincipal() principal: Principal): CurrentUser {
     return {
       kind: principal.kind,
       username: principal.id,
@@ -83,7 +83,7 @@ export class AuthController {
   /** How one may sign in here, for the console's login page. */
   @Get('providers')
   @RequirePermission('public')
-  providers(): { password: true; oidc?: { loginUrl: string } } {
+  providers(): AuthProviders {
     return { password: true, ...(this.oidc.enabled ? { oidc: { loginUrl: `${OIDC_COOKIE_PATH}/login` } } : {}) };
   }
 

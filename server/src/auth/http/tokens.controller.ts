@@ -1,5 +1,6 @@
 import { Body, Controller, Delete, Get, Param, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { NewServiceToken, ServiceTokenList } from '@loopgate/contracts';
 import { RequirePermission } from '../permissions';
 import { CurrentPrincipal, type Principal } from '../principal';
 import { ServiceTokensService, type ServiceTokenView } from '../tokens/service-tokens.service';
@@ -13,17 +14,14 @@ export class TokensController {
 
   @Get()
   @RequirePermission('users:admin')
-  async list(): Promise<{ tokens: ServiceTokenView[] }> {
+  async list(): Promise<ServiceTokenList> {
     return { tokens: await this.tokens.list() };
   }
 
   /** The response holds the token; it is not shown again. */
   @Post()
   @RequirePermission('users:admin')
-  create(
-    @Body() body: CreateTokenDto,
-    @CurrentPrincipal() actor: Principal,
-  ): Promise<ServiceTokenView & { token: string }> {
+  create(@Body() body: CreateTokenDto, @CurrentPrincipal() actor: Principal): Promise<NewServiceToken> {
     return this.tokens.create(body.name, actor);
   }
 

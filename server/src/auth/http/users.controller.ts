@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Patch, Post } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
+import type { UserList } from '@loopgate/contracts';
 import { UsersService, type UserView } from '../identity/users.service';
 import { RequirePermission } from '../permissions';
 import { CurrentPrincipal, type Principal } from '../principal';
@@ -13,7 +14,7 @@ export class UsersController {
 
   @Get()
   @RequirePermission('users:admin')
-  async list(): Promise<{ users: UserView[] }> {
+  async list(): Promise<UserList> {
     return { users: await this.users.list() };
   }
 

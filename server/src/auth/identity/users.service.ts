@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { ROLES, type Role } from '@loopgate/contracts';
+import { ROLES, type Role, type UserView } from '@loopgate/contracts';
 import { UserError } from '../../common/errors';
 import type { Principal } from '../principal';
 import { SecurityAudit } from '../security-audit';
@@ -10,20 +10,7 @@ import { SessionsService } from './sessions.service';
 import type { UserEntity } from './user.entity';
 import { UsersRepository } from './users.repository';
 
-/** What the API shows of a user: never the hash. */
-export interface UserView {
-  username: string;
-  displayName: string;
-  roles: Role[];
-  disabled: boolean;
-  lockedUntil?: string;
-  /** Signs in through OpenID Connect. */
-  sso: boolean;
-  /** Has a local password (needed for electronic signatures). */
-  hasPassword: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { UserView } from '@loopgate/contracts';
 
 export interface NewUser {
   username: string;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import type { NewServiceToken, ServiceTokenView } from '@loopgate/contracts';
 import { UserError } from '../../common/errors';
 import { hashToken, newOpaqueToken, SERVICE_TOKEN_PREFIX } from '../identity/secrets';
 import type { Principal, TokenOwners } from '../principal';
@@ -7,17 +8,7 @@ import { SecurityAudit } from '../security-audit';
 import type { ServiceTokenEntity } from './service-token.entity';
 import { ServiceTokensRepository } from './service-tokens.repository';
 
-/** What the API shows of a service token: never the token or its hash. */
-export interface ServiceTokenView {
-  id: string;
-  name: string;
-  hint: string;
-  createdBy: string;
-  createdAt: string;
-  lastUsedAt?: string;
-  revokedAt?: string;
-  revokedBy?: string;
-}
+export type { ServiceTokenView } from '@loopgate/contracts';
 
 export function toServiceTokenView(token: ServiceTokenEntity): ServiceTokenView {
   return {
@@ -60,7 +51,7 @@ export class ServiceTokensService implements TokenOwners {
   }
 
   /** Creates a token; the returned `token` is shown this once and never again. */
-  async create(name: string, actor: Principal): Promise<ServiceTokenView & { token: string }> {
+  async create(name: string, actor: Principal): Promise<NewServiceToken> {
     const token = newOpaqueToken(SERVICE_TOKEN_PREFIX);
     const entity = await this.register(name, token, actor.id);
     await this.audit.record({

@@ -5,7 +5,9 @@ import { RequirePermission } from '../../auth/permissions';
 import { CurrentPrincipal, type Principal } from '../../auth/principal';
 import { UserError } from '../../common/errors';
 import { AutonomyReports } from '../autonomy-reports.service';
-import { AutonomyService } from '../autonomy.service';
+import { AutonomyService, type PromotionEvidence, type StoredScope } from '../autonomy.service';
+import type { InputClock } from '../domain/input-clocks';
+import type { Scorecard } from '../domain/scorecard';
 import {
   DecisionPeriodQueryDto,
   DemotionRequestDto,
@@ -16,7 +18,7 @@ import {
   ScorecardQueryDto,
   TrainingExportQueryDto,
 } from './autonomy.dto';
-import { decisionView, levelChangeView } from './mappers';
+import { decisionView, levelChangeView, type AiDecisionView, type LevelChangeView } from './mappers';
 
 const who = (principal: Principal | undefined): string => {
   if (!principal) throw new UserError('UNAUTHENTICATED', 'sign in or present a service token', 401);
@@ -41,7 +43,7 @@ export class AutonomyController {
   @Get('scopes')
   @RequirePermission('read')
   @ApiOperation({ summary: 'Scopes (target × parameter × model) with their stored autonomy level' })
-  async scopes() {
+  async scopes(): Promise<StoredScope[]> {
     await this.autonomy.refreshScopes();
     return this.autonomy.listScopes();
   }
@@ -52,7 +54,7 @@ export class AutonomyController {
     summary:
       "Decision inputs' source clocks against the gateway's (skew in s, quality, past the allowed skew), the most skewed first; as this process received them",
   })
-  inputs() {
+  inputs(): InputClock[] {
     return this.autonomy.inputClocks();
   }
 
@@ -61,21 +63,21 @@ export class AutonomyController {
   @ApiOperation({
     summary: 'The evidence for moving a scope up one level, the thresholds it misses, and its hash to sign',
   })
-  evidence(@Param('scopeId') scopeId: string) {
+  evidence(@Param('scopeId') scopeId: string): Promise<PromotionEvidence> {
     return this.autonomy.promotionEvidence(scopeId);
   }
 
   @Get('scopes/:scopeId/changes')
   @RequirePermission('read')
   @ApiOperation({ summary: 'Level changes of a scope, newest first: configured, promoted (signed), demoted (figures)' })
-  async changes(@Param('scopeId') scopeId: string) {
+  async changes(@Param('scopeId') scopeId: string): Promise<LevelChangeView[]> {
     return (await this.autonomy.levelChanges(scopeId)).map(levelChangeView);
   }
 
   @Get('changes')
   @RequirePermission('read')
   @ApiOperation({ summary: 'Level changes of every scope, newest first' })
-  async allChanges() {
+  async allChanges(): Promise<LevelChangeView[]> {
     return (await this.autonomy.levelChanges()).map(levelChangeView);
   }
 
@@ -89,7 +91,7 @@ export class AutonomyController {
     @Param('scopeId') scopeId: string,
     @Body() body: PromotionRequestDto,
     @CurrentPrincipal() principal: Principal | undefined,
-  ) {
+  ): Promise<StoredScope> {
     return this.autonomy.promote(scopeId, body, principal);
   }
 
@@ -101,21 +103,21 @@ export class AutonomyController {
     @Param('scopeId') scopeId: string,
     @Body() body: DemotionRequestDto,
     @CurrentPrincipal() principal: Principal | undefined,
-  ) {
+  ): Promise<StoredScope> {
     return this.autonomy.demoteByHand(scopeId, body.reason, who(principal), body.fromLevel);
   }
 
   @Get('decisions')
   @RequirePermission('read')
   @ApiOperation({ summary: 'The newest AI decisions (of one scope): level, outcome, measured effect, feedback' })
-  async decisions(@Query() query: RecentDecisionsQueryDto) {
+  async decisions(@Query() query: RecentDecisionsQueryDto): Promise<AiDecisionView[]> {
     return (await this.autonomy.recentDecisions(query.scope, query.limit ?? 50)).map(decisionView);
   }
 
   @Get('decisions/:commandId')
   @RequirePermission('read')
   @ApiOperation({ summary: 'An AI decision: its level, outcome, measured effect and feedback' })
-  async decision(@Param('commandId') commandId: string) {
+  async decision(@Param('commandId') commandId: string): Promise<AiDecisionView> {
     const row = await this.autonomy.decision(commandId);
     if (!row) throw new UserError('NOT_FOUND', `no AI decision ${commandId}`, 404);
     return decisionView(row);
@@ -131,7 +133,7 @@ export class AutonomyController {
     @Param('commandId') commandId: string,
     @Body() body: FeedbackRequestDto,
     @CurrentPrincipal() principal: Principal | undefined,
-  ) {
+  ): Promise<AiDecisionView> {
     return decisionView(await this.autonomy.feedback(commandId, body.verdict, body.note, who(principal)));
   }
 
@@ -146,7 +148,7 @@ export class AutonomyController {
   @Get('scorecards')
   @RequirePermission('read')
   @ApiOperation({ summary: 'Scorecards per model and version, rule set and version, or scope, with a weekly trend' })
-  scorecards(@Query() query: ScorecardQueryDto) {
+  scorecards(@Query() query: ScorecardQueryDto): Promise<Scorecard[]> {
     return this.reports.scorecards(query.by ?? 'model', filterOf(query));
   }
 

@@ -9,7 +9,7 @@ import {
   flowUnchanged,
   mergeFlows,
   type FlowDiff,
-  type RuleSetDiff,
+  type RuleSetPlan,
 } from '../deploy-plan';
 import type { GatewayClient } from '../gateway-client';
 import { NodeRedAdmin } from '../node-red-admin';
@@ -27,7 +27,7 @@ export interface DeployOptions extends ValidateOptions {
 
 export interface DeployPlan {
   flows: FlowDiff[];
-  ruleSets: RuleSetDiff[];
+  ruleSets: RuleSetPlan[];
   revision?: string;
 }
 
@@ -58,7 +58,7 @@ async function plan(paths: string[], options: DeployOptions, gateway: GatewayCli
   );
   out.progress(2, steps, `comparing with ${report.flows.length ? red.baseUrl : 'the gateway'}`);
   const runtime = report.flows.length ? await red.getFlows() : undefined;
-  const ruleSets: RuleSetDiff[] = [];
+  const ruleSets: RuleSetPlan[] = [];
   for (const { ruleSet } of report.ruleSets)
     ruleSets.push(diffRuleSet(ruleSet, await registryVersions(gateway, ruleSet.id)));
   const flows = report.flows.map(({ flow }) => diffFlow(flow, runtime?.flows ?? []));
@@ -205,7 +205,7 @@ export async function deployCommand(
 }
 
 /** A rule set whose content the registry already has: live, or still waiting for approval. */
-function existingRuleSet(diff: RuleSetDiff): DeploymentItem[] {
+function existingRuleSet(diff: RuleSetPlan): DeploymentItem[] {
   if (!diff.sameAs) return [];
   const { version, status } = diff.sameAs;
   const result = status === 'published' ? 'unchanged' : 'pending-approval';

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FlowVersion, FlowVersionDetail } from '@loopgate/contracts';
+import type { FlowVersion, FlowVersionDetail, FlowVersionList } from '@loopgate/contracts';
 import { UserError } from '../../common/errors';
 import { RequirePermission } from '../../auth/permissions';
 import { CurrentPrincipal, type Principal } from '../../auth/principal';
@@ -28,7 +28,7 @@ export class FlowVersionsController {
   @Get()
   @RequirePermission('read')
   @ApiOperation({ summary: 'Flow versions, newest first, with their node-level diff and which one runs' })
-  async list(@Query() query: FlowVersionsQuery): Promise<{ changeControl: boolean; versions: FlowVersion[] }> {
+  async list(@Query() query: FlowVersionsQuery): Promise<FlowVersionList> {
     return { changeControl: this.flows.changeControl, versions: await this.flows.list(query.limit) };
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { DecisionRecord } from '@loopgate/contracts';
+import type { DecisionRecordId, DecisionRecordList } from '@loopgate/contracts';
 import { UserError } from '../../common/errors';
 import { RequirePermission } from '../../auth/permissions';
 import { CurrentPrincipal, type Principal } from '../../auth/principal';
@@ -23,14 +23,14 @@ export class DecisionsController {
   record(
     @Body() body: DecisionRecordDto,
     @CurrentPrincipal() recorder: Principal | undefined,
-  ): Promise<{ id: string }> {
+  ): Promise<DecisionRecordId> {
     if (!recorder) throw new UserError('UNAUTHENTICATED', 'sign in or present a service token', 401);
     return this.decisions.record(body, recorder);
   }
 
   @Get()
   @RequirePermission('rules:read')
-  async list(@Query() query: DecisionsQueryDto): Promise<{ decisions: (DecisionRecord & { id: string })[] }> {
+  async list(@Query() query: DecisionsQueryDto): Promise<DecisionRecordList> {
     return { decisions: await this.decisions.newest(query.limit ?? 50, query.ruleSetId) };
   }
 }
