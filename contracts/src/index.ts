@@ -10,3 +10,4 @@ export * from './permissions';
 export * from './flowversion';
 export * from './alarms';
 export * from './episodes';
+export * from './client/client';

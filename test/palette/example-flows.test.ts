@@ -13,7 +13,8 @@ import { DEFAULT_EVENT_LOG_OUTCOMES } from '../../server/src/config/config';
 import type { HttpSimulator } from '../../server/src/targets/sim-kit';
 import type { LedgerEntry } from '../../server/src/targets/sim-kit';
 import type { CncCellSimulator } from '../../server/src/targets/opcua/simulator';
-import { ApiCallError, ApiClient } from '../../server/src/demo/api-client';
+import { ApiError } from '@loopgate/contracts';
+import { ApiClient } from '../../server/src/demo/api-client';
 import { eventually, startTestStack, type DemoStack } from '../support/stack';
 import { flowFile, REPO } from './support';
 
@@ -26,7 +27,7 @@ async function ensurePublished(file: RuleSetFile, author: ApiClient, approver: A
     await service.get<RuleSetVersion>(`/rulesets/${file.id}/versions/latest`);
     return;
   } catch (error) {
-    if (!(error instanceof ApiCallError && error.status === 404)) throw error;
+    if (!(error instanceof ApiError && error.status === 404)) throw error;
   }
   const version = await author.post<RuleSetVersion>(`/rulesets/${file.id}/versions`, {
     content: file,

@@ -1,18 +1,8 @@
-import { API_PREFIX, type ApiErrorBody, type ValidationIssue } from '@loopgate/contracts';
+import { answer, API_PREFIX, ApiError, createLoopgateClient, type LoopgateClient } from '@loopgate/contracts';
 import { getSession, setSession } from './session';
 
-/** An error answer of the gateway, with its stable code and the issues it named. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly issues: ValidationIssue[] = [],
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+/** An error answer of the gateway, with its stable code, path and issues: the one class every client shares. */
+export { ApiError };
 
 const SESSION_ENDED = new Set(['UNAUTHENTICATED', 'SESSION_EXPIRED']);
 
@@ -28,49 +18,56 @@ export function apiUrl(path: string, query: Query = {}): string {
 }
 
 /**
- * Calls the gateway with the session's bearer token. An expired or revoked session ends the
- * console's session, so it returns to the sign-in page.
+ * The console's typed client of the gateway, on the page's own origin with the session's bearer
+ * token (a single sign-on session has none in the page: its HttpOnly cookie carries it). An
+ * expired or revoked session ends the console's session, so it returns to the sign-in page.
+ *
+ * @example const targets = await answer(gateway.GET('/targets'));
+ */
+export const gateway: LoopgateClient = createLoopgateClient({
+  baseUrl: typeof window === 'undefined' ? 'http://localhost' : window.location.origin,
+  token: () => getSession()?.token,
+  credentials: 'same-origin',
+});
+gateway.use({
+  async onResponse({ response }) {
+    // A wrong signature password is a 401 too, but only these end the session.
+    if (response.status !== 401 || !getSession()) return undefined;
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => ({}))) as { code?: string };
+    if (SESSION_ENDED.has(body.code ?? '')) setSession(null);
+    return undefined;
+  },
+});
+
+export { answer };
+
+/**
+ * Calls the gateway by path text through the same client (the pages that build paths and types
+ * by hand); `gateway` with `answer` is the typed way.
  */
 export async function api<T>(
   method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   options: { body?: unknown; query?: Query; signal?: AbortSignal; token?: string } = {},
 ): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
-  const session = getSession();
-  // A single sign-on session has no token in the page: the HttpOnly cookie carries it.
-  const token = options.token ?? session?.token;
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-  const response = await fetch(apiUrl(path, options.query), {
-    method,
-    headers,
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    credentials: 'same-origin',
-    signal: options.signal,
-  });
-  const text = await response.text();
-  const body: unknown = text ? parseJson(text) : undefined;
-  if (!response.ok) {
-    const error = (body ?? {}) as Partial<ApiErrorBody>;
-    // A wrong signature password is a 401 too, but only these end the session.
-    if (response.status === 401 && session && SESSION_ENDED.has(error.code ?? '')) setSession(null);
-    throw new ApiError(
-      response.status,
-      error.code ?? `HTTP_${response.status}`,
-      error.message ?? response.statusText,
-      error.issues ?? [],
-    );
-  }
-  return body as T;
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text };
-  }
+  const untyped = gateway as unknown as {
+    request(
+      method: string,
+      url: string,
+      init: { body?: unknown; signal?: AbortSignal; headers?: Record<string, string> },
+    ): Promise<{ data?: T; error?: unknown; response: Response }>;
+  };
+  const url = apiUrl(path, options.query).slice(API_PREFIX.length);
+  return (await answer(
+    untyped.request(method, url, {
+      ...(options.body !== undefined ? { body: options.body } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.token ? { headers: { Authorization: `Bearer ${options.token}` } } : {}),
+    }),
+  )) as T;
 }
 
 /** A list endpoint's items, whether it answers with an array or with `{ items | records | … }`. */

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ApiError } from '@loopgate/contracts';
 import { GatewayClient, GatewayError } from './gateway-client';
 
 let server: Server | undefined;
@@ -105,10 +106,28 @@ describe('GatewayClient', () => {
     expect(err).toMatchObject({ kind: 'protocol', code: 'UNEXPECTED_BODY' });
   });
 
-  it('reads rule set lists given as an array or as a page', async () => {
-    const url = await serve((req, res) =>
-      res.writeHead(200).end(req.url === '/api/v1/rulesets' ? '{"items":[{"id":"a"},{"name":"no id"}]}' : '[]'),
+  it('reads the rule set list the gateway documents, and calls a typed path with its parameter', async () => {
+    const seen: string[] = [];
+    const url = await serve((req, res) => {
+      seen.push(req.url ?? '');
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(req.url === '/api/v1/rulesets' ? '[{"id":"a","name":"A"}]' : '{"ruleSetId":"a b","version":3}');
+    });
+    const client = new GatewayClient({ baseUrl: url });
+    expect(await client.listRuleSets()).toEqual([{ id: 'a', name: 'A' }]);
+    await client.getRuleSetVersion('a b', 'latest');
+    expect(seen).toEqual(['/api/v1/rulesets', '/api/v1/rulesets/a%20b/versions/latest']);
+  });
+
+  it('carries the refusal path of the shared ApiError', async () => {
+    const url = await serve((_req, res) =>
+      res
+        .writeHead(409, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ statusCode: 409, code: 'CONFLICT', path: '/api/v1/writebacks', message: 'known' })),
     );
-    expect(await new GatewayClient({ baseUrl: url }).listRuleSets()).toEqual([{ id: 'a' }]);
+    const err = await failure(new GatewayClient({ baseUrl: url }).getWriteBack('c1'));
+    expect(err).toBeInstanceOf(ApiError);
+    expect(err).toMatchObject({ kind: 'rejected', status: 409, code: 'CONFLICT', path: '/api/v1/writebacks' });
   });
 });

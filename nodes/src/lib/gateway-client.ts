@@ -1,7 +1,9 @@
 import {
   API_PREFIX,
-  ApiPaths,
+  ApiError,
+  createLoopgateClient,
   type ApiErrorBody,
+  type LoopgateClient,
   type DecisionRecord,
   type KpiSampleReport,
   type RuleSetSummary,
@@ -17,18 +19,23 @@ import {
  */
 export type GatewayErrorKind = 'unreachable' | 'timeout' | 'server' | 'auth' | 'rejected' | 'not-found' | 'protocol';
 
-export class GatewayError extends Error {
+/**
+ * The shared `ApiError` (code, path, message and issues of the gateway's answer) with what the
+ * palette needs to decide on a retry: the kind of failure and the `Retry-After` the gateway asked for.
+ */
+export class GatewayError extends ApiError {
   constructor(
     readonly kind: GatewayErrorKind,
     /** Stable code: the gateway's own (`VALIDATION_FAILED`, …) or ours (`GATEWAY_UNREACHABLE`, `HTTP_503`, …). */
-    readonly code: string,
+    code: string,
     message: string,
     readonly statusCode?: number,
-    readonly issues?: ValidationIssue[],
-    options?: { cause?: unknown; retryAfterSeconds?: number },
+    issues?: ValidationIssue[],
+    options?: { cause?: unknown; retryAfterSeconds?: number; path?: string },
   ) {
-    super(message, options);
+    super(statusCode ?? 0, code, message, issues ?? [], options?.path);
     this.name = 'GatewayError';
+    if (options?.cause !== undefined) this.cause = options.cause;
     this.retryAfterSeconds = options?.retryAfterSeconds;
   }
 
@@ -61,11 +68,13 @@ export class GatewayClient {
   readonly baseUrl: string;
   private readonly token?: string;
   private readonly timeoutMs: number;
+  private readonly api: LoopgateClient;
 
   constructor(options: GatewayClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.api = createLoopgateClient({ baseUrl: this.baseUrl, token: () => this.token });
   }
 
   /** Full URL of an API path, e.g. `url('/writebacks')` → `http://host:port/api/v1/writebacks`. */
@@ -79,77 +88,82 @@ export class GatewayClient {
   }
 
   submitWriteBack(request: WriteBackRequest, signal?: AbortSignal): Promise<WriteBackOutcome> {
-    return this.request<WriteBackOutcome>('POST', ApiPaths.writebacks, request, signal);
+    return this.call('POST /writebacks', (init) => this.api.POST('/writebacks', { body: request, ...init }), signal);
   }
 
   getWriteBack(commandId: string, signal?: AbortSignal): Promise<WriteBackOutcome> {
-    return this.request<WriteBackOutcome>('GET', ApiPaths.writeback(commandId), undefined, signal);
+    return this.call(
+      `GET /writebacks/${commandId}`,
+      (init) => this.api.GET('/writebacks/{commandId}', { params: { path: { commandId } }, ...init }),
+      signal,
+    );
   }
 
-  async listRuleSets(signal?: AbortSignal): Promise<RuleSetSummary[]> {
-    const body = await this.request<unknown>('GET', ApiPaths.ruleSets, undefined, signal);
-    // Accept a bare array or a page object ({ items: [...] }).
-    const items = Array.isArray(body) ? body : (body as { items?: unknown })?.items;
-    if (!Array.isArray(items)) throw new GatewayError('protocol', 'UNEXPECTED_BODY', 'ruleset list is not an array');
-    return items.filter((i): i is RuleSetSummary => typeof (i as RuleSetSummary)?.id === 'string');
+  listRuleSets(signal?: AbortSignal): Promise<RuleSetSummary[]> {
+    return this.call('GET /rulesets', (init) => this.api.GET('/rulesets', init), signal);
   }
 
   /** The target instances the gateway is configured with (`GET /targets`), kind and name only. */
   async listTargets(signal?: AbortSignal): Promise<{ instance: string; kind: string }[]> {
-    const body = await this.request<unknown>('GET', ApiPaths.targets, undefined, signal);
-    const items = Array.isArray(body) ? body : (body as { targets?: unknown })?.targets;
-    if (!Array.isArray(items)) throw new GatewayError('protocol', 'UNEXPECTED_BODY', 'target list is not an array');
-    return items
-      .filter(
-        (t): t is { instance: string; kind: string } => typeof (t as { instance?: unknown })?.instance === 'string',
-      )
-      .map((t) => ({ instance: t.instance, kind: t.kind }));
+    const { targets } = await this.call('GET /targets', (init) => this.api.GET('/targets', init), signal);
+    return targets.map((t) => ({ instance: t.instance, kind: t.kind }));
   }
 
-  async listRuleSetVersions(ruleSetId: string, signal?: AbortSignal): Promise<Omit<RuleSetVersion, 'content'>[]> {
-    const body = await this.request<unknown>('GET', ApiPaths.ruleSetVersions(ruleSetId), undefined, signal);
-    const items = Array.isArray(body) ? body : (body as { items?: unknown })?.items;
-    if (!Array.isArray(items)) throw new GatewayError('protocol', 'UNEXPECTED_BODY', 'version list is not an array');
-    return items as RuleSetVersion[];
+  listRuleSetVersions(ruleSetId: string, signal?: AbortSignal): Promise<Omit<RuleSetVersion, 'content'>[]> {
+    return this.call(
+      `GET /rulesets/${ruleSetId}/versions`,
+      (init) => this.api.GET('/rulesets/{id}/versions', { params: { path: { id: ruleSetId } }, ...init }),
+      signal,
+    );
   }
 
   /** A published version, or the latest published one. */
   getRuleSetVersion(ruleSetId: string, version: number | 'latest', signal?: AbortSignal): Promise<RuleSetVersion> {
-    const path = version === 'latest' ? ApiPaths.ruleSetLatest(ruleSetId) : ApiPaths.ruleSetVersion(ruleSetId, version);
-    return this.request<RuleSetVersion>('GET', path, undefined, signal);
+    return this.call(
+      `GET /rulesets/${ruleSetId}/versions/${version}`,
+      (init) =>
+        this.api.GET('/rulesets/{id}/versions/{version}', {
+          params: { path: { id: ruleSetId, version: String(version) } },
+          ...init,
+        }),
+      signal,
+    );
   }
 
   async recordDecision(decision: DecisionRecord, signal?: AbortSignal): Promise<void> {
-    await this.request<unknown>('POST', ApiPaths.decisions, decision, signal);
+    await this.call('POST /decisions', (init) => this.api.POST('/decisions', { body: decision, ...init }), signal);
   }
 
   /** Reports one KPI sample for the effect checks of write-backs (`POST /autonomy/kpi-samples`). */
   async recordKpiSample(sample: KpiSampleReport, signal?: AbortSignal): Promise<void> {
-    await this.request<unknown>('POST', ApiPaths.kpiSamples, sample, signal);
+    await this.call(
+      'POST /autonomy/kpi-samples',
+      (init) => this.api.POST('/autonomy/kpi-samples', { body: sample, ...init }),
+      signal,
+    );
   }
 
-  private async request<T>(method: 'GET' | 'POST', path: string, body: unknown, signal?: AbortSignal): Promise<T> {
-    const url = this.url(path);
+  /** One call of the typed client, its failures told apart: unreachable, timeout, protocol, or the gateway's answer. */
+  private async call<Data>(
+    what: string,
+    send: (init: { signal: AbortSignal }) => Promise<{ data?: Data; error?: unknown; response: Response }>,
+    signal?: AbortSignal,
+  ): Promise<Exclude<Data, undefined>> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
-    let response: Response;
+    let result: { data?: Data; error?: unknown; response: Response };
     try {
-      response = await fetch(url, {
-        method,
-        headers: {
-          accept: 'application/json',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...this.authHeaders(),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      });
+      result = await send({ signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     } catch (err) {
       if (signal?.aborted) throw err;
+      if (err instanceof SyntaxError)
+        throw new GatewayError('protocol', 'UNEXPECTED_BODY', `${what} answered with non-JSON`, undefined, undefined, {
+          cause: err,
+        });
       if (timeout.aborted) {
         throw new GatewayError(
           'timeout',
           'GATEWAY_TIMEOUT',
-          `no answer from ${method} ${url} within ${this.timeoutMs} ms`,
+          `no answer from ${what} at ${this.baseUrl} within ${this.timeoutMs} ms`,
           undefined,
           undefined,
           { cause: err },
@@ -165,24 +179,9 @@ export class GatewayClient {
         { cause: err },
       );
     }
-    const text = await response.text();
-    let parsed: unknown = undefined;
-    if (text !== '') {
-      try {
-        parsed = JSON.parse(text);
-      } catch (err) {
-        throw new GatewayError(
-          'protocol',
-          'UNEXPECTED_BODY',
-          `${method} ${path} answered ${response.status} with non-JSON`,
-          response.status,
-          undefined,
-          { cause: err },
-        );
-      }
-    }
-    if (response.ok) return parsed as T;
-    throw errorFromResponse(method, path, response.status, parsed, retryAfterOf(response.headers.get('retry-after')));
+    const { response } = result;
+    if (response.ok) return result.data as Exclude<Data, undefined>;
+    throw errorFromResponse(what, response.status, result.error, retryAfterOf(response.headers.get('retry-after')));
   }
 }
 
@@ -194,21 +193,15 @@ function retryAfterOf(header: string | null): number | undefined {
   return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - Date.now()) / 1000));
 }
 
-function errorFromResponse(
-  method: string,
-  path: string,
-  status: number,
-  body: unknown,
-  retryAfterSeconds?: number,
-): GatewayError {
-  const api = isApiErrorBody(body) ? body : undefined;
-  const code = api?.code ?? `HTTP_${status}`;
-  const message = `${method} ${path}: ${status} ${api?.message ?? 'error'}`;
-  if (status === 401 || status === 403) return new GatewayError('auth', code, message, status, api?.issues);
-  if (status === 404) return new GatewayError('not-found', code, message, status, api?.issues);
+function errorFromResponse(what: string, status: number, body: unknown, retryAfterSeconds?: number): GatewayError {
+  const api = ApiError.fromAnswer(status, body);
+  const message = `${what}: ${status} ${isApiErrorBody(body) ? api.message : 'error'}`;
+  const options = { retryAfterSeconds, ...(api.path ? { path: api.path } : {}) };
+  if (status === 401 || status === 403) return new GatewayError('auth', api.code, message, status, api.issues, options);
+  if (status === 404) return new GatewayError('not-found', api.code, message, status, api.issues, options);
   if (status === 408 || status === 429 || status >= 500)
-    return new GatewayError('server', code, message, status, api?.issues, { retryAfterSeconds });
-  return new GatewayError('rejected', code, message, status, api?.issues);
+    return new GatewayError('server', api.code, message, status, api.issues, options);
+  return new GatewayError('rejected', api.code, message, status, api.issues, options);
 }
 
 function isApiErrorBody(body: unknown): body is ApiErrorBody {

@@ -277,7 +277,8 @@ export class FakeGateway {
     message: string,
     issues?: ApiErrorBody['issues'],
   ): void {
-    json(res, statusCode, { statusCode, code, message, ...(issues ? { issues } : {}) } satisfies ApiErrorBody);
+    const path = (res.req.url ?? '/').split('?')[0];
+    json(res, statusCode, { statusCode, code, path, message, ...(issues ? { issues } : {}) } satisfies ApiErrorBody);
   }
 }
 

@@ -21,7 +21,7 @@ import type { EngineObserver } from '../gateway/engine/ports';
 import type { WriteBackEngine } from '../gateway/engine/writeback-engine';
 import { WRITEBACK_ENGINE } from '../gateway/services/tokens';
 import { AutonomyMetrics } from './autonomy-metrics';
-import { judgeEffect, type EffectCheck, type EffectResult } from './domain/effect';
+import { judgeEffect, type EffectCheck, type EffectResult, type JudgedEffect } from './domain/effect';
 import { inputRefusal } from './domain/input-quality';
 import {
   demotionTrigger,
@@ -608,7 +608,8 @@ export class AutonomyService
       appliedAt,
       samples.map((s) => ({ at: Date.parse(s.at), value: Number(s.value) })),
     );
-    row.effectJson = JSON.stringify({ check, ...result, judgedAt: this.iso() });
+    const judged: JudgedEffect = { check, ...result, judgedAt: this.iso() };
+    row.effectJson = JSON.stringify(judged);
     row.effectVerdict = result.verdict;
     row.updatedAt = this.iso();
     await this.repository.saveDecision(row);

@@ -1,4 +1,4 @@
-import { API_PREFIX, type ApiErrorBody, type LoginResponse } from '@loopgate/contracts';
+import { answer, ApiError, createLoopgateClient, type Answer, type LoopgateClient } from '@loopgate/contracts';
 import { CliError, EXIT } from './cli-error';
 
 /** How the CLI reaches the gateway and who it is there. */
@@ -9,20 +9,15 @@ export interface ConnectionOptions {
   password?: string;
 }
 
-/** Maps an HTTP failure to the CLI's exit codes, keeping the gateway's stable code. */
+/** Maps an HTTP failure (of the gateway or the Node-RED admin API) to the CLI's exit codes, keeping its stable code. */
 export async function failureOf(response: Response, what: string): Promise<CliError> {
-  let body: Partial<ApiErrorBody> = {};
+  let body: unknown;
   try {
-    body = (await response.json()) as Partial<ApiErrorBody>;
+    body = await response.json();
   } catch {
-    body = {};
+    body = undefined;
   }
-  const code = typeof body.code === 'string' ? body.code : `HTTP_${response.status}`;
-  const message = `${what}: ${body.message ?? response.statusText} (HTTP ${response.status})`;
-  if (response.status === 401 || response.status === 403) return new CliError(EXIT.auth, code, message, body.issues);
-  if (response.status === 409) return new CliError(EXIT.conflict, code, message, body.issues);
-  if (response.status >= 500) return new CliError(EXIT.unavailable, code, message);
-  return new CliError(EXIT.issues, code, message, body.issues);
+  return cliErrorOf(ApiError.fromAnswer(response.status, body, response.statusText), what);
 }
 
 export async function send(url: string, init: RequestInit, what: string): Promise<Response> {
@@ -37,12 +32,26 @@ export async function send(url: string, init: RequestInit, what: string): Promis
   }
 }
 
-/** The gateway's REST API under `/api/v1`, with a session or service token. */
+/** The exit code and CliError of a refusal the typed client reports. */
+export function cliErrorOf(error: ApiError, what: string): CliError {
+  if (error.code === 'UNREACHABLE') return new CliError(EXIT.unavailable, 'UNREACHABLE', `${what}: ${error.message}`);
+  const message = `${what}: ${error.message} (HTTP ${error.status})`;
+  if (error.status === 401 || error.status === 403) return new CliError(EXIT.auth, error.code, message, error.issues);
+  if (error.status === 409) return new CliError(EXIT.conflict, error.code, message, error.issues);
+  if (error.status >= 500) return new CliError(EXIT.unavailable, error.code, message);
+  return new CliError(EXIT.issues, error.code, message, error.issues);
+}
+
+/** The gateway's REST API under `/api/v1` through the one typed client, with a session or service token. */
 export class GatewayClient {
+  readonly api: LoopgateClient;
+
   private constructor(
     readonly baseUrl: string,
     readonly token: string,
-  ) {}
+  ) {
+    this.api = createLoopgateClient({ baseUrl, token: () => token, timeoutMs: 60_000 });
+  }
 
   /** Uses `token`, or signs in with `user` and `password`. */
   static async connect(options: ConnectionOptions): Promise<GatewayClient> {
@@ -55,42 +64,28 @@ export class GatewayClient {
         'give --token (or LOOPGATE_TOKEN), or --user with the password in LOOPGATE_PASSWORD',
       );
     }
-    const response = await send(
-      `${baseUrl}${API_PREFIX}/auth/login`,
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ username: options.user, password: options.password }),
-      },
+    const anonymous = createLoopgateClient({ baseUrl, timeoutMs: 60_000 });
+    const login = await GatewayClient.answer(
       'signing in',
+      anonymous.POST('/auth/login', { body: { username: options.user, password: options.password } }),
     );
-    if (!response.ok) throw await failureOf(response, 'signing in');
-    const login = (await response.json()) as LoginResponse;
     return new GatewayClient(baseUrl, login.token);
   }
 
-  async request<T>(method: string, path: string, body?: unknown, what = `${method} ${path}`): Promise<T> {
-    const response = await this.raw(method, path, body, what);
-    if (response.status === 204) return undefined as T;
-    return (await response.json()) as T;
+  /** The body of a typed call's success; a refusal becomes the CLI's error with its exit code. */
+  static async answer<Data>(
+    what: string,
+    call: Promise<{ data?: Data; error?: unknown; response: Response }>,
+  ): Promise<Answer<Data>> {
+    try {
+      return await answer(call);
+    } catch (error) {
+      throw error instanceof ApiError ? cliErrorOf(error, what) : error;
+    }
   }
 
-  /** The response itself (for streams and 404 checks); throws for any other failure. */
-  async raw(
-    method: string,
-    path: string,
-    body?: unknown,
-    what = `${method} ${path}`,
-    allow: number[] = [],
-  ): Promise<Response> {
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await send(
-      `${this.baseUrl}${API_PREFIX}${path}`,
-      { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) },
-      what,
-    );
-    if (!response.ok && !allow.includes(response.status)) throw await failureOf(response, what);
-    return response;
+  /** `GatewayClient.answer` for this client's calls. */
+  run<Data>(what: string, call: Promise<{ data?: Data; error?: unknown; response: Response }>): Promise<Answer<Data>> {
+    return GatewayClient.answer(what, call);
   }
 }

@@ -1,28 +1,23 @@
-import type { ApiErrorBody, LoginResponse } from '@loopgate/contracts';
-import { API_PREFIX } from '@loopgate/contracts';
+import { answer, createLoopgateClient, type LoopgateClient } from '@loopgate/contracts';
 
-/** A failed API call, with the gateway's stable error code. */
-export class ApiCallError extends Error {
-  constructor(
-    readonly status: number,
-    readonly body: Partial<ApiErrorBody>,
-    readonly call: string,
-  ) {
-    super(`${call} → ${status} ${body.code ?? ''} ${body.message ?? ''}`.trim());
-    this.name = 'ApiCallError';
-  }
-}
-
-/** A small client of the public REST API, for the demo set-up, tests and benchmarks. */
+/**
+ * The demo's, tests' and benchmarks' handle on the gateway: the one typed client (`api`) with the
+ * session or token it signed in with. `get`/`post`/`put` take any path below `/api/v1` through the
+ * same client, for tests that probe paths as text; failures are the shared `ApiError`.
+ */
 export class ApiClient {
+  readonly api: LoopgateClient;
+
   constructor(
     readonly baseUrl: string,
     private token?: string,
-  ) {}
+  ) {
+    this.api = createLoopgateClient({ baseUrl, token: () => this.token });
+  }
 
   static async signIn(baseUrl: string, username: string, password: string): Promise<ApiClient> {
     const client = new ApiClient(baseUrl);
-    const session = await client.post<LoginResponse>('/auth/login', { username, password });
+    const session = await answer(client.api.POST('/auth/login', { body: { username, password } }));
     client.token = session.token;
     return client;
   }
@@ -39,18 +34,15 @@ export class ApiClient {
     return this.call<T>('PUT', path, body);
   }
 
+  /** A call by path text (`/writebacks?limit=5`): the typed client's `request`, unchecked. */
   async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.token) headers.authorization = `Bearer ${this.token}`;
-    const response = await fetch(`${this.baseUrl}${API_PREFIX}${path}`, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    const parsed: unknown = text ? JSON.parse(text) : undefined;
-    if (!response.ok) throw new ApiCallError(response.status, (parsed ?? {}) as ApiErrorBody, `${method} ${path}`);
-    return parsed as T;
+    const untyped = this.api as unknown as {
+      request(
+        method: string,
+        url: string,
+        init?: { body?: unknown },
+      ): Promise<{ data?: T; error?: unknown; response: Response }>;
+    };
+    return (await answer(untyped.request(method.toLowerCase(), path, body === undefined ? {} : { body }))) as T;
   }
 }

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { RuleSetFile, RuleSetVersion } from '@loopgate/contracts';
+import { answer, ApiError, type RuleSetFile, type RuleSetVersion } from '@loopgate/contracts';
 import { ruleSetChecksum } from '@loopgate/rules';
-import { ApiCallError, type ApiClient } from './api-client';
+import type { ApiClient } from './api-client';
 import { DEMO_PASSWORD } from './demo-site';
 
 /**
@@ -23,19 +23,22 @@ export async function publishRuleSets(dir: string, author: ApiClient, approver: 
     // Proposed before (by a deployment job, say) and waiting for a second person: sign that one.
     const proposed =
       (await pendingWith(author, content.id, checksum)) ??
-      (await author.post<RuleSetVersion>(`/rulesets/${encodeURIComponent(content.id)}/versions`, {
-        content,
-        environment: 'production',
-        comment: `demo: ${name}`,
-      }));
+      (await answer(
+        author.api.POST('/rulesets/{id}/versions', {
+          params: { path: { id: content.id } },
+          body: {
+            content: content as unknown as Record<string, unknown>,
+            environment: 'production',
+            comment: `demo: ${name}`,
+          },
+        }),
+      ));
     published.push(
-      await approver.post<RuleSetVersion>(
-        `/rulesets/${encodeURIComponent(content.id)}/versions/${proposed.version}/approve`,
-        {
-          password: DEMO_PASSWORD,
-          meaning: 'approved',
-          comment: 'demo: second engineer approves',
-        },
+      await answer(
+        approver.api.POST('/rulesets/{id}/versions/{version}/approve', {
+          params: { path: { id: content.id, version: String(proposed.version) } },
+          body: { password: DEMO_PASSWORD, meaning: 'approved', comment: 'demo: second engineer approves' },
+        }),
       ),
     );
   }
@@ -44,22 +47,21 @@ export async function publishRuleSets(dir: string, author: ApiClient, approver: 
 
 async function pendingWith(client: ApiClient, id: string, checksum: string): Promise<RuleSetVersion | undefined> {
   try {
-    const answer = await client.get<RuleSetVersion[] | { versions: RuleSetVersion[] }>(
-      `/rulesets/${encodeURIComponent(id)}/versions`,
-    );
-    const versions = Array.isArray(answer) ? answer : answer.versions;
+    const versions = await answer(client.api.GET('/rulesets/{id}/versions', { params: { path: { id } } }));
     return versions.find((v) => v.status === 'pending-approval' && v.checksum === checksum);
   } catch (error) {
-    if (error instanceof ApiCallError && error.status === 404) return undefined;
+    if (error instanceof ApiError && error.status === 404) return undefined;
     throw error;
   }
 }
 
 async function latestPublished(client: ApiClient, id: string): Promise<RuleSetVersion | undefined> {
   try {
-    return await client.get<RuleSetVersion>(`/rulesets/${encodeURIComponent(id)}/versions/latest`);
+    return await answer(
+      client.api.GET('/rulesets/{id}/versions/{version}', { params: { path: { id, version: 'latest' } } }),
+    );
   } catch (error) {
-    if (error instanceof ApiCallError && error.status === 404) return undefined;
+    if (error instanceof ApiError && error.status === 404) return undefined;
     throw error;
   }
 }

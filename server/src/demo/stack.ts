@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TargetKind } from '@loopgate/contracts';
+import { answer, ApiError, type TargetKind } from '@loopgate/contracts';
 import { startGateway, type Gateway } from '../app';
 import { loadConfig, type LoopgateConfig } from '../config/config';
 import type { RunningSimulator } from '../targets/sim-kit';
 import { targetDefinition } from '../targets/registry';
-import { ApiCallError, ApiClient } from './api-client';
+import { ApiClient } from './api-client';
 import { DEMO_PASSWORD, DEMO_USERS, readDemoAutonomy, readDemoSite } from './demo-site';
 import { startDemoPlant } from './plant';
 import { publishRuleSets } from './rule-sets';
@@ -149,9 +149,9 @@ export async function startDemoStack(options: DemoStackOptions = {}): Promise<De
 async function ensureDemoUsers(admin: ApiClient): Promise<void> {
   for (const user of DEMO_USERS) {
     try {
-      await admin.post('/users', { ...user, roles: [...user.roles], password: DEMO_PASSWORD });
+      await answer(admin.api.POST('/users', { body: { ...user, roles: [...user.roles], password: DEMO_PASSWORD } }));
     } catch (error) {
-      if (!(error instanceof ApiCallError && error.status === 409)) throw error;
+      if (!(error instanceof ApiError && error.status === 409)) throw error;
     }
   }
 }

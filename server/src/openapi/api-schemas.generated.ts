@@ -21,7 +21,7 @@ export const API_SCHEMAS: ApiSchemas = {
     HealthController_health: { kind: 'json', schema: { $ref: '#/components/schemas/HealthReport' } },
     AuditController_page: { kind: 'json', schema: { $ref: '#/components/schemas/AuditPage' } },
     AuditController_verify: { kind: 'json', schema: { $ref: '#/components/schemas/AuditVerification' } },
-    AuditController_export: { kind: 'none' },
+    AuditController_export: { kind: 'file', media: ['text/csv', 'application/x-ndjson'] },
     WriteBacksController_submit: { kind: 'json', schema: { $ref: '#/components/schemas/WriteBackOutcome' } },
     WriteBacksController_list: { kind: 'json', schema: { $ref: '#/components/schemas/WriteBackList' } },
     WriteBacksController_get: { kind: 'json', schema: { $ref: '#/components/schemas/WriteBackOutcome' } },
@@ -74,7 +74,10 @@ export const API_SCHEMAS: ApiSchemas = {
       kind: 'json',
       schema: { type: 'array', items: { $ref: '#/components/schemas/Scorecard' } },
     },
-    AutonomyController_trainingData: { kind: 'none' },
+    AutonomyController_trainingData: {
+      kind: 'file',
+      media: ['application/x-ndjson', 'application/vnd.apache.parquet'],
+    },
     DeploymentsController_record: { kind: 'json', schema: { $ref: '#/components/schemas/DeploymentRecord' } },
     DeploymentsController_list: { kind: 'json', schema: { $ref: '#/components/schemas/DeploymentList' } },
     FlowVersionsController_list: { kind: 'json', schema: { $ref: '#/components/schemas/FlowVersionList' } },
@@ -110,6 +113,24 @@ export const API_SCHEMAS: ApiSchemas = {
     RuleSetsController_rollback: { kind: 'json', schema: { $ref: '#/components/schemas/RuleSetVersion' } },
     RuleSetsController_evaluate: { kind: 'json', schema: { $ref: '#/components/schemas/EvaluationResult' } },
     RuleSetsController_evaluateBatch: { kind: 'json', schema: { $ref: '#/components/schemas/EvaluateBatchResponse' } },
+  },
+  queries: {
+    AuthController_oidcLogin: 'OidcLoginQuery',
+    AuthController_oidcCallback: 'OidcCallbackQuery',
+    AuditController_page: 'AuditQueryDto',
+    AuditController_export: 'AuditExportQueryDto',
+    WriteBacksController_list: 'WriteBackQueryDto',
+    OutcomesController_outcomes: 'OutcomeStreamQueryDto',
+    AlarmsController_list: 'AlarmQueryDto',
+    AutonomyController_decisions: 'RecentDecisionsQueryDto',
+    AutonomyController_scorecards: 'ScorecardQueryDto',
+    AutonomyController_trainingData: 'TrainingExportQueryDto',
+    DeploymentsController_list: 'DeploymentsQuery',
+    FlowVersionsController_list: 'FlowVersionsQuery',
+    DecisionsController_list: 'DecisionsQueryDto',
+    RuleSetsController_diff: 'DiffQueryDto',
+    RuleSetsController_version: 'EnvironmentQueryDto',
+    RuleSetsController_file: 'EnvironmentQueryDto',
   },
   schemas: {
     AiDecisionView: {
@@ -148,7 +169,7 @@ export const API_SCHEMAS: ApiSchemas = {
         value: {},
         priorValue: {},
         effectCheck: { anyOf: [{ $ref: '#/components/schemas/EffectCheck' }, { type: 'null' }] },
-        effect: { anyOf: [{ $ref: '#/components/schemas/EffectResult' }, { type: 'null' }] },
+        effect: { anyOf: [{ $ref: '#/components/schemas/JudgedEffect' }, { type: 'null' }] },
         feedback: {
           anyOf: [
             {
@@ -665,30 +686,6 @@ export const API_SCHEMAS: ApiSchemas = {
       description:
         'A KPI watched before and after a write: which source, which way it should move, over what window, within what tolerance.',
     },
-    EffectResult: {
-      type: 'object',
-      properties: {
-        verdict: { $ref: '#/components/schemas/EffectVerdict' },
-        before: { $ref: '#/components/schemas/SampleStatistics' },
-        after: { $ref: '#/components/schemas/SampleStatistics' },
-        delta: {
-          type: 'number',
-          description:
-            "after.mean − what it is compared with (before.mean, or the trend's value over the after-window).",
-        },
-        compared: {
-          type: 'string',
-          enum: ['means', 'trend'],
-          description: 'How it was compared: `trend` needs three samples or more before the write, else `means`.',
-        },
-        expectedAfter: {
-          type: 'number',
-          description: "With `trend`: the mean the before-window's trend expected over the after-window.",
-        },
-      },
-      required: ['verdict'],
-      additionalProperties: false,
-    },
     EffectVerdict: { type: 'string', enum: ['improved', 'no-change', 'adverse', 'no-data'] },
     ElectronicSignature: {
       type: 'object',
@@ -982,6 +979,33 @@ export const API_SCHEMAS: ApiSchemas = {
       additionalProperties: false,
     },
     Isa95ObjectType: { type: 'string', enum: ['equipment', 'work-order', 'material-lot', 'recipe-parameter'] },
+    JudgedEffect: {
+      type: 'object',
+      properties: {
+        verdict: { $ref: '#/components/schemas/EffectVerdict' },
+        before: { $ref: '#/components/schemas/SampleStatistics' },
+        after: { $ref: '#/components/schemas/SampleStatistics' },
+        delta: {
+          type: 'number',
+          description:
+            "after.mean − what it is compared with (before.mean, or the trend's value over the after-window).",
+        },
+        compared: {
+          type: 'string',
+          enum: ['means', 'trend'],
+          description: 'How it was compared: `trend` needs three samples or more before the write, else `means`.',
+        },
+        expectedAfter: {
+          type: 'number',
+          description: "With `trend`: the mean the before-window's trend expected over the after-window.",
+        },
+        check: { $ref: '#/components/schemas/EffectCheck' },
+        judgedAt: { type: 'string' },
+      },
+      required: ['check', 'judgedAt', 'verdict'],
+      additionalProperties: false,
+      description: 'A judged effect as it is stored and shown: the check it was judged by, the result, and when.',
+    },
     LevelChangeView: {
       type: 'object',
       properties: {

@@ -50,7 +50,9 @@ function successContent(body: RouteBody): ResponseObject['content'] {
     case 'text':
       return { 'text/plain': { schema: { type: 'string' } } };
     case 'file':
-      return { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } };
+      return Object.fromEntries(
+        (body.media ?? ['application/octet-stream']).map((media) => [media, { schema: { type: 'string' } }]),
+      );
     case 'events':
       return { 'text/event-stream': { schema: { type: 'string' } } };
     case 'none':
@@ -82,12 +84,26 @@ export function describeApi(document: OpenAPIObject, generated: ApiSchemas = API
     ...(generated.schemas as Record<string, Schema>),
   };
   const used = new Set<string>();
-  for (const item of Object.values(document.paths)) {
+  for (const [template, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined;
       if (!operation) continue;
+      // A handler taking its path parameters as one DTO (`@Param() params: UsernameParam`) leaves them out.
+      const declared = new Set(
+        (operation.parameters ?? []).map((p: ParameterObject | ReferenceObject) => (p as ParameterObject).name),
+      );
+      for (const [, name] of template.matchAll(/\{([^}]+)\}/g)) {
+        if (!declared.has(name))
+          operation.parameters = [
+            ...(operation.parameters ?? []),
+            { name, in: 'path', required: true, schema: { type: 'string' } },
+          ];
+      }
       const body = operation.operationId ? generated.routes[operation.operationId] : undefined;
       if (!body) throw new Error(`no answer is known for ${operation.operationId}: run npm run generate:api`);
+      // A handler that only redirects answers its 3xx, not the 200 Nest writes for every GET.
+      if (body.kind === 'none' && Object.keys(operation.responses ?? {}).some((s) => /^3\d\d$/.test(s)))
+        delete operation.responses['200'];
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
         if (!/^2\d\d$/.test(status) || status === '204' || (response as ResponseObject).content) continue;
         const content = successContent(body);
@@ -109,24 +125,31 @@ export function describeApi(document: OpenAPIObject, generated: ApiSchemas = API
         const name = refName(media.schema);
         if (name && dtos[name]) used.add(name);
       }
-      // Nest writes a query DTO without Swagger decorators as nothing; take its class-validator schema.
-      const dtoParameter = (operation.parameters ?? []).find(
-        (p: ParameterObject | ReferenceObject) =>
-          (p as ParameterObject).in === 'query' && refName((p as ParameterObject).schema) !== undefined,
-      ) as ParameterObject | undefined;
-      const queryDto = dtoParameter ? dtos[refName(dtoParameter.schema) as string] : undefined;
-      if (dtoParameter && queryDto) {
+      // Nest writes only the query fields with Swagger decorators; the class-validator DTO is the whole truth.
+      const queryDto = operation.operationId ? dtos[generated.queries[operation.operationId] ?? ''] : undefined;
+      if (queryDto) {
         operation.parameters = [
-          ...(operation.parameters ?? []).filter((p: ParameterObject | ReferenceObject) => p !== dtoParameter),
+          ...(operation.parameters ?? []).filter(
+            (p: ParameterObject | ReferenceObject) => (p as ParameterObject).in !== 'query',
+          ),
           ...queryParameters(queryDto as SchemaObject),
         ];
       }
     }
   }
-  for (const name of used) schemas[name] = dtos[name];
-  // Nested DTOs that the used ones reference.
-  for (const [name, schema] of Object.entries(dtos))
-    if (!schemas[name] && JSON.stringify(schemas).includes(`/${name}"`)) schemas[name] = schema;
+  // The DTOs the bodies name, and the DTOs those name, as class-validator describes them (Nest's
+  // scanner writes a DTO without Swagger decorators as an empty object).
+  const pending = [...used];
+  while (pending.length) {
+    const name = pending.pop() as string;
+    schemas[name] = dtos[name];
+    for (const match of JSON.stringify(dtos[name]).matchAll(/"#\/components\/schemas\/([^"]+)"/g))
+      if (dtos[match[1]] && !used.has(match[1])) {
+        used.add(match[1]);
+        pending.push(match[1]);
+      }
+  }
+
   document.components = { ...document.components, schemas };
   return document;
 }

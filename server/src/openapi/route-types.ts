@@ -24,6 +24,16 @@ function decoratorNames(node: ts.Node): string[] {
   );
 }
 
+/** The media types of `@ApiProduces(...)`: a handler that writes a file itself declares them. */
+function producedMedia(node: ts.Node): string[] | undefined {
+  for (const decorator of ts.canHaveDecorators(node) ? (ts.getDecorators(node) ?? []) : []) {
+    const call = decorator.expression;
+    if (ts.isCallExpression(call) && call.expression.getText() === 'ApiProduces')
+      return call.arguments.filter(ts.isStringLiteral).map((a) => a.text);
+  }
+  return undefined;
+}
+
 /** The workspace's source of a type the compiler found in a built declaration file. */
 function sourceOf(file: string): string {
   const match = /^(.*)\/(contracts|rules|nodes)\/dist\/(.*)\.d\.ts$/.exec(file);
@@ -95,6 +105,7 @@ export function collectApiSchemas(): ApiSchemas {
   const program = ts.createProgram(config.fileNames, config.options);
   const checker = program.getTypeChecker();
   const routes: ApiSchemas['routes'] = {};
+  const queries: ApiSchemas['queries'] = {};
   const named: NamedType[] = [];
   const problems: string[] = [];
   for (const file of program.getSourceFiles()) {
@@ -104,11 +115,23 @@ export function collectApiSchemas(): ApiSchemas {
         for (const member of node.members) {
           if (!ts.isMethodDeclaration(member) || !decoratorNames(member).some((d) => HTTP_DECORATORS.has(d))) continue;
           const operationId = `${node.name.text}_${member.name.getText()}`;
+          const produces = producedMedia(member);
           const body = decoratorNames(member).includes('Sse')
             ? ({ kind: 'events' } as const)
-            : routeBody(checker, operationId, member.type, named);
+            : produces
+              ? ({ kind: 'file', media: produces } as const)
+              : routeBody(checker, operationId, member.type, named);
           if (typeof body === 'string') problems.push(body);
           else routes[operationId] = body;
+          const query = member.parameters.find((p) =>
+            (ts.getDecorators(p) ?? []).some(
+              (d) =>
+                ts.isCallExpression(d.expression) &&
+                d.expression.expression.getText() === 'Query' &&
+                d.expression.arguments.length === 0,
+            ),
+          );
+          if (query?.type && ts.isTypeReferenceNode(query.type)) queries[operationId] = query.type.typeName.getText();
         }
       }
       ts.forEachChild(node, visit);
@@ -144,7 +167,7 @@ export function collectApiSchemas(): ApiSchemas {
     }
   }
   const sorted = Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
-  return { routes, schemas: sorted };
+  return { routes, queries, schemas: sorted };
 }
 
 /** The generated module's source (formatted by the caller). */

@@ -2,7 +2,7 @@
 export type RouteBody =
   | { kind: 'json'; schema: Record<string, unknown> }
   | { kind: 'text' }
-  | { kind: 'file' }
+  | { kind: 'file'; media?: string[] }
   | { kind: 'none' }
   /** Server-sent events. */
   | { kind: 'events' };
@@ -11,6 +11,8 @@ export type RouteBody =
 export interface ApiSchemas {
   /** By operation id, `<Controller>_<handler>`. */
   routes: Record<string, RouteBody>;
+  /** The class-validator DTO of an operation's whole query (`@Query() query: SomeQueryDto`), by operation id. */
+  queries: Record<string, string>;
   /** JSON Schemas of the named types, referenced as `#/components/schemas/<name>`. */
   schemas: Record<string, unknown>;
 }

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Ip, Post, Query, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiFoundResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { API_PREFIX, type AuthProviders, type CurrentUser, type LoginResponse } from '@loopgate/contracts';
 import { LOOPGATE_CONFIG, type LoopgateConfig } from '../../config/config';
@@ -88,6 +88,7 @@ export class AuthController {
   }
 
   /** Sends the browser to the identity provider. */
+  @ApiFoundResponse({ description: "To the identity provider's sign-in page" })
   @Get('oidc/login')
   @RequirePermission('public')
   async oidcLogin(@Query() query: OidcLoginQuery, @Res() res: Response): Promise<void> {
@@ -104,6 +105,7 @@ export class AuthController {
   }
 
   /** The identity provider's redirect back: starts a session and returns to the console. */
+  @ApiFoundResponse({ description: 'Signed in (a session cookie is set): back to the console' })
   @Get('oidc/callback')
   @RequirePermission('public')
   async oidcCallback(

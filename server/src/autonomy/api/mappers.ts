@@ -1,4 +1,4 @@
-import type { EffectCheck, EffectResult } from '../domain/effect';
+import type { EffectCheck, JudgedEffect } from '../domain/effect';
 import type { AutonomyLevel } from '../domain/levels';
 import type { AutonomyDecisionEntity, AutonomyLevelChangeEntity } from '../persistence/entities';
 
@@ -42,7 +42,7 @@ export interface AiDecisionView {
   value: unknown;
   priorValue: unknown;
   effectCheck: EffectCheck | null;
-  effect: EffectResult | null;
+  effect: JudgedEffect | null;
   feedback: { verdict: 'right' | 'wrong'; note: string | null; by: string | null; at: string | null } | null;
   receivedAt: string;
   appliedAt: string | null;
@@ -89,7 +89,7 @@ export function decisionView(row: AutonomyDecisionEntity): AiDecisionView {
     value: parse(row.valueJson) ?? null,
     priorValue: parse(row.priorValueJson) ?? null,
     effectCheck: (parse(row.effectCheckJson) as EffectCheck | undefined) ?? null,
-    effect: (parse(row.effectJson) as EffectResult | undefined) ?? null,
+    effect: (parse(row.effectJson) as JudgedEffect | undefined) ?? null,
     feedback: row.feedback
       ? { verdict: row.feedback as 'right' | 'wrong', note: row.feedbackNote, by: row.feedbackBy, at: row.feedbackAt }
       : null,

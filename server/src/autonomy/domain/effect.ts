@@ -44,6 +44,12 @@ export interface EffectResult {
   expectedAfter?: number;
 }
 
+/** A judged effect as it is stored and shown: the check it was judged by, the result, and when. */
+export interface JudgedEffect extends EffectResult {
+  check: EffectCheck;
+  judgedAt: string;
+}
+
 export function statisticsOf(samples: readonly KpiSample[]): SampleStatistics | undefined {
   if (samples.length === 0) return undefined;
   const values = samples.map((s) => s.value);

@@ -1,9 +1,7 @@
 import * as fs from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ApiPaths, ROLES, type AuditVerification, type Role } from '@loopgate/contracts';
-import type { UserView } from '../../auth/identity/users.service';
-import type { ServiceTokenView } from '../../auth/tokens/service-tokens.service';
+import { ROLES, type Role } from '@loopgate/contracts';
 import { CliError, EXIT } from '../cli-error';
 import type { GatewayClient } from '../gateway-client';
 import type { Output } from '../output';
@@ -11,12 +9,7 @@ import type { Output } from '../output';
 /** `loopgate audit verify`: exit 1 when the hash chain is broken, naming the first bad record. */
 export async function auditVerifyCommand(gateway: GatewayClient, out: Output): Promise<number> {
   out.progress(1, 1, 'verifying the audit chain');
-  const result = await gateway.request<AuditVerification>(
-    'GET',
-    ApiPaths.auditVerify,
-    undefined,
-    'verifying the audit trail',
-  );
+  const result = await gateway.run('verifying the audit trail', gateway.api.GET('/audit/verify'));
   out.result(result, () => {
     const anchored = result.checkpoints
       ? `; ${result.checkpoints.checked} signed checkpoint(s)${
@@ -48,15 +41,18 @@ export async function auditExportCommand(
   gateway: GatewayClient,
   out: Output,
 ): Promise<number> {
-  const query = new URLSearchParams({
+  const query = {
     format: options.format,
     ...(options.from ? { from: options.from } : {}),
     ...(options.to ? { to: options.to } : {}),
-  });
+  };
   out.progress(1, 1, `exporting the audit trail as ${options.format}${options.out ? ` to ${options.out}` : ''}`);
-  const response = await gateway.raw('GET', `${ApiPaths.auditExport}?${query}`, undefined, 'exporting the audit trail');
-  if (!response.body) throw new CliError(EXIT.unavailable, 'EMPTY_RESPONSE', 'the gateway sent no export');
-  const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+  const stream = await gateway.run(
+    'exporting the audit trail',
+    gateway.api.GET('/audit/export', { params: { query }, parseAs: 'stream' }),
+  );
+  if (!stream) throw new CliError(EXIT.unavailable, 'EMPTY_RESPONSE', 'the gateway sent no export');
+  const body = Readable.fromWeb(stream as import('node:stream/web').ReadableStream);
   await pipeline(body, options.out ? fs.createWriteStream(options.out) : process.stdout);
   return EXIT.ok;
 }
@@ -81,16 +77,16 @@ export async function usersAddCommand(
   gateway: GatewayClient,
   out: Output,
 ): Promise<number> {
-  const user = await gateway.request<UserView>(
-    'POST',
-    '/users',
-    {
-      username: input.username,
-      roles: input.roles,
-      ...(input.displayName ? { displayName: input.displayName } : {}),
-      ...(input.password ? { password: input.password } : {}),
-    },
+  const user = await gateway.run(
     `adding user ${input.username}`,
+    gateway.api.POST('/users', {
+      body: {
+        username: input.username,
+        roles: input.roles,
+        ...(input.displayName ? { displayName: input.displayName } : {}),
+        ...(input.password ? { password: input.password } : {}),
+      },
+    }),
   );
   out.result(user, () => [
     `user ${user.username} added with roles ${user.roles.join(', ')}${user.hasPassword ? '' : ' (no password: sign-in through SSO only)'}`,
@@ -99,7 +95,7 @@ export async function usersAddCommand(
 }
 
 export async function usersListCommand(gateway: GatewayClient, out: Output): Promise<number> {
-  const { users } = await gateway.request<{ users: UserView[] }>('GET', '/users');
+  const { users } = await gateway.run('listing users', gateway.api.GET('/users'));
   out.result(users, () =>
     users.map(
       (u) =>
@@ -110,19 +106,14 @@ export async function usersListCommand(gateway: GatewayClient, out: Output): Pro
 }
 
 export async function tokensCreateCommand(name: string, gateway: GatewayClient, out: Output): Promise<number> {
-  const created = await gateway.request<ServiceTokenView & { token: string }>(
-    'POST',
-    '/tokens',
-    { name },
-    `creating token ${name}`,
-  );
+  const created = await gateway.run(`creating token ${name}`, gateway.api.POST('/tokens', { body: { name } }));
   out.note(`service token ${created.name} (${created.id}) created; it is shown once, store it now`);
   out.result(created, () => [created.token]);
   return EXIT.ok;
 }
 
 export async function tokensListCommand(gateway: GatewayClient, out: Output): Promise<number> {
-  const { tokens } = await gateway.request<{ tokens: ServiceTokenView[] }>('GET', '/tokens');
+  const { tokens } = await gateway.run('listing tokens', gateway.api.GET('/tokens'));
   out.result(tokens, () =>
     tokens.map(
       (t) =>
@@ -133,11 +124,9 @@ export async function tokensListCommand(gateway: GatewayClient, out: Output): Pr
 }
 
 export async function tokensRevokeCommand(id: string, gateway: GatewayClient, out: Output): Promise<number> {
-  const token = await gateway.request<ServiceTokenView>(
-    'DELETE',
-    `/tokens/${encodeURIComponent(id)}`,
-    undefined,
+  const token = await gateway.run(
     `revoking token ${id}`,
+    gateway.api.DELETE('/tokens/{id}', { params: { path: { id } } }),
   );
   out.result(token, () => [`service token ${token.name} revoked`]);
   return EXIT.ok;

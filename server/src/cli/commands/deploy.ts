@@ -1,5 +1,5 @@
-import { ApiPaths, type RuleSetVersion } from '@loopgate/contracts';
-import type { DeploymentItem, DeploymentRecord } from '../../deployments/deployment.types';
+import { ApiError, type RuleSetVersion } from '@loopgate/contracts';
+import type { DeploymentItem } from '../../deployments/deployment.types';
 import { CliError, EXIT } from '../cli-error';
 import {
   describeFlowDiff,
@@ -11,7 +11,7 @@ import {
   type FlowDiff,
   type RuleSetPlan,
 } from '../deploy-plan';
-import type { GatewayClient } from '../gateway-client';
+import { cliErrorOf, type GatewayClient } from '../gateway-client';
 import { NodeRedAdmin } from '../node-red-admin';
 import { formatIssue, type Output } from '../output';
 import { validateProject, type ValidateOptions } from './validate';
@@ -32,10 +32,10 @@ export interface DeployPlan {
 }
 
 async function registryVersions(gateway: GatewayClient, id: string): Promise<RuleSetVersion[]> {
-  const response = await gateway.raw('GET', ApiPaths.ruleSetVersions(id), undefined, `reading rule set ${id}`, [404]);
+  const { data, error, response } = await gateway.api.GET('/rulesets/{id}/versions', { params: { path: { id } } });
   if (response.status === 404) return [];
-  const body = (await response.json()) as RuleSetVersion[] | { versions?: RuleSetVersion[] };
-  return Array.isArray(body) ? body : (body.versions ?? []);
+  if (error !== undefined) throw cliErrorOf(ApiError.fromAnswer(response.status, error), `reading rule set ${id}`);
+  return data as RuleSetVersion[];
 }
 
 /** Validates, then compares the files with the runtime and the registry. */
@@ -136,15 +136,16 @@ export async function deployCommand(
       items.push(...existingRuleSet(diff));
       continue;
     }
-    const created = await gateway.request<RuleSetVersion>(
-      'POST',
-      ApiPaths.ruleSetVersions(diff.id),
-      {
-        content: report.ruleSets[index].ruleSet,
-        environment: 'production',
-        ...(options.comment ? { comment: options.comment } : {}),
-      },
+    const created = await gateway.run(
       `publishing rule set ${diff.id}`,
+      gateway.api.POST('/rulesets/{id}/versions', {
+        params: { path: { id: diff.id } },
+        body: {
+          content: report.ruleSets[index].ruleSet as unknown as Record<string, unknown>,
+          environment: 'production',
+          ...(options.comment ? { comment: options.comment } : {}),
+        },
+      }),
     );
     items.push({
       kind: 'rule-set',
@@ -177,17 +178,17 @@ export async function deployCommand(
   items.push(...result.flows.map((diff) => flowItem(diff, pendingFlowVersion !== undefined)));
 
   out.progress(5, steps, 'recording the deployment');
-  const record = await gateway.request<DeploymentRecord>(
-    'POST',
-    '/deployments',
-    {
-      items,
-      ...(report.flows.length ? { nodeRedUrl: red.baseUrl } : {}),
-      ...(runtime ? { revisionBefore: runtime.rev } : {}),
-      ...(revisionAfter ? { revisionAfter } : {}),
-      ...(options.comment ? { comment: options.comment } : {}),
-    },
+  const record = await gateway.run(
     'recording the deployment',
+    gateway.api.POST('/deployments', {
+      body: {
+        items,
+        ...(report.flows.length ? { nodeRedUrl: red.baseUrl } : {}),
+        ...(runtime ? { revisionBefore: runtime.rev } : {}),
+        ...(revisionAfter ? { revisionAfter } : {}),
+        ...(options.comment ? { comment: options.comment } : {}),
+      },
+    }),
   );
   const pending = items.filter((i) => i.result === 'pending-approval');
   const flowVersion = pendingFlowVersion !== undefined ? { pendingFlowVersion } : {};

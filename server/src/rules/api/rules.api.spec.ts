@@ -434,9 +434,8 @@ describe('rules/sets import and export', () => {
     expect(result.files).toEqual([
       { name: 'incoming-lot-hold.json', ruleSetId: 'incoming-lot-hold', result: 'draft-saved' },
     ]);
-    expect((await call<RuleSetDraft>('GET', '/rulesets/incoming-lot-hold/draft', VERA)).content.id).toBe(
-      'incoming-lot-hold',
-    );
+    const draft = await call<RuleSetDraft>('GET', '/rulesets/incoming-lot-hold/draft', VERA);
+    expect((draft.content as { id?: string }).id).toBe('incoming-lot-hold');
   });
 
   it('imports files as versions, reports unchanged ones and refuses misnamed or broken files one by one', async () => {
