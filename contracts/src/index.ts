@@ -11,3 +11,4 @@ export * from './flowversion';
 export * from './alarms';
 export * from './episodes';
 export * from './client/client';
+export * from './client/request-schemas.generated';

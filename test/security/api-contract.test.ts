@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, type AiEpisode, type WriteBackOutcome } from '@loopgate/contracts';
 import type { OpenAPIObject, OperationObject } from '@nestjs/swagger';
 import { ResponseContract } from '../../server/src/openapi/response-contract';
-import { renderClientTypes } from '../../server/src/openapi/client-types';
+import { renderClientTypes, renderRequestSchema } from '../../server/src/openapi/client-types';
 import { DEMO_PASSWORD, eventually, startTestStack, type DemoStack } from '../support/stack';
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'] as const;
@@ -121,6 +121,12 @@ describe('the OpenAPI document is the contract of every answer', () => {
   it('contracts/src/client/api-types.generated.ts is the served document, for the one typed client', async () => {
     const file = path.resolve(__dirname, '../../contracts/src/client/api-types.generated.ts');
     await expect(await renderClientTypes(document, file)).toMatchFileSnapshot(file);
+  });
+
+  it('contracts/src/client/request-schemas.generated.ts is the write-back request the server validates', async () => {
+    const file = path.resolve(__dirname, '../../contracts/src/client/request-schemas.generated.ts');
+    const source = await renderRequestSchema(document, 'WriteBackRequestDto', 'WRITEBACK_REQUEST_SCHEMA', file);
+    await expect(source).toMatchFileSnapshot(file);
   });
 
   it('answers every operation as documented', async () => {

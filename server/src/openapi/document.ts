@@ -25,6 +25,9 @@ function dtoSchemas(): Record<string, Schema> {
     refPointerPrefix: '#/components/schemas/',
     classTransformerMetadataStorage: defaultMetadataStorage,
   });
+  // The ValidationPipe forbids fields a DTO does not declare (forbidNonWhitelisted): so does the document.
+  for (const schema of Object.values(schemas) as SchemaObject[])
+    if (schema.type === 'object' && schema.properties) schema.additionalProperties = false;
   return withoutObjectRefs(schemas) as Record<string, Schema>;
 }
 

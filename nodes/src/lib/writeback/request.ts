@@ -14,11 +14,10 @@ import { buildLineage, writeBackRequestId, type FlowPosition, type RuleFiring } 
 import type { NodeMessage } from '../node-red';
 import { typedProperty, type TypedValue } from '../typed-value';
 import { ISSUE_CODES, IssueList, isPlainObject, num, text } from '../validation';
+import { checkWriteBackRequest } from './request-schema';
 
-/** Target instance names as the gateway configures them, e.g. `opcenter-line1`. */
-const INSTANCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-/** The gateway's limit for text values and details. */
-const MAX_VALUE_TEXT = 1000;
+/** No limit of the palette's own: the gateway's schema sets them. */
+const UNLIMITED = Number.MAX_SAFE_INTEGER;
 
 /** An output node's edit-dialog values, checked once at deploy. */
 export interface OutputConfig {
@@ -153,8 +152,8 @@ function scalar(
     return undefined;
   }
   if (kind === 'number') return num(issues, raw, path, required);
-  if (kind === 'text') return text(issues, raw, path, required, MAX_VALUE_TEXT);
-  if (typeof raw === 'string') return text(issues, raw, path, required, MAX_VALUE_TEXT);
+  if (kind === 'text') return text(issues, raw, path, required, UNLIMITED);
+  if (typeof raw === 'string') return text(issues, raw, path, required, UNLIMITED);
   if (typeof raw === 'boolean') return raw;
   if (typeof raw === 'number' && Number.isFinite(raw)) return raw;
   issues.add(
@@ -214,18 +213,13 @@ export async function buildWriteBackRequest(
     ? (msg.isa95[ISA95_CONTEXT_KEYS[config.objectType]] as Isa95Object | undefined)
     : undefined;
 
-  const instance = text(issues, v.instance, '$.target.instance', true, 64);
-  if (instance !== undefined && !INSTANCE_NAME.test(instance)) {
-    issues.add(
-      ISSUE_CODES.invalidEnum,
-      '$.target.instance',
-      `must be 1-64 letters, digits, ".", "_" or "-", got ${JSON.stringify(instance)}`,
-    );
-  }
-  const objectId = text(issues, v.objectId ?? fromContext?.id, '$.object.id', true);
+  // Presence and coercion here (text from numbers, values from message paths); every limit the
+  // gateway sets (patterns, lengths, ranges) is its own schema's, checked below.
+  const instance = text(issues, v.instance, '$.target.instance', true, UNLIMITED);
+  const objectId = text(issues, v.objectId ?? fromContext?.id, '$.object.id', true, UNLIMITED);
   const contextParameter = fromContext?.type === 'recipe-parameter' ? fromContext.parameter : undefined;
   const parameter = config.action.needsParameter
-    ? text(issues, v.parameter ?? contextParameter, '$.parameter', true)
+    ? text(issues, v.parameter ?? contextParameter, '$.parameter', true, UNLIMITED)
     : undefined;
   const contextValue = fromContext?.type === 'recipe-parameter' ? fromContext.value : undefined;
   const value = config.action.needsValue ? scalar(issues, v.value ?? contextValue, '$.value', 'any', true) : undefined;
@@ -238,7 +232,7 @@ export async function buildWriteBackRequest(
   const defaultReason = rule?.ruleName
     ? `rule ${rule.ruleName} of ${rule.ruleSetId ?? '?'} v${rule.ruleSetVersion ?? '?'}`
     : `${config.action.label} from ${ctx.spec.nodeType} ${ctx.position.nodeId}`;
-  const reason = text(issues, v.reason ?? defaultReason, '$.reason', true, 2000);
+  const reason = text(issues, v.reason ?? defaultReason, '$.reason', true, UNLIMITED);
   // A rule event may name its own effect check (msg.effectCheck); otherwise the node's.
   const effectCheck = isPlainObject(msg.effectCheck)
     ? effectCheckOf(issues, '$.msg.effectCheck', {
@@ -273,5 +267,6 @@ export async function buildWriteBackRequest(
     ...(eventTime !== undefined ? { eventTime } : {}),
     ...(effectCheck ? { effectCheck } : {}),
   };
-  return { success: true, value: request };
+  const refused = checkWriteBackRequest(request);
+  return refused.length ? { success: false, issues: refused } : { success: true, value: request };
 }
