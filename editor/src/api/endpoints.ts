@@ -1,79 +1,102 @@
-import {
-  ApiPaths,
-  type AuditQuery,
-  type AuditRecord,
-  type AuditVerification,
-  type ControlState,
-  type EvaluationResult,
-  type LoginResponse,
-  type ReplayReport,
-  type ReplayRequest,
-  type RuleSetFile,
-  type RuleSetSummary,
-  type RuleSetValidation,
-  type RuleSetVersion,
-  type SessionUser,
-  type SignatureRequest,
-  type TargetStatus,
-  type WriteBackOutcome,
-  type WriteBackList,
-  type WriteBackQuery,
-} from '@loopgate/contracts';
-import { api, apiUrl, itemsOf } from './client';
+import type { AuditQuery, ReplayRequest, RuleSetFile, SignatureRequest, WriteBackQuery } from '@loopgate/contracts';
+import { ApiPaths } from '@loopgate/contracts';
+import { answer, apiUrl, loopgate } from './client';
 
-/** The gateway's public API as the console uses it: one function per call, typed by the contracts. */
+const path = <T extends Record<string, string>>(params: T) => ({ params: { path: params } });
+/**
+ * A query in the document's terms: the contracts' query types say `count: true`, a query string
+ * says `'true'`. The typed client checks the rest against the document.
+ */
+const query = <T extends object>(q: T) => ({
+  params: {
+    query: Object.fromEntries(
+      Object.entries(q).map(([key, value]) => [key, typeof value === 'boolean' ? String(value) : value]),
+    ) as never,
+  },
+});
+/** A rule set file as a request body (the DTO takes it as an object the server validates itself). */
+const content = (file: RuleSetFile) => file as unknown as Record<string, unknown>;
+
+/** The gateway's public API as the console uses it: one function per call, typed by the OpenAPI document. */
 export const gateway = {
-  login: (username: string, password: string) =>
-    api<LoginResponse>('POST', ApiPaths.login, { body: { username, password } }),
+  login: (username: string, password: string) => answer(loopgate.POST('/auth/login', { body: { username, password } })),
   /** Ends the session of `token` (the one signed in, by default). */
-  logout: (token?: string) => api<void>('POST', ApiPaths.logout, token ? { token } : {}),
-  me: () => api<SessionUser>('GET', ApiPaths.me),
-  providers: () => api<{ password: boolean; oidc?: { loginUrl: string } }>('GET', '/auth/providers'),
+  logout: (token?: string) =>
+    answer(loopgate.POST('/auth/logout', token ? { headers: { Authorization: `Bearer ${token}` } } : {})),
+  me: () => answer(loopgate.GET('/auth/me')),
+  providers: () => answer(loopgate.GET('/auth/providers')),
 
-  writebacks: async (query: WriteBackQuery = {}) =>
-    itemsOf<WriteBackOutcome>(await api('GET', ApiPaths.writebacks, { query: { ...query } }), 'outcomes'),
+  writebacks: async (q: WriteBackQuery = {}) => (await answer(loopgate.GET('/writebacks', query(q)))).outcomes,
   /** One page of `GET /writebacks` as the server filtered it: outcomes, the cursor to older ones, the count. */
-  writebackPage: (query: WriteBackQuery, signal?: AbortSignal) =>
-    api<WriteBackList>('GET', ApiPaths.writebacks, { query: { ...query }, ...(signal ? { signal } : {}) }),
-  approvals: async () => itemsOf<WriteBackOutcome>(await api('GET', ApiPaths.approvals), 'approvals', 'outcomes'),
+  writebackPage: (q: WriteBackQuery, signal?: AbortSignal) =>
+    answer(loopgate.GET('/writebacks', { ...query(q), ...(signal ? { signal } : {}) })),
+  approvals: async () => (await answer(loopgate.GET('/approvals'))).approvals,
   approve: (commandId: string, signature: SignatureRequest) =>
-    api<WriteBackOutcome>('POST', ApiPaths.approve(commandId), { body: signature }),
+    answer(loopgate.POST('/writebacks/{commandId}/approve', { ...path({ commandId }), body: signature })),
   reject: (commandId: string, signature: SignatureRequest) =>
-    api<WriteBackOutcome>('POST', ApiPaths.reject(commandId), { body: signature }),
+    answer(loopgate.POST('/writebacks/{commandId}/reject', { ...path({ commandId }), body: signature })),
   revert: (commandId: string, reason: string) =>
-    api<WriteBackOutcome>('POST', ApiPaths.revert(commandId), { body: { reason } }),
+    answer(loopgate.POST('/writebacks/{commandId}/revert', { ...path({ commandId }), body: { reason } })),
 
-  targets: async () => itemsOf<TargetStatus>(await api('GET', ApiPaths.targets), 'targets'),
+  targets: async () => (await answer(loopgate.GET('/targets'))).targets,
   pauseTarget: (instance: string, reason?: string) =>
-    api<TargetStatus>('POST', ApiPaths.targetPause(instance), { body: reason ? { reason } : {} }),
+    answer(loopgate.POST('/targets/{instance}/pause', { ...path({ instance }), body: reason ? { reason } : {} })),
   resumeTarget: (instance: string, reason?: string) =>
-    api<TargetStatus>('POST', ApiPaths.targetResume(instance), { body: reason ? { reason } : {} }),
+    answer(loopgate.POST('/targets/{instance}/resume', { ...path({ instance }), body: reason ? { reason } : {} })),
   setShadow: (instance: string, enabled: boolean, reason?: string) =>
-    api<TargetStatus>('POST', ApiPaths.targetShadow(instance), { body: { enabled, ...(reason ? { reason } : {}) } }),
-  control: () => api<ControlState>('GET', ApiPaths.control),
-  stopAll: () => api<ControlState>('POST', ApiPaths.stopAll),
-  resumeAll: () => api<ControlState>('POST', ApiPaths.resumeAll),
+    answer(
+      loopgate.POST('/targets/{instance}/shadow', {
+        ...path({ instance }),
+        body: { enabled, ...(reason ? { reason } : {}) },
+      }),
+    ),
+  control: () => answer(loopgate.GET('/control')),
+  stopAll: () => answer(loopgate.POST('/control/stop', { body: {} })),
+  resumeAll: () => answer(loopgate.POST('/control/resume', { body: {} })),
 
-  audit: async (query: AuditQuery) =>
-    itemsOf<AuditRecord>(await api('GET', ApiPaths.audit, { query: { ...query } }), 'records'),
-  verifyAudit: () => api<AuditVerification>('GET', ApiPaths.auditVerify),
-  auditExportUrl: (format: 'csv' | 'ndjson', query: AuditQuery) => apiUrl(ApiPaths.auditExport, { ...query, format }),
+  audit: async (q: AuditQuery) => (await answer(loopgate.GET('/audit', query(q)))).records,
+  verifyAudit: () => answer(loopgate.GET('/audit/verify')),
+  auditExportUrl: (format: 'csv' | 'ndjson', q: AuditQuery) => apiUrl(ApiPaths.auditExport, { ...q, format }),
 
-  ruleSets: async () => itemsOf<RuleSetSummary>(await api('GET', ApiPaths.ruleSets), 'ruleSets'),
-  versions: async (id: string) => itemsOf<RuleSetVersion>(await api('GET', ApiPaths.ruleSetVersions(id)), 'versions'),
-  version: (id: string, v: number) => api<RuleSetVersion>('GET', ApiPaths.ruleSetVersion(id, v)),
-  validate: (id: string, content: RuleSetFile) =>
-    api<RuleSetValidation>('POST', ApiPaths.ruleSetValidate(id), { body: { content } }),
-  submitVersion: (id: string, content: RuleSetFile, comment: string) =>
-    api<RuleSetVersion>('POST', ApiPaths.ruleSetVersions(id), {
-      body: { content, environment: 'production', comment },
-    }),
+  ruleSets: () => answer(loopgate.GET('/rulesets')),
+  versions: (id: string) => answer(loopgate.GET('/rulesets/{id}/versions', path({ id }))),
+  version: (id: string, v: number) =>
+    answer(loopgate.GET('/rulesets/{id}/versions/{version}', path({ id, version: String(v) }))),
+  validate: (id: string, file: RuleSetFile) =>
+    answer(loopgate.POST('/rulesets/{id}/validate', { ...path({ id }), body: { content: content(file) } })),
+  submitVersion: (id: string, file: RuleSetFile, comment: string) =>
+    answer(
+      loopgate.POST('/rulesets/{id}/versions', {
+        ...path({ id }),
+        body: { content: content(file), environment: 'production', comment },
+      }),
+    ),
   approveVersion: (id: string, v: number, signature: SignatureRequest) =>
-    api<RuleSetVersion>('POST', ApiPaths.ruleSetVersionApprove(id, v), { body: signature }),
+    answer(
+      loopgate.POST('/rulesets/{id}/versions/{version}/approve', {
+        ...path({ id, version: String(v) }),
+        body: signature,
+      }),
+    ),
   rejectVersion: (id: string, v: number, signature: SignatureRequest) =>
-    api<RuleSetVersion>('POST', ApiPaths.ruleSetVersionReject(id, v), { body: signature }),
+    answer(
+      loopgate.POST('/rulesets/{id}/versions/{version}/reject', {
+        ...path({ id, version: String(v) }),
+        body: signature,
+      }),
+    ),
   evaluate: (id: string, v: number, facts: Record<string, unknown>) =>
-    api<EvaluationResult>('POST', ApiPaths.evaluate(id, v), { body: { facts } }),
-  replay: (id: string, request: ReplayRequest) =>
-    api<ReplayReport>('POST', ApiPaths.ruleSetReplay(id), { body: request }),
+    answer(
+      loopgate.POST('/rulesets/{id}/versions/{version}/evaluate', {
+        ...path({ id, version: String(v) }),
+        body: { facts },
+      }),
+    ),
+  replay: (id: string, { content: file, ...request }: ReplayRequest) =>
+    answer(
+      loopgate.POST('/rulesets/{id}/replay', {
+        ...path({ id }),
+        body: { ...request, ...(file ? { content: content(file) } : {}) },
+      }),
+    ),
 };

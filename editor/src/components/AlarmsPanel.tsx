@@ -1,13 +1,14 @@
-import type { AlarmList, RefusalAlarm } from '@loopgate/contracts';
+import type { RefusalAlarm } from '@loopgate/contracts';
 import { useState } from 'react';
-import { api, errorText } from '../api/client';
+import { answer, errorText, loopgate } from '../api/client';
 import { useResource } from '../api/hooks';
 import { can, getSession } from '../api/session';
 import { Modal } from './Modal';
 import { reasonWords } from './reason-words';
 import { Notice, Time } from './Notice';
 
-const loadAlarms = (signal: AbortSignal) => api<AlarmList>('GET', '/alarms', { query: { shelved: 'true' }, signal });
+const loadAlarms = (signal: AbortSignal) =>
+  answer(loopgate.GET('/alarms', { params: { query: { shelved: 'true' } }, signal }));
 
 type Action = { alarm: RefusalAlarm; kind: 'acknowledge' | 'shelve' };
 
@@ -111,9 +112,12 @@ function AlarmDialog({ action, onClose, onDone }: { action?: Action; onClose: ()
     setBusy(true);
     setError(undefined);
     try {
-      await api('POST', `/alarms/${action.alarm.id}/${action.kind}`, {
-        body: shelve ? { reason, minutes } : { reason },
-      });
+      const alarmId = action.alarm.id;
+      await answer(
+        shelve
+          ? loopgate.POST('/alarms/{alarmId}/shelve', { params: { path: { alarmId } }, body: { reason, minutes } })
+          : loopgate.POST('/alarms/{alarmId}/acknowledge', { params: { path: { alarmId } }, body: { reason } }),
+      );
       setReason('');
       onDone();
     } catch (e) {

@@ -1,13 +1,13 @@
-import type { WriteBackList, WriteBackOutcome } from '@loopgate/contracts';
+import type { WriteBackOutcome } from '@loopgate/contracts';
 import { useState } from 'react';
-import { api } from '../api/client';
+import { answer, loopgate } from '../api/client';
 import { useResource } from '../api/hooks';
 import { can, getSession } from '../api/session';
 import { Notice, Time, formatValue } from './Notice';
 import { ReasonDialog, type ReasonRequest } from './ReasonDialog';
 
 const loadQuarantined = (signal: AbortSignal) =>
-  api<WriteBackList>('GET', '/writebacks', { query: { state: 'quarantined', limit: 200 }, signal });
+  answer(loopgate.GET('/writebacks', { params: { query: { state: 'quarantined', limit: 200 } }, signal }));
 
 /**
  * Write-backs whose outcome the gateway could not establish by itself (sent, then not confirmed
@@ -20,10 +20,16 @@ export function QuarantinePanel() {
   const mayAct = can(user, 'revert');
   const [asking, setAsking] = useState<ReasonRequest>();
   const list = quarantined.data?.outcomes ?? [];
-  const act = (o: WriteBackOutcome, path: string, body: Record<string, unknown>) => async (reason: string) => {
-    await api('POST', `/writebacks/${encodeURIComponent(o.commandId)}/${path}`, { body: { ...body, reason } });
-    quarantined.reload();
-  };
+  const act =
+    (o: WriteBackOutcome, action: 'release' | { resolve: 'applied' | 'not-applied' }) => async (reason: string) => {
+      const params = { path: { commandId: o.commandId } };
+      await answer(
+        action === 'release'
+          ? loopgate.POST('/writebacks/{commandId}/release', { params, body: { reason } })
+          : loopgate.POST('/writebacks/{commandId}/resolve', { params, body: { outcome: action.resolve, reason } }),
+      );
+      quarantined.reload();
+    };
   const what = (o: WriteBackOutcome) => `${o.parameter ?? o.action} on ${o.object.id} at ${o.target.instance}`;
   return (
     <section className="panel quarantine" aria-labelledby="quarantine-heading">
@@ -68,7 +74,7 @@ export function QuarantinePanel() {
                         title: 'Release quarantined write-back',
                         explanation: `${what(o)} goes back into its key's queue: the gateway reads the value at the MES and writes it again only if it is not there.`,
                         action: 'Release',
-                        run: act(o, 'release', {}),
+                        run: act(o, 'release'),
                       })
                     }
                   >
@@ -82,7 +88,7 @@ export function QuarantinePanel() {
                         title: 'It was applied at the MES',
                         explanation: `You checked the MES: ${what(o)} holds the value sent. The write-back is recorded applied.`,
                         action: 'Record applied',
-                        run: act(o, 'resolve', { outcome: 'applied' }),
+                        run: act(o, { resolve: 'applied' }),
                       })
                     }
                   >
@@ -96,7 +102,7 @@ export function QuarantinePanel() {
                         title: 'It was not applied at the MES',
                         explanation: `You checked the MES: ${what(o)} does not hold the value sent. The write-back is recorded as not applied.`,
                         action: 'Record not applied',
-                        run: act(o, 'resolve', { outcome: 'not-applied' }),
+                        run: act(o, { resolve: 'not-applied' }),
                       })
                     }
                   >

@@ -1,5 +1,5 @@
 import type { ApiSchema, SignatureRequest } from '@loopgate/contracts';
-import { answer, ApiError, gateway } from '../../api/client';
+import { answer, ApiError, loopgate } from '../../api/client';
 
 /** The page's types are the API's, generated from its OpenAPI document. */
 export type AutonomyLevel = ApiSchema<'AutonomyLevel'>;
@@ -12,11 +12,11 @@ export type AutonomyDecision = ApiSchema<'AiDecisionView'>;
 
 /** Earned autonomy's API, as this page uses it. */
 export const autonomyApi = {
-  scopes: () => answer(gateway.GET('/autonomy/scopes')),
+  scopes: () => answer(loopgate.GET('/autonomy/scopes')),
   evidence: (scopeId: string) =>
-    answer(gateway.GET('/autonomy/scopes/{scopeId}/evidence', { params: { path: { scopeId } } })),
-  changes: () => answer(gateway.GET('/autonomy/changes')),
-  scorecards: (by: Scorecard['group']) => answer(gateway.GET('/autonomy/scorecards', { params: { query: { by } } })),
+    answer(loopgate.GET('/autonomy/scopes/{scopeId}/evidence', { params: { path: { scopeId } } })),
+  changes: () => answer(loopgate.GET('/autonomy/changes')),
+  scorecards: (by: Scorecard['group']) => answer(loopgate.GET('/autonomy/scorecards', { params: { query: { by } } })),
   /** Signs the evidence as it was shown: its hash and its cut-off (`until`). */
   promote: (
     scopeId: string,
@@ -25,7 +25,7 @@ export const autonomyApi = {
     signature: SignatureRequest,
   ) =>
     answer(
-      gateway.POST('/autonomy/scopes/{scopeId}/promotion', {
+      loopgate.POST('/autonomy/scopes/{scopeId}/promotion', {
         params: { path: { scopeId } },
         body: {
           toLevel,
@@ -37,10 +37,10 @@ export const autonomyApi = {
       }),
     ),
   decisions: (scopeId: string) =>
-    answer(gateway.GET('/autonomy/decisions', { params: { query: { scope: scopeId, limit: 50 } } })),
+    answer(loopgate.GET('/autonomy/decisions', { params: { query: { scope: scopeId, limit: 50 } } })),
   feedback: (commandId: string, verdict: 'right' | 'wrong', note?: string) =>
     answer(
-      gateway.POST('/autonomy/decisions/{commandId}/feedback', {
+      loopgate.POST('/autonomy/decisions/{commandId}/feedback', {
         params: { path: { commandId } },
         body: { verdict, ...(note ? { note } : {}) },
       }),
@@ -48,14 +48,14 @@ export const autonomyApi = {
   /** `fromLevel`: the level the person saw; the gateway answers LEVEL_CHANGED when another change came first. */
   demote: (scopeId: string, reason: string, fromLevel?: AutonomyLevel) =>
     answer(
-      gateway.POST('/autonomy/scopes/{scopeId}/demotion', {
+      loopgate.POST('/autonomy/scopes/{scopeId}/demotion', {
         params: { path: { scopeId } },
         body: { reason, ...(fromLevel ? { fromLevel } : {}) },
       }),
     ),
   /** Downloads the training data of a model (all models when empty) as a file. */
   async download(format: 'ndjson' | 'parquet', model: string): Promise<void> {
-    const { data, response } = await gateway.GET('/autonomy/training-data', {
+    const { data, response } = await loopgate.GET('/autonomy/training-data', {
       params: { query: { format, ...(model ? { model } : {}) } },
       parseAs: 'blob',
     });

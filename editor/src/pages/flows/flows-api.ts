@@ -1,22 +1,18 @@
-import {
-  FlowVersionPaths,
-  type FlowNodeChange,
-  type FlowVersion,
-  type FlowVersionDetail,
-  type SignatureRequest,
-} from '@loopgate/contracts';
-import { api } from '../../api/client';
+import type { FlowNodeChange, SignatureRequest } from '@loopgate/contracts';
+import { answer, loopgate } from '../../api/client';
+
+const at = (version: number) => ({ params: { path: { version: String(version) } } });
 
 /** Flow change control: versions, a second engineer's signature, rollback. */
 export const flowVersions = {
-  list: () => api<{ changeControl: boolean; versions: FlowVersion[] }>('GET', FlowVersionPaths.list),
-  get: (version: number) => api<FlowVersionDetail>('GET', FlowVersionPaths.version(version)),
+  list: () => answer(loopgate.GET('/flow-versions')),
+  get: (version: number) => answer(loopgate.GET('/flow-versions/{version}', at(version))),
   approve: (version: number, signature: SignatureRequest) =>
-    api<FlowVersion>('POST', FlowVersionPaths.approve(version), { body: signature }),
+    answer(loopgate.POST('/flow-versions/{version}/approve', { ...at(version), body: signature })),
   reject: (version: number, signature: SignatureRequest) =>
-    api<FlowVersion>('POST', FlowVersionPaths.reject(version), { body: signature }),
+    answer(loopgate.POST('/flow-versions/{version}/reject', { ...at(version), body: signature })),
   rollback: (version: number, comment?: string) =>
-    api<FlowVersion>('POST', FlowVersionPaths.rollback(version), { body: comment ? { comment } : {} }),
+    answer(loopgate.POST('/flow-versions/{version}/rollback', { ...at(version), body: comment ? { comment } : {} })),
 };
 
 /** `function "score to setpoint"` — a node as an engineer finds it in the editor. */

@@ -1,6 +1,6 @@
-import type { AiEpisode, EpisodeRevertResult, WriteBackOutcome } from '@loopgate/contracts';
+import type { AiEpisode, WriteBackOutcome } from '@loopgate/contracts';
 import { useEffect, useState, type FormEvent } from 'react';
-import { api, errorText } from '../../api/client';
+import { answer, errorText, loopgate } from '../../api/client';
 import { DialogActions, Modal } from '../../components/Modal';
 import { ErrorText, formatValue, Time } from '../../components/Notice';
 
@@ -20,9 +20,12 @@ function useEpisode(outcome: WriteBackOutcome | undefined): AiEpisode | undefine
     if (!outcome || outcome.initiator !== 'ai' || outcome.action !== 'set-parameter' || outcome.state !== 'applied')
       return;
     const controller = new AbortController();
-    api<AiEpisode>('GET', `/writebacks/${encodeURIComponent(outcome.commandId)}/episode`, {
-      signal: controller.signal,
-    })
+    answer(
+      loopgate.GET('/writebacks/{commandId}/episode', {
+        params: { path: { commandId: outcome.commandId } },
+        signal: controller.signal,
+      }),
+    )
       .then((found) => setEpisode(found.open && found.commandIds.length > 1 ? found : undefined))
       .catch(() => undefined);
     return () => controller.abort();
@@ -52,9 +55,12 @@ export function RevertDialog({ outcome, onRevert, onClose }: RevertDialogProps) 
     setBusy(true);
     try {
       if (scope === 'episode' && episode) {
-        await api<EpisodeRevertResult>('POST', `/writebacks/${encodeURIComponent(outcome.commandId)}/revert-episode`, {
-          body: { reason: reason.trim() },
-        });
+        await answer(
+          loopgate.POST('/writebacks/{commandId}/revert-episode', {
+            params: { path: { commandId: outcome.commandId } },
+            body: { reason: reason.trim() },
+          }),
+        );
       } else {
         await onRevert(outcome, reason.trim());
       }

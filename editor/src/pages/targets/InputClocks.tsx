@@ -1,18 +1,12 @@
-import { api } from '../../api/client';
+import type { ApiSchema } from '@loopgate/contracts';
+import { answer, loopgate } from '../../api/client';
 import { useResource } from '../../api/hooks';
 import { Notice, Time } from '../../components/Notice';
 
 /** One decision input's source clock against the gateway's, as `GET /autonomy/inputs` reports it. */
-export interface InputClock {
-  name: string;
-  sourceTime: string;
-  seenAt: string;
-  skewSeconds: number;
-  quality: 'good' | 'uncertain' | 'bad';
-  skewed: boolean;
-}
+export type InputClock = ApiSchema<'InputClock'>;
 
-const loadClocks = (signal: AbortSignal) => api<InputClock[]>('GET', '/autonomy/inputs', { signal });
+const loadClocks = (signal: AbortSignal) => answer(loopgate.GET('/autonomy/inputs', { signal }));
 
 const QUALITY_TONE: Record<InputClock['quality'], string> = {
   good: 'tone-ok',
