@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as prettier from 'prettier';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_PREFIX, type AiEpisode, type WriteBackOutcome } from '@loopgate/contracts';
 import type { OpenAPIObject, OperationObject } from '@nestjs/swagger';
@@ -121,6 +122,15 @@ describe('the OpenAPI document is the contract of every answer', () => {
   it('contracts/src/client/api-types.generated.ts is the served document, for the one typed client', async () => {
     const file = path.resolve(__dirname, '../../contracts/src/client/api-types.generated.ts');
     await expect(await renderClientTypes(document, file)).toMatchFileSnapshot(file);
+  });
+
+  it('contracts/openapi.json is the served document (the contract, for clients and the stand-in gateway)', async () => {
+    const file = path.resolve(__dirname, '../../contracts/openapi.json');
+    const source = await prettier.format(JSON.stringify(document), {
+      ...(await prettier.resolveConfig(file)),
+      filepath: file,
+    });
+    await expect(source).toMatchFileSnapshot(file);
   });
 
   it('contracts/src/client/request-schemas.generated.ts is the write-back request the server validates', async () => {

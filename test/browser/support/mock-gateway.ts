@@ -20,6 +20,12 @@ import {
   type WriteBackOutcome,
 } from '@loopgate/contracts';
 import { compileRuleSet, parseRuleSetFile } from '@loopgate/rules';
+import { ResponseContract } from '../../../server/src/openapi/response-contract';
+
+/** The gateway's OpenAPI document (generated, `npm run generate:api`): what every answer must match. */
+const CONTRACT = new ResponseContract(
+  JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../contracts/openapi.json'), 'utf8')),
+);
 
 export const MOCK_PASSWORD = 'mock-password';
 const USERS: Record<string, { displayName: string; roles: Role[] }> = {
@@ -257,11 +263,20 @@ export async function startMockGateway(options: {
     query: URLSearchParams,
   ): Promise<void> {
     const send = (status: number, body?: unknown) => {
+      // The stand-in answers what the gateway's document says, or fails the page loudly.
+      const problem = CONTRACT.check(req.method ?? 'GET', `${API_PREFIX}${route}`, status, 'application/json', body);
+      if (problem) {
+        console.error(`stand-in gateway: ${req.method} ${route} ${status}: ${problem}`);
+        res.writeHead(500, { 'Content-Type': 'application/json' });
+        return void res.end(
+          JSON.stringify({ statusCode: 500, code: 'RESPONSE_CONTRACT', path: route, message: problem }),
+        );
+      }
       res.writeHead(status, { 'Content-Type': 'application/json' });
       res.end(body === undefined ? '' : JSON.stringify(body));
     };
     const fail = (status: number, code: string, message: string, issues?: ValidationIssue[]) =>
-      send(status, { statusCode: status, code, message, ...(issues ? { issues } : {}) });
+      send(status, { statusCode: status, code, path: `${API_PREFIX}${route}`, message, ...(issues ? { issues } : {}) });
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : {};
@@ -344,10 +359,7 @@ export async function startMockGateway(options: {
       return send(200, o);
     }
     if (method === 'GET' && route === '/approvals')
-      return send(
-        200,
-        outcomes.filter((o) => o.state === 'pending-approval'),
-      );
+      return send(200, { approvals: outcomes.filter((o) => o.state === 'pending-approval') });
     if (method === 'GET' && route === '/alarms') return send(200, { alarms: [], shelvedCount: 0 });
     const episode = /^\/writebacks\/([^/]+)\/episode$/.exec(route);
     if (method === 'GET' && episode) {
@@ -367,6 +379,8 @@ export async function startMockGateway(options: {
       let oldest = at;
       while (oldest + 1 < history.length && step(history[oldest + 1])) oldest++;
       const run = history.slice(newest, oldest + 1).reverse();
+      if (run[0].priorValue === undefined || run[0].priorValue === null)
+        return fail(409, 'NOT_REVERTIBLE', "the episode's first write has no prior value");
       return send(200, {
         orderingKey: `${o.target.instance}|${o.object.id}|${o.parameter}`,
         target: o.target,
@@ -423,7 +437,7 @@ export async function startMockGateway(options: {
       });
       return send(200, o);
     }
-    if (method === 'GET' && route === '/targets') return send(200, targets);
+    if (method === 'GET' && route === '/targets') return send(200, { targets });
     if (method === 'GET' && route === '/autonomy/inputs') {
       // One sensor in step, one whose clock runs 7.25 s ahead of the gateway's (past the 5 s allowed).
       const at = (seconds: number) => new Date(Date.now() + seconds * 1000).toISOString();
@@ -469,7 +483,7 @@ export async function startMockGateway(options: {
       const list = [...audit]
         .reverse()
         .filter((r) => (!outcome || r.outcome === outcome) && (!q || JSON.stringify(r).toLowerCase().includes(q)));
-      return send(200, list.slice(0, Number(query.get('limit') ?? 100)));
+      return send(200, { records: list.slice(0, Number(query.get('limit') ?? 100)) });
     }
     if (method === 'GET' && route === '/audit/verify') return send(200, { ok: true, checked: audit.length });
     if (method === 'GET' && route === '/audit/export') {

@@ -17,8 +17,11 @@ function useEpisode(outcome: WriteBackOutcome | undefined): AiEpisode | undefine
   const [episode, setEpisode] = useState<AiEpisode>();
   useEffect(() => {
     setEpisode(undefined);
+    // A write without a known prior value cannot be undone to one: the gateway would answer NOT_REVERTIBLE.
+    const revertible = outcome?.priorValue !== undefined && outcome.priorValue !== null;
     if (!outcome || outcome.initiator !== 'ai' || outcome.action !== 'set-parameter' || outcome.state !== 'applied')
       return;
+    if (!revertible) return;
     const controller = new AbortController();
     answer(
       loopgate.GET('/writebacks/{commandId}/episode', {
