@@ -108,6 +108,10 @@ describe('the OpenAPI document is the contract of every answer', () => {
     // The checker itself: a wrong body and an undocumented status are caught.
     expect(contract.check('GET', '/api/v1/control', 200, 'application/json', { stopped: 'no' })).toMatch(/stopped/);
     expect(contract.check('GET', '/api/v1/control', 201, 'application/json', {})).toMatch(/not a documented answer/);
+    // /health's 503 answers its report, naming the failing check, not the error body.
+    const report = { status: 'unavailable', live: true, ready: false, checks: { db: { ok: false, critical: true } } };
+    expect(contract.check('GET', '/health', 503, 'application/json', report)).toBeUndefined();
+    expect(contract.check('GET', '/health', 503, 'application/json', { code: 'X' })).toBeDefined();
     expect(
       contract.check('GET', '/api/v1/control', 404, 'application/json', {
         statusCode: 404,

@@ -1,5 +1,5 @@
 import { Controller, Get, Global, Injectable, Module, Res } from '@nestjs/common';
-import { ApiTags } from '@nestjs/swagger';
+import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { RequirePermission } from '../auth/permissions';
@@ -60,6 +60,8 @@ export class HealthController {
   /** Liveness is answering at all; readiness is every critical check passing. */
   @Get()
   @RequirePermission('public')
+  @ApiOkResponse({ description: 'Ready: every critical check passes (status ok, or degraded)' })
+  @ApiServiceUnavailableResponse({ description: 'Not ready: a critical check fails; the report names it' })
   async health(@Res({ passthrough: true }) res: Response): Promise<HealthReport> {
     const checks = await this.registry.run();
     const ready = Object.values(checks).every((c) => c.ok || !c.critical);

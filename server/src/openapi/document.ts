@@ -107,8 +107,9 @@ export function describeApi(document: OpenAPIObject, generated: ApiSchemas = API
       // A handler that only redirects answers its 3xx, not the 200 Nest writes for every GET.
       if (body.kind === 'none' && Object.keys(operation.responses ?? {}).some((s) => /^3\d\d$/.test(s)))
         delete operation.responses['200'];
+      // Each declared answer with a body (a success, or e.g. /health's 503 with its report) is the handler's type.
       for (const [status, response] of Object.entries(operation.responses ?? {})) {
-        if (!/^2\d\d$/.test(status) || status === '204' || (response as ResponseObject).content) continue;
+        if (!/^[25]\d\d$/.test(status) || status === '204' || (response as ResponseObject).content) continue;
         const content = successContent(body);
         if (content) (response as ResponseObject).content = content;
       }
