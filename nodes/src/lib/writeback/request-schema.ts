@@ -7,7 +7,10 @@ import { ISSUE_CODES } from '../validation';
  * class-validator DTO (through its OpenAPI document), so the palette refuses in the flow exactly
  * what the gateway would refuse at intake, with the same field paths.
  */
-const validate = new Ajv2020({ allErrors: true, strict: false }).compile<WriteBackRequest>(WRITEBACK_REQUEST_SCHEMA);
+// strictNumbers: NaN and Infinity are no numbers (the DTO's IsNumber refuses them; JSON would send null).
+const validate = new Ajv2020({ allErrors: true, strict: false, strictNumbers: true }).compile<WriteBackRequest>(
+  WRITEBACK_REQUEST_SCHEMA,
+);
 
 const CODES: Record<string, string> = {
   required: ISSUE_CODES.required,
