@@ -32,12 +32,15 @@ FROM ${NODE_IMAGE}
 ENV NODE_ENV=production \
     NODE_RED_USER_DIR=/data \
     LOOPGATE_GATEWAY_URL=http://gateway
-WORKDIR /opt/node-red
-RUN npm install --omit=dev --no-audit --no-fund node-red@5
+# Everything from the registry comes from a lock (docker/node-red/runtime): Node-RED,
+# node-red-contrib-opcua and the palette's registry dependencies, into the user dir where Node-RED
+# looks for installed nodes. The palette's tarball is then added offline: it needs nothing the
+# lock did not install (a dependency missing from the lock fails the build here).
+WORKDIR /data
+COPY docker/node-red/runtime/package.json docker/node-red/runtime/package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
 COPY --from=build /out/packages /opt/loopgate-packages
-# The palette goes into the user dir, where Node-RED looks for installed nodes.
-RUN mkdir -p /data && cd /data && npm init -y >/dev/null \
-  && npm install --omit=dev --no-audit --no-fund /opt/loopgate-packages/*.tgz node-red-contrib-opcua@^0.2.354 \
+RUN npm install --offline --no-save --omit=dev --no-audit --no-fund /opt/loopgate-packages/*.tgz \
   && chown -R node:node /data
 COPY --from=build --chown=node:node /out/flows.json /data/flows.json
 COPY --chown=node:node docker/node-red/settings.js /data/settings.js
@@ -45,4 +48,4 @@ USER node
 EXPOSE 1880
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:1880/').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "/opt/node-red/node_modules/node-red/red.js", "--userDir", "/data", "--settings", "/data/settings.js"]
+CMD ["node", "/data/node_modules/node-red/red.js", "--userDir", "/data", "--settings", "/data/settings.js"]

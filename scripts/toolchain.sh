@@ -42,16 +42,19 @@ loopgate_install() {
 
 # Fails when package.json and the lock disagree, or when resolving again would change the lock.
 loopgate_check_lock() {
-  local before
-  before="$(mktemp)"
-  cp package-lock.json "$before"
-  npm install --package-lock-only --ignore-scripts --no-audit --no-fund >/dev/null || { rm -f "$before"; return 1; }
-  if ! cmp -s "$before" package-lock.json; then
-    echo "loopgate: package-lock.json is not what npm resolves from package.json; run 'npm install --package-lock-only' and commit it" >&2
-    diff -u "$before" package-lock.json | head -40 >&2
-    cp "$before" package-lock.json
+  # The workspace's lock, and the Node-RED image's (docker/node-red/runtime, installed there with npm ci).
+  local dir before
+  for dir in . docker/node-red/runtime; do
+    before="$(mktemp)"
+    cp "$dir/package-lock.json" "$before"
+    (cd "$dir" && npm install --package-lock-only --ignore-scripts --no-audit --no-fund >/dev/null) || { rm -f "$before"; return 1; }
+    if ! cmp -s "$before" "$dir/package-lock.json"; then
+      echo "loopgate: $dir/package-lock.json is not what npm resolves from its package.json; run 'npm install --package-lock-only' there and commit it" >&2
+      diff -u "$before" "$dir/package-lock.json" | head -40 >&2
+      cp "$before" "$dir/package-lock.json"
+      rm -f "$before"
+      return 1
+    fi
     rm -f "$before"
-    return 1
-  fi
-  rm -f "$before"
+  done
 }

@@ -14,6 +14,12 @@ import { COMPOSE_DEMO_PORTS } from '../../server/src/demo/plant-main';
 import { parseTargetGovernance } from '../../server/src/gateway/config/target-governance';
 import { defaultAdapterFactory } from '../../server/src/gateway/gateway.module';
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- the palette's packer is a CommonJS script
+const { publishedManifest, workspaceFolders } = require('../../nodes/scripts/pack.js') as {
+  publishedManifest(palette: unknown, folders: Record<string, string>): { dependencies: Record<string, string> };
+  workspaceFolders(): Record<string, string>;
+};
+
 const ROOT = path.resolve(__dirname, '..', '..');
 const DOCKER = path.join(ROOT, 'docker');
 
@@ -123,6 +129,31 @@ describe('docker/ Dockerfiles', () => {
       expect(fs.existsSync(path.join(DOCKER, `${file}.dockerignore`))).toBe(true);
     },
   );
+
+  it('installs from locks only: npm ci, and the palette tarball offline on top of the locked runtime', () => {
+    for (const file of ['gateway.Dockerfile', 'node-red.Dockerfile']) {
+      const text = fs.readFileSync(path.join(DOCKER, file), 'utf8');
+      const installs = [...text.matchAll(/npm (install|i)\b[^\n]*/g)].map((m) => m[0]);
+      // The one `npm install` left adds the packed palette offline: nothing from the registry.
+      expect(
+        installs.every((line) => line.includes('--offline') && line.includes('.tgz')),
+        `${file}: ${installs}`,
+      ).toBe(true);
+      expect(text).toMatch(/npm ci /);
+    }
+  });
+
+  it("the Node-RED image's locked runtime holds exactly the palette's registry dependencies, Node-RED and the OPC UA nodes", () => {
+    const runtime = JSON.parse(fs.readFileSync(path.join(DOCKER, 'node-red', 'runtime', 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const palette = JSON.parse(fs.readFileSync(path.join(ROOT, 'nodes', 'package.json'), 'utf8'));
+    const published = publishedManifest(palette, workspaceFolders()).dependencies as Record<string, string>;
+    const registry = Object.fromEntries(Object.entries(published).filter(([name]) => !name.startsWith('@loopgate/')));
+    const { 'node-red': nodeRed, 'node-red-contrib-opcua': opcua, ...rest } = runtime.dependencies;
+    expect(rest).toEqual(registry);
+    expect([nodeRed, opcua]).toEqual([expect.stringMatching(/^5\./), expect.stringMatching(/^0\.2\./)]);
+  });
 
   it('the gateway image starts what package.json starts', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
