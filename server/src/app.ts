@@ -82,8 +82,8 @@ async function startLocked(config: LoopgateConfig, lock: ProcessLock | undefined
   applyHttpSecurity(app, config);
   configureApi(app);
 
-  const document = buildApiDocument(app);
-  SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs/openapi.json' });
+  // Built on the first request for it, not at start-up (the DTO schemas and the route scan).
+  SwaggerModule.setup('api/docs', app, () => buildApiDocument(app), { jsonDocumentUrl: 'api/docs/openapi.json' });
 
   // Node-RED runs in its own process; the gateway proxies /red/ and /flows-http/ to it.
   let nodeRed: NodeRedProcess | undefined;

@@ -73,14 +73,8 @@ describe('the OpenAPI document is the contract of every answer', () => {
     stack = await startTestStack({ flowFile: null });
     const served = await fetch(`${stack.url}/api/docs/openapi.json`);
     document = (await served.json()) as OpenAPIObject;
-    const routes = Object.entries(document.paths).flatMap(([template, item]) =>
-      METHODS.filter((m) => item[m]).map((m) => ({
-        key: `${m.toUpperCase()} ${template}`,
-        method: m.toUpperCase(),
-        pattern: new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`),
-      })),
-    );
-    route = (method, url) => routes.find((r) => r.method === method && r.pattern.test(url))?.key;
+    const contract = new ResponseContract(document);
+    route = (method, url) => contract.operationOf(method, url);
     for (const who of ['engineer', 'engineer2', 'operator', 'qa', 'viewer'])
       tokens[who] = await login(who, DEMO_PASSWORD);
     tokens.admin = await login('admin', stack.adminPassword);

@@ -60,6 +60,12 @@ export class ResponseContract {
     return undefined;
   }
 
+  /** `POST /api/v1/writebacks/{commandId}/approve`: the documented operation a request reaches. */
+  operationOf(method: string, path: string): string | undefined {
+    const route = this.route(method, path);
+    return route && `${route.method} ${route.template}`;
+  }
+
   /** Undefined when the answer is what the document says; otherwise what is wrong with it. */
   check(method: string, path: string, status: number, contentType: string, body: unknown): string | undefined {
     const route = this.route(method, path);

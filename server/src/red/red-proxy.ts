@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import { Logger } from '@nestjs/common';
 import type { ApiErrorBody } from '@loopgate/contracts';
 import { ThrottledError, UserError } from '../common/errors';
+import { requestPath } from '../common/http-errors';
 import { checkBodyDepth, NODE_RED_BODY_LIMITS, readLimitedBody, type BodyLimits } from './body-guard';
 import { NODE_RED_ADMIN_ROOT, NODE_RED_HTTP_ROOT } from './child-protocol';
 import { EDITOR_TOKEN_HEADER, type EditorUser } from './editor-token';
@@ -66,12 +67,8 @@ function areaOf(pathname: string): Area | undefined {
   return undefined;
 }
 
-function pathOf(url: string | undefined): string {
-  return (url ?? '/').split('?')[0];
-}
-
 function errorBody(error: UserError, url: string | undefined): ApiErrorBody {
-  return { statusCode: error.status, code: error.code, path: pathOf(url), message: error.message };
+  return { statusCode: error.status, code: error.code, path: requestPath(url), message: error.message };
 }
 
 function forwardedHeaders(req: http.IncomingMessage, extra: Record<string, string>): http.OutgoingHttpHeaders {
@@ -115,7 +112,7 @@ export class RedProxy {
 
   /** Express-style middleware: handles the two Node-RED roots, passes everything else on. */
   readonly middleware = (req: http.IncomingMessage, res: http.ServerResponse, next: () => void): void => {
-    const pathname = pathOf(req.url);
+    const pathname = requestPath(req.url);
     const area = areaOf(pathname);
     if (!area) return next();
     this.handle(req, res, pathname, area).catch((error: unknown) => this.fail(res, error));
@@ -124,7 +121,7 @@ export class RedProxy {
   /** Forwards WebSocket upgrades (the editor's comms, flows' websocket nodes) after the same checks. */
   attachUpgrades(server: http.Server): void {
     server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-      const pathname = pathOf(req.url);
+      const pathname = requestPath(req.url);
       const area = areaOf(pathname);
       if (!area) return;
       this.upgrade(req, socket, head, pathname, area).catch((error: unknown) => {
@@ -302,7 +299,7 @@ export class RedProxy {
     this.json(res, 502, {
       statusCode: 502,
       code: 'NODE_RED_PROXY_FAILED',
-      path: pathOf(res.req?.url),
+      path: requestPath(res.req?.url),
       message: 'the request to Node-RED failed',
     } satisfies ApiErrorBody);
   }
