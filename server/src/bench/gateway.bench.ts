@@ -6,8 +6,10 @@
  *   2. latency: p50/p99 from request to applied at a fixed offered load (default 500/s).
  * Then the path users see, as the baseline's counterpart in the same run: a gateway process behind
  * HTTP (service-token authentication, validation, guardrails) into an unthrottled Opcenter simulator:
- *   3. accepts per second through HTTP (closed loop, 64 callers), and its ratio to (1);
- *   4. accept latency (request to 202) at the same offered load;
+ *   3. accepts per second through HTTP (closed loop, 64 callers), and its ratio to (1); then the
+ *      time until all of them are applied, and the gateway's CPU per command (from its /metrics);
+ *   4. accept latency (request to 202) at the same offered load, begun with an empty queue, with
+ *      the gateway's own event-loop delay over the same seconds;
  *   5. (3) again on a gateway that does not count requests against the caller's allowance, for
  *      the cost of that stored count.
  * Prints the figures and ends with one JSON line. LOOPGATE_BENCH_COMMANDS, LOOPGATE_BENCH_KEYS,
@@ -30,7 +32,7 @@ import { TypeOrmGatewayStore } from '../gateway/persistence/gateway-store';
 import { WalCheckpointer } from '../gateway/persistence/wal-checkpointer';
 import { FakeTarget } from '../gateway/testing/fake-target';
 import { benchRequest, log, percentile, quiet, submitAll, submitAtRate } from './bench-common';
-import { httpLatency, httpThroughput, startHttpGateway } from './http-path';
+import { drained, gatewayGauges, httpLatency, httpThroughput, startHttpGateway, type HttpGateway } from './http-path';
 
 const COMMANDS = Number(process.env.LOOPGATE_BENCH_COMMANDS ?? 20_000);
 const KEYS = Number(process.env.LOOPGATE_BENCH_KEYS ?? 200);
@@ -55,7 +57,7 @@ async function startHarness(): Promise<Harness> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-bench-'));
   const dataSource = new DataSource({ ...dataSourceOptions({ dataDir }), entities: GATEWAY_ENTITIES, logging: false });
   await dataSource.initialize();
-  const checkpointer = new WalCheckpointer(dataSource, 200, log);
+  const checkpointer = new WalCheckpointer(dataSource, log);
   checkpointer.start();
   const store = new TypeOrmGatewayStore(dataSource);
   const target = new FakeTarget({ instance: 'bench-sim' });
@@ -157,6 +159,33 @@ async function latency(): Promise<{
   }
 }
 
+interface HttpPhase {
+  acceptsPerSecond: number;
+  p99Ms: number;
+  /** From the first request to the last command applied. */
+  seconds: number;
+  appliedPerSecond: number;
+  /** The gateway process's CPU per command, intake and dispatch. */
+  cpuMsPerCommand: number;
+}
+
+/** The closed loop through HTTP, then until the gateway has dispatched all it accepted. */
+async function httpPhase(gateway: HttpGateway): Promise<HttpPhase> {
+  await drained(gateway);
+  const before = await gatewayGauges(gateway);
+  const accepted = await httpThroughput(gateway, HTTP_REQUESTS, HTTP_CALLERS);
+  const drainMs = await drained(gateway);
+  const after = await gatewayGauges(gateway);
+  const seconds = accepted.seconds + drainMs / 1000;
+  return {
+    acceptsPerSecond: accepted.requestsPerSecond,
+    p99Ms: accepted.p99Ms,
+    seconds,
+    appliedPerSecond: HTTP_REQUESTS / seconds,
+    cpuMsPerCommand: ((after.cpuSeconds - before.cpuSeconds) * 1000) / HTTP_REQUESTS,
+  };
+}
+
 async function main(): Promise<void> {
   log(
     `gateway bench: ${COMMANDS} commands over ${KEYS} keys; then ${RATE}/s for ${SECONDS} s (node ${process.version}, ${os.cpus().length} cpus)`,
@@ -170,28 +199,41 @@ async function main(): Promise<void> {
     `latency at ${l.offered}/s: p50 ${l.p50Ms.toFixed(2)} ms, p99 ${l.p99Ms.toFixed(2)} ms, max ${l.maxMs.toFixed(2)} ms (${l.completed} applied, ${l.achievedRate.toFixed(0)}/s offered)`,
   );
   const gateway = await startHttpGateway();
-  let http: Awaited<ReturnType<typeof httpThroughput>>;
-  let httpAtRate: Awaited<ReturnType<typeof httpLatency>>;
+  let http: HttpPhase;
+  let httpAtRate: Awaited<ReturnType<typeof httpLatency>> & { lagP99Ms: number; cpuMsPerRequest: number };
   try {
-    http = await httpThroughput(gateway, HTTP_REQUESTS, HTTP_CALLERS);
+    http = await httpPhase(gateway);
     log(
-      `through HTTP: ${http.requestsPerSecond.toFixed(0)} accepts/s (${HTTP_REQUESTS} requests, ${HTTP_CALLERS} callers, p99 ${http.p99Ms.toFixed(1)} ms); ` +
-        `${(http.requestsPerSecond / t.commandsPerSecond).toFixed(2)}× the engine-only path`,
+      `through HTTP: ${http.acceptsPerSecond.toFixed(0)} accepts/s (${HTTP_REQUESTS} requests, ${HTTP_CALLERS} callers, p99 ${http.p99Ms.toFixed(1)} ms); ` +
+        `${(http.acceptsPerSecond / t.commandsPerSecond).toFixed(2)}× the engine-only path; ` +
+        `all applied after ${http.seconds.toFixed(2)} s: ${http.appliedPerSecond.toFixed(0)} commands/s from request to applied; ` +
+        `gateway CPU ${http.cpuMsPerCommand.toFixed(3)} ms per command (intake and dispatch, all its threads)`,
     );
-    httpAtRate = await httpLatency(gateway, RATE, SECONDS);
+    const before = await gatewayGauges(gateway); // also starts the event-loop lag window afresh
+    const latencies = await httpLatency(gateway, RATE, SECONDS);
+    const after = await gatewayGauges(gateway);
+    await drained(gateway);
+    httpAtRate = {
+      ...latencies,
+      lagP99Ms: after.lagP99Ms,
+      cpuMsPerRequest: ((after.cpuSeconds - before.cpuSeconds) * 1000) / (RATE * SECONDS),
+    };
     log(
-      `through HTTP at ${RATE}/s: accept p50 ${httpAtRate.p50Ms.toFixed(2)} ms, p99 ${httpAtRate.p99Ms.toFixed(2)} ms, max ${httpAtRate.maxMs.toFixed(2)} ms (${httpAtRate.achievedRate.toFixed(0)}/s offered)`,
+      `through HTTP at ${RATE}/s: accept p50 ${httpAtRate.p50Ms.toFixed(2)} ms, p99 ${httpAtRate.p99Ms.toFixed(2)} ms, max ${httpAtRate.maxMs.toFixed(2)} ms ` +
+        `(${httpAtRate.achievedRate.toFixed(0)}/s offered; the gateway's event-loop delay p99 ${httpAtRate.lagP99Ms.toFixed(1)} ms, ` +
+        `its CPU ${httpAtRate.cpuMsPerRequest.toFixed(3)} ms per request)`,
     );
   } finally {
     await gateway.close();
   }
   const uncounted = await startHttpGateway({ allowance: false });
-  let httpUncounted: Awaited<ReturnType<typeof httpThroughput>>;
+  let httpUncounted: HttpPhase;
   try {
-    httpUncounted = await httpThroughput(uncounted, HTTP_REQUESTS, HTTP_CALLERS);
+    httpUncounted = await httpPhase(uncounted);
     log(
-      `through HTTP without the request allowance: ${httpUncounted.requestsPerSecond.toFixed(0)} accepts/s (p99 ${httpUncounted.p99Ms.toFixed(1)} ms); ` +
-        `counting it costs ${(http.requestsPerSecond / httpUncounted.requestsPerSecond).toFixed(2)}× its throughput`,
+      `through HTTP without the request allowance: ${httpUncounted.acceptsPerSecond.toFixed(0)} accepts/s (p99 ${httpUncounted.p99Ms.toFixed(1)} ms), ` +
+        `gateway CPU ${httpUncounted.cpuMsPerCommand.toFixed(3)} ms per command; ` +
+        `counting it costs ${(http.acceptsPerSecond / httpUncounted.acceptsPerSecond).toFixed(2)}× its throughput`,
     );
   } finally {
     await uncounted.close();
@@ -211,12 +253,15 @@ async function main(): Promise<void> {
       maxMs: Number(l.maxMs.toFixed(2)),
       http: {
         path: 'gateway process: HTTP, service token, validation, guardrails, SQLite; Opcenter simulator',
-        acceptsPerSecond: Math.round(http.requestsPerSecond),
-        ratioToEngine: Number((http.requestsPerSecond / t.commandsPerSecond).toFixed(2)),
+        acceptsPerSecond: Math.round(http.acceptsPerSecond),
+        ratioToEngine: Number((http.acceptsPerSecond / t.commandsPerSecond).toFixed(2)),
+        appliedPerSecond: Math.round(http.appliedPerSecond),
+        gatewayCpuMsPerCommand: Number(http.cpuMsPerCommand.toFixed(3)),
         acceptP50MsAtRate: Number(httpAtRate.p50Ms.toFixed(2)),
         acceptP99MsAtRate: Number(httpAtRate.p99Ms.toFixed(2)),
-        acceptsPerSecondWithoutAllowance: Math.round(httpUncounted.requestsPerSecond),
-        ratioToWithoutAllowance: Number((http.requestsPerSecond / httpUncounted.requestsPerSecond).toFixed(2)),
+        eventLoopLagP99MsAtRate: Number(httpAtRate.lagP99Ms.toFixed(1)),
+        acceptsPerSecondWithoutAllowance: Math.round(httpUncounted.acceptsPerSecond),
+        ratioToWithoutAllowance: Number((http.acceptsPerSecond / httpUncounted.acceptsPerSecond).toFixed(2)),
       },
       goals: { commandsPerSecond: 5000, p99Ms: 25, httpAcceptsPerSecond: 2000, httpAcceptP99MsAt500: 25 },
     })}\n`,

@@ -53,7 +53,10 @@ export async function startHttpGateway(options: { allowance?: boolean } = {}): P
   const token = randomBytes(24).toString('base64url');
   const port = await freePort();
   let output = '';
-  const child: ChildProcess = spawn(process.execPath, [MAIN], {
+  // LOOPGATE_BENCH_PROFILE=<dir> writes the gateway process's CPU profile there (for `--cpu-prof`).
+  const profile = process.env.LOOPGATE_BENCH_PROFILE;
+  const nodeArgs = profile ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(profile)] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, MAIN], {
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -146,13 +149,50 @@ function submit(gateway: HttpGateway, agent: Agent): Promise<number> {
   });
 }
 
+/** What the gateway reports of itself on `/metrics` (prom-client's defaults and the queue gauge). */
+export interface GatewayGauges {
+  /** CPU time of the whole process so far (all its threads), seconds. */
+  cpuSeconds: number;
+  /** Commands accepted and not yet finished, all targets. */
+  queued: number;
+  /** Event-loop delay since the previous read (prom-client resets it on every read), ms. */
+  lagP99Ms: number;
+  lagMaxMs: number;
+}
+
+export async function gatewayGauges(gateway: HttpGateway): Promise<GatewayGauges> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const sum = (name: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(name) && (line[name.length] === ' ' || line[name.length] === '{'))
+      .reduce((total, line) => total + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return {
+    cpuSeconds: sum('loopgate_process_cpu_seconds_total'),
+    queued: sum('loopgate_writeback_queue_depth'),
+    lagP99Ms: sum('loopgate_nodejs_eventloop_lag_p99_seconds') * 1000,
+    lagMaxMs: sum('loopgate_nodejs_eventloop_lag_max_seconds') * 1000,
+  };
+}
+
+/** Resolves once every accepted command has finished (applied or refused); the milliseconds it took. */
+export async function drained(gateway: HttpGateway, timeoutMs = 180_000): Promise<number> {
+  const started = performance.now();
+  while ((await gatewayGauges(gateway)).queued > 0) {
+    if (performance.now() - started > timeoutMs)
+      throw new Error(`the gateway's queue did not drain in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return performance.now() - started;
+}
+
 /** Closed loop: `callers` clients submit `count` requests one after another; accepts per second. */
 export async function httpThroughput(
   gateway: HttpGateway,
   count: number,
   callers: number,
-): Promise<{ requestsPerSecond: number; p99Ms: number }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: callers });
+): Promise<{ requestsPerSecond: number; seconds: number; p99Ms: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: callers, scheduling: 'fifo', timeout: 4_000 });
   const latencies: number[] = [];
   let next = 0;
   const started = performance.now();
@@ -167,7 +207,7 @@ export async function httpThroughput(
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { requestsPerSecond: count / seconds, p99Ms: percentile(latencies, 99) };
+  return { requestsPerSecond: count / seconds, seconds, p99Ms: percentile(latencies, 99) };
 }
 
 /** Open loop at `rate` requests per second for `seconds`: accept latency percentiles. */
@@ -176,7 +216,7 @@ export async function httpLatency(
   rate: number,
   seconds: number,
 ): Promise<{ p50Ms: number; p99Ms: number; maxMs: number; achievedRate: number }> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, scheduling: 'fifo', timeout: 4_000 });
   const total = rate * seconds;
   const latencies: number[] = [];
   const pending: Promise<void>[] = [];

@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'loopgate-soak-'));
   const dataSource = new DataSource({ ...dataSourceOptions({ dataDir }), entities: GATEWAY_ENTITIES, logging: false });
   await dataSource.initialize();
-  const checkpointer = new WalCheckpointer(dataSource, 200, log);
+  const checkpointer = new WalCheckpointer(dataSource, log);
   checkpointer.start();
   const store = new TypeOrmGatewayStore(dataSource);
   const target = new FakeTarget({ instance: 'bench-sim' });

@@ -5,6 +5,7 @@ import { inputHardening } from '../auth/hardening/http-security';
 import { buildApiDocument } from '../openapi/document';
 import { ResponseContract, responseContractCheck } from '../openapi/response-contract';
 import { ApiExceptionFilter, validationException } from './http-errors';
+import { cacheValidationRules } from './validation-rules-cache';
 
 /**
  * How the REST API handles every request, the same in the gateway and in API tests: body size
@@ -26,6 +27,7 @@ export function configureApi(app: INestApplication): void {
       { path: 'metrics', method: RequestMethod.GET },
     ],
   });
+  cacheValidationRules();
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,

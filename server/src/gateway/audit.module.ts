@@ -33,7 +33,7 @@ export class StoreMaintenance implements OnModuleInit, OnApplicationShutdown {
     @Inject(GATEWAY_STORE) private readonly store: TypeOrmGatewayStore,
     @Optional() registry?: Registry,
   ) {
-    this.checkpointer = new WalCheckpointer(dataSource, 200, (message) => this.logger.warn(message), { registry });
+    this.checkpointer = new WalCheckpointer(dataSource, (message) => this.logger.warn(message), { registry });
   }
 
   onModuleInit(): void {

@@ -1,3 +1,4 @@
+import { request } from 'undici';
 import { TargetError } from './adapter';
 import { redact, type Secret } from './secret';
 
@@ -36,8 +37,9 @@ const SAFE_METHODS = new Set(['GET']);
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 function networkCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } }).cause;
-  return typeof cause?.code === 'string' ? cause.code : undefined;
+  const failure = error as { code?: unknown; cause?: { code?: unknown } };
+  if (typeof failure.code === 'string') return failure.code;
+  return typeof failure.cause?.code === 'string' ? failure.cause.code : undefined;
 }
 
 /** The path of a URL without query: enough to say which call failed, nothing that could carry a secret. */
@@ -46,9 +48,11 @@ function where(call: HttpCall): string {
 }
 
 /**
- * Sends one request. Network failures become `TargetError`s: refused before sending → `transient`;
- * timeout or dropped connection after sending → `unknown` (or `transient` for a GET). HTTP answers,
- * errors included, are returned for the caller to classify (see `failureOf`).
+ * Sends one request (undici's `request`: kept-alive connections, a third of `fetch`'s CPU per call,
+ * which counted on every write and read-back). Redirects are not followed: a MES that answers one
+ * is refused with its status. Network failures become `TargetError`s: refused before sending →
+ * `transient`; timeout or dropped connection after sending → `unknown` (or `transient` for a GET).
+ * HTTP answers, errors included, are returned for the caller to classify (see `failureOf`).
  */
 export async function sendHttp(target: HttpTarget, call: HttpCall): Promise<HttpAnswer> {
   const headers: Record<string, string> = { accept: 'application/json', ...call.headers };
@@ -61,20 +65,14 @@ export async function sendHttp(target: HttpTarget, call: HttpCall): Promise<Http
     body = new URLSearchParams(call.form).toString();
   }
   const safe = SAFE_METHODS.has(call.method);
-  let response: Response;
-  try {
-    response = await fetch(call.url, {
-      method: call.method,
-      headers,
-      body,
-      signal: AbortSignal.timeout(call.timeoutMs),
-    });
-  } catch (error) {
-    throw networkFailure(target, call, safe, error);
-  }
+  // One bound on the whole exchange, answer body included.
+  const signal = AbortSignal.timeout(call.timeoutMs);
+  let status: number;
   let text: string;
   try {
-    text = await response.text();
+    const response = await request(call.url, { method: call.method, headers, body, signal });
+    status = response.statusCode;
+    text = await response.body.text();
   } catch (error) {
     throw networkFailure(target, call, safe, error);
   }
@@ -87,7 +85,7 @@ export async function sendHttp(target: HttpTarget, call: HttpCall): Promise<Http
       parsed = redact(text.slice(0, 200), target.secrets);
     }
   }
-  return { status: response.status, body: parsed };
+  return { status, body: parsed };
 }
 
 function networkFailure(target: HttpTarget, call: HttpCall, safe: boolean, error: unknown): TargetError {

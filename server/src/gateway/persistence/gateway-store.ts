@@ -15,7 +15,7 @@ import {
   type RelayStep,
   type StoreChange,
 } from '../engine/ports';
-import { CommandEntity, ControlEntity, KeyStateEntity, OutboxEntity } from './entities';
+import { CommandEntity, KeyStateEntity, OutboxEntity } from './entities';
 import { OUTBOX_RELAY_LOCK, PostgresKeyClaims, type PgSession } from './key-claims';
 import {
   AUDIT_COLUMNS,
@@ -67,8 +67,8 @@ export class TypeOrmGatewayStore implements GatewayStore {
   private flushing: Promise<void> | undefined;
   private fenced = false;
   private statements?: ReturnType<typeof prepareStatements>;
-  private readonly lookups: Partial<Record<'id' | 'request_id', NativeStatement>> = {};
-  private keyStateLookup?: NativeStatement;
+  /** Prepared statements of the hot reads, by query. */
+  private readonly prepared = new Map<string, NativeStatement>();
   private readonly claims?: PostgresKeyClaims;
   private relaying = false;
   readonly dialect: Dialect;
@@ -470,22 +470,23 @@ export class TypeOrmGatewayStore implements GatewayStore {
     return this.findOneCommand('request_id', requestId);
   }
 
-  /** A hot path (every request checks its requestId): a prepared statement where SQLite allows. */
+  /** A hot path (every request checks its requestId). */
   private async findOneCommand(column: 'id' | 'request_id', value: string): Promise<Command | undefined> {
-    const native = this.nativeSqlite();
-    let row: Record<string, unknown> | undefined;
-    if (native) {
-      const statement = (this.lookups[column] ??= native.prepare(
-        `SELECT * FROM "writeback_commands" WHERE "${column}" = ?`,
-      ));
-      row = statement.get(value) as Record<string, unknown> | undefined;
-    } else {
-      [row] = (await this.dataSource.query(
-        placeholders(this.dialect, `SELECT * FROM "writeback_commands" WHERE "${column}" = ?`),
-        [value],
-      )) as Record<string, unknown>[];
-    }
+    const [row] = await this.hotRows(`SELECT * FROM "writeback_commands" WHERE "${column}" = ?`, [value]);
     return row ? rowToCommand(row) : undefined;
+  }
+
+  /**
+   * Reads on the hot path (every request, every write attempt): a statement prepared once per
+   * query where SQLite allows, the driver's plain query otherwise; never the query builder.
+   */
+  private async hotRows(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
+    const native = this.nativeSqlite();
+    if (!native)
+      return (await this.dataSource.query(placeholders(this.dialect, sql), params)) as Record<string, unknown>[];
+    let statement = this.prepared.get(sql);
+    if (!statement) this.prepared.set(sql, (statement = native.prepare(sql)));
+    return statement.all(...params) as Record<string, unknown>[];
   }
 
   async loadActiveCommands(): Promise<Command[]> {
@@ -500,9 +501,10 @@ export class TypeOrmGatewayStore implements GatewayStore {
     return rows.map((row) => rowToKeyState(row as unknown as Record<string, unknown>));
   }
 
+  /** Read before every write attempt (the kill switch and pauses of any process hold at once). */
   async loadControl(): Promise<Map<string, unknown>> {
-    const rows = await this.dataSource.getRepository(ControlEntity).find();
-    return new Map(rows.map((row) => [row.key, JSON.parse(row.valueJson) as unknown]));
+    const rows = await this.hotRows('SELECT "key", "value_json" FROM "gateway_control"', []);
+    return new Map(rows.map((row) => [String(row.key), JSON.parse(String(row.value_json)) as unknown]));
   }
 
   async loadAcceptedSince(since: string): Promise<{ orderingKey: string; decidedAt: string }[]> {
@@ -635,19 +637,9 @@ export class TypeOrmGatewayStore implements GatewayStore {
     return found !== null;
   }
 
-  /** Read before every dispatch: a prepared statement where SQLite allows. */
+  /** Read before every dispatch. */
   async loadKeyState(orderingKey: string): Promise<KeyWriteState | undefined> {
-    const native = this.nativeSqlite();
-    let row: Record<string, unknown> | undefined;
-    if (native) {
-      this.keyStateLookup ??= native.prepare('SELECT * FROM "writeback_key_states" WHERE "ordering_key" = ?');
-      row = this.keyStateLookup.get(orderingKey) as Record<string, unknown> | undefined;
-    } else {
-      [row] = (await this.dataSource.query(
-        placeholders(this.dialect, 'SELECT * FROM "writeback_key_states" WHERE "ordering_key" = ?'),
-        [orderingKey],
-      )) as Record<string, unknown>[];
-    }
+    const [row] = await this.hotRows('SELECT * FROM "writeback_key_states" WHERE "ordering_key" = ?', [orderingKey]);
     return row ? rowToKeyState(row) : undefined;
   }
 
@@ -782,6 +774,7 @@ function rowChangeStatements(dialect: Dialect, change: RowChange): [string, unkn
 interface NativeStatement {
   run(...params: unknown[]): unknown;
   get(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
 }
 interface NativeDatabase {
   prepare(sql: string): NativeStatement;

@@ -7,15 +7,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dataSourceOptions } from '../../database/data-source';
 import { WalCheckpointer, walCheckpointDecision } from './wal-checkpointer';
 
-const LIMITS = { idleMs: 2_000, ceilingBytes: 1_000_000 };
+const LIMITS = { idleMs: 2_000, restartBytes: 600_000, ceilingBytes: 1_000_000 };
 
 describe('walCheckpointDecision', () => {
   it('leaves an empty WAL alone', () => {
     expect(walCheckpointDecision({ bytes: 0, idleForMs: 60_000 }, LIMITS)).toBeUndefined();
   });
 
-  it('leaves a WAL below the ceiling alone while writes go on', () => {
+  it('leaves a WAL below the restart size alone while writes go on', () => {
     expect(walCheckpointDecision({ bytes: 500_000, idleForMs: 1_999 }, LIMITS)).toBeUndefined();
+  });
+
+  it('starts the WAL over above the restart size while writes go on', () => {
+    expect(walCheckpointDecision({ bytes: 600_000, idleForMs: 0 }, LIMITS)).toBe('RESTART');
+    expect(walCheckpointDecision({ bytes: 999_999, idleForMs: 1_999 }, LIMITS)).toBe('RESTART');
   });
 
   it('truncates once writes have stopped for idleMs', () => {
@@ -45,11 +50,13 @@ describe('WalCheckpointer on a SQLite file', () => {
   const writeRows = async (n: number) => {
     for (let i = 0; i < n; i++) await dataSource.query('INSERT INTO filler (body) VALUES (?)', ['x'.repeat(2_000)]);
   };
-  const start = (ceilingBytes: number) => {
-    checkpointer = new WalCheckpointer(dataSource, 3_600_000, (m) => errors.push(m), {
-      // The timer never fires in a test: each check is called and awaited.
+  const start = (ceilingBytes: number, restartBytes = ceilingBytes) => {
+    checkpointer = new WalCheckpointer(dataSource, (m) => errors.push(m), {
+      // The timers never fire in a test: each check is called and awaited.
+      passiveIntervalMs: 3_600_000,
       checkEveryMs: 3_600_000,
       idleMs: 2_000,
+      restartBytes,
       ceilingBytes,
       now: () => clock,
       registry,
@@ -94,6 +101,23 @@ describe('WalCheckpointer on a SQLite file', () => {
     expect(walBytes()).toBe(0);
     expect(wal.bytes).toBe(0);
     expect((await dataSource.query('SELECT COUNT(*) AS n FROM filler'))[0].n).toBe(200);
+  });
+
+  it('starts the WAL over above the restart size: later writes reuse the file instead of growing it', async () => {
+    const wal = start(64 * 1024 * 1024, 256 * 1024);
+    await writeRows(100);
+    clock += 100;
+    expect(await wal.check()).toMatchObject({ mode: 'RESTART', busy: 0 });
+    const restartedAt = walBytes();
+    for (let round = 0; round < 5; round++) {
+      await writeRows(100);
+      clock += 100;
+      await wal.check();
+    }
+    // Each round writes ~100 pages; without the restarts the file would have grown by five rounds.
+    expect(walBytes()).toBeLessThanOrEqual(Math.max(restartedAt, 256 * 1024 + 100 * 4_200));
+    expect((await dataSource.query('SELECT COUNT(*) AS n FROM filler'))[0].n).toBe(600);
+    expect(errors).toEqual([]);
   });
 
   it('truncates at the ceiling under continuous writes', async () => {

@@ -46,9 +46,15 @@ export interface WalCheckpointOptions {
   passiveIntervalMs: number;
   /** How often the WAL's size is looked at and a reset considered (ms). */
   checkEveryMs: number;
+  /**
+   * Above this size the WAL is started over (RESTART) while writes go on. Passive checkpoints alone
+   * never let SQLite start it over under steady writes: a commit always lands while they copy.
+   * Writers wait only for the frames the last passive one left, and a sync.
+   */
+  restartBytes: number;
   /** No write for this long (ms) and the WAL is truncated to nothing. */
   idleMs: number;
-  /** Above this size the WAL is truncated whatever the load; writers wait for it. */
+  /** Above this size (a restart kept failing) the WAL is truncated whatever the load; writers wait for it. */
   ceilingBytes: number;
   /** The one clock; injected in tests. */
   now: () => number;
@@ -58,8 +64,9 @@ export interface WalCheckpointOptions {
 }
 
 export const DEFAULT_WAL_OPTIONS: Omit<WalCheckpointOptions, 'onError' | 'registry'> = {
-  passiveIntervalMs: 200,
-  checkEveryMs: 1_000,
+  passiveIntervalMs: 50,
+  checkEveryMs: 100,
+  restartBytes: 8 * 1024 * 1024,
   idleMs: 2_000,
   ceilingBytes: 64 * 1024 * 1024,
   now: Date.now,
@@ -72,18 +79,20 @@ interface WalObservation {
 }
 
 /**
- * Which checkpoint a check runs: a reset above the ceiling (the WAL must not grow without bound),
- * a truncate once writes have stopped for `idleMs`, otherwise nothing beyond the worker's passive ones.
+ * Which checkpoint a check runs: a truncate once writes have stopped for `idleMs` or above the
+ * ceiling, a restart above `restartBytes` while writes go on, otherwise nothing beyond the worker's
+ * passive ones.
  *
- * @example walCheckpointDecision({ bytes: 70e6, idleForMs: 0 }, DEFAULT_WAL_OPTIONS) // 'TRUNCATE'
+ * @example walCheckpointDecision({ bytes: 9e6, idleForMs: 0 }, DEFAULT_WAL_OPTIONS) // 'RESTART'
  */
 export function walCheckpointDecision(
   wal: { bytes: number; idleForMs: number },
-  options: Pick<WalCheckpointOptions, 'idleMs' | 'ceilingBytes'>,
+  options: Pick<WalCheckpointOptions, 'idleMs' | 'restartBytes' | 'ceilingBytes'>,
 ): CheckpointMode | undefined {
   if (wal.bytes === 0) return undefined;
   if (wal.bytes >= options.ceilingBytes) return 'TRUNCATE';
   if (wal.idleForMs >= options.idleMs) return 'TRUNCATE';
+  if (wal.bytes >= options.restartBytes) return 'RESTART';
   return undefined;
 }
 
@@ -97,10 +106,12 @@ export interface CheckpointResult {
 }
 
 /**
- * Keeps SQLite's WAL bounded without stalling dispatch. A worker thread (its own connection) runs
- * passive checkpoints every `passiveIntervalMs`, so their fsync is off the event loop; every
- * `checkEveryMs` the gateway looks at the WAL file: when no write touched it for `idleMs`, or it
- * passed `ceilingBytes`, the worker truncates it. `loopgate_sqlite_wal_bytes` reports its size.
+ * Keeps SQLite's WAL small without stalling dispatch. A worker thread (its own connection) runs
+ * passive checkpoints every `passiveIntervalMs`, so their copying and fsync are off the event loop;
+ * every `checkEveryMs` the gateway looks at the WAL file: above `restartBytes` the worker starts it
+ * over; when no write touched it for `idleMs`, or it passed `ceilingBytes`, the worker truncates
+ * it. `loopgate_sqlite_wal_bytes` reports its size. Under steady writes the WAL otherwise grew to
+ * the ceiling, and its truncation held every writer for 50–65 ms each time.
  * Should the worker fail, SQLite's own auto-checkpoint is switched back on.
  */
 export class WalCheckpointer {
@@ -118,11 +129,10 @@ export class WalCheckpointer {
 
   constructor(
     private readonly dataSource: DataSource,
-    passiveIntervalMs = DEFAULT_WAL_OPTIONS.passiveIntervalMs,
     onError: (message: string) => void = () => undefined,
-    options: Partial<Omit<WalCheckpointOptions, 'passiveIntervalMs' | 'onError'>> = {},
+    options: Partial<Omit<WalCheckpointOptions, 'onError'>> = {},
   ) {
-    this.options = { ...DEFAULT_WAL_OPTIONS, ...options, passiveIntervalMs, onError };
+    this.options = { ...DEFAULT_WAL_OPTIONS, ...options, onError };
     if (this.options.registry) {
       const bytes = () => this.walBytes;
       new Gauge({
