@@ -11,6 +11,7 @@ import { NodeRedGate, type FlowDeployHandler } from '../auth/node-red-admin-auth
 import type { Principal } from '../auth/principal';
 import { SecurityAudit } from '../auth/security-audit';
 import { ServiceTokensService } from '../auth/tokens/service-tokens.service';
+import { SharedProbe } from '../common/shared-probe';
 import { ConfigError, type LoopgateConfig, type NodeRedSiteConfig } from '../config/config';
 import { HealthRegistry } from '../health/health.module';
 import { childEnvironment, lookUpUser, unreadableFor } from './child-environment';
@@ -82,8 +83,10 @@ export function mountNodeRed(
   health.register('node-red', () =>
     supervisorRef.current ? supervisorRef.current.health() : { ok: false, critical: false, message: 'not started' },
   );
+  // Asked of the child once for all `/health` requests within two seconds, not once per request.
+  const liveness = new SharedProbe(async () => supervisorRef.current?.liveness(), 2_000);
   health.register('flow-inputs', async () => {
-    const nodes = await supervisorRef.current?.liveness();
+    const nodes = await liveness.get();
     if (!nodes) return { ok: false, critical: false, message: 'unknown while Node-RED is not running' };
     return flowInputsHealthOf(nodes);
   });

@@ -600,6 +600,18 @@ describe('quarantine', () => {
   });
 });
 
+describe('MES health probes', () => {
+  it('are shared: /health and GET /targets asked 60 times at once probe the MES at most once', async () => {
+    const before = fake.calls.health;
+    const answers = await Promise.all([
+      ...Array.from({ length: 50 }, () => gw.call('GET', '/health')),
+      ...Array.from({ length: 10 }, () => gw.call('GET', '/targets', { as: VIEWER })),
+    ]);
+    expect(answers.map((a) => a.status)).toEqual([...Array(50).fill(200), ...Array(10).fill(200)]);
+    expect(fake.calls.health - before).toBeLessThanOrEqual(1);
+  });
+});
+
 describe('a target marked down', () => {
   it('shows in GET /targets, /health and the loopgate_target_down gauge, and is marked up when a probe answers', async () => {
     fake.unhealthy = 'HTTP_503: service unavailable';

@@ -1,6 +1,8 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { ControlState, TargetStatus } from '@loopgate/contracts';
 import type { Principal } from '../../auth/principal';
+import { CLOCK, SYSTEM_CLOCK, type Clock } from '../../common/clock';
+import { SharedProbe } from '../../common/shared-probe';
 import { HealthRegistry } from '../../health/health.module';
 import type { TargetRuntime } from '../engine/ports';
 import type { TargetDown } from '../engine/target-availability';
@@ -12,6 +14,8 @@ import { OutcomeStream } from './outcome-stream';
 import { TARGET_RUNTIMES, WRITEBACK_ENGINE } from './tokens';
 
 const HEALTH_TIMEOUT_MS = 2000;
+/** How long a MES health probe's answer serves `/health` and the target list before the next probe. */
+const HEALTH_MAX_AGE_MS = 5000;
 
 const downMessage = (down: TargetDown) =>
   `marked down since ${down.since} (${down.reason})${down.lastProbe ? `, last probe: ${down.lastProbe}` : ''}; queues hold, next probe at ${down.nextProbeAt}`;
@@ -20,6 +24,8 @@ const downMessage = (down: TargetDown) =>
 @Injectable()
 export class TargetsService {
   private readonly health = new Map<string, { healthy: boolean; message?: string }>();
+  /** One probe per target, shared by every request that asks within its age. */
+  private readonly probes = new Map<string, SharedProbe<{ healthy: boolean; message?: string }>>();
 
   constructor(
     @Inject(WRITEBACK_ENGINE) private readonly engine: WriteBackEngine,
@@ -28,7 +34,11 @@ export class TargetsService {
     metrics: GatewayMetrics,
     registry: HealthRegistry,
     @Optional() private readonly mirror?: MesEventMirror,
+    @Optional() @Inject(CLOCK) clock: Clock = SYSTEM_CLOCK,
   ) {
+    for (const runtime of runtimes) {
+      this.probes.set(runtime.instance, new SharedProbe(() => this.probeHealth(runtime), HEALTH_MAX_AGE_MS, clock));
+    }
     stream.bindTargetStatus((instance) => this.status(instance));
     metrics.bind(
       () => new Map(this.runtimes.map((runtime) => [runtime.instance, this.engine.queueDepth(runtime.instance)])),
@@ -109,7 +119,12 @@ export class TargetsService {
     return this.engine.resumeAll(actorOf(principal));
   }
 
-  private async checkHealth(runtime: TargetRuntime): Promise<{ healthy: boolean; message?: string }> {
+  /** The target's health as last probed within `HEALTH_MAX_AGE_MS`, probing once for all callers otherwise. */
+  private checkHealth(runtime: TargetRuntime): Promise<{ healthy: boolean; message?: string }> {
+    return this.probes.get(runtime.instance)!.get();
+  }
+
+  private async probeHealth(runtime: TargetRuntime): Promise<{ healthy: boolean; message?: string }> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<{ healthy: boolean; message: string }>((resolve) => {
       timer = setTimeout(

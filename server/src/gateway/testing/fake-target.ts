@@ -62,7 +62,7 @@ export class FakeTarget {
   readonly records = new Map<string, { locked?: boolean; audited?: boolean }>();
   readonly ledger: FakeLedgerEntry[] = [];
   readonly created = new Map<string, WriteResult>();
-  readonly calls = { read: 0, write: 0, acquireLock: 0, releaseLock: 0, findCreated: 0 };
+  readonly calls = { read: 0, write: 0, acquireLock: 0, releaseLock: 0, findCreated: 0, health: 0 };
   private readonly scripted: FakeFault[] = [];
   private readonly lockHolders = new Map<string, string>();
   private seq = 0;
@@ -274,6 +274,7 @@ export class FakeTargetAdapter implements TargetAdapter {
   }
 
   async health() {
+    this.target.calls.health += 1;
     const message = this.target.unhealthy;
     return message ? { healthy: false, message } : { healthy: true };
   }
