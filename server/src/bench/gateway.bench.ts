@@ -8,6 +8,7 @@
  * HTTP (service-token authentication, validation, guardrails) into an unthrottled Opcenter simulator:
  *   3. accepts per second through HTTP (closed loop, 64 callers), and its ratio to (1); then the
  *      time until all of them are applied, and the gateway's CPU per command (from its /metrics);
+ *      The same closed loop with dispatch stopped (the kill switch): intake alone;
  *   4. accept latency (request to 202) at the same offered load, begun with an empty queue, with
  *      the gateway's own event-loop delay over the same seconds;
  *   5. (3) again on a gateway that does not count requests against the caller's allowance, for
@@ -32,7 +33,15 @@ import { TypeOrmGatewayStore } from '../gateway/persistence/gateway-store';
 import { WalCheckpointer } from '../gateway/persistence/wal-checkpointer';
 import { FakeTarget } from '../gateway/testing/fake-target';
 import { benchRequest, log, percentile, quiet, submitAll, submitAtRate } from './bench-common';
-import { drained, gatewayGauges, httpLatency, httpThroughput, startHttpGateway, type HttpGateway } from './http-path';
+import {
+  drained,
+  gatewayGauges,
+  httpLatency,
+  httpThroughput,
+  startHttpGateway,
+  switchDispatch,
+  type HttpGateway,
+} from './http-path';
 
 const COMMANDS = Number(process.env.LOOPGATE_BENCH_COMMANDS ?? 20_000);
 const KEYS = Number(process.env.LOOPGATE_BENCH_KEYS ?? 200);
@@ -186,6 +195,23 @@ async function httpPhase(gateway: HttpGateway): Promise<HttpPhase> {
   };
 }
 
+/** The closed loop with the kill switch pressed: accepted and queued, nothing dispatched until resumed. */
+async function intakeAlone(
+  gateway: HttpGateway,
+): Promise<{ acceptsPerSecond: number; p99Ms: number; cpuMsPerAccept: number }> {
+  await switchDispatch(gateway, false);
+  const before = await gatewayGauges(gateway);
+  const accepted = await httpThroughput(gateway, HTTP_REQUESTS, HTTP_CALLERS);
+  const after = await gatewayGauges(gateway);
+  await switchDispatch(gateway, true);
+  await drained(gateway);
+  return {
+    acceptsPerSecond: accepted.requestsPerSecond,
+    p99Ms: accepted.p99Ms,
+    cpuMsPerAccept: ((after.cpuSeconds - before.cpuSeconds) * 1000) / HTTP_REQUESTS,
+  };
+}
+
 async function main(): Promise<void> {
   log(
     `gateway bench: ${COMMANDS} commands over ${KEYS} keys; then ${RATE}/s for ${SECONDS} s (node ${process.version}, ${os.cpus().length} cpus)`,
@@ -200,6 +226,7 @@ async function main(): Promise<void> {
   );
   const gateway = await startHttpGateway();
   let http: HttpPhase;
+  let intake: Awaited<ReturnType<typeof intakeAlone>>;
   let httpAtRate: Awaited<ReturnType<typeof httpLatency>> & { lagP99Ms: number; cpuMsPerRequest: number };
   try {
     http = await httpPhase(gateway);
@@ -208,6 +235,11 @@ async function main(): Promise<void> {
         `${(http.acceptsPerSecond / t.commandsPerSecond).toFixed(2)}× the engine-only path; ` +
         `all applied after ${http.seconds.toFixed(2)} s: ${http.appliedPerSecond.toFixed(0)} commands/s from request to applied; ` +
         `gateway CPU ${http.cpuMsPerCommand.toFixed(3)} ms per command (intake and dispatch, all its threads)`,
+    );
+    intake = await intakeAlone(gateway);
+    log(
+      `through HTTP with dispatch stopped (intake alone): ${intake.acceptsPerSecond.toFixed(0)} accepts/s (p99 ${intake.p99Ms.toFixed(1)} ms), ` +
+        `gateway CPU ${intake.cpuMsPerAccept.toFixed(3)} ms per accept`,
     );
     const before = await gatewayGauges(gateway); // also starts the event-loop lag window afresh
     const latencies = await httpLatency(gateway, RATE, SECONDS);
@@ -257,6 +289,8 @@ async function main(): Promise<void> {
         ratioToEngine: Number((http.acceptsPerSecond / t.commandsPerSecond).toFixed(2)),
         appliedPerSecond: Math.round(http.appliedPerSecond),
         gatewayCpuMsPerCommand: Number(http.cpuMsPerCommand.toFixed(3)),
+        intakeAcceptsPerSecond: Math.round(intake.acceptsPerSecond),
+        intakeCpuMsPerAccept: Number(intake.cpuMsPerAccept.toFixed(3)),
         acceptP50MsAtRate: Number(httpAtRate.p50Ms.toFixed(2)),
         acceptP99MsAtRate: Number(httpAtRate.p99Ms.toFixed(2)),
         eventLoopLagP99MsAtRate: Number(httpAtRate.lagP99Ms.toFixed(1)),

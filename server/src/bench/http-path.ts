@@ -25,6 +25,8 @@ const KEYS = ['CNC-01/OP20', 'CNC-02/OP20', 'CNC_Cell_01/OP20'].flatMap((id) =>
 export interface HttpGateway {
   url: string;
   token: string;
+  /** The bootstrap admin's password (user `admin`). */
+  adminPassword: string;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startHttpGateway(options: { allowance?: boolean } = {}): P
     }),
   );
   const token = randomBytes(24).toString('base64url');
+  const adminPassword = `Bench-${randomBytes(12).toString('hex')}`;
   const port = await freePort();
   let output = '';
   // LOOPGATE_BENCH_PROFILE=<dir> writes the gateway process's CPU profile there (for `--cpu-prof`).
@@ -66,7 +69,7 @@ export async function startHttpGateway(options: { allowance?: boolean } = {}): P
       LOOPGATE_DATA_DIR: dataDir,
       LOOPGATE_SITE_FILE: siteFile,
       LOOPGATE_BOOTSTRAP_TOKEN: token,
-      LOOPGATE_ADMIN_PASSWORD: `Bench-${randomBytes(12).toString('hex')}`,
+      LOOPGATE_ADMIN_PASSWORD: adminPassword,
       LOOPGATE_LOG_LEVEL: 'error',
       // Every request is still counted in the store (that cost is measured); the allowance is
       // raised so the closed loop is not refused. 0 counts nothing.
@@ -93,7 +96,7 @@ export async function startHttpGateway(options: { allowance?: boolean } = {}): P
       (r) => r.status,
       () => 0,
     );
-    if (status === 200) return { url, token, close };
+    if (status === 200) return { url, token, adminPassword, close };
     if (Date.now() > deadline) {
       await close();
       throw new Error(`the gateway did not answer /health within 60 s:\n${output}`);
@@ -173,6 +176,24 @@ export async function gatewayGauges(gateway: HttpGateway): Promise<GatewayGauges
     lagP99Ms: sum('loopgate_nodejs_eventloop_lag_p99_seconds') * 1000,
     lagMaxMs: sum('loopgate_nodejs_eventloop_lag_max_seconds') * 1000,
   };
+}
+
+/**
+ * Stops or resumes all dispatch with the kill switch, signed in as the admin: while stopped the
+ * gateway accepts and queues, so a closed loop measures intake alone.
+ */
+export async function switchDispatch(gateway: HttpGateway, running: boolean): Promise<void> {
+  const call = async (route: string, body: unknown, token?: string) => {
+    const response = await fetch(`${gateway.url}${API_PREFIX}${route}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`POST ${route} answered ${response.status}: ${await response.text()}`);
+    return response.json() as Promise<Record<string, unknown>>;
+  };
+  const session = await call('/auth/login', { username: 'admin', password: gateway.adminPassword });
+  await call(running ? '/control/resume' : '/control/stop', { reason: 'bench: intake alone' }, String(session.token));
 }
 
 /** Resolves once every accepted command has finished (applied or refused); the milliseconds it took. */
