@@ -8,6 +8,7 @@ import { RefusalAlarms1768100000000 } from '../../gateway/persistence/migrations
 import { AuditReason1768200000000 } from '../../gateway/persistence/migrations/1768200000000-audit-reason';
 import { MesEventLog1768300000000 } from '../../gateway/persistence/migrations/1768300000000-mes-event-log';
 import { AuditTargetSequence1768500000000 } from '../../gateway/persistence/migrations/1768500000000-audit-target-sequence';
+import { DropStateIndex1768700000000 } from '../../gateway/persistence/migrations/1768700000000-drop-state-index';
 import { RuleRegistry1767400000000 } from '../../rules/persistence/migrations/1767400000000-rule-registry';
 import { AuthAndDeployments1767200000000 } from './1767200000000-auth-and-deployments';
 import { LoginThrottle1768400000000 } from './1768400000000-login-throttle';
@@ -32,4 +33,5 @@ export const MIGRATIONS: (new () => MigrationInterface)[] = [
   LoginThrottle1768400000000,
   AuditTargetSequence1768500000000,
   ApiRequestLimit1768600000000,
+  DropStateIndex1768700000000,
 ];
