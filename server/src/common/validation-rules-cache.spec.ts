@@ -2,6 +2,8 @@ import { plainToInstance } from 'class-transformer';
 import { IsInt, IsString, Max, validate, type ValidationError } from 'class-validator';
 import { describe, expect, it } from 'vitest';
 import { WriteBackRequestDto } from '../gateway/api/dto/writeback-request.dto';
+import { FakeTarget } from '../gateway/testing/fake-target';
+import { setRequest } from '../gateway/testing/harness';
 import { cacheValidationRules } from './validation-rules-cache';
 
 const OPTIONS = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true };
@@ -16,16 +18,10 @@ async function verdict(type: new () => object, body: unknown): Promise<string[]>
   return flat(await validate(plainToInstance(type, body) as object, OPTIONS)).sort();
 }
 
+const request = setRequest(new FakeTarget({ instance: 'opcenter-demo' }));
 const valid = {
-  requestId: 'req-1',
-  lineage: { modelId: 'tool-wear-cnc', inferenceId: 'inf-1', score: 0.8 },
-  target: { kind: 'opcenter', instance: 'opcenter-demo' },
-  object: { type: 'recipe-parameter', id: 'CNC_Cell_01/OP20' },
-  action: 'set-parameter',
-  parameter: 'FeedRate',
-  value: 1150,
-  reason: 'tool wear',
-  notAfter: '2026-12-04T10:00:00.000Z',
+  ...request,
+  lineage: { ...request.lineage, score: 0.8 },
   effectCheck: { kpi: 'scrap-rate', expected: 'decrease', windowSeconds: 600, tolerance: 0.1 },
 };
 
