@@ -10,11 +10,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { API_PREFIX, type WriteBackRequest } from '@loopgate/contracts';
+import { answer, API_PREFIX, type WriteBackRequest } from '@loopgate/contracts';
 import { Agent, request as httpRequest } from 'node:http';
 import { opcenterSimulatorDefinition, startOpcenterSimulator } from '../targets/opcenter/simulator';
 import { percentile } from './bench-common';
 import { freePort } from '../common/free-port';
+import { ApiClient } from '../demo/api-client';
 
 const MAIN = path.resolve(__dirname, '..', 'main.js');
 /** The simulator's seeded recipe parameters: the keys the HTTP phase writes. */
@@ -183,17 +184,9 @@ export async function gatewayGauges(gateway: HttpGateway): Promise<GatewayGauges
  * gateway accepts and queues, so a closed loop measures intake alone.
  */
 export async function switchDispatch(gateway: HttpGateway, running: boolean): Promise<void> {
-  const call = async (route: string, body: unknown, token?: string) => {
-    const response = await fetch(`${gateway.url}${API_PREFIX}${route}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    if (!response.ok) throw new Error(`POST ${route} answered ${response.status}: ${await response.text()}`);
-    return response.json() as Promise<Record<string, unknown>>;
-  };
-  const session = await call('/auth/login', { username: 'admin', password: gateway.adminPassword });
-  await call(running ? '/control/resume' : '/control/stop', { reason: 'bench: intake alone' }, String(session.token));
+  const admin = await ApiClient.signIn(gateway.url, 'admin', gateway.adminPassword);
+  const body = { reason: 'bench: intake alone' };
+  await answer(running ? admin.api.POST('/control/resume', { body }) : admin.api.POST('/control/stop', { body }));
 }
 
 /** Resolves once every accepted command has finished (applied or refused); the milliseconds it took. */

@@ -25,6 +25,7 @@ describe('SharedProbe', () => {
     let now = 1_000;
     const source = counted(['up', 'down']);
     const probe = new SharedProbe(source.probe, 5_000, { now: () => now });
+    expect(probe.latest).toBeUndefined();
     const first = probe.get();
     source.answerNext();
     expect(await first).toBe('up');
@@ -36,6 +37,7 @@ describe('SharedProbe', () => {
     expect(source.calls).toHaveLength(1);
     source.answerNext();
     expect(await second).toBe('down');
+    expect(probe.latest).toBe('down');
   });
 
   it('let a failed probe fail its callers and try again on the next call', async () => {

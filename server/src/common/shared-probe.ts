@@ -20,6 +20,11 @@ export class SharedProbe<T> {
     private readonly clock: Clock = SYSTEM_CLOCK,
   ) {}
 
+  /** The last probe's answer, without probing; undefined before the first. */
+  get latest(): T | undefined {
+    return this.last?.value;
+  }
+
   get(): Promise<T> {
     if (this.last && this.clock.now() - this.last.at < this.maxAgeMs) return Promise.resolve(this.last.value);
     this.running ??= this.probe()

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { IsNull, type Repository } from 'typeorm';
+import { placeholders } from '../../gateway/persistence/sql';
 import { ServiceTokenEntity } from './service-token.entity';
 
 /** The only place that reads and writes the `service_tokens` table. */
@@ -17,9 +18,9 @@ export class ServiceTokensRepository {
    * keeps the statement prepared), without the query builder, which cost more than the read.
    */
   async findByHash(tokenHash: string): Promise<ServiceTokenEntity | null> {
-    const postgres = this.tokens.manager.connection.options.type === 'postgres';
+    const dialect = this.tokens.manager.connection.options.type === 'postgres' ? 'postgres' : 'sqlite';
     const rows = (await this.tokens.query(
-      `SELECT * FROM "service_tokens" WHERE "token_hash" = ${postgres ? '$1' : '?'}`,
+      placeholders(dialect, 'SELECT * FROM "service_tokens" WHERE "token_hash" = ?'),
       [tokenHash],
     )) as Record<string, unknown>[];
     return rows.length > 0 ? tokenOfRow(rows[0]) : null;

@@ -23,7 +23,6 @@ const downMessage = (down: TargetDown) =>
 /** Target status, pause, resume, shadow mode and the global kill switch. */
 @Injectable()
 export class TargetsService {
-  private readonly health = new Map<string, { healthy: boolean; message?: string }>();
   /** One probe per target, shared by every request that asks within its age. */
   private readonly probes = new Map<string, SharedProbe<{ healthy: boolean; message?: string }>>();
 
@@ -71,7 +70,9 @@ export class TargetsService {
     const runtime = this.runtimes.find((r) => r.instance === instance);
     if (!runtime) return undefined;
     const state = this.engine.targetState(instance);
-    const health = state.down ? { healthy: false, message: downMessage(state.down) } : this.health.get(instance);
+    const health = state.down
+      ? { healthy: false, message: downMessage(state.down) }
+      : this.probes.get(instance)?.latest;
     return {
       instance,
       kind: runtime.kind,
@@ -133,13 +134,9 @@ export class TargetsService {
       );
     });
     try {
-      const health = await Promise.race([runtime.adapter.health(), timeout]);
-      this.health.set(runtime.instance, health);
-      return health;
+      return await Promise.race([runtime.adapter.health(), timeout]);
     } catch (error) {
-      const health = { healthy: false, message: (error as Error).message };
-      this.health.set(runtime.instance, health);
-      return health;
+      return { healthy: false, message: (error as Error).message };
     } finally {
       clearTimeout(timer);
     }
