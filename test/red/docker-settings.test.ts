@@ -38,24 +38,52 @@ async function editorToken(username: string, password: string): Promise<string |
   return ((await response.json()) as { access_token: string }).access_token;
 }
 
-async function post(
+/**
+ * One POST, with node:http rather than fetch: Node-RED answers a refused upload (413) and closes
+ * the connection before the rest of the body is read, so the client's write may fail after the
+ * answer has arrived. fetch reports only that failure; here the answer counts when there is one.
+ */
+function post(
   route: string,
   body: string | Buffer,
   headers: Record<string, string> = {},
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  const response = await fetch(`${url}${route.startsWith('/auth/') ? '' : '/flows-http'}${route}`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: GOOD, ...headers },
-    body,
+  const target = `${url}${route.startsWith('/auth/') ? '' : '/flows-http'}${route}`;
+  return new Promise((resolve, reject) => {
+    let answered = false;
+    const req = http.request(
+      target,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: GOOD,
+          ...headers,
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (response) => {
+        answered = true;
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => {
+          let parsed: Record<string, unknown>;
+          try {
+            parsed = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            parsed = { text };
+          }
+          resolve({ status: response.statusCode ?? 0, body: parsed });
+        });
+        response.on('error', reject);
+      },
+    );
+    req.on('error', (error) => {
+      if (!answered) reject(error);
+    });
+    req.end(body);
   });
-  const text = await response.text();
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    parsed = { text };
-  }
-  return { status: response.status, body: parsed };
 }
 
 beforeAll(async () => {
