@@ -236,9 +236,10 @@ describe('body flood at the Node-RED routes before sign-in', () => {
     }
     expect(sent).toBeGreaterThanOrEqual(ATTACKS.length * 4);
     expect(floodHealth.length).toBeGreaterThanOrEqual(10);
-    // Dispatch keeps its pace within 2x of idle. /health: within 2x of idle or 50 ms, whichever is larger:
-    // idle is single milliseconds and the flood's senders share the machine's cores (the issue saw 4 s).
-    expect(p50(floodHealth)).toBeLessThanOrEqual(Math.max(2 * p50(idleHealth), 50));
+    // Dispatch keeps its pace within 2x of idle. /health: within 2x of idle or 20 ms, whichever is larger:
+    // idle is two to four milliseconds, where a scheduling hiccup of the shared machine is a doubling
+    // (the issue saw 4 s).
+    expect(p50(floodHealth)).toBeLessThanOrEqual(Math.max(2 * p50(idleHealth), 20));
     expect(p50(floodDispatch)).toBeLessThanOrEqual(2 * p50(idleDispatch) + 50);
     expect((await gw.health()).checks['node-red'].ok).toBe(true);
   });
