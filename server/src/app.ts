@@ -111,13 +111,27 @@ async function startLocked(config: LoopgateConfig, lock: ProcessLock | undefined
   };
 }
 
-/** The console is a single-page app: its assets, and `index.html` for every other non-API path. */
+/** Paths the console never serves: the API, Node-RED's two roots, health and metrics. */
+const NOT_CONSOLE = /^\/(api|red|flows-http|health|metrics)(\/|$)/;
+/** The console's built files: one that is missing is a 404, never the page in its place. */
+const CONSOLE_ASSETS = /^\/assets\//;
+
+/**
+ * The console is a single-page app: its assets, and `index.html` for every other non-API path.
+ * Requests to the API and the other reserved roots pass by without a look at the disk (the static
+ * handler would stat a file for every GET, a thread-pool round trip per API read and `/health`).
+ * A missing asset (a browser holding a page from before an upgrade) gets 404, not HTML it would
+ * try to run as a script.
+ */
 function serveConsole(app: NestExpressApplication): void {
   const index = path.join(CONSOLE_DIR, 'index.html');
-  app.use(express.static(CONSOLE_DIR, { index: false, maxAge: '1h' }));
+  const assets = express.static(CONSOLE_DIR, { index: false, maxAge: '1h' });
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
+    NOT_CONSOLE.test(req.path) ? next() : assets(req, res, next),
+  );
   app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-    const reserved = /^\/(api|red|flows-http|health|metrics)(\/|$)/.test(req.path);
-    if (req.method !== 'GET' || reserved || !req.accepts('html')) return next();
+    if (req.method !== 'GET' || NOT_CONSOLE.test(req.path) || CONSOLE_ASSETS.test(req.path) || !req.accepts('html'))
+      return next();
     if (!fs.existsSync(index)) return res.status(503).type('text/plain').send('console not built: run npm run build');
     res.sendFile(index);
   });

@@ -79,6 +79,26 @@ describe('sign-in over HTTP', () => {
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
   });
 
+  it('serves the console’s page and assets, and leaves the API, /health and /metrics to the gateway', async () => {
+    const html = { accept: 'text/html' };
+    const asset = fs.readdirSync(path.resolve(__dirname, '../../editor/dist/assets')).find((f) => f.endsWith('.js'));
+    expect(asset, 'the console is built').toBeDefined();
+    const script = await gw.request('GET', `/assets/${asset}`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toMatch(/javascript/);
+    for (const page of ['/', '/outcomes', '/rules/tool-wear']) {
+      const response = await gw.request('GET', page, { headers: html });
+      expect(response.status, page).toBe(200);
+      expect(await response.text(), page).toMatch(/^<!doctype html>/i);
+    }
+    const missing = await gw.request('GET', `${API_PREFIX}/no-such-route`, { headers: html });
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ statusCode: 404 });
+    const health = await gw.request('GET', '/health', { headers: html });
+    expect(health.headers.get('content-type')).toMatch(/application\/json/);
+    expect((await gw.request('GET', '/assets/no-such-file.js')).status).toBe(404);
+  });
+
   it('refuses __proto__ in a body with 400 FORBIDDEN_KEY', async () => {
     const response = await gw.request('POST', `${API_PREFIX}/auth/login`, {
       text: '{"username":"a","password":"b","__proto__":{"admin":true}}',
