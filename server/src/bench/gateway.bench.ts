@@ -8,7 +8,8 @@
  * HTTP (service-token authentication, validation, guardrails) into an unthrottled Opcenter simulator:
  *   3. accepts per second through HTTP (closed loop, 64 callers), and its ratio to (1); then the
  *      time until all of them are applied, and the gateway's CPU per command (from its /metrics);
- *      The same closed loop with dispatch stopped (the kill switch): intake alone;
+ *      The same closed loop with dispatch stopped (the kill switch): intake alone; and the floor of
+ *      the HTTP path on this machine, an authenticated request that does nothing (`GET /auth/me`);
  *   4. accept latency (request to 202) at the same offered load, begun with an empty queue, with
  *      the gateway's own event-loop delay over the same seconds;
  *   5. (3) again on a gateway that does not count requests against the caller's allowance, for
@@ -36,6 +37,7 @@ import { benchRequest, log, percentile, quiet, submitAll, submitAtRate } from '.
 import {
   drained,
   gatewayGauges,
+  httpAuthenticatedNoop,
   httpLatency,
   httpThroughput,
   startHttpGateway,
@@ -227,6 +229,7 @@ async function main(): Promise<void> {
   const gateway = await startHttpGateway();
   let http: HttpPhase;
   let intake: Awaited<ReturnType<typeof intakeAlone>>;
+  let noop: Awaited<ReturnType<typeof httpAuthenticatedNoop>>;
   let httpAtRate: Awaited<ReturnType<typeof httpLatency>> & { lagP99Ms: number; cpuMsPerRequest: number };
   try {
     http = await httpPhase(gateway);
@@ -240,6 +243,11 @@ async function main(): Promise<void> {
     log(
       `through HTTP with dispatch stopped (intake alone): ${intake.acceptsPerSecond.toFixed(0)} accepts/s (p99 ${intake.p99Ms.toFixed(1)} ms), ` +
         `gateway CPU ${intake.cpuMsPerAccept.toFixed(3)} ms per accept`,
+    );
+    noop = await httpAuthenticatedNoop(gateway, HTTP_REQUESTS, HTTP_CALLERS);
+    log(
+      `the floor of the HTTP path, an authenticated GET /auth/me that does nothing else: ${noop.requestsPerSecond.toFixed(0)} requests/s ` +
+        `(p99 ${noop.p99Ms.toFixed(1)} ms); intake alone is ${(intake.acceptsPerSecond / noop.requestsPerSecond).toFixed(2)}× of it`,
     );
     const before = await gatewayGauges(gateway); // also starts the event-loop lag window afresh
     const latencies = await httpLatency(gateway, RATE, SECONDS);
@@ -291,6 +299,8 @@ async function main(): Promise<void> {
         gatewayCpuMsPerCommand: Number(http.cpuMsPerCommand.toFixed(3)),
         intakeAcceptsPerSecond: Math.round(intake.acceptsPerSecond),
         intakeCpuMsPerAccept: Number(intake.cpuMsPerAccept.toFixed(3)),
+        authenticatedNoopPerSecond: Math.round(noop.requestsPerSecond),
+        intakeRatioToNoop: Number((intake.acceptsPerSecond / noop.requestsPerSecond).toFixed(2)),
         acceptP50MsAtRate: Number(httpAtRate.p50Ms.toFixed(2)),
         acceptP99MsAtRate: Number(httpAtRate.p99Ms.toFixed(2)),
         eventLoopLagP99MsAtRate: Number(httpAtRate.lagP99Ms.toFixed(1)),

@@ -125,29 +125,33 @@ function request(): WriteBackRequest {
 
 /** One submit through HTTP on a kept-alive connection; its latency (ms) to the 202. */
 function submit(gateway: HttpGateway, agent: Agent): Promise<number> {
-  const body = JSON.stringify(request());
+  return exchange(gateway, agent, 'POST', '/writebacks', JSON.stringify(request()), 202);
+}
+
+/** One API request with the service token on a kept-alive connection; its latency (ms) to the expected answer. */
+function exchange(
+  gateway: HttpGateway,
+  agent: Agent,
+  method: 'GET' | 'POST',
+  route: string,
+  body: string | undefined,
+  expected: number,
+): Promise<number> {
   const sent = performance.now();
+  const headers: Record<string, string | number> = { authorization: `Bearer ${gateway.token}` };
+  if (body !== undefined) {
+    headers['content-type'] = 'application/json';
+    headers['content-length'] = Buffer.byteLength(body);
+  }
   return new Promise((resolve, reject) => {
-    const req = httpRequest(
-      `${gateway.url}${API_PREFIX}/writebacks`,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          authorization: `Bearer ${gateway.token}`,
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-        },
-      },
-      (response) => {
-        response.resume();
-        response.on('end', () =>
-          response.statusCode === 202
-            ? resolve(performance.now() - sent)
-            : reject(new Error(`POST /writebacks answered ${response.statusCode}`)),
-        );
-      },
-    );
+    const req = httpRequest(`${gateway.url}${API_PREFIX}${route}`, { method, agent, headers }, (response) => {
+      response.resume();
+      response.on('end', () =>
+        response.statusCode === expected
+          ? resolve(performance.now() - sent)
+          : reject(new Error(`${method} ${route} answered ${response.statusCode}`)),
+      );
+    });
     req.on('error', reject);
     req.end(body);
   });
@@ -201,10 +205,31 @@ export async function drained(gateway: HttpGateway, timeoutMs = 180_000): Promis
 }
 
 /** Closed loop: `callers` clients submit `count` requests one after another; accepts per second. */
-export async function httpThroughput(
+export function httpThroughput(
   gateway: HttpGateway,
   count: number,
   callers: number,
+): Promise<{ requestsPerSecond: number; seconds: number; p99Ms: number }> {
+  return closedLoop(count, callers, (agent) => submit(gateway, agent));
+}
+
+/**
+ * The floor of the HTTP path on this machine: the same closed loop of `GET /api/v1/auth/me` with
+ * the same service token, a request that is authenticated, counted against the allowance and
+ * answered, and does nothing else. No write-back path can be faster than this one.
+ */
+export function httpAuthenticatedNoop(
+  gateway: HttpGateway,
+  count: number,
+  callers: number,
+): Promise<{ requestsPerSecond: number; seconds: number; p99Ms: number }> {
+  return closedLoop(count, callers, (agent) => exchange(gateway, agent, 'GET', '/auth/me', undefined, 200));
+}
+
+async function closedLoop(
+  count: number,
+  callers: number,
+  send: (agent: Agent) => Promise<number>,
 ): Promise<{ requestsPerSecond: number; seconds: number; p99Ms: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: callers, scheduling: 'fifo', timeout: 4_000 });
   const latencies: number[] = [];
@@ -214,7 +239,7 @@ export async function httpThroughput(
     Array.from({ length: callers }, async () => {
       while (next < count) {
         next++;
-        latencies.push(await submit(gateway, agent));
+        latencies.push(await send(agent));
       }
     }),
   );
