@@ -14,6 +14,7 @@ import { CONSOLE_LOGGER, type EngineLogger } from '../../engine/ports';
 import type { BusCommand, CommandHandler } from '../command-bus';
 import { BatchProgress, runByKey } from './batch-progress';
 import type { KafkaConnection } from './connection';
+import { quietKafkaIdlePolling } from './idle-polling';
 import { commandPartitioner } from './partitioner';
 
 export interface KafkaBusOptions {
@@ -112,6 +113,7 @@ export class KafkaCommandTopic {
     };
     this.topic = this.options.topic;
     this.logger = options.logger ?? CONSOLE_LOGGER;
+    quietKafkaIdlePolling();
     this.kafka = new Kafka({
       clientId: options.clientId ?? `loopgate-${hostname()}-${process.pid}`,
       brokers: options.brokers,
