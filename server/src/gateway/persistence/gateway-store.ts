@@ -16,6 +16,7 @@ import {
   type StoreChange,
 } from '../engine/ports';
 import { CommandEntity, KeyStateEntity, OutboxEntity } from './entities';
+import { HotReads } from './hot-reads';
 import { OUTBOX_RELAY_LOCK, PostgresKeyClaims, type PgSession } from './key-claims';
 import {
   AUDIT_COLUMNS,
@@ -67,8 +68,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
   private flushing: Promise<void> | undefined;
   private fenced = false;
   private statements?: ReturnType<typeof prepareStatements>;
-  /** Prepared statements of the hot reads, by query. */
-  private readonly prepared = new Map<string, NativeStatement>();
+  private readonly hot: HotReads;
   private readonly claims?: PostgresKeyClaims;
   private relaying = false;
   readonly dialect: Dialect;
@@ -80,6 +80,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
     private readonly allowNative = true,
   ) {
     this.dialect = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+    this.hot = new HotReads(dataSource, allowNative);
     if (this.dialect === 'postgres') this.claims = new PostgresKeyClaims(() => this.openSession());
   }
 
@@ -472,21 +473,8 @@ export class TypeOrmGatewayStore implements GatewayStore {
 
   /** A hot path (every request checks its requestId). */
   private async findOneCommand(column: 'id' | 'request_id', value: string): Promise<Command | undefined> {
-    const [row] = await this.hotRows(`SELECT * FROM "writeback_commands" WHERE "${column}" = ?`, [value]);
+    const [row] = await this.hot.rows(`SELECT * FROM "writeback_commands" WHERE "${column}" = ?`, [value]);
     return row ? rowToCommand(row) : undefined;
-  }
-
-  /**
-   * Reads on the hot path (every request, every write attempt): a statement prepared once per
-   * query where SQLite allows, the driver's plain query otherwise; never the query builder.
-   */
-  private async hotRows(sql: string, params: unknown[]): Promise<Record<string, unknown>[]> {
-    const native = this.nativeSqlite();
-    if (!native)
-      return (await this.dataSource.query(placeholders(this.dialect, sql), params)) as Record<string, unknown>[];
-    let statement = this.prepared.get(sql);
-    if (!statement) this.prepared.set(sql, (statement = native.prepare(sql)));
-    return statement.all(...params) as Record<string, unknown>[];
   }
 
   async loadActiveCommands(): Promise<Command[]> {
@@ -503,7 +491,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
 
   /** Read before every write attempt (the kill switch and pauses of any process hold at once). */
   async loadControl(): Promise<Map<string, unknown>> {
-    const rows = await this.hotRows('SELECT "key", "value_json" FROM "gateway_control"', []);
+    const rows = await this.hot.rows('SELECT "key", "value_json" FROM "gateway_control"', []);
     return new Map(rows.map((row) => [String(row.key), JSON.parse(String(row.value_json)) as unknown]));
   }
 
@@ -639,7 +627,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
 
   /** Read before every dispatch. */
   async loadKeyState(orderingKey: string): Promise<KeyWriteState | undefined> {
-    const [row] = await this.hotRows('SELECT * FROM "writeback_key_states" WHERE "ordering_key" = ?', [orderingKey]);
+    const [row] = await this.hot.rows('SELECT * FROM "writeback_key_states" WHERE "ordering_key" = ?', [orderingKey]);
     return row ? rowToKeyState(row) : undefined;
   }
 
