@@ -260,6 +260,7 @@ beforeAll(async () => {
       'gateway',
       'simulators',
       'simulators-proxy',
+      'opcua-inputs',
       'node-red',
     ],
     600_000,

@@ -30,6 +30,7 @@ interface ComposeService {
   environment?: Record<string, string>;
   volumes?: (string | { source: string })[];
   network_mode?: string;
+  networks?: string[];
 }
 
 function compose(...files: string[]): Record<string, ComposeService> {
@@ -45,6 +46,7 @@ function compose(...files: string[]): Record<string, ComposeService> {
         ...service,
         environment: { ...base.environment, ...service.environment },
         depends_on: { ...base.depends_on, ...service.depends_on },
+        networks: service.networks ?? base.networks,
       };
     }
   }
@@ -115,6 +117,49 @@ describe('docker/ compose files', () => {
     const started = Object.values(COMPOSE_DEMO_PORTS);
     const proxied = [...proxy.matchAll(/proxy_pass 127\.0\.0\.1:(\d+);/g)].map((m) => Number(m[1]));
     expect(proxied.sort()).toEqual(started.sort());
+  });
+});
+
+/** The networks a service is on: its own, those of the service whose namespace it shares, or compose's default. */
+function networksOf(services: Record<string, ComposeService>, name: string): string[] {
+  const service = services[name];
+  if (service.network_mode?.startsWith('service:'))
+    return networksOf(services, service.network_mode.slice('service:'.length));
+  return service.networks ?? ['default'];
+}
+
+/** Every other service that shares a network with `name`: all it can open a connection to. */
+function reachableFrom(services: Record<string, ComposeService>, name: string): string[] {
+  const own = new Set(networksOf(services, name));
+  return Object.keys(services)
+    .filter((other) => other !== name && networksOf(services, other).some((network) => own.has(network)))
+    .sort();
+}
+
+describe('docker/ networks: no route around the gateway', () => {
+  const production = compose('compose.yaml');
+  const demo = compose('compose.yaml', 'compose.demo.yaml');
+
+  it('Node-RED reaches the load balancer only: not the database, the brokers or the gateway replicas', () => {
+    expect(reachableFrom(production, 'node-red')).toEqual(['gateway']);
+    for (const inside of ['postgres', 'kafka-1', 'kafka-2', 'kafka-3'])
+      expect(reachableFrom(production, inside), inside).not.toContain('node-red');
+    expect(reachableFrom(production, 'gateway-1')).toEqual(expect.arrayContaining(['postgres', 'kafka-1', 'gateway']));
+    // Only nginx connects to the replicas, so they may trust the client address it forwards.
+    expect(reachableFrom(production, 'gateway-1').filter((s) => !/^(gateway|kafka-\d|postgres)/.test(s))).toEqual([]);
+    expect(production['gateway-1'].environment?.LOOPGATE_TRUST_PROXY).toBe('1');
+  });
+
+  it('in the demo, Node-RED reaches the load balancer and the one OPC UA port, never the MES simulators', () => {
+    expect(reachableFrom(demo, 'node-red')).toEqual(['deploy-rules', 'gateway', 'opcua-inputs']);
+    expect(reachableFrom(demo, 'simulators')).not.toContain('node-red');
+    expect(demo['node-red'].environment).toMatchObject({ LOOPGATE_OPCUA_HOST: 'opcua-inputs' });
+    const forwarded = fs.readFileSync(path.join(DOCKER, 'demo', 'opcua-inputs.conf'), 'utf8');
+    const servers = [...forwarded.matchAll(/server \{ listen (\d+); proxy_pass ([\w.-]+):(\d+); \}/g)].map((m) =>
+      m.slice(1),
+    );
+    expect(servers).toEqual([['24840', 'simulators', '24840']]);
+    expect(demo['node-red'].environment?.LOOPGATE_OPCUA_PORT).toBe('24840');
   });
 });
 
