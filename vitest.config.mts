@@ -79,7 +79,7 @@ export default defineConfig({
         ...shared,
         test: {
           name: 'integration',
-          setupFiles: [here('./test/setup/reflect.ts')],
+          setupFiles: [here('./test/setup/reflect.ts'), here('./test/setup/kafka.ts')],
           env: CHECKED_RESPONSES,
           include: ['test/**/*.test.ts'],
           // The container topology runs on its own: `npm run test:compose` (test/compose/vitest.config.mts).
