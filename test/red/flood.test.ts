@@ -12,9 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSTANCE, startRedGateway, type RedGateway } from './support';
 
 const FLOOD_MS = 5_000;
-const MAX_REQUESTS = 2_000;
+const MAX_REQUESTS = 5_000;
 const SENDERS = 8;
-const HEALTH_SAMPLES = 40;
+/**
+ * About 2.5 s of /health samples while the flood lasts. The first second alone (40 samples, as
+ * before) weighed the flood's start, when each refused request still cost the gateway more CPU
+ * (1.0-1.3 ms against 0.5-1.0 ms over the 2.5 s), rather than the flood it sustains.
+ */
+const HEALTH_SAMPLES = 100;
 const BATCH = 20;
 
 let gw: RedGateway;
@@ -236,10 +241,10 @@ describe('body flood at the Node-RED routes before sign-in', () => {
     }
     expect(sent).toBeGreaterThanOrEqual(ATTACKS.length * 4);
     expect(floodHealth.length).toBeGreaterThanOrEqual(10);
-    // Dispatch keeps its pace within 2x of idle. /health: within 2x of idle or 20 ms, whichever is larger:
-    // idle is two to four milliseconds, where a scheduling hiccup of the shared machine is a doubling
-    // (the issue saw 4 s).
-    expect(p50(floodHealth)).toBeLessThanOrEqual(Math.max(2 * p50(idleHealth), 20));
+    // Dispatch keeps its pace within 2x of idle. /health: within 2x of idle or 5 ms above it, whichever
+    // is larger: idle is about two milliseconds, where one scheduling hiccup of the shared machine is a
+    // doubling (the issue saw 4 s).
+    expect(p50(floodHealth)).toBeLessThanOrEqual(Math.max(2 * p50(idleHealth), p50(idleHealth) + 5));
     expect(p50(floodDispatch)).toBeLessThanOrEqual(2 * p50(idleDispatch) + 50);
     expect((await gw.health()).checks['node-red'].ok).toBe(true);
   });
