@@ -16,7 +16,7 @@ import {
   type StoreChange,
 } from '../engine/ports';
 import { CommandEntity, KeyStateEntity, OutboxEntity } from './entities';
-import { HotReads } from './hot-reads';
+import { betterSqliteConnection, HotReads } from './hot-reads';
 import { OUTBOX_RELAY_LOCK, PostgresKeyClaims, type PgSession } from './key-claims';
 import {
   AUDIT_COLUMNS,
@@ -175,9 +175,7 @@ export class TypeOrmGatewayStore implements GatewayStore {
 
   /** better-sqlite3's own connection, when TypeORM runs on it: one synchronous transaction, prepared statements. */
   private nativeSqlite(): NativeDatabase | undefined {
-    if (this.dialect !== 'sqlite' || !this.allowNative) return undefined;
-    const db = (this.dataSource.driver as unknown as { databaseConnection?: NativeDatabase }).databaseConnection;
-    return db && typeof db.prepare === 'function' && typeof db.transaction === 'function' ? db : undefined;
+    return this.allowNative ? betterSqliteConnection<NativeDatabase>(this.dataSource) : undefined;
   }
 
   private writeNative(db: NativeDatabase, changes: CollectedChanges, owners: number): CommitResult[] {

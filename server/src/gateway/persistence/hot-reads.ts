@@ -9,6 +9,15 @@ interface NativeConnection {
 }
 
 /**
+ * better-sqlite3's own connection under TypeORM (one per data source), for work that runs on it
+ * directly: prepared statements, synchronous transactions, pragmas. Undefined on other drivers.
+ */
+export function betterSqliteConnection<T>(dataSource: DataSource): T | undefined {
+  if (dataSource.options.type !== 'better-sqlite3') return undefined;
+  return (dataSource.driver as unknown as { databaseConnection?: T }).databaseConnection;
+}
+
+/**
  * Reads on hot paths (every request, every write attempt): on SQLite a statement prepared once per
  * query on better-sqlite3's own connection, run synchronously; on PostgreSQL the driver's plain
  * query. Never the query builder, whose work per call cost more than the read. SQL is written with
@@ -36,8 +45,6 @@ export class HotReads {
   }
 
   private native(): NativeConnection | undefined {
-    if (this.dialect !== 'sqlite' || !this.allowNative) return undefined;
-    const db = (this.dataSource.driver as unknown as { databaseConnection?: NativeConnection }).databaseConnection;
-    return db && typeof db.prepare === 'function' ? db : undefined;
+    return this.allowNative ? betterSqliteConnection<NativeConnection>(this.dataSource) : undefined;
   }
 }

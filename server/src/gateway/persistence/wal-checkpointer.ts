@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { Gauge, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { betterSqliteConnection } from './hot-reads';
 
 /* Runs in the worker: its own connection to the database file; checkpoints in the mode the gateway asks for. */
 const WORKER_SOURCE = `
@@ -153,7 +154,7 @@ export class WalCheckpointer {
 
   start(): boolean {
     const options = this.dataSource.options as { type: string; database?: unknown };
-    const native = (this.dataSource.driver as unknown as { databaseConnection?: NativeDatabase }).databaseConnection;
+    const native = betterSqliteConnection<NativeDatabase>(this.dataSource);
     if (
       options.type !== 'better-sqlite3' ||
       typeof options.database !== 'string' ||
