@@ -78,6 +78,12 @@ describe('one API allowance across three gateway processes', () => {
   it('a service token gets its 60 requests of the minute from the three together; the rest are 429 with Retry-After', async () => {
     const answers = await spread(PER_PRINCIPAL + 40, '/api/v1/targets', { authorization: `Bearer ${TOKEN}` });
     expect(countBy(answers)).toEqual({ 200: PER_PRINCIPAL, 429: 40 });
+    // Each granted request was told what was left after it, of the one count: 59 down to 0, each
+    // once, however the processes counted the requests that arrived together.
+    const remaining = answers.filter((a) => a.status === 200).map((a) => Number(a.remaining));
+    expect(remaining.sort((a, b) => b - a)).toEqual(
+      Array.from({ length: PER_PRINCIPAL }, (_, i) => PER_PRINCIPAL - 1 - i),
+    );
     for (const refused of answers.filter((a) => a.status === 429)) {
       expect(refused.code).toBe('TOO_MANY_REQUESTS');
       expect(Number(refused.retryAfter)).toBeGreaterThanOrEqual(1);

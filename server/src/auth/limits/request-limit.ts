@@ -1,10 +1,11 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { Counter, Registry } from 'prom-client';
-import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import { ThrottledError } from '../../common/errors';
 import { LOOPGATE_CONFIG, type LoopgateConfig } from '../../config/config';
 import type { Principal } from '../principal';
+import { CoalescedLimiter } from './coalesced-limiter';
 import { storedLimiters } from './stored-limiters';
 
 /** What a caller has left of the minute: sent as `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`. */
@@ -36,7 +37,9 @@ export class RequestLimitExceeded extends ThrottledError {
  * service token by who it is, a request without valid credentials by its client address (behind a
  * trusted proxy, the address the proxy reports). The counts live in the gateway's database (table
  * `api_request_limit`), so three gateway processes behind a load balancer grant one allowance, not
- * three. A runaway flow or script is slowed alone; the others are answered as usual.
+ * three. A runaway flow or script is slowed alone; the others are answered as usual. A caller's
+ * requests that arrive together are counted with one write (`CoalescedLimiter`), with the answers
+ * one write each would have given.
  *
  * If the database does not answer, the process counts in its own memory until it does: an outage
  * of the store must not refuse the plant's requests for a reason that is not theirs.
@@ -44,8 +47,8 @@ export class RequestLimitExceeded extends ThrottledError {
 @Injectable()
 export class RequestLimit {
   private readonly logger = new Logger('RequestLimit');
-  private readonly perPrincipal?: RateLimiterAbstract;
-  private readonly perAddress?: RateLimiterAbstract;
+  private readonly perPrincipal?: CoalescedLimiter;
+  private readonly perAddress?: CoalescedLimiter;
   private readonly refused?: Counter<'caller'>;
 
   constructor(
@@ -57,15 +60,17 @@ export class RequestLimit {
     const limiter = storedLimiters(dataSource, 'api_request_limit', 'RequestLimit');
     const make = (keyPrefix: string, points: number) =>
       points > 0
-        ? limiter({
-            keyPrefix,
-            points,
-            duration: WINDOW_SECONDS,
-            // Once a caller is past its allowance this process refuses it from memory until the
-            // minute ends, so a flood does not become a flood of database writes.
-            inMemoryBlockOnConsumed: points + 1,
-            insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS }),
-          })
+        ? new CoalescedLimiter(
+            limiter({
+              keyPrefix,
+              points,
+              duration: WINDOW_SECONDS,
+              // Once a caller is past its allowance this process refuses it from memory until the
+              // minute ends, so a flood does not become a flood of database writes.
+              inMemoryBlockOnConsumed: points + 1,
+              insuranceLimiter: new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS }),
+            }),
+          )
         : undefined;
     this.perPrincipal = make('api-principal', config.apiRequestsPerMinute);
     this.perAddress = make('api-address', config.apiAnonymousRequestsPerMinute);
