@@ -273,7 +273,7 @@ async function main(): Promise<void> {
     log(
       `through HTTP without the request allowance: ${httpUncounted.acceptsPerSecond.toFixed(0)} accepts/s (p99 ${httpUncounted.p99Ms.toFixed(1)} ms), ` +
         `gateway CPU ${httpUncounted.cpuMsPerCommand.toFixed(3)} ms per command; ` +
-        `counting it costs ${(http.acceptsPerSecond / httpUncounted.acceptsPerSecond).toFixed(2)}× its throughput`,
+        `with the allowance counted the path runs at ${(http.acceptsPerSecond / httpUncounted.acceptsPerSecond).toFixed(2)}× this throughput`,
     );
   } finally {
     await uncounted.close();
