@@ -24,6 +24,8 @@ const shared = {
       // The more specific alias first: vite matches aliases in order, by prefix.
       '@loopgate/rules/core': here('./rules/src/core.ts'),
       '@loopgate/rules': here('./rules/src/index.ts'),
+      // The palette's kafkajs guard, which the gateway's command topic applies too.
+      'node-red-contrib-loopgate/dist/lib/kafka-idle-polling': here('./nodes/src/lib/kafka-idle-polling.ts'),
     },
   },
 };

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import helper from 'node-red-node-test-helper';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { eventually, Inbox, statusLog } from '../testing/flow';
@@ -146,6 +147,16 @@ describe('loopgate-kafka-in node', () => {
     await eventually(() => kafka.consumers[0]?.eachMessage !== undefined || kafka.failConnect, 'the consumer to run');
     return { k, status: statusLog(k), out: new Inbox(helper.getNode('out')), consumer: kafka.consumers[0] };
   }
+
+  it("quiets kafkajs's polling of idle broker connections when Node-RED loads it", async () => {
+    // A fresh copy of kafkajs's request queue, as a Node-RED without the gateway would load it.
+    const fromHere = createRequire(__filename);
+    const requestQueue = 'kafkajs/src/network/requestQueue/index.js';
+    delete fromHere.cache[fromHere.resolve(requestQueue)];
+    await load();
+    const { prototype } = fromHere(requestQueue) as { prototype: Record<symbol, unknown> };
+    expect(prototype[Symbol.for('loopgate.kafkajs.idle-polling-quieted')]).toBe(true);
+  });
 
   it('commits an offset only after the message comes back acknowledged', async () => {
     const { k, out, consumer } = await load();

@@ -1,5 +1,6 @@
 import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, type Consumer, type EachMessagePayload, type SASLOptions } from 'kafkajs';
+import { quietKafkaIdlePolling } from '../lib/kafka-idle-polling';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from '../lib/node-red';
 import { isPlainObject } from '../lib/validation';
 
@@ -137,6 +138,8 @@ function refKey(ref: { topic: unknown; partition: unknown; offset: unknown }): s
  * An unacknowledged message is delivered again (at least once; write-backs are idempotent).
  */
 export default function register(RED: NodeAPI): void {
+  // Without it every idle broker connection of this node polls its queue a thousand times a second.
+  quietKafkaIdlePolling();
   function KafkaInNode(this: Node<KafkaInCredentials>, def: NodeDef): void {
     RED.nodes.createNode(this, def);
     const parsed = parseKafkaInConfig(def, this.credentials);

@@ -8,7 +8,6 @@ import * as http from 'node:http';
 import { createRequire } from 'node:module';
 import type { ChildStart, ChildToGateway, GatewayToChild } from './child-protocol';
 import { NODE_RED_ADMIN_ROOT, NODE_RED_HTTP_ROOT } from './child-protocol';
-import { quietKafkaIdlePolling } from '../gateway/bus/kafka/idle-polling';
 import { childSettings } from './child-settings';
 
 interface NodeRedRuntime {
@@ -50,7 +49,6 @@ async function start(message: ChildStart): Promise<void> {
   const RED = require('node-red') as NodeRedRuntime;
   const app = express();
   const server = http.createServer(app);
-  quietPaletteKafka();
   RED.init(server, childSettings(message));
   app.use(NODE_RED_ADMIN_ROOT, RED.httpAdmin);
   app.use(NODE_RED_HTTP_ROOT, RED.httpNode);
@@ -72,15 +70,6 @@ async function start(message: ChildStart): Promise<void> {
     }
   });
   send({ type: 'listening', port, uid: process.getuid?.() ?? -1, gid: process.getgid?.() ?? -1 });
-}
-
-/** The palette's Kafka input node keeps kafkajs connections open: the same guard as the gateway's bus. */
-function quietPaletteKafka(): void {
-  try {
-    quietKafkaIdlePolling(require.resolve('node-red-contrib-loopgate'));
-  } catch {
-    // No palette installed: no Kafka client here either.
-  }
 }
 
 // Without the gateway there is nothing to serve: an orphaned child ends itself.

@@ -12,9 +12,9 @@ import {
 import { OperationalError } from '../../../common/errors';
 import { CONSOLE_LOGGER, type EngineLogger } from '../../engine/ports';
 import type { BusCommand, CommandHandler } from '../command-bus';
+import { quietKafkaIdlePolling } from 'node-red-contrib-loopgate/dist/lib/kafka-idle-polling';
 import { BatchProgress, runByKey } from './batch-progress';
 import type { KafkaConnection } from './connection';
-import { quietKafkaIdlePolling } from './idle-polling';
 import { commandPartitioner } from './partitioner';
 
 export interface KafkaBusOptions {
@@ -113,7 +113,8 @@ export class KafkaCommandTopic {
     };
     this.topic = this.options.topic;
     this.logger = options.logger ?? CONSOLE_LOGGER;
-    quietKafkaIdlePolling();
+    // The kafkajs this module loads (the palette's copy may be another).
+    quietKafkaIdlePolling(__filename);
     this.kafka = new Kafka({
       clientId: options.clientId ?? `loopgate-${hostname()}-${process.pid}`,
       brokers: options.brokers,

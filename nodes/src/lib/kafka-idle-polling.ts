@@ -17,6 +17,10 @@ const QUIETED = Symbol.for('loopgate.kafkajs.idle-polling-quieted');
  * The check only matters while a request waits in the queue, and kafkajs arms it itself when one
  * is queued (`push`) and after every answer; so with nothing pending this skips it, and otherwise
  * leaves kafkajs's own scheduling alone. Idempotent; a kafkajs without this method is left as it is.
+ *
+ * Patches the kafkajs that `resolveFrom` resolves to (by default the palette's own): the palette's
+ * Kafka node applies it to its copy wherever Node-RED runs, the gateway to the copy its command
+ * topic uses.
  */
 export function quietKafkaIdlePolling(resolveFrom: string = __filename): boolean {
   let RequestQueue: { prototype: RequestQueueInternals & { [QUIETED]?: true } };

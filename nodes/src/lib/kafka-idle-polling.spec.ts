@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { quietKafkaIdlePolling } from './idle-polling';
+import { quietKafkaIdlePolling } from './kafka-idle-polling';
 
 interface Entry {
   correlationId: number;
