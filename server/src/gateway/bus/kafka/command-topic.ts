@@ -9,10 +9,10 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
+import { quietKafkaIdlePolling } from 'node-red-contrib-loopgate/dist/lib/kafka-idle-polling';
 import { OperationalError } from '../../../common/errors';
 import { CONSOLE_LOGGER, type EngineLogger } from '../../engine/ports';
 import type { BusCommand, CommandHandler } from '../command-bus';
-import { quietKafkaIdlePolling } from 'node-red-contrib-loopgate/dist/lib/kafka-idle-polling';
 import { BatchProgress, runByKey } from './batch-progress';
 import type { KafkaConnection } from './connection';
 import { commandPartitioner } from './partitioner';
