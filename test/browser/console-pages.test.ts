@@ -227,7 +227,9 @@ describe('console pages against a stand-in gateway', () => {
     await page.getByText('ALL DISPATCH STOPPED').waitFor();
     const held = mock.submit({ parameter: 'FeedRate', value: 1150 });
     await outcomeRow(page, held.commandId).waitFor();
-    await new Promise((r) => setTimeout(r, 600));
+    // Two rounds of the dispatcher pass over it while stopped.
+    const rounds = mock.heldRounds();
+    await expect.poll(() => mock.heldRounds(), { interval: 20 }).toBeGreaterThanOrEqual(rounds + 2);
     expect(await outcomeRow(page, held.commandId).getAttribute('data-state')).toBe('queued');
     await expectAccessible(operator, 'stopped');
     await page.getByRole('button', { name: 'Resume dispatch…' }).click();

@@ -10,6 +10,8 @@ import type { WriteBackList, WriteBackOutcome, WriteBackRequest } from '@loopgat
 import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient } from '../../server/src/demo/api-client';
+import type { WriteBackEngine } from '../../server/src/gateway/engine/writeback-engine';
+import { WRITEBACK_ENGINE } from '../../server/src/gateway/services/tokens';
 import type { LedgerInput } from '../../server/src/targets/sim-kit';
 import { DEMO_PASSWORD, eventually, startTestStack, type DemoStack } from '../support/stack';
 import {
@@ -194,7 +196,9 @@ describe('console against the gateway and simulators', () => {
     const applied = stack.simulators.opcenter!.ledger().length;
     const held = await submitAiChange(1100);
     await outcomeRow(operator.page, held.commandId).waitFor();
-    await new Promise((r) => setTimeout(r, 2000));
+    // The dispatcher has taken it up and waits at the closed gate with it.
+    const engine = stack.gateway.app.get<WriteBackEngine>(WRITEBACK_ENGINE);
+    await eventually(async () => (engine.gate.holding(held.commandId) ? true : undefined), 30_000, 20);
     expect(await outcomeRow(operator.page, held.commandId).getAttribute('data-state')).toBe('queued');
     expect(stack.simulators.opcenter!.ledger().length).toBe(applied);
     await expectAccessible(operator, 'e2e-stopped');

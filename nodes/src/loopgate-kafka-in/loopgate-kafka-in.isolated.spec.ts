@@ -161,14 +161,18 @@ describe('loopgate-kafka-in node', () => {
   it('commits an offset only after the message comes back acknowledged', async () => {
     const { k, out, consumer } = await load();
     expect(consumer.runOptions?.autoCommit).toBe(false);
-    const handled = consumer.eachMessage!(record('41', '{"inferenceId":"k-41","score":0.9}'));
+    let settled = false;
+    const handled = consumer.eachMessage!(record('41', '{"inferenceId":"k-41","score":0.9}')).finally(
+      () => (settled = true),
+    );
     const msg = await out.next();
     expect(msg).toMatchObject({
       topic: 'ai.tool-wear',
       payload: { inferenceId: 'k-41', score: 0.9 },
       kafka: { topic: 'ai.tool-wear', partition: 2, offset: '41', key: 'CNC_Cell_01', headers: { source: 'edge-7' } },
     });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Sent and waiting for its acknowledgement: the handler is still open and nothing is committed.
+    expect(settled).toBe(false);
     expect(consumer.commits).toHaveLength(0);
     k.receive(msg);
     await handled;

@@ -1,6 +1,6 @@
 import helper from 'node-red-node-test-helper';
 import type { DecisionRecord, RuleResult, RuleSetFile } from '@loopgate/contracts';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import gatewayNode from '../loopgate-gateway/loopgate-gateway';
 import { FakeGateway } from '../testing/fake-gateway';
 import { eventually, Inbox, statusLog, tab } from '../testing/flow';
@@ -259,9 +259,15 @@ describe('loopgate-rule node', () => {
     rule.receive({ payload: { recommendedFeedRate: 1104, spindleLoad: 91 }, inference });
     await debug.next();
     await gateway.stop();
-    await new Promise((resolve) => setTimeout(resolve, 1_100));
-    rule.receive({ payload: { recommendedFeedRate: 1104, spindleLoad: 91 }, inference });
-    expect(((await debug.next()).payload as { ruleSetVersion: number }).ruleSetVersion).toBe(4);
+    // The refresh interval (1 s) passes on the clock alone: the next message asks the gateway again.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(Date.now() + 1_100);
+      rule.receive({ payload: { recommendedFeedRate: 1104, spindleLoad: 91 }, inference });
+      expect(((await debug.next()).payload as { ruleSetVersion: number }).ruleSetVersion).toBe(4);
+    } finally {
+      vi.useRealTimers();
+    }
     await eventually(() => status.at(-1)?.text === 'v4 (cached, gateway unreachable)', 'the stale status');
   });
 

@@ -51,6 +51,8 @@ export interface MockGateway {
     /** Sent, never confirmed: held for a person (as the gateway does after its confirming reads fail). */
     quarantined?: boolean;
   }): WriteBackOutcome;
+  /** Rounds of the mock's dispatcher that found dispatch stopped and applied nothing. */
+  heldRounds(): number;
   close(): Promise<void>;
 }
 
@@ -67,6 +69,7 @@ export async function startMockGateway(options: {
   const audit: AuditRecord[] = [];
   const values = new Map<string, string | number | boolean>([['opcenter-demo/CNC-01/OP20/FeedRate', 1200]]);
   const control: ControlState = { stopped: false };
+  let heldRounds = 0;
   const targets: TargetStatus[] = [
     {
       instance: 'opcenter-demo',
@@ -174,7 +177,10 @@ export async function startMockGateway(options: {
   const keyOf = (o: WriteBackOutcome) => `${o.target.instance}/${o.object.id}/${o.parameter}`;
   // The dispatcher: queued commands are applied unless dispatch is stopped or their target paused.
   const dispatcher = setInterval(() => {
-    if (control.stopped) return;
+    if (control.stopped) {
+      heldRounds += 1;
+      return;
+    }
     for (const o of outcomes.filter((x) => x.state === 'queued')) {
       if (targets.find((t) => t.instance === o.target.instance)?.paused) continue;
       values.set(keyOf(o), o.newValue as number);
@@ -603,6 +609,7 @@ export async function startMockGateway(options: {
     control,
     outcomes,
     submit,
+    heldRounds: () => heldRounds,
     async close() {
       clearInterval(dispatcher);
       for (const res of streams) res.end();

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutboxRow } from '../engine/ports';
 import { MemoryGatewayStore } from '../testing/memory-store';
+import { until } from '../testing/until';
 import type { BusCommand } from './command-bus';
 import { OutboxRelay } from './outbox-relay';
 
@@ -44,14 +45,6 @@ function relay(store: MemoryGatewayStore, broker: Broker, batchSize = 3): Outbox
   });
   relays.push(r);
   return r;
-}
-
-async function until(done: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
 }
 
 describe('OutboxRelay', () => {
@@ -112,11 +105,13 @@ describe('OutboxRelay', () => {
     const first = new Broker();
     const second = new Broker();
     let release!: () => void;
+    let started = false;
     const held = new Promise<void>((resolve) => (release = resolve));
     // The first relay's step hangs in the broker with the lock held.
     const hanging = new OutboxRelay(
       store,
       async (rows) => {
+        started = true;
         await held;
         await first.send(rows);
       },
@@ -125,10 +120,11 @@ describe('OutboxRelay', () => {
     relays.push(hanging);
     await add(store, [command('a', 0), command('a', 1), command('a', 2)]);
     hanging.start();
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await until(() => started, 'the first relay to hold the lock and hang in the broker');
     const other = relay(store, second, 2);
     other.start();
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    // Three polls of the second relay, each refused the lock.
+    await until(() => store.relayLockRefusals >= 3, 'the second relay to find the lock held three times');
     expect(second.sends).toBe(0);
 
     // The first relay stops after its step: the other one continues from what is stored.

@@ -9,10 +9,12 @@ describe('ControlGate', () => {
   it('holds dispatch while stopped and releases it on resume', async () => {
     const gate = new ControlGate();
     gate.setStopped(true);
-    const waiting = gate.waitOpen('t', Date.now() + 10_000);
+    const waiting = gate.waitOpen('t', Date.now() + 10_000, 'cmd-1');
     expect(gate.waiting()).toBe(1);
+    expect([gate.holding('cmd-1'), gate.holding('cmd-2')]).toEqual([true, false]);
     gate.setStopped(false);
     expect(await waiting).toBe('open');
+    expect(gate.holding('cmd-1')).toBe(false);
   });
 
   it('holds only the paused target', async () => {

@@ -3,6 +3,8 @@ export type GateState = 'open' | 'stopped' | 'paused' | 'down';
 
 interface Waiter {
   target: string;
+  /** What waits (a command id), for `holding`. */
+  label?: string;
   resolve: (result: 'open' | 'deadline' | 'closed') => void;
   timer?: ReturnType<typeof setTimeout>;
 }
@@ -56,13 +58,13 @@ export class ControlGate {
 
   /**
    * Resolves `open` when dispatch to `target` may go on, `deadline` when `deadline` (epoch ms) passes
-   * first, `closed` when the gateway shuts down.
+   * first, `closed` when the gateway shuts down. `label` names what waits (see `holding`).
    */
-  waitOpen(target: string, deadline: number): Promise<'open' | 'deadline' | 'closed'> {
+  waitOpen(target: string, deadline: number, label?: string): Promise<'open' | 'deadline' | 'closed'> {
     if (this.closed) return Promise.resolve('closed');
     if (this.state(target) === 'open') return Promise.resolve('open');
     return new Promise((resolve) => {
-      const waiter: Waiter = { target, resolve };
+      const waiter: Waiter = { target, resolve, ...(label !== undefined ? { label } : {}) };
       const delay = deadline - this.now();
       waiter.timer = setTimeout(() => this.settle(waiter, 'deadline'), Math.max(0, Math.min(delay, 2 ** 31 - 1)));
       this.waiters.push(waiter);
@@ -95,6 +97,11 @@ export class ControlGate {
 
   waiting(): number {
     return this.waiters.length;
+  }
+
+  /** Whether the dispatch labelled `label` (a command id) waits at the closed gate now. */
+  holding(label: string): boolean {
+    return this.waiters.some((waiter) => waiter.label === label);
   }
 
   private wake(): void {

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FakeTarget } from '../testing/fake-target';
 import { EngineHarness, FEED, OPERATOR, SERVICE, setRequest, type HarnessTarget } from '../testing/harness';
 import type { MemoryGatewayStore } from '../testing/memory-store';
+import { until } from '../testing/until';
+import type { EngineOptions } from './writeback-engine';
 
 let harness: EngineHarness | undefined;
 afterEach(async () => {
@@ -9,10 +11,17 @@ afterEach(async () => {
   harness = undefined;
 });
 
-async function start(target: Partial<HarnessTarget> & { fake?: FakeTarget } = {}) {
+async function start(
+  target: Partial<HarnessTarget> & { fake?: FakeTarget } = {},
+  options: Partial<EngineOptions> = {},
+) {
   const fake = target.fake ?? new FakeTarget();
   fake.set(FEED, 1000);
-  harness = await new EngineHarness([{ processing: { initialDelayMs: 1, maxDelayMs: 5 }, ...target, fake }]).start();
+  harness = await new EngineHarness(
+    [{ processing: { initialDelayMs: 1, maxDelayMs: 5 }, ...target, fake }],
+    undefined,
+    options,
+  ).start();
   return { fake, h: harness, store: harness.store as MemoryGatewayStore };
 }
 
@@ -68,11 +77,15 @@ describe('unknown outcomes stay unknown until known', () => {
   });
 
   it('keeps reconciling past notAfter: a write that landed is applied, not expired', async () => {
-    const { fake, h } = await start({ fake: faultyTarget('unknown-landed', 1_000_000) });
-    const notAfter = new Date(Date.now() + 100).toISOString();
+    let now = Date.now();
+    const { fake, h } = await start({ fake: faultyTarget('unknown-landed', 1_000_000) }, { now: () => now });
+    const notAfter = new Date(now + 100).toISOString();
     const { outcome } = await h.engine.submit(setRequest(fake, { value: 1010, notAfter }), SERVICE);
     expect(await h.settle(outcome.commandId, 'reconciling')).toMatchObject({ state: 'reconciling' });
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // Past notAfter on the engine's clock; two more reads show the reconciliation going on.
+    now += 150;
+    const reads = fake.calls.read;
+    await until(() => fake.calls.read >= reads + 2, 'two reconciling reads after notAfter');
     expect((await h.engine.get(outcome.commandId))?.state).toBe('reconciling');
     fake.failReadsNext(-1_000_000);
     expect(await h.settle(outcome.commandId)).toMatchObject({ state: 'applied', newValue: 1010 });

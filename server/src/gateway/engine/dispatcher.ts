@@ -578,7 +578,7 @@ export class CommandDispatcher {
 
   private async waitGate(command: Command): Promise<void> {
     await this.ctx.currentControl();
-    const result = await this.ctx.gate.waitOpen(command.target.instance, Date.parse(command.notAfter));
+    const result = await this.ctx.gate.waitOpen(command.target.instance, Date.parse(command.notAfter), command.id);
     if (result === 'deadline') throw new ExpiredWhileWaiting(command.notAfter);
     if (result === 'closed') throw new DispatchInterrupted();
   }

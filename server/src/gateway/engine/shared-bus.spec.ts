@@ -10,6 +10,7 @@ import { FakeTarget, type FakeTargetAdapter } from '../testing/fake-target';
 import { FAST_RETRY, FEED, OPERATOR, QA, SERVICE, setRequest } from '../testing/harness';
 import { ManualSharedBus } from '../testing/manual-shared-bus';
 import { MemoryGatewayStore } from '../testing/memory-store';
+import { until } from '../testing/until';
 import { WriteBackEngine } from './writeback-engine';
 
 const quiet = { warn: () => undefined, error: () => undefined };
@@ -57,14 +58,6 @@ function messageOf(fake: FakeTarget, commandId: string): BusCommand {
     orderingKey: orderingKeyOf(fake.instance, FEED.object.type, FEED.object.id, FEED.parameter),
     targetInstance: fake.instance,
   };
-}
-
-async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
 }
 
 function signature(signer: string, meaning: 'approved' | 'rejected', recordHash: string) {
@@ -139,7 +132,7 @@ describe('engines sharing a bus', () => {
     const elsewhere = await store.claimKey(message.orderingKey, new AbortController().signal);
 
     const delivery = a.bus.deliver(message);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await until(() => store.claimsWaiting(message.orderingKey) === 1, 'the delivery to wait for the key');
     expect(fake.calls.write).toBe(0);
     await a.engine.stop();
     await expect(delivery).rejects.toThrow(/interrupted/);

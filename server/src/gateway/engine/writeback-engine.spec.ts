@@ -11,6 +11,7 @@ import {
   type HarnessTarget,
 } from '../testing/harness';
 import type { MemoryGatewayStore } from '../testing/memory-store';
+import { until } from '../testing/until';
 
 let harness: EngineHarness | undefined;
 afterEach(async () => {
@@ -343,10 +344,11 @@ describe('pause and kill switch', () => {
   it('stops all dispatch with the kill switch and resumes in order', async () => {
     const { fake, h, store } = await start();
     expect(await h.engine.stopAll(OPERATOR, 'drill')).toMatchObject({ stopped: true, stoppedBy: 'olivia' });
-    const ids = [];
+    const ids: string[] = [];
     for (const value of [1001, 1002])
       ids.push((await h.engine.submit(setRequest(fake, { value }), SERVICE)).outcome.commandId);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    // The first is parked at the closed gate, the second behind it on its key.
+    await until(() => h.engine.gate.holding(ids[0]), 'the first command to wait at the kill switch');
     expect(fake.calls.write).toBe(0);
     await h.engine.resumeAll(OPERATOR);
     for (const id of ids) await h.settle(id);
@@ -362,8 +364,8 @@ describe('pause and kill switch', () => {
     await h.engine.stopAll(OPERATOR);
     await h.restart();
     expect(h.engine.controlState().stopped).toBe(true);
-    await h.engine.submit(setRequest(fake), SERVICE);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const { outcome } = await h.engine.submit(setRequest(fake), SERVICE);
+    await until(() => h.engine.gate.holding(outcome.commandId), 'the command to wait at the kill switch');
     expect(fake.calls.write).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { until } from '../testing/until';
 import { PostgresKeyClaims, type PgSession } from './key-claims';
 
 /** Advisory locks as PostgreSQL keeps them: per session, reentrant, gone when the session ends. */
@@ -6,6 +7,8 @@ class FakeDatabase {
   readonly holders = new Map<string, FakeSession>();
   readonly idle: FakeSession[] = [];
   checkouts = 0;
+  /** Lock attempts that found the key held by another session. */
+  refusals = 0;
   failNext = false;
 
   pool() {
@@ -40,7 +43,10 @@ class FakeSession implements PgSession {
     const key = String(params[1]);
     if (sql.includes('pg_try_advisory_lock')) {
       const holder = this.db.holders.get(key);
-      if (holder && holder !== this) return { rows: [{ locked: false }] };
+      if (holder && holder !== this) {
+        this.db.refusals += 1;
+        return { rows: [{ locked: false }] };
+      }
       this.db.holders.set(key, this);
       this.held.set(key, (this.held.get(key) ?? 0) + 1);
       return { rows: [{ locked: true }] };
@@ -70,16 +76,16 @@ class FakeSession implements PgSession {
 }
 
 const never = () => new AbortController().signal;
-const settledWithin = <T>(promise: Promise<T>, ms: number) =>
-  Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), ms))]);
 
 describe('PostgresKeyClaims', () => {
   it('lets one process hold a key; another waits until it is released', async () => {
     const db = new FakeDatabase();
     const [here, there] = [new PostgresKeyClaims(db.pool()), new PostgresKeyClaims(db.pool())];
     const claim = await here.claim('k', never());
-    const waiting = there.claim('k', never());
-    expect(await settledWithin(waiting, 50)).toBe(false);
+    let granted = false;
+    const waiting = there.claim('k', never()).then((claim) => ((granted = true), claim));
+    await until(() => db.refusals >= 2, 'the second claim to find the key held twice');
+    expect(granted).toBe(false);
     await claim.release();
     await (await waiting).release();
     expect(db.holders.size).toBe(0);
@@ -98,8 +104,7 @@ describe('PostgresKeyClaims', () => {
     const db = new FakeDatabase();
     const claims = new PostgresKeyClaims(db.pool());
     await (await claims.claim('a', never())).release();
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    expect(db.idle).toHaveLength(1);
+    await until(() => db.idle.length === 1, 'the session back in the pool');
     expect(db.idle[0].held.size).toBe(0);
     await (await claims.claim('b', never())).release();
     expect(db.checkouts).toBe(2);
@@ -123,7 +128,7 @@ describe('PostgresKeyClaims', () => {
     const held = await here.claim('k', never());
     const stop = new AbortController();
     const waiting = there.claim('k', stop.signal);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => db.refusals > 0, 'the second claim to find the key held');
     stop.abort(new Error('shutting down'));
     await expect(waiting).rejects.toThrow('shutting down');
     await held.release();

@@ -29,7 +29,10 @@ export class MemoryGatewayStore implements GatewayStore {
   private readonly admissions = new Map<string, AdmissionState & { expiresAt: number }>();
   private seq = 0;
   private relayLocked = false;
+  /** How often a relay step found the outbox lock held by another relay (and stepped back). */
+  relayLockRefusals = 0;
   private readonly claimed = new Map<string, { done: Promise<void>; end: () => void }>();
+  private readonly claimWaiting = new Map<string, number>();
   /** Makes the next commits fail, as a database that is down. */
   failCommits = false;
 
@@ -169,7 +172,10 @@ export class MemoryGatewayStore implements GatewayStore {
   }
 
   async relayOutbox(limit: number, relay: (rows: OutboxRow[]) => Promise<void>): Promise<RelayStep | undefined> {
-    if (this.relayLocked) return undefined;
+    if (this.relayLocked) {
+      this.relayLockRefusals += 1;
+      return undefined;
+    }
     this.relayLocked = true;
     try {
       const rows = this.outbox.slice(0, limit).map((row) => ({ ...row }));
@@ -231,14 +237,21 @@ export class MemoryGatewayStore implements GatewayStore {
       signal.throwIfAborted();
       const held = this.claimed.get(orderingKey);
       if (!held) break;
-      await new Promise<void>((resolve, reject) => {
-        const onAbort = () => reject(signal.reason as Error);
-        signal.addEventListener('abort', onAbort, { once: true });
-        void held.done.then(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
+      this.claimWaiting.set(orderingKey, (this.claimWaiting.get(orderingKey) ?? 0) + 1);
+      try {
+        await new Promise<void>((resolve, reject) => {
+          const onAbort = () => reject(signal.reason as Error);
+          signal.addEventListener('abort', onAbort, { once: true });
+          void held.done.then(() => {
+            signal.removeEventListener('abort', onAbort);
+            resolve();
+          });
         });
-      });
+      } finally {
+        const left = (this.claimWaiting.get(orderingKey) ?? 1) - 1;
+        if (left > 0) this.claimWaiting.set(orderingKey, left);
+        else this.claimWaiting.delete(orderingKey);
+      }
     }
     let end!: () => void;
     const claim = { done: new Promise<void>((resolve) => (end = resolve)), end: () => end() };
@@ -256,6 +269,11 @@ export class MemoryGatewayStore implements GatewayStore {
     const held = [...this.claimed.values()];
     this.claimed.clear();
     for (const claim of held) claim.end();
+  }
+
+  /** Claims on `orderingKey` waiting for its holder to let go, now. */
+  claimsWaiting(orderingKey: string): number {
+    return this.claimWaiting.get(orderingKey) ?? 0;
   }
 
   /** Whether an engine holds a claim on `orderingKey` now. */
