@@ -145,8 +145,9 @@ describe('Kafka command topic', () => {
         20_000,
         () => `handled ${handled.join(',')}`,
       );
-      // Give a wrong commit the time to happen before looking.
-      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      // A commit for the two handled ones would have started when the second was handled: wait for
+      // every commit started to be answered, then look.
+      await worker.commitsIdle();
       expect(await committed()).toBeLessThanOrEqual(0);
       release();
       await until(

@@ -9,6 +9,7 @@ import type { Command } from '../../server/src/gateway/domain/command';
 import { CommandConflictError, type OutboxRow } from '../../server/src/gateway/engine/ports';
 import { GATEWAY_ENTITIES } from '../../server/src/gateway/persistence/entities';
 import { TypeOrmGatewayStore } from '../../server/src/gateway/persistence/gateway-store';
+import { until } from '../../server/src/gateway/testing/until';
 import { createTestDatabase, type TestDatabase } from '../support/databases';
 
 let db: TestDatabase;
@@ -70,7 +71,7 @@ describe('gateway processes on one PostgreSQL database', () => {
       seenByA.push(...rows.map((r) => r.commandId));
       await held;
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await until(() => seenByA.length === 2, 'the first relay to hold its batch');
     expect(seenByA).toEqual(['r1', 'r2']);
     let calledB = false;
     expect(

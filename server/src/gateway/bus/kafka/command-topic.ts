@@ -422,6 +422,11 @@ export class KafkaCommandTopic {
     })();
   }
 
+  /** Resolves once every offset commit started so far has been answered by the broker. */
+  async commitsIdle(): Promise<void> {
+    for (const state of this.commits.values()) while (state.running) await state.running;
+  }
+
   private async commitsSettled(topic: string, partition: number): Promise<void> {
     const state = this.commits.get(`${topic}/${partition}`);
     while (state?.running) await state.running;
