@@ -104,12 +104,14 @@ describe('FactoryTalk locks', () => {
   });
 
   it('lets a lock expire on its own after the granted time', async () => {
-    const shortLived = await startFactoryTalkSimulator({ maxLockTtlMs: 150 });
+    let serverNow = Date.now();
+    const shortLived = await startFactoryTalkSimulator({ maxLockTtlMs: 150, now: () => serverNow });
     const client = new FactoryTalkAdapter('ft-short', configFor(shortLived));
     try {
       const lock = await client.acquireLock(IN_PROGRESS);
-      expect(lock.expiresAt - Date.now()).toBeLessThanOrEqual(150);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      expect(lock.expiresAt - serverNow).toBeLessThanOrEqual(150);
+      // The server's clock passes the granted time.
+      serverNow += 250;
       // Sent as if the local clock were behind: the server's expiry decides.
       const failure = await failureOf(
         client.write({ ...reroute('CELL-A', 'late'), lock: { ...lock, expiresAt: Date.now() + 60_000 } }),

@@ -37,6 +37,8 @@ export interface FactoryTalkSimulatorOptions {
    * `WO-3001`… and recipes `RCP-LOAD-001`… with the seeded recipe's parameters.
    */
   extra?: { workOrders?: number; recipes?: number };
+  /** The server's clock (epoch ms), which decides when a lock has timed out. */
+  now?: () => number;
 }
 
 export interface FactoryTalkSimulator extends HttpSimulator {
@@ -99,7 +101,8 @@ export async function startFactoryTalkSimulator(
   const username = options.username ?? 'loopgate';
   const secret = options.secret ?? randomBytes(16).toString('hex');
   const maxLockTtlMs = options.maxLockTtlMs ?? 30_000;
-  const store = new SimObjectStore(() => seed(options.extra));
+  const now = options.now ?? Date.now;
+  const store = new SimObjectStore(() => seed(options.extra), now);
   const faults = new FaultHandle();
   const ledger = new SimLedger();
   const events = new SimEventLog();
@@ -140,12 +143,12 @@ export async function startFactoryTalkSimulator(
       if (lock?.token === token && faults.shouldExpireLock()) {
         // The server's timeout ran out between the lock and the change.
         store.unlock(object.id);
-        issued.set(token, { object: object.id, expiresAt: Date.now() });
+        issued.set(token, { object: object.id, expiresAt: now() });
         throw new SimHttpError(409, 'LockExpired', `the lock on ${object.id} expired`);
       }
       if (lock?.token === token) return;
       const known = issued.get(token);
-      if (known?.object === object.id && known.expiresAt <= Date.now()) {
+      if (known?.object === object.id && known.expiresAt <= now()) {
         throw new SimHttpError(409, 'LockExpired', `the lock on ${object.id} expired`);
       }
       if (lock) throw new SimHttpError(423, 'LockedByOtherUser', `${object.id} is locked by ${lock.holder}`);
@@ -332,12 +335,12 @@ export async function startFactoryTalkSimulator(
   return Object.assign(sim, {
     username,
     expireLocks() {
-      const now = Date.now();
+      const at = now();
       for (const object of store.all()) {
         if (object.lock && object.lock.expiresAt !== null) {
-          object.lock.expiresAt = now;
+          object.lock.expiresAt = at;
           const known = issued.get(object.lock.token);
-          if (known) known.expiresAt = now;
+          if (known) known.expiresAt = at;
         }
       }
     },
