@@ -86,63 +86,86 @@ export function describeApi(document: OpenAPIObject, generated: ApiSchemas = API
     ...(document.components?.schemas ?? {}),
     ...(generated.schemas as Record<string, Schema>),
   };
-  const used = new Set<string>();
+  const bodies = new Set<string>();
   for (const [template, item] of Object.entries(document.paths)) {
     for (const method of METHODS) {
       const operation = item[method] as OperationObject | undefined;
       if (!operation) continue;
-      // A handler taking its path parameters as one DTO (`@Param() params: UsernameParam`) leaves them out.
-      const declared = new Set(
-        (operation.parameters ?? []).map((p: ParameterObject | ReferenceObject) => (p as ParameterObject).name),
-      );
-      for (const [, name] of template.matchAll(/\{([^}]+)\}/g)) {
-        if (!declared.has(name))
-          operation.parameters = [
-            ...(operation.parameters ?? []),
-            { name, in: 'path', required: true, schema: { type: 'string' } },
-          ];
-      }
-      const body = operation.operationId ? generated.routes[operation.operationId] : undefined;
-      if (!body) throw new Error(`no answer is known for ${operation.operationId}: run npm run generate:api`);
-      // A handler that only redirects answers its 3xx, not the 200 Nest writes for every GET.
-      if (body.kind === 'none' && Object.keys(operation.responses ?? {}).some((s) => /^3\d\d$/.test(s)))
-        delete operation.responses['200'];
-      // Each declared answer with a body (a success, or e.g. /health's 503 with its report) is the handler's type.
-      for (const [status, response] of Object.entries(operation.responses ?? {})) {
-        if (!/^[25]\d\d$/.test(status) || status === '204' || (response as ResponseObject).content) continue;
-        const content = successContent(body);
-        if (content) (response as ResponseObject).content = content;
-      }
-      operation.responses = {
-        ...operation.responses,
-        '4XX': {
-          description: 'Refused: the request, the caller or the state does not allow it',
-          content: { 'application/json': { schema: ERROR_BODY } },
-        },
-        '5XX': {
-          description: 'The gateway or a dependency failed',
-          content: { 'application/json': { schema: ERROR_BODY } },
-        },
-      };
-      const requestBody = operation.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined;
-      for (const media of Object.values(requestBody?.content ?? {})) {
-        const name = refName(media.schema);
-        if (name && dtos[name]) used.add(name);
-      }
+      addPathParameters(template, operation);
+      describeResponses(operation, generated);
+      for (const name of requestBodyDtos(operation)) if (dtos[name]) bodies.add(name);
       // Nest writes only the query fields with Swagger decorators; the class-validator DTO is the whole truth.
       const queryDto = operation.operationId ? dtos[generated.queries[operation.operationId] ?? ''] : undefined;
-      if (queryDto) {
-        operation.parameters = [
-          ...(operation.parameters ?? []).filter(
-            (p: ParameterObject | ReferenceObject) => (p as ParameterObject).in !== 'query',
-          ),
-          ...queryParameters(queryDto as SchemaObject),
-        ];
-      }
+      if (queryDto) replaceQueryParameters(operation, queryDto as SchemaObject);
     }
   }
-  // The DTOs the bodies name, and the DTOs those name, as class-validator describes them (Nest's
-  // scanner writes a DTO without Swagger decorators as an empty object).
+  addDtoSchemas(bodies, dtos, schemas);
+  document.components = { ...document.components, schemas };
+  return document;
+}
+
+/** A handler taking its path parameters as one DTO (`@Param() params: UsernameParam`) leaves them out. */
+function addPathParameters(template: string, operation: OperationObject): void {
+  const declared = new Set(
+    (operation.parameters ?? []).map((p: ParameterObject | ReferenceObject) => (p as ParameterObject).name),
+  );
+  for (const [, name] of template.matchAll(/\{([^}]+)\}/g)) {
+    if (!declared.has(name))
+      operation.parameters = [
+        ...(operation.parameters ?? []),
+        { name, in: 'path', required: true, schema: { type: 'string' } },
+      ];
+  }
+}
+
+/** The handler's answer on each declared response with a body, and the error body on every 4xx and 5xx. */
+function describeResponses(operation: OperationObject, generated: ApiSchemas): void {
+  const body = operation.operationId ? generated.routes[operation.operationId] : undefined;
+  if (!body) throw new Error(`no answer is known for ${operation.operationId}: run npm run generate:api`);
+  // A handler that only redirects answers its 3xx, not the 200 Nest writes for every GET.
+  if (body.kind === 'none' && Object.keys(operation.responses ?? {}).some((s) => /^3\d\d$/.test(s)))
+    delete operation.responses['200'];
+  // Each declared answer with a body (a success, or e.g. /health's 503 with its report) is the handler's type.
+  for (const [status, response] of Object.entries(operation.responses ?? {})) {
+    if (!/^[25]\d\d$/.test(status) || status === '204' || (response as ResponseObject).content) continue;
+    const content = successContent(body);
+    if (content) (response as ResponseObject).content = content;
+  }
+  operation.responses = {
+    ...operation.responses,
+    '4XX': {
+      description: 'Refused: the request, the caller or the state does not allow it',
+      content: { 'application/json': { schema: ERROR_BODY } },
+    },
+    '5XX': {
+      description: 'The gateway or a dependency failed',
+      content: { 'application/json': { schema: ERROR_BODY } },
+    },
+  };
+}
+
+/** The schema names the request body refers to, in any of its media types. */
+function requestBodyDtos(operation: OperationObject): string[] {
+  const requestBody = operation.requestBody as { content?: Record<string, { schema?: Schema }> } | undefined;
+  return Object.values(requestBody?.content ?? {}).flatMap((media) => refName(media.schema) ?? []);
+}
+
+/** The query DTO's properties instead of the query parameters Nest's scanner wrote. */
+function replaceQueryParameters(operation: OperationObject, dto: SchemaObject): void {
+  operation.parameters = [
+    ...(operation.parameters ?? []).filter(
+      (p: ParameterObject | ReferenceObject) => (p as ParameterObject).in !== 'query',
+    ),
+    ...queryParameters(dto),
+  ];
+}
+
+/**
+ * The DTOs the bodies name, and the DTOs those name, as class-validator describes them (Nest's
+ * scanner writes a DTO without Swagger decorators as an empty object).
+ */
+function addDtoSchemas(names: Set<string>, dtos: Record<string, Schema>, schemas: Record<string, Schema>): void {
+  const used = new Set(names);
   const pending = [...used];
   while (pending.length) {
     const name = pending.pop() as string;
@@ -153,9 +176,6 @@ export function describeApi(document: OpenAPIObject, generated: ApiSchemas = API
         pending.push(match[1]);
       }
   }
-
-  document.components = { ...document.components, schemas };
-  return document;
 }
 
 /** The gateway's OpenAPI 3.1 document, as `/api/docs/openapi.json` serves it. */
