@@ -126,15 +126,18 @@ const CONSOLE_ASSETS = /^\/assets\//;
 function serveConsole(app: NestExpressApplication): void {
   const index = path.join(CONSOLE_DIR, 'index.html');
   const assets = express.static(CONSOLE_DIR, { index: false, maxAge: '1h' });
-  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
-    NOT_CONSOLE.test(req.path) ? next() : assets(req, res, next),
-  );
-  app.use((req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (req.method !== 'GET' || NOT_CONSOLE.test(req.path) || CONSOLE_ASSETS.test(req.path) || !req.accepts('html'))
-      return next();
+  const page = (req: express.Request, res: express.Response, next: express.NextFunction) => {
+    if (req.method !== 'GET' || CONSOLE_ASSETS.test(req.path) || !req.accepts('html')) return next();
     if (!fs.existsSync(index)) return res.status(503).type('text/plain').send('console not built: run npm run build');
     res.sendFile(index);
-  });
+  };
+  // One look at the path per request: a reserved root goes on to the gateway, anything else is a
+  // built file or, failing that, the page.
+  app.use((req: express.Request, res: express.Response, next: express.NextFunction) =>
+    NOT_CONSOLE.test(req.path)
+      ? next()
+      : assets(req, res, (error?: unknown) => (error ? next(error) : page(req, res, next))),
+  );
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type RateLimiterAbstract,
 } from 'rate-limiter-flexible';
 import type { DataSource } from 'typeorm';
+import { betterSqliteConnection } from '../../gateway/persistence/hot-reads';
 
 export type LimiterOptions = Pick<
   IRateLimiterStoreOptions,
@@ -25,19 +26,14 @@ export function storedLimiters(
   owner: string,
 ): (options: LimiterOptions) => RateLimiterAbstract {
   const store = { tableName: table, tableCreated: true, clearExpiredByTimeout: true };
-  const driver = dataSource?.driver as { databaseConnection?: unknown; master?: unknown } | undefined;
-  if (dataSource?.options.type === 'postgres' && driver?.master) {
-    return (options) =>
-      new RateLimiterPostgres({ ...options, ...store, storeClient: driver.master, storeType: 'pool' });
+  const master = (dataSource?.driver as { master?: unknown } | undefined)?.master;
+  if (dataSource?.options.type === 'postgres' && master) {
+    return (options) => new RateLimiterPostgres({ ...options, ...store, storeClient: master, storeType: 'pool' });
   }
-  if (dataSource?.options.type === 'better-sqlite3' && driver?.databaseConnection) {
+  const sqlite = dataSource && betterSqliteConnection<unknown>(dataSource);
+  if (sqlite) {
     return (options) =>
-      new PreparedRateLimiterSQLite({
-        ...options,
-        ...store,
-        storeClient: driver.databaseConnection,
-        storeType: 'better-sqlite3',
-      });
+      new PreparedRateLimiterSQLite({ ...options, ...store, storeClient: sqlite, storeType: 'better-sqlite3' });
   }
   if (dataSource) new Logger(owner).warn(`counting in memory: no store for a ${dataSource.options.type} database`);
   return (options) => new RateLimiterMemory(options);

@@ -424,11 +424,15 @@ export class KafkaCommandTopic {
 
   /** Resolves once every offset commit started so far has been answered by the broker. */
   async commitsIdle(): Promise<void> {
-    for (const state of this.commits.values()) while (state.running) await state.running;
+    for (const key of this.commits.keys()) await this.commitsSettledAt(key);
   }
 
-  private async commitsSettled(topic: string, partition: number): Promise<void> {
-    const state = this.commits.get(`${topic}/${partition}`);
+  private commitsSettled(topic: string, partition: number): Promise<void> {
+    return this.commitsSettledAt(`${topic}/${partition}`);
+  }
+
+  private async commitsSettledAt(key: string): Promise<void> {
+    const state = this.commits.get(key);
     while (state?.running) await state.running;
   }
 
